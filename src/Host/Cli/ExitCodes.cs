@@ -1,0 +1,11 @@
+namespace Aibench.Host.Cli;
+
+/// <summary>Process exit codes, documented in <c>aibench --help</c> and the README.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int Configuration = 3;
+    public const int DependencyUnavailable = 4;
+}

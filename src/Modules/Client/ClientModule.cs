@@ -1,0 +1,34 @@
+using Aibench.Client.Features;
+using Aibench.Client.Persistence;
+using Aibench.Shared.Api;
+using Aibench.Shared.Modules;
+using Aibench.Shared.Persistence;
+using FluentValidation;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Aibench.Client;
+
+/// <summary>Load generation against a service and the results it keeps.</summary>
+public static class ClientModule
+{
+    public static readonly ModuleDescriptor Descriptor =
+        new("Client", "client", ["/api/v1/benchmarks"], typeof(ClientModule).Assembly) { DefaultPort = 8002 };
+
+    public static IServiceCollection AddClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(Descriptor);
+        services.AddModuleDbContext<ClientDbContext>(Descriptor.Name, ClientDbContext.SchemaName);
+        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapClient(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapModuleApi(Descriptor);
+        ListBenchmarksHandler.Map(api);
+        GetBenchmarkHandler.Map(api);
+        return app;
+    }
+}

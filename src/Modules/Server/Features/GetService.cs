@@ -1,0 +1,50 @@
+using Aibench.Server.Persistence;
+using Aibench.Shared.Api;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aibench.Server.Features;
+
+/// <summary>One service with the history of its states.</summary>
+public sealed record GetService(Guid Id) : IQuery<ServiceDetail>;
+
+public sealed record ServiceDetail(
+    Guid Id,
+    string Recipe,
+    string Status,
+    string? Reason,
+    string? JobId,
+    int Nodes,
+    string? RunFolder,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<ServiceTransitionView> Transitions);
+
+public sealed record ServiceTransitionView(string Status, string? Reason, DateTimeOffset At);
+
+internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFactory) : IQueryHandler<GetService, ServiceDetail>
+{
+    public async ValueTask<ServiceDetail> Handle(GetService query, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var service = await db.Services.AsNoTracking().Include(s => s.Transitions)
+            .SingleOrDefaultAsync(s => s.Id == query.Id, cancellationToken)
+            ?? throw new NotFoundException("Service", query.Id.ToString());
+        return new ServiceDetail(
+            service.Id, service.Recipe, ServiceStatuses.Name(service.Status), service.Reason, service.JobId, service.Nodes,
+            service.RunFolder, service.CreatedAt, service.UpdatedAt,
+            [.. service.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id)
+                .Select(t => new ServiceTransitionView(ServiceStatuses.Name(t.Status), t.Reason, t.At))]);
+    }
+
+    public static void Map(RouteGroupBuilder api) =>
+        api.MapGet("/services/{id:guid}", async Task<Ok<ServiceDetail>> (Guid id, ISender sender, CancellationToken ct) =>
+                TypedResults.Ok(await sender.Send(new GetService(id), ct)))
+            .WithName("GetService")
+            .WithSummary("A service: status, reason, job id, run folder, timestamps and transitions.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+}
