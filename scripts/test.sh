@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Runs every test of aibench against real parts. On a fresh Debian machine, as root, it installs what the
+# tests need (PostgreSQL); it starts each service in a throw-away folder and stops it afterwards.
+# Usage: scripts/test.sh [extra arguments for the test runner, e.g. --filter-class '*Configuration*']
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+CONFIGURATION=${CONFIGURATION:-Release}
+ARTIFACTS="$ROOT/artifacts"
+WORK=$(mktemp -d /tmp/aibench-test.XXXXXX)
+chmod 755 "$WORK"
+PIDS_TO_STOP=()
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+cleanup() {
+  local status=$?
+  if [[ -n "${PGDATA_DIR:-}" && -d "${PGDATA_DIR}" ]]; then
+    as_postgres "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  for pid in "${PIDS_TO_STOP[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT INT TERM
+
+# --- packages -------------------------------------------------------------------------------------------
+ensure_packages() {
+  local missing=()
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+  command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
+  if ((${#missing[@]} == 0)); then return; fi
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "Missing packages: ${missing[*]}. Install them (apt-get install ${missing[*]}) or run this script as root." >&2
+    exit 1
+  fi
+  log "Installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# --- PostgreSQL on a private socket -----------------------------------------------------------------------
+as_postgres() {
+  # initdb and postgres refuse to run as root.
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start_postgres() {
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  local pg="$WORK/postgres"
+  PGDATA_DIR="$pg/data"
+  local socket="$pg/socket"
+  mkdir -p "$socket"
+  if [[ $(id -u) -eq 0 ]]; then chown -R postgres "$pg"; fi
+  log "Starting PostgreSQL ($PGBIN) on $socket"
+  as_postgres "$PGBIN/initdb" -D "$PGDATA_DIR" -A trust -U postgres --no-sync -E UTF8 >"$WORK/initdb.log" 2>&1 \
+    || { cat "$WORK/initdb.log" >&2; exit 1; }
+  # No TCP at all: the socket in a private folder is reachable by this run only.
+  as_postgres "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -l "$pg/postgres.log" -w -t 60 \
+    -o "-k $socket -c listen_addresses= -c fsync=off -c full_page_writes=off -c max_connections=200" start >/dev/null \
+    || { cat "$pg/postgres.log" >&2; exit 1; }
+  export AIBENCHTEST_POSTGRES="Host=$socket;Port=5432;Username=postgres;Database=postgres"
+  export AIBENCHTEST_REQUIRE_POSTGRES=1
+}
+
+# --- build, publish, test ---------------------------------------------------------------------------------
+ensure_packages
+start_postgres
+
+log "Building ($CONFIGURATION)"
+dotnet build Benchmark.sln -c "$CONFIGURATION" -nologo -clp:ErrorsOnly
+
+log "Publishing the aibench binary"
+"$ROOT/scripts/publish.sh" "$ARTIFACTS/aibench" >/dev/null
+export AIBENCHTEST_BINARY="$ARTIFACTS/aibench/aibench"
+
+log "Running the tests"
+mkdir -p "$ARTIFACTS/test-results"
+set +e
+dotnet test --project tests/Aibench.Tests -c "$CONFIGURATION" --no-build \
+  --results-directory "$ARTIFACTS/test-results" --report-xunit-trx "$@" 2>&1 | tee "$WORK/test.log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line, whatever the runner printed above it.
+total=$(sed -n 's/^ *total: *\([0-9]*\).*/\1/p' "$WORK/test.log" | tail -n 1)
+failed=$(sed -n 's/^ *failed: *\([0-9]*\).*/\1/p' "$WORK/test.log" | tail -n 1)
+passed=$(sed -n 's/^ *succeeded: *\([0-9]*\).*/\1/p' "$WORK/test.log" | tail -n 1)
+skipped=$(sed -n 's/^ *skipped: *\([0-9]*\).*/\1/p' "$WORK/test.log" | tail -n 1)
+echo
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
+if [[ -z "$total" || "$total" -eq 0 ]]; then
+  echo "No test ran." >&2
+  exit 1
+fi
+exit "$status"

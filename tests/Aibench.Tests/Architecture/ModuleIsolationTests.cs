@@ -1,0 +1,82 @@
+using System.Reflection;
+using System.Xml.Linq;
+using Aibench.Host.Hosting;
+using Aibench.Tests.Infrastructure;
+using NetArchTest.Rules;
+
+namespace Aibench.Tests.Architecture;
+
+/// <summary>Modules talk only through Contracts and the mediator; they never reach into one another.</summary>
+public sealed class ModuleIsolationTests
+{
+    private static readonly string[] ModuleNames = ["Server", "Client", "Monitor", "Logs", "Experiments"];
+
+    public static TheoryData<string> Modules => new(ModuleNames);
+
+    private static Assembly ModuleAssembly(string name) =>
+        AibenchHost.Modules.Single(m => m.Name == name).Assembly;
+
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public void A_module_assembly_references_no_other_module(string module)
+    {
+        var referenced = ModuleAssembly(module).GetReferencedAssemblies().Select(a => a.Name).ToList();
+        foreach (var other in ModuleNames.Where(m => m != module))
+        {
+            Assert.DoesNotContain($"Aibench.{other}", referenced);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public void No_type_of_a_module_depends_on_another_modules_namespace(string module)
+    {
+        var others = ModuleNames.Where(m => m != module).Select(m => $"Aibench.{m}").ToArray();
+        var result = Types.InAssembly(ModuleAssembly(module)).ShouldNot().HaveDependencyOnAny(others).GetResult();
+        Assert.True(result.IsSuccessful, "Depends on another module: " + string.Join(", ", result.FailingTypeNames ?? []));
+    }
+
+    [Fact]
+    public void Contracts_and_shared_depend_on_no_module()
+    {
+        var modules = ModuleNames.Select(m => $"Aibench.{m}").ToArray();
+        foreach (var assembly in new[] { typeof(Aibench.Contracts.Server.GetServiceStatus).Assembly, typeof(Aibench.Shared.Modules.ModuleDescriptor).Assembly })
+        {
+            var result = Types.InAssembly(assembly).ShouldNot().HaveDependencyOnAny(modules).GetResult();
+            Assert.True(result.IsSuccessful, $"{assembly.GetName().Name} depends on a module: " + string.Join(", ", result.FailingTypeNames ?? []));
+        }
+    }
+
+    [Fact]
+    public void Project_files_keep_the_same_rules()
+    {
+        var projects = Directory.GetFiles(Path.Combine(Repo.Root, "src"), "*.csproj", SearchOption.AllDirectories);
+        foreach (var project in projects)
+        {
+            var xml = XDocument.Load(project);
+            var name = Path.GetFileNameWithoutExtension(project);
+            var packages = xml.Descendants("PackageReference").Select(p => (string?)p.Attribute("Include")).ToList();
+            var references = xml.Descendants("ProjectReference")
+                .Select(p => Path.GetFileNameWithoutExtension((string?)p.Attribute("Include") ?? "")).ToList();
+
+            if (name != "Host")
+            {
+                Assert.DoesNotContain("Mediator.SourceGenerator", packages);
+            }
+
+            if (ModuleNames.Contains(name))
+            {
+                Assert.Empty(references.Except(["Contracts", "Shared"]));
+            }
+
+            Assert.DoesNotContain(packages, p => p?.StartsWith("MediatR", StringComparison.OrdinalIgnoreCase) == true);
+        }
+    }
+
+    [Fact]
+    public void Every_module_is_listed_by_the_host()
+    {
+        Assert.Equal(ModuleNames, AibenchHost.Modules.Select(m => m.Name));
+        Assert.Equal(ModuleNames.Length, AibenchHost.Modules.Select(m => m.DocumentName).Distinct().Count());
+    }
+}

@@ -1,0 +1,146 @@
+using System.Net;
+using Aibench.Tests.Infrastructure;
+
+namespace Aibench.Tests.Host;
+
+public sealed class AuthenticationTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Token_link_sets_a_strict_http_only_cookie_and_drops_the_token_from_the_url()
+    {
+        await using var factory = new AibenchFactory();
+        var client = factory.Anonymous();
+
+        var link = await client.GetAsync($"/services?token={AibenchFactory.TestToken}&view=all", Ct);
+        Assert.Equal(HttpStatusCode.Redirect, link.StatusCode);
+        Assert.Equal("/services?view=all", link.Headers.Location?.OriginalString);
+        var cookie = Assert.Single(link.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("aibench.", cookie);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(AibenchFactory.TestToken, cookie);
+
+        var page = new HttpRequestMessage(HttpMethod.Get, "/services");
+        page.Headers.Add("Cookie", cookie.Split(';')[0]);
+        page.Headers.Accept.ParseAdd("text/html");
+        var response = await client.SendAsync(page, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("Services", html);
+        Assert.Contains("_content/MudBlazor/MudBlazor.min.css", html);
+    }
+
+    [Fact]
+    public async Task A_browser_without_a_session_is_sent_to_the_login_page()
+    {
+        await using var factory = new AibenchFactory();
+        var client = factory.Anonymous();
+        var request = new HttpRequestMessage(HttpMethod.Get, "/experiments");
+        request.Headers.Accept.ParseAdd("text/html");
+
+        var response = await client.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/login", response.Headers.Location!.PathAndQuery);
+
+        var login = await client.GetAsync(response.Headers.Location, Ct);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        Assert.Contains("Access token", await login.Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task The_login_form_accepts_the_right_token_and_refuses_a_wrong_one()
+    {
+        await using var factory = new AibenchFactory();
+        var client = factory.Anonymous();
+
+        var wrong = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = "wrong-token-wrong-token-wrong", ["returnUrl"] = "/benchmarks",
+        }), Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.False(wrong.Headers.Contains("Set-Cookie"));
+
+        var right = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = AibenchFactory.TestToken, ["returnUrl"] = "/benchmarks",
+        }), Ct);
+        Assert.Equal(HttpStatusCode.Redirect, right.StatusCode);
+        Assert.Equal("/benchmarks", right.Headers.Location?.OriginalString);
+        Assert.True(right.Headers.Contains("Set-Cookie"));
+
+        // An open redirect would let a link to aibench send a freshly logged-in user elsewhere.
+        var offsite = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["token"] = AibenchFactory.TestToken, ["returnUrl"] = "//evil.example/",
+        }), Ct);
+        Assert.Equal("/", offsite.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
+    public async Task Repeated_wrong_tokens_are_throttled_even_for_the_right_one()
+    {
+        await using var factory = new AibenchFactory();
+        var wrong = factory.Authorized("wrong-token-wrong-token-wrong");
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/api/v1/services", Ct)).StatusCode);
+        }
+
+        var throttled = await factory.Authorized().GetAsync("/api/v1/services", Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.NotNull(throttled.Headers.RetryAfter);
+
+        var link = await factory.Anonymous().GetAsync($"/?token={AibenchFactory.TestToken}", Ct);
+        Assert.Equal("/login?error=too-many", link.Headers.Location?.OriginalString);
+
+        // The probes stay open while token attempts are refused.
+        Assert.Equal(HttpStatusCode.OK, (await factory.Anonymous().GetAsync("/health", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_generated_token_is_private_to_its_owner_and_never_logged()
+    {
+        await using var factory = new AibenchFactory(withToken: false);
+        _ = factory.Server;
+        var tokenFile = Path.Combine(factory.Home, "token");
+
+        Assert.True(File.Exists(tokenFile));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(tokenFile));
+        var token = (await File.ReadAllTextAsync(tokenFile, Ct)).Trim();
+        Assert.True(token.Length >= 43, "256 random bits, base64url");
+
+        var client = factory.Anonymous();
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync($"/benchmarks?token={token}", Ct)).StatusCode);
+        var bearer = factory.Authorized(token);
+        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/v1/services", Ct)).StatusCode);
+
+        var logs = Directory.GetFiles(Path.Combine(factory.Home, "logs"));
+        Assert.NotEmpty(logs);
+        foreach (var log in logs)
+        {
+            await using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var text = await new StreamReader(stream).ReadToEndAsync(Ct);
+            Assert.Contains("/benchmarks", text);
+            Assert.DoesNotContain(token, text);
+        }
+
+        Assert.Equal(
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+            File.GetUnixFileMode(factory.Home) & (UnixFileMode)0b111_111_111);
+    }
+
+    [Fact]
+    public async Task Metrics_can_be_opened_to_a_site_prometheus_on_request()
+    {
+        await using var factory = new AibenchFactory(settings: new Dictionary<string, string?> { ["Metrics:Anonymous"] = "true" });
+        var response = await factory.Anonymous().GetAsync("/metrics", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.Contains("http_requests_received_total", text);
+        Assert.Contains("dotnet_collection_count_total", text);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Anonymous().GetAsync("/api/v1/services", Ct)).StatusCode);
+    }
+}
