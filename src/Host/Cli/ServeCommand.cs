@@ -105,7 +105,7 @@ internal static class ServeCommand
         {
             try
             {
-                StartupChecks.PrepareDataFolder(settings);
+                StartupChecks.PrepareDataFolder(settings, app.Logger);
                 var tokens = app.Services.GetRequiredService<TokenStore>();
                 await StartupChecks.CheckDatabaseReachableAsync(settings.Database, cancellationToken);
                 await StartupChecks.MigrateAsync(app.Services, cancellationToken);

@@ -27,8 +27,9 @@ internal sealed record AibenchSettings(
     public static readonly string[] KnownRootKeys =
     [
         "Home", "Urls", "AllowRemote", "Token", "ConnectionStrings", "Metrics", "Hangfire", "Log", "Modules",
-        // Set by the .NET host or test hosts, and sections of .NET's own that it may carry.
-        "applicationName", "contentRoot", "environment", "Logging", "AllowedHosts", "Kestrel",
+        // Set by the .NET host or test hosts. Kestrel's own section is not accepted: it could bind beyond
+        // loopback behind the back of Urls and AllowRemote.
+        "applicationName", "contentRoot", "environment", "AllowedHosts",
     ];
 
     public string DatabaseFile => Path.Combine(Home, "aibench.db");
@@ -94,7 +95,8 @@ internal sealed record AibenchSettings(
         }
 
         var metricsAnonymous = ParseBool(configuration, "Metrics:Anonymous", false, errors);
-        var workers = ParseInt(configuration, "Hangfire:Workers", Math.Max(4, Environment.ProcessorCount * 2), 1, 100, errors);
+        // The jobs wait on SLURM and HTTP, not on CPU; a few per core, but not hundreds on a 128-core login node.
+        var workers = ParseInt(configuration, "Hangfire:Workers", Math.Clamp(Environment.ProcessorCount * 2, 4, 20), 1, 100, errors);
         var level = Serilog.Events.LogEventLevel.Information;
         if (configuration["Log:Level"] is { } levelText && !Enum.TryParse(levelText, ignoreCase: true, out level))
         {

@@ -7,13 +7,21 @@ namespace Aibench.Host.Hosting;
 /// <summary>What must hold before the host starts serving: a private data folder, a reachable database, current schemas.</summary>
 internal static class StartupChecks
 {
-    public static void PrepareDataFolder(AibenchSettings settings)
+    public static void PrepareDataFolder(AibenchSettings settings, ILogger logger)
     {
         const UnixFileMode privateDir = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         foreach (var dir in new[] { settings.Home, settings.LogsFolder, settings.KeysFolder, settings.RunsFolder })
         {
             // Created private: the database and logs of one user are no business of the others on the login node.
             Directory.CreateDirectory(dir, privateDir);
+        }
+
+        // A folder the user pointed at may already exist with wider rights; it holds the token and the database.
+        var mode = File.GetUnixFileMode(settings.Home);
+        if ((mode & ~privateDir & (UnixFileMode)0b111_111_111) != 0)
+        {
+            logger.LogWarning("The data folder {Home} was open to other users; its mode is now 0700", settings.Home);
+            File.SetUnixFileMode(settings.Home, privateDir);
         }
     }
 

@@ -74,13 +74,14 @@ internal static class LoginEndpoints
             return SignInResult.TooMany;
         }
 
-        if (!context.RequestServices.GetRequiredService<TokenStore>().Verify(token))
+        var tokens = context.RequestServices.GetRequiredService<TokenStore>();
+        if (!tokens.Verify(token))
         {
             guard.Failed();
             return SignInResult.Wrong;
         }
 
-        await context.SignInAsync(TokenAuthentication.CookieScheme, TokenAuthentication.Principal(TokenAuthentication.CookieScheme),
+        await context.SignInAsync(TokenAuthentication.CookieScheme, TokenAuthentication.Principal(TokenAuthentication.CookieScheme, tokens),
             new AuthenticationProperties { IsPersistent = true });
         return SignInResult.Ok;
     }

@@ -18,8 +18,10 @@ internal static class TokenAuthentication
     public const string CookieScheme = CookieAuthenticationDefaults.AuthenticationScheme;
     public const string RetryAfterItem = "aibench.retry-after";
 
-    public static ClaimsPrincipal Principal(string scheme) =>
-        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "aibench-user")], scheme));
+    public const string TokenIdClaim = "aibench:token-id";
+
+    public static ClaimsPrincipal Principal(string scheme, TokenStore tokens) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, "aibench-user"), new Claim(TokenIdClaim, tokens.TokenId)], scheme));
 
     public static IServiceCollection AddTokenAuthentication(this IServiceCollection services)
     {
@@ -55,6 +57,14 @@ internal static class TokenAuthentication
                 }
 
                 return Task.CompletedTask;
+            };
+            options.Events.OnValidatePrincipal = async ctx =>
+            {
+                if (ctx.Principal?.FindFirst(TokenIdClaim)?.Value != tokens.TokenId)
+                {
+                    ctx.RejectPrincipal();
+                    await ctx.HttpContext.SignOutAsync(CookieScheme);
+                }
             };
             options.Events.OnRedirectToAccessDenied = ctx =>
             {
@@ -104,7 +114,7 @@ internal sealed class BearerTokenHandler(
             return Task.FromResult(AuthenticateResult.Fail("Wrong token."));
         }
 
-        var principal = TokenAuthentication.Principal(Scheme.Name);
+        var principal = TokenAuthentication.Principal(Scheme.Name, tokens);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
     }
 

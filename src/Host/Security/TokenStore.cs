@@ -19,11 +19,15 @@ internal sealed class TokenStore
         // A per-instance cookie name: several users' aibench instances on one login node share the host name,
         // and cookies are not kept apart by port.
         CookieName = "aibench." + Convert.ToHexStringLower(_tokenHash.AsSpan(0, 4));
+        TokenId = Convert.ToHexStringLower(_tokenHash.AsSpan(0, 16));
     }
 
     public string Token { get; }
 
     public string CookieName { get; }
+
+    /// <summary>Names the current token without revealing it; sessions carry it, so a new token ends old sessions.</summary>
+    public string TokenId { get; }
 
     /// <summary>Constant-time: comparing fixed-length hashes leaks neither the token's content nor its length.</summary>
     public bool Verify(string? candidate)

@@ -1,5 +1,6 @@
 using System.Net;
 using Aibench.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aibench.Tests.Host;
 
@@ -129,6 +130,35 @@ public sealed class AuthenticationTests
         Assert.Equal(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
             File.GetUnixFileMode(factory.Home) & (UnixFileMode)0b111_111_111);
+    }
+
+    [Fact]
+    public async Task A_new_token_ends_the_sessions_of_the_old_one()
+    {
+        var home = Path.Combine(Directory.CreateTempSubdirectory("aibench-rotate-").FullName, "home");
+        string session;
+        await using (var before = new AibenchFactory(home: home))
+        {
+            var link = await before.Anonymous().GetAsync($"/?token={AibenchFactory.TestToken}", Ct);
+            session = Assert.Single(link.Headers.GetValues("Set-Cookie")).Split(';')[0].Split('=', 2)[1];
+        }
+
+        const string newToken = "a-brand-new-token-0123456789abcdef";
+        await using var after = new AibenchFactory(home: home, settings: new Dictionary<string, string?> { ["Token"] = newToken });
+        var cookieName = after.Services.GetRequiredService<Aibench.Host.Security.TokenStore>().CookieName;
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/services");
+        request.Headers.Add("Cookie", $"{cookieName}={session}");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await after.Anonymous().SendAsync(request, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_existing_data_folder_open_to_others_is_made_private()
+    {
+        var home = Path.Combine(Directory.CreateTempSubdirectory("aibench-open-").FullName, "home");
+        Directory.CreateDirectory(home, (UnixFileMode)0b111_101_101);
+        await using var factory = new AibenchFactory(home: home);
+        _ = factory.Server;
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(home));
     }
 
     [Fact]

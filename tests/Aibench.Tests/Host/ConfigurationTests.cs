@@ -39,6 +39,7 @@ public sealed class ConfigurationTests
     [InlineData("Modules:Server:Port", "eighty", "Modules:Server:Port")]
     [InlineData("Modules:Server:Port", "70000", "Modules:Server:Port")]
     [InlineData("Modules:Server:Port", "8000", "Modules:Server:Port")]
+    [InlineData("Kestrel:Endpoints:Open:Url", "http://0.0.0.0:9000", "Kestrel")]
     [InlineData("Log:Level", "Loud", "Log:Level")]
     [InlineData("Metrics:Anonymous", "yes", "Metrics:Anonymous")]
     [InlineData("Hangfire:Workers", "0", "Hangfire:Workers")]

@@ -16,11 +16,11 @@ public sealed class AibenchFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly string _root;
 
-    public AibenchFactory(string? postgres = null, IDictionary<string, string?>? settings = null, bool withToken = true)
+    public AibenchFactory(string? postgres = null, IDictionary<string, string?>? settings = null, bool withToken = true, string? home = null)
     {
         _root = Directory.CreateTempSubdirectory("aibench-test-").FullName;
         // Not created here: aibench must create its data folder itself, privately.
-        Home = Path.Combine(_root, "home");
+        Home = home ?? Path.Combine(_root, "home");
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["Home"] = Home };
         if (withToken)
         {
