@@ -23,6 +23,35 @@ namespace Aibench.Migrations.Postgres.Server
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
+                {
+                    b.Property<Guid>("ServiceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Task")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("Ready")
+                        .HasColumnType("boolean");
+
+                    b.HasKey("ServiceId", "Task");
+
+                    b.ToTable("service_endpoints", "server");
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -32,11 +61,45 @@ namespace Aibench.Migrations.Postgres.Server
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Deployment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("ExpectedEndpoints")
+                        .HasColumnType("integer");
+
                     b.Property<string>("JobId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("JobName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("MetricsPath")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("NodeList")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
                     b.Property<int>("Nodes")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("character varying(65536)");
+
+                    b.Property<string>("ReadinessPath")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("ReadinessTimeoutSeconds")
                         .HasColumnType("integer");
 
                     b.Property<string>("Reason")
@@ -52,8 +115,22 @@ namespace Aibench.Migrations.Postgres.Server
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
 
+                    b.Property<string>("Scheduler")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Status")
                         .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<int>("Tasks")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TimeLimit")
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
@@ -99,6 +176,15 @@ namespace Aibench.Migrations.Postgres.Server
                     b.ToTable("service_transitions", "server");
                 });
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
+                {
+                    b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
+                        .WithMany("Endpoints")
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceTransition", b =>
                 {
                     b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
@@ -110,6 +196,8 @@ namespace Aibench.Migrations.Postgres.Server
 
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceRecord", b =>
                 {
+                    b.Navigation("Endpoints");
+
                     b.Navigation("Transitions");
                 });
 #pragma warning restore 612, 618

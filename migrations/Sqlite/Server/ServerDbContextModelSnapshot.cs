@@ -17,6 +17,35 @@ namespace Aibench.Migrations.Sqlite.Server
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
+                {
+                    b.Property<Guid>("ServiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Task")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Host")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Node")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Port")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Ready")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ServiceId", "Task");
+
+                    b.ToTable("server_service_endpoints", (string)null);
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceRecord", b =>
                 {
                     b.Property<Guid>("Id")
@@ -26,11 +55,45 @@ namespace Aibench.Migrations.Sqlite.Server
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Deployment")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ExpectedEndpoints")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("JobId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("JobName")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MetricsPath")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeList")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Nodes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasMaxLength(65536)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReadinessPath")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReadinessTimeoutSeconds")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Reason")
@@ -46,8 +109,22 @@ namespace Aibench.Migrations.Sqlite.Server
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Scheduler")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Tasks")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TimeLimit")
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
@@ -91,6 +168,15 @@ namespace Aibench.Migrations.Sqlite.Server
                     b.ToTable("server_service_transitions", (string)null);
                 });
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
+                {
+                    b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
+                        .WithMany("Endpoints")
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceTransition", b =>
                 {
                     b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
@@ -102,6 +188,8 @@ namespace Aibench.Migrations.Sqlite.Server
 
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceRecord", b =>
                 {
+                    b.Navigation("Endpoints");
+
                     b.Navigation("Transitions");
                 });
 #pragma warning restore 612, 618

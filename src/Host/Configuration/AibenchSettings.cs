@@ -47,11 +47,12 @@ internal sealed record AibenchSettings(
         var errors = new List<string>();
         var moduleList = modules.ToList();
 
+        var known = KnownRootKeys.Concat(moduleList.SelectMany(m => m.ConfigurationSections)).ToList();
         foreach (var section in configuration.GetChildren())
         {
-            if (!KnownRootKeys.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
+            if (!known.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
             {
-                errors.Add($"{section.Key}: unknown setting; known settings are {string.Join(", ", KnownRootKeys.Take(9))}.");
+                errors.Add($"{section.Key}: unknown setting; known settings are {string.Join(", ", known.Where(k => char.IsUpper(k[0])).Except(["AllowedHosts"]))}.");
             }
         }
 
@@ -123,6 +124,11 @@ internal sealed record AibenchSettings(
                     ports[module.Name] = port;
                 }
             }
+        }
+
+        foreach (var module in moduleList.Where(m => m.CheckConfiguration is not null))
+        {
+            errors.AddRange(module.CheckConfiguration!(configuration, new DataFolder(home)));
         }
 
         if (errors.Count > 0)

@@ -73,6 +73,7 @@ internal static class AibenchHost
         // Settings are read when first resolved, after every configuration source (test hosts add theirs at Build).
         services.AddSingleton(sp => AibenchSettings.Load(sp.GetRequiredService<IConfiguration>(), Modules));
         services.AddSingleton(sp => sp.GetRequiredService<AibenchSettings>().Database);
+        services.AddSingleton(sp => new DataFolder(sp.GetRequiredService<AibenchSettings>().Home));
         services.AddSingleton(TimeProvider.System);
 
         services.AddSerilog((sp, logger) => ConfigureLogging(logger, sp.GetRequiredService<AibenchSettings>()));
@@ -138,6 +139,8 @@ internal static class AibenchHost
         {
             server.WorkerCount = sp.GetRequiredService<AibenchSettings>().HangfireWorkers;
             server.ServerName = $"aibench:{Environment.MachineName}:{Environment.ProcessId}";
+            // Recurring jobs such as server:poll run every few seconds, not every 15 (Hangfire's default check).
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
 
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -1,12 +1,17 @@
 using Aibench.Server.Features;
+using Aibench.Server.Jobs;
+using Aibench.Server.Lifecycle;
 using Aibench.Server.Persistence;
+using Aibench.Server.Recipes;
+using Aibench.Server.Scheduling;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
 using FluentValidation;
+using Hangfire;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Aibench.Server;
 
@@ -14,21 +19,63 @@ namespace Aibench.Server;
 public static class ServerModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Server", "server", ["/api/v1/services", "/api/v1/recipes"], typeof(ServerModule).Assembly) { DefaultPort = 8001 };
+        new("Server", "server", ["/api/v1/services", "/api/v1/recipes"], typeof(ServerModule).Assembly)
+        {
+            DefaultPort = 8001,
+            ConfigurationSections = ["Server", "Scheduler"],
+            CheckConfiguration = (configuration, data) =>
+            {
+                var errors = new List<string>();
+                ServerSettings.Load(configuration, data, errors);
+                return errors;
+            },
+        };
 
     public static IServiceCollection AddServer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(Descriptor);
         services.AddModuleDbContext<ServerDbContext>(Descriptor.Name, ServerDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+
+        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
+        services.AddSingleton(sp => ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), []).Server);
+        services.AddSingleton(sp => ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), []).Scheduler);
+        services.AddSingleton<RecipeCatalog>();
+        services.AddSingleton<CommandRunner>();
+        services.AddSingleton<SlurmCliScheduler>();
+        services.AddSingleton<LocalScheduler>();
+        services.AddSingleton<SchedulerSelector>();
+        services.AddSingleton<ReadinessProbe>();
+        services.AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
+        services.AddTransient<SubmitServiceJob>();
+        services.AddTransient<PollServicesJob>();
+        services.AddHostedService<ServerStartup>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapServer(this IEndpointRouteBuilder app)
     {
         var api = app.MapModuleApi(Descriptor);
+        ListRecipesHandler.Map(api);
+        GetRecipeHandler.Map(api);
+        DeployServiceHandler.Map(api);
         ListServicesHandler.Map(api);
         GetServiceHandler.Map(api);
+        GetServiceStatusViewHandler.Map(api);
+        CancelServiceHandler.Map(api);
         return app;
     }
+}
+
+/// <summary>Registers the recurring poll at every start: after a restart, tracking resumes from the database.</summary>
+internal sealed class ServerStartup(IRecurringJobManager recurring, SchedulerSettings settings, RecipeCatalog catalog, ILogger<ServerStartup> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        recurring.AddOrUpdate<PollServicesJob>(PollServicesJob.RecurringId, j => j.RunAsync(CancellationToken.None), $"*/{settings.PollSeconds} * * * * *");
+        logger.LogInformation("{Count} recipe(s) loaded; {Invalid} file(s) invalid", catalog.All.Count, catalog.Errors.Count);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -22,7 +22,15 @@ public sealed record ServiceDetail(
     string? RunFolder,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<ServiceTransitionView> Transitions);
+    IReadOnlyList<ServiceTransitionView> Transitions)
+{
+    public string? Deployment { get; init; }
+    public string? Scheduler { get; init; }
+    public string? NodeList { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public IReadOnlyList<Aibench.Contracts.Server.ServiceEndpointInfo> Endpoints { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+}
 
 public sealed record ServiceTransitionView(string Status, string? Reason, DateTimeOffset At);
 
@@ -31,20 +39,28 @@ internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFac
     public async ValueTask<ServiceDetail> Handle(GetService query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var service = await db.Services.AsNoTracking().Include(s => s.Transitions)
+        var service = await db.Services.AsNoTracking().Include(s => s.Transitions).Include(s => s.Endpoints)
             .SingleOrDefaultAsync(s => s.Id == query.Id, cancellationToken)
             ?? throw new NotFoundException("Service", query.Id.ToString());
         return new ServiceDetail(
             service.Id, service.Recipe, ServiceStatuses.Name(service.Status), service.Reason, service.JobId, service.Nodes,
             service.RunFolder, service.CreatedAt, service.UpdatedAt,
             [.. service.Transitions.OrderBy(t => t.At).ThenBy(t => t.Id)
-                .Select(t => new ServiceTransitionView(ServiceStatuses.Name(t.Status), t.Reason, t.At))]);
+                .Select(t => new ServiceTransitionView(ServiceStatuses.Name(t.Status), t.Reason, t.At))])
+        {
+            Deployment = service.Deployment,
+            Scheduler = service.Scheduler,
+            NodeList = service.NodeList,
+            StartedAt = service.StartedAt,
+            Endpoints = [.. service.Endpoints.OrderBy(e => e.Task).Select(Jobs.PollServicesJob.ToInfo)],
+            Parameters = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(service.Parameters) ?? [],
+        };
     }
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/services/{id:guid}", async Task<Ok<ServiceDetail>> (Guid id, ISender sender, CancellationToken ct) =>
                 TypedResults.Ok(await sender.Send(new GetService(id), ct)))
             .WithName("GetService")
-            .WithSummary("A service: status, reason, job id, run folder, timestamps and transitions.")
+            .WithSummary("A service: status, reason, job id, nodes, endpoints, run folder, timestamps and transitions.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 }

@@ -14,6 +14,8 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
 
     public DbSet<ServiceTransition> Transitions => Set<ServiceTransition>();
 
+    public DbSet<ServiceEndpoint> Endpoints => Set<ServiceEndpoint>();
+
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<ServiceRecord>(service =>
@@ -25,6 +27,15 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
             service.Property(s => s.Reason).HasMaxLength(2048);
             service.Property(s => s.JobId).HasMaxLength(64);
             service.Property(s => s.RunFolder).HasMaxLength(4096);
+            service.Property(s => s.Deployment).HasMaxLength(16);
+            service.Property(s => s.JobName).HasMaxLength(128);
+            service.Property(s => s.TimeLimit).HasMaxLength(32);
+            service.Property(s => s.Scheduler).HasMaxLength(16);
+            service.Property(s => s.NodeList).HasMaxLength(1024);
+            service.Property(s => s.ReadinessPath).HasMaxLength(256);
+            service.Property(s => s.MetricsPath).HasMaxLength(256);
+            service.Property(s => s.Parameters).HasMaxLength(65536);
+            service.HasMany(s => s.Endpoints).WithOne().HasForeignKey(e => e.ServiceId).OnDelete(DeleteBehavior.Cascade);
             service.HasIndex(s => s.Status);
             service.HasIndex(s => s.CreatedAt);
             service.HasMany(s => s.Transitions).WithOne().HasForeignKey(t => t.ServiceId).OnDelete(DeleteBehavior.Cascade);
@@ -36,6 +47,13 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
             transition.Property(t => t.Status).HasConversion<string>().HasMaxLength(32);
             transition.Property(t => t.Reason).HasMaxLength(2048);
             transition.HasIndex(t => new { t.ServiceId, t.At });
+        });
+        modelBuilder.Entity<ServiceEndpoint>(endpoint =>
+        {
+            endpoint.ToTable("service_endpoints");
+            endpoint.HasKey(e => new { e.ServiceId, e.Task });
+            endpoint.Property(e => e.Host).HasMaxLength(255);
+            endpoint.Property(e => e.Node).HasMaxLength(255);
         });
     }
 }
@@ -52,7 +70,37 @@ internal sealed class ServiceRecord
     public string? RunFolder { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the job was first seen running; the readiness timeout counts from here.</summary>
+    public DateTimeOffset? StartedAt { get; set; }
+
+    public string Deployment { get; set; } = "single";
+    public string JobName { get; set; } = "";
+    public int Tasks { get; set; } = 1;
+    public int ExpectedEndpoints { get; set; } = 1;
+    public string? TimeLimit { get; set; }
+    public string? Scheduler { get; set; }
+    public string? NodeList { get; set; }
+    public string ReadinessPath { get; set; } = "/health";
+    public int ReadinessTimeoutSeconds { get; set; } = 900;
+    public string? MetricsPath { get; set; }
+
+    /// <summary>The parameter values as JSON, secret ones masked: for people to read, not to redeploy from.</summary>
+    public string Parameters { get; set; } = "{}";
+
     public List<ServiceTransition> Transitions { get; set; } = [];
+    public List<ServiceEndpoint> Endpoints { get; set; } = [];
+}
+
+/// <summary>An endpoint a task announced in its run folder, and whether it answered its readiness probe.</summary>
+internal sealed class ServiceEndpoint
+{
+    public Guid ServiceId { get; set; }
+    public int Task { get; set; }
+    public required string Host { get; set; }
+    public int Port { get; set; }
+    public required string Node { get; set; }
+    public bool Ready { get; set; }
 }
 
 /// <summary>One change of a service's state, kept so the user can see how long each stage took.</summary>

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
 
 namespace Aibench.Shared.Modules;
 
@@ -14,4 +15,10 @@ public sealed record ModuleDescriptor(string Name, string DocumentName, IReadOnl
 
     /// <summary>The port used by the original microservice design; documented, not bound unless configured.</summary>
     public int? DefaultPort { get; init; }
+
+    /// <summary>Top-level configuration sections the module owns (e.g. <c>Server</c>, <c>Scheduler</c>).</summary>
+    public IReadOnlyList<string> ConfigurationSections { get; init; } = [];
+
+    /// <summary>Checks the module's settings at start-up; each error names its key. The host reports them all at once.</summary>
+    public Func<IConfiguration, DataFolder, IEnumerable<string>>? CheckConfiguration { get; init; }
 }

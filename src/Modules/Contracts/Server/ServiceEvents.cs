@@ -1,0 +1,47 @@
+using Mediator;
+
+namespace Aibench.Contracts.Server;
+
+/// <summary>One network endpoint of a service: a replica, or the Ray head.</summary>
+/// <param name="Task">Index of the task (replica) that serves it, from 0.</param>
+/// <param name="Host">Host name or address to connect to.</param>
+/// <param name="Port">TCP port.</param>
+/// <param name="Node">The scheduler's name for the node it runs on.</param>
+/// <param name="Url">Base URL, e.g. <c>http://mel2074:8000</c>.</param>
+public sealed record ServiceEndpointInfo(int Task, string Host, int Port, string Node, string Url);
+
+/// <summary>Published when every endpoint of a service answered its readiness probe.</summary>
+/// <param name="ServiceId">The service.</param>
+/// <param name="Recipe">Recipe it was deployed from.</param>
+/// <param name="Endpoints">Its endpoints, one per replica (or the Ray head).</param>
+/// <param name="Nodes">The scheduler's host list, e.g. <c>node[1-4]</c>.</param>
+/// <param name="JobId">The scheduler's job id.</param>
+/// <param name="RunFolder">Folder with its scripts, endpoint files and logs.</param>
+/// <param name="MetricsPath">Path of its Prometheus metrics on each endpoint, when the recipe names one.</param>
+public sealed record ServiceReady(
+    Guid ServiceId,
+    string Recipe,
+    IReadOnlyList<ServiceEndpointInfo> Endpoints,
+    string? Nodes,
+    string? JobId,
+    string RunFolder,
+    string? MetricsPath) : INotification;
+
+/// <summary>Published when a service reached an end state: completed, failed, cancelled or timed out.</summary>
+/// <param name="ServiceId">The service.</param>
+/// <param name="Status">The end state.</param>
+/// <param name="Reason">Why, when known.</param>
+/// <param name="RunFolder">Folder with its scripts, endpoint files and logs.</param>
+public sealed record ServiceStopped(Guid ServiceId, ServiceStatus Status, string? Reason, string RunFolder) : INotification;
+
+/// <summary>Asks the Server module for a service's endpoints. Answers <c>null</c> when no such service exists.</summary>
+/// <param name="ServiceId">The service.</param>
+public sealed record GetServiceEndpoints(Guid ServiceId) : IQuery<ServiceEndpoints?>;
+
+/// <summary>A service's endpoints as far as they are known.</summary>
+/// <param name="ServiceId">The service.</param>
+/// <param name="Status">Its state; endpoints are only all there once it is <see cref="ServiceStatus.Ready"/>.</param>
+/// <param name="Endpoints">Endpoints announced so far.</param>
+/// <param name="RunFolder">Folder with its scripts, endpoint files and logs.</param>
+/// <param name="MetricsPath">Path of its Prometheus metrics, when the recipe names one.</param>
+public sealed record ServiceEndpoints(Guid ServiceId, ServiceStatus Status, IReadOnlyList<ServiceEndpointInfo> Endpoints, string? RunFolder, string? MetricsPath);

@@ -1,0 +1,79 @@
+using System.Text.Json;
+
+namespace Aibench.Server.Lifecycle;
+
+/// <summary>The files of one service on the shared filesystem: scripts, endpoint announcements, output.</summary>
+internal static class RunFolder
+{
+    public const string SubmittedMarker = "submitted";
+
+    public static string For(ServerSettings settings, Guid serviceId) => Path.Combine(settings.RunsFolder, serviceId.ToString());
+
+    internal sealed record EndpointFile(string Host, int Port, string Node, int Task);
+
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    /// <summary>Endpoint files written by the tasks; a half-written or malformed file is skipped until the next look.</summary>
+    public static IReadOnlyList<EndpointFile> Endpoints(string runFolder)
+    {
+        var folder = Path.Combine(runFolder, "endpoints");
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        var endpoints = new List<EndpointFile>();
+        foreach (var file in Directory.GetFiles(folder, "*.json"))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<EndpointFile>(File.ReadAllText(file), Json) is { Host.Length: > 0, Port: > 0 and < 65536 } e
+                    && e.Host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']'))
+                {
+                    endpoints.Add(e);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+            }
+        }
+
+        return [.. endpoints.OrderBy(e => e.Task)];
+    }
+
+    /// <summary>
+    /// Where to look when a job failed: the first non-empty error output (a task's, then the batch script's),
+    /// with its last line, so the reason shown is one the user can act on.
+    /// </summary>
+    public static string? ErrorHint(string runFolder, string? jobId)
+    {
+        if (!Directory.Exists(runFolder))
+        {
+            return null;
+        }
+
+        var candidates = Directory.GetFiles(runFolder, "task-*.err").Order(StringComparer.Ordinal).ToList();
+        if (jobId is not null)
+        {
+            candidates.Add(Path.Combine(runFolder, $"slurm-{jobId}.err"));
+        }
+
+        foreach (var file in candidates.Where(File.Exists))
+        {
+            var info = new FileInfo(file);
+            if (info.Length == 0) continue;
+            var last = LastLine(file);
+            return last is null ? $"see {file}" : $"see {file}: {(last.Length > 300 ? last[..300] + "…" : last)}";
+        }
+
+        return null;
+    }
+
+    private static string? LastLine(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Max(0, stream.Length - 8192), SeekOrigin.Begin);
+        var tail = new StreamReader(stream).ReadToEnd();
+        return tail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+    }
+}

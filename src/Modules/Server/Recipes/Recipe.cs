@@ -1,0 +1,66 @@
+namespace Aibench.Server.Recipes;
+
+internal enum DeploymentMode
+{
+    /// <summary>One instance on one or more nodes, started once.</summary>
+    Single,
+
+    /// <summary>One independent instance per node, each with its own endpoint.</summary>
+    Replicas,
+
+    /// <summary>One instance spanning every node: a Ray head on the first node, workers on the others.</summary>
+    Ray,
+}
+
+internal enum ParameterType
+{
+    String,
+    Int,
+    Float,
+    Bool,
+    Enum,
+}
+
+/// <summary>A recipe that passed validation: everything the renderer and the UI need, with defaults filled in.</summary>
+internal sealed record Recipe(
+    string Name,
+    string Category,
+    string Description,
+    string? Image,
+    IReadOnlyList<string> Command,
+    IReadOnlyList<RecipePort> Ports,
+    IReadOnlyDictionary<string, string> Env,
+    IReadOnlyList<string> Modules,
+    RecipeResources Resources,
+    DeploymentMode Deployment,
+    RecipeReadiness Readiness,
+    string? MetricsPath,
+    IReadOnlyList<RecipeParameter> Parameters,
+    string Yaml,
+    string Source);
+
+internal sealed record RecipePort(string Name, int Port);
+
+internal sealed record RecipeResources(
+    int Nodes,
+    int GpusPerNode,
+    int CpusPerTask,
+    string? Memory,
+    string? TimeLimit,
+    string? Partition,
+    string? Account,
+    string? Qos,
+    string? Constraint);
+
+internal sealed record RecipeReadiness(string Path, TimeSpan Timeout, TimeSpan Interval);
+
+internal sealed record RecipeParameter(
+    string Name,
+    ParameterType Type,
+    string? Default,
+    double? Min,
+    double? Max,
+    IReadOnlyList<string> Values,
+    string Description,
+    bool Required,
+    bool Secret);

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Aibench.Server.Recipes;
+
+namespace Aibench.Server.Scheduling;
+
+/// <summary>What a service is deployed as: the recipe, the checked parameter values and where it runs.</summary>
+internal sealed record JobSpec(
+    Guid ServiceId,
+    Recipe Recipe,
+    IReadOnlyDictionary<string, string> Values,
+    int Nodes,
+    string RunFolder,
+    string? Account,
+    string? Partition,
+    string? Qos)
+{
+    /// <summary>Tasks started: one per node for replicas and Ray, one in all for a single instance.</summary>
+    public int Tasks => Recipe.Deployment == DeploymentMode.Single ? 1 : Nodes;
+
+    /// <summary>Endpoint files expected before the service counts as ready: one per task, or the Ray head's only.</summary>
+    public int ExpectedEndpoints => Recipe.Deployment == DeploymentMode.Replicas ? Nodes : 1;
+
+    public string JobName => $"aibench-{Recipe.Name}-{ServiceId.ToString("N")[..8]}";
+}
+
+/// <summary>The files a job is made of, all written into its run folder.</summary>
+internal sealed record RenderedJob(string BatchScript, string EnvScript, string TaskScript)
+{
+    public const string BatchFile = "job.sh";
+    public const string EnvFile = "env.sh";
+    public const string TaskFile = "task.sh";
+}
+
+/// <summary>
+/// Turns a recipe and its values into shell scripts. The rule: nothing a user typed is ever shell syntax.
+/// Values travel as single-quoted literals in exported variables; the command is a list of words, each rendered
+/// as quoted literal text and "${VARIABLE}" references, so that $(…), backticks, ';' or quotes in a value are
+/// passed to the program as the characters they are.
+/// </summary>
+internal static partial class JobRenderer
+{
+    public static RenderedJob Render(JobSpec job)
+    {
+        var recipe = job.Recipe;
+        var r = recipe.Resources;
+        var batch = new StringBuilder();
+        batch.Append("#!/bin/bash -l\n");
+        Directive(batch, "job-name", job.JobName);
+        Directive(batch, "nodes", Num(job.Nodes));
+        Directive(batch, "ntasks", Num(job.Tasks));
+        Directive(batch, "ntasks-per-node", "1");
+        Directive(batch, "cpus-per-task", Num(r.CpusPerTask));
+        if (r.GpusPerNode > 0) Directive(batch, "gpus-per-node", Num(r.GpusPerNode));
+        if (r.Memory is not null) Directive(batch, "mem", r.Memory);
+        if (r.TimeLimit is not null) Directive(batch, "time", r.TimeLimit);
+        if (job.Partition is not null) Directive(batch, "partition", job.Partition);
+        if (job.Account is not null) Directive(batch, "account", job.Account);
+        if (job.Qos is not null) Directive(batch, "qos", job.Qos);
+        if (r.Constraint is not null) Directive(batch, "constraint", r.Constraint);
+        Directive(batch, "output", Path.Combine(job.RunFolder, "slurm-%j.out"));
+        Directive(batch, "error", Path.Combine(job.RunFolder, "slurm-%j.err"));
+        batch.Append($"# Rendered by aibench from recipe '{recipe.Name}' for service {job.ServiceId}.\n");
+        batch.Append("set -euo pipefail\n");
+        batch.Append($"source {Quote(Path.Combine(job.RunFolder, RenderedJob.EnvFile))}\n");
+        foreach (var module in recipe.Modules)
+        {
+            batch.Append($"module load {Quote(module)}\n");
+        }
+
+        // Each task writes its own output files, so that the logs of every replica stay apart.
+        batch.Append($"srun --ntasks={Num(job.Tasks)} --ntasks-per-node=1 --kill-on-bad-exit=1 ")
+            .Append($"--output={Quote(Path.Combine(job.RunFolder, "task-%t.out"))} --error={Quote(Path.Combine(job.RunFolder, "task-%t.err"))} ")
+            .Append($"bash {Quote(Path.Combine(job.RunFolder, RenderedJob.TaskFile))}\n");
+
+        var env = new StringBuilder();
+        env.Append("# Values of this deployment, as data. Sourced by job.sh and task.sh.\n");
+        Export(env, "AIBENCH_SERVICE_ID", job.ServiceId.ToString());
+        Export(env, "AIBENCH_RUN_DIR", job.RunFolder);
+        Export(env, "AIBENCH_NODES", Num(job.Nodes));
+        Export(env, "AIBENCH_TASKS", Num(job.Tasks));
+        Export(env, "AIBENCH_GPUS_PER_NODE", Num(r.GpusPerNode));
+        Export(env, "AIBENCH_DEPLOYMENT", recipe.Deployment.ToString().ToLowerInvariant());
+        Export(env, "AIBENCH_ACCOUNT", job.Account ?? "");
+        foreach (var (name, value) in job.Values.OrderBy(v => v.Key, StringComparer.Ordinal))
+        {
+            Export(env, ParameterVariable(name), value);
+        }
+
+        return new RenderedJob(batch.ToString(), env.ToString(), Task(job));
+    }
+
+    private static string Task(JobSpec job)
+    {
+        var recipe = job.Recipe;
+        var t = new StringBuilder();
+        t.Append("#!/bin/bash\n");
+        t.Append("# One task of the service: finds its ports, announces its endpoint, then becomes the service.\n");
+        t.Append("set -euo pipefail\n");
+        t.Append($"source {Quote(Path.Combine(job.RunFolder, RenderedJob.EnvFile))}\n");
+        t.Append("export AIBENCH_TASK=\"${SLURM_PROCID:-0}\"\n");
+        t.Append("export AIBENCH_NODE=\"${SLURMD_NODENAME:-$(hostname -s)}\"\n");
+        t.Append("aibench_host=\"${AIBENCH_ENDPOINT_HOST:-$(hostname)}\"\n");
+        // Tasks of one job may share a machine (several slurmd on one host, or the local scheduler): each starts
+        // its search at its own offset and steps past the others' ranges.
+        t.Append("aibench_port_free() { ! (exec 3<>\"/dev/tcp/127.0.0.1/$1\") 2>/dev/null; }\n");
+        t.Append($"aibench_step=$(( AIBENCH_TASKS * {Num(recipe.Ports.Count)} ))\n");
+        for (var i = 0; i < recipe.Ports.Count; i++)
+        {
+            var port = recipe.Ports[i];
+            var variable = i == 0 ? "AIBENCH_PORT" : PortVariable(port.Name);
+            t.Append($"p=$(( {Num(port.Port)} + AIBENCH_TASK * {Num(recipe.Ports.Count)} + {Num(i)} ))\n");
+            t.Append("while ! aibench_port_free \"$p\"; do p=$(( p + aibench_step )); done\n");
+            t.Append($"export {variable}=\"$p\"\n");
+            if (i == 0)
+            {
+                t.Append($"export {PortVariable(port.Name)}=\"$p\"\n");
+            }
+        }
+
+        // Words that put a program inside the recipe's container (nothing when it has none); exec-able, unlike a function.
+        var inImage = recipe.Image is null
+            ? ""
+            : $"apptainer exec {(recipe.Resources.GpusPerNode > 0 ? "--nv " : "")}--bind \"$AIBENCH_RUN_DIR\" {Quote(recipe.Image)} ";
+        t.Append("aibench_announce() {\n")
+            .Append("  mkdir -p \"$AIBENCH_RUN_DIR/endpoints\"\n")
+            .Append("  local f=\"$AIBENCH_RUN_DIR/endpoints/$AIBENCH_TASK.json\"\n")
+            .Append("  printf '{\"host\":\"%s\",\"port\":%d,\"node\":\"%s\",\"task\":%d}\\n' \"$aibench_host\" \"$AIBENCH_PORT\" \"$AIBENCH_NODE\" \"$AIBENCH_TASK\" > \"$f.tmp\"\n")
+            .Append("  mv \"$f.tmp\" \"$f\"\n")
+            .Append("}\n");
+
+        foreach (var (name, value) in recipe.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            t.Append($"export {name}={Words(value)}\n");
+        }
+
+        var command = string.Join(' ', recipe.Command.Select(Words));
+        if (recipe.Deployment == DeploymentMode.Ray)
+        {
+            t.Append("head_file=\"$AIBENCH_RUN_DIR/ray-head\"\n");
+            t.Append("if [ \"$AIBENCH_TASK\" = 0 ]; then\n")
+                .Append("  export AIBENCH_HEAD_ADDRESS=\"$aibench_host\"\n")
+                .Append($"  {inImage}ray start --head --port=6379 --disable-usage-stats\n")
+                .Append("  printf '%s' \"$aibench_host\" > \"$head_file.tmp\" && mv \"$head_file.tmp\" \"$head_file\"\n")
+                .Append("  aibench_announce\n")
+                .Append($"  exec {inImage}{command}\n")
+                .Append("else\n")
+                .Append("  while [ ! -s \"$head_file\" ]; do sleep 1; done\n")
+                .Append("  export AIBENCH_HEAD_ADDRESS=\"$(cat \"$head_file\")\"\n")
+                .Append($"  exec {inImage}ray start --address=\"$AIBENCH_HEAD_ADDRESS:6379\" --block --disable-usage-stats\n")
+                .Append("fi\n");
+        }
+        else
+        {
+            t.Append("export AIBENCH_HEAD_ADDRESS=\"$aibench_host\"\n");
+            t.Append("aibench_announce\n");
+            t.Append($"exec {inImage}{command}\n");
+        }
+
+        return t.ToString();
+    }
+
+    /// <summary>A word of the command (or an env value): quoted literal text and "${VARIABLE}" references.</summary>
+    internal static string Words(string template)
+    {
+        var result = new StringBuilder();
+        var last = 0;
+        foreach (Match m in Placeholder().Matches(template))
+        {
+            if (m.Index > last) result.Append(Quote(template[last..m.Index]));
+            result.Append("\"${").Append(Variable(m.Groups["name"].Value)).Append("}\"");
+            last = m.Index + m.Length;
+        }
+
+        if (last < template.Length || result.Length == 0) result.Append(Quote(template[last..]));
+        return result.ToString();
+    }
+
+    /// <summary>POSIX single quotes: nothing inside is interpreted; a quote itself becomes '\''.</summary>
+    internal static string Quote(string value)
+    {
+        if (value.Any(char.IsControl))
+        {
+            // Validation refuses control characters before any rendering; reaching here is a bug, not input.
+            throw new ArgumentException("Control characters cannot be rendered into a job script.", nameof(value));
+        }
+
+        return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+
+    private static string Variable(string placeholder) => placeholder switch
+    {
+        "port" => "AIBENCH_PORT",
+        "task" => "AIBENCH_TASK",
+        "nodes" => "AIBENCH_NODES",
+        "node" => "AIBENCH_NODE",
+        "run_dir" => "AIBENCH_RUN_DIR",
+        "service_id" => "AIBENCH_SERVICE_ID",
+        "gpus_per_node" => "AIBENCH_GPUS_PER_NODE",
+        "head_address" => "AIBENCH_HEAD_ADDRESS",
+        "account" => "AIBENCH_ACCOUNT",
+        "user" => "USER",
+        _ when placeholder.StartsWith("port.", StringComparison.Ordinal) => PortVariable(placeholder["port.".Length..]),
+        _ => ParameterVariable(placeholder),
+    };
+
+    internal static string ParameterVariable(string name) => "AIBENCH_P_" + name.ToUpperInvariant();
+
+    private static string PortVariable(string name) => "AIBENCH_PORT_" + name.ToUpperInvariant();
+
+    private static void Directive(StringBuilder script, string name, string value)
+    {
+        // Directives are read by sbatch, not by the shell; values are already restricted by the recipe validator
+        // and by the host's own choice of paths, and quoting keeps even a space in a run folder intact.
+        script.Append("#SBATCH --").Append(name).Append('=').Append(value.Contains(' ', StringComparison.Ordinal) ? $"\"{value}\"" : value).Append('\n');
+    }
+
+    private static void Export(StringBuilder script, string name, string value) =>
+        script.Append("export ").Append(name).Append('=').Append(Quote(value)).Append('\n');
+
+    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"\{\{\s*(?<name>[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?)\s*\}\}")]
+    private static partial Regex Placeholder();
+}

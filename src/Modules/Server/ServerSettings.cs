@@ -1,0 +1,154 @@
+using System.Globalization;
+using Aibench.Shared.Modules;
+using Aibench.Shared.Text;
+using Microsoft.Extensions.Configuration;
+
+namespace Aibench.Server;
+
+/// <summary>How jobs reach a scheduler (section <c>Scheduler</c>).</summary>
+internal sealed record SchedulerSettings(
+    string Kind,
+    int PollSeconds,
+    TimeSpan CommandTimeout,
+    int Retries,
+    TimeSpan RetryDelay,
+    string? RestUrl,
+    string? RestSocket,
+    string RestApiVersion,
+    string? RestUserName,
+    string? RestToken)
+{
+    public static readonly string[] Kinds = ["auto", "slurm", "local"];
+
+    /// <summary>Cron second steps that divide a minute evenly, so polling keeps a steady rhythm.</summary>
+    public static readonly int[] PollChoices = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];
+}
+
+/// <summary>Where services run and what they default to (section <c>Server</c>).</summary>
+internal sealed record ServerSettings(
+    string RunsFolder,
+    string UserRecipesFolder,
+    string ShippedRecipesFolder,
+    string? Account,
+    string? Partition,
+    string? Qos,
+    int MaxNodes)
+{
+    public static readonly string[] Keys = ["RunsFolder", "RecipesFolder", "ShippedRecipesFolder", "Account", "Partition", "Qos", "MaxNodes"];
+    public static readonly string[] SchedulerKeys = ["Kind", "PollSeconds", "CommandTimeout", "Retries", "RetryDelay", "Rest"];
+    public static readonly string[] RestKeys = ["Url", "Socket", "ApiVersion", "UserName", "Token"];
+
+    public static (ServerSettings Server, SchedulerSettings Scheduler) Load(IConfiguration configuration, DataFolder data, List<string> errors)
+    {
+        Unknown(configuration.GetSection("Server"), Keys, errors);
+        Unknown(configuration.GetSection("Scheduler"), SchedulerKeys, errors);
+        Unknown(configuration.GetSection("Scheduler:Rest"), RestKeys, errors);
+
+        var runs = Folder(configuration, "Server:RunsFolder", Path.Combine(data.Path, "runs"), errors);
+        var user = Folder(configuration, "Server:RecipesFolder", Path.Combine(data.Path, "recipes"), errors);
+        var shipped = Folder(configuration, "Server:ShippedRecipesFolder", Path.Combine(AppContext.BaseDirectory, "recipes"), errors);
+        var account = SlurmName(configuration, "Server:Account", errors);
+        var partition = SlurmName(configuration, "Server:Partition", errors);
+        var qos = SlurmName(configuration, "Server:Qos", errors);
+        var maxNodes = Int(configuration, "Server:MaxNodes", 64, 1, 100_000, errors);
+
+        var kind = configuration["Scheduler:Kind"] ?? "auto";
+        if (!SchedulerSettings.Kinds.Contains(kind))
+        {
+            errors.Add($"Scheduler:Kind: '{kind}' is not a scheduler; expected one of {string.Join(", ", SchedulerSettings.Kinds)}.");
+        }
+
+        var poll = Int(configuration, "Scheduler:PollSeconds", 2, 1, 30, errors);
+        if (!SchedulerSettings.PollChoices.Contains(poll))
+        {
+            errors.Add($"Scheduler:PollSeconds: {poll} does not divide a minute; expected one of {string.Join(", ", SchedulerSettings.PollChoices)}.");
+        }
+
+        var timeout = Time(configuration, "Scheduler:CommandTimeout", TimeSpan.FromSeconds(30), errors);
+        var retries = Int(configuration, "Scheduler:Retries", 3, 0, 10, errors);
+        var retryDelay = Time(configuration, "Scheduler:RetryDelay", TimeSpan.FromMilliseconds(500), errors);
+
+        var restUrl = configuration["Scheduler:Rest:Url"];
+        if (restUrl is not null && (!Uri.TryCreate(restUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"Scheduler:Rest:Url: '{restUrl}' is not an http(s) URL like http://slurmrestd:6820.");
+        }
+
+        var restSocket = configuration["Scheduler:Rest:Socket"];
+        if (restSocket is not null && !Path.IsPathFullyQualified(restSocket))
+        {
+            errors.Add($"Scheduler:Rest:Socket: '{restSocket}' must be an absolute path to slurmrestd's Unix socket.");
+        }
+
+        var version = configuration["Scheduler:Rest:ApiVersion"] ?? "v0.0.38";
+        if (!System.Text.RegularExpressions.Regex.IsMatch(version, @"^v0\.0\.\d{2}$"))
+        {
+            errors.Add($"Scheduler:Rest:ApiVersion: '{version}' is not an API version like v0.0.38 or v0.0.40.");
+        }
+
+        if (kind == "slurm-rest" && restUrl is null && restSocket is null)
+        {
+            errors.Add("Scheduler:Rest:Url: slurm-rest needs Scheduler:Rest:Url or Scheduler:Rest:Socket.");
+        }
+
+        return (
+            new ServerSettings(runs, user, shipped, account, partition, qos, maxNodes),
+            new SchedulerSettings(kind, poll, timeout, retries, retryDelay, restUrl, restSocket, version,
+                configuration["Scheduler:Rest:UserName"], configuration["Scheduler:Rest:Token"]));
+    }
+
+    private static void Unknown(IConfigurationSection section, string[] known, List<string> errors)
+    {
+        foreach (var child in section.GetChildren().Where(c => !known.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+        {
+            errors.Add($"{child.Path}: unknown setting; expected one of {string.Join(", ", known.Select(k => $"{section.Path}:{k}"))}.");
+        }
+    }
+
+    private static string Folder(IConfiguration configuration, string key, string fallback, List<string> errors)
+    {
+        var value = configuration[key] ?? fallback;
+        if (!Path.IsPathFullyQualified(value) || value.Any(c => char.IsControl(c) || c is '"' or '\'' or '`' or '$' or '\\'))
+        {
+            errors.Add($"{key}: '{value}' must be an absolute path without quotes, '$', '`' or '\\' (it is written into job scripts).");
+            return fallback;
+        }
+
+        return Path.GetFullPath(value);
+    }
+
+    private static string? SlurmName(IConfiguration configuration, string key, List<string> errors)
+    {
+        var value = configuration[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (!Recipes.RecipeValidator.SlurmNamePattern().IsMatch(value))
+        {
+            errors.Add($"{key}: '{value}' is not a SLURM name (letters, digits, '_', '-', '.').");
+            return null;
+        }
+
+        return value;
+    }
+
+    private static int Int(IConfiguration configuration, string key, int fallback, int min, int max, List<string> errors)
+    {
+        var text = configuration[key];
+        if (text is null) return fallback;
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
+        errors.Add($"{key}: '{text}' is not a whole number from {min} to {max}.");
+        return fallback;
+    }
+
+    private static TimeSpan Time(IConfiguration configuration, string key, TimeSpan fallback, List<string> errors)
+    {
+        var text = configuration[key];
+        if (text is null) return fallback;
+        if (Duration.TryParse(text, out var v) && v > TimeSpan.Zero) return v;
+        errors.Add($"{key}: '{text}' is not a duration like 30s or 500ms.");
+        return fallback;
+    }
+}
