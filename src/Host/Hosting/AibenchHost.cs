@@ -117,24 +117,25 @@ internal static class AibenchHost
             });
         }
 
-        services.AddHangfire((sp, hangfire) =>
+        // The storage is this host's own service, not Hangfire's process-wide JobStorage.Current, so that the client,
+        // the recurring-job manager and the server all use the store of the host they belong to.
+        services.AddSingleton<JobStorage>(sp =>
         {
-            hangfire.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
             var database = sp.GetRequiredService<DatabaseSettings>();
             if (database.Provider == DatabaseProvider.Postgres)
             {
-                hangfire.UsePostgreSqlStorage(
-                    o => o.UseNpgsqlConnection(database.ConnectionString),
-                    new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = true });
+                var options = new PostgreSqlStorageOptions { SchemaName = "hangfire", PrepareSchemaIfNecessary = true };
+                return new PostgreSqlStorage(new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(database.ConnectionString, options), options);
             }
-            else
-            {
-                // Restart safety does not rest on this store: see docs/adr/0003-hangfire-storage.md.
-                hangfire.UseInMemoryStorage();
-            }
+
+            // Restart safety does not rest on this store: see docs/adr/0003-hangfire-storage.md.
+            return new Hangfire.InMemory.InMemoryStorage();
         });
+        services.AddHangfire((sp, hangfire) => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
         services.AddHangfireServer((sp, server) =>
         {
             server.WorkerCount = sp.GetRequiredService<AibenchSettings>().HangfireWorkers;

@@ -330,6 +330,8 @@ public abstract class ApiContractTests(HostFixture host)
     }
 }
 
+[Collection(nameof(HostCollection))]
 public sealed class SqliteApiContractTests(SqliteHost host) : ApiContractTests(host), IClassFixture<SqliteHost>;
 
+[Collection(nameof(HostCollection))]
 public sealed class PostgresApiContractTests(PostgresHost host) : ApiContractTests(host), IClassFixture<PostgresHost>;

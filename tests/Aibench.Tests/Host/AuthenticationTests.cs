@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Aibench.Tests.Host;
 
+[Collection(nameof(HostCollection))]
 public sealed class AuthenticationTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

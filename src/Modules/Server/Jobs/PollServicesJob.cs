@@ -120,7 +120,7 @@ internal sealed class PollServicesJob(
         var (status, reason) = state.State switch
         {
             "COMPLETED" => (ServiceStatus.Completed, "the job ended"),
-            "CANCELLED" => (ServiceStatus.Cancelled, service.Reason ?? "cancelled"),
+            "CANCELLED" => (ServiceStatus.Cancelled, $"cancelled outside aibench (scancel or the site){(state.Reason is { } why ? $": {why}" : "")}"),
             "TIMEOUT" => (ServiceStatus.TimedOut, $"the job reached its time limit ({service.TimeLimit ?? "partition default"})"),
             "NODE_FAIL" => (ServiceStatus.Failed, Join($"a node failed ({state.Nodes})", hint)),
             "OUT_OF_MEMORY" => (ServiceStatus.Failed, Join("out of memory", hint)),

@@ -22,7 +22,8 @@ internal sealed record JobSpec(
     /// <summary>Endpoint files expected before the service counts as ready: one per task, or the Ray head's only.</summary>
     public int ExpectedEndpoints => Recipe.Deployment == DeploymentMode.Replicas ? Nodes : 1;
 
-    public string JobName => $"aibench-{Recipe.Name}-{ServiceId.ToString("N")[..8]}";
+    /// <summary>Unique per service (the whole id: version-7 ids share their first digits within a minute).</summary>
+    public string JobName => $"aibench-{Recipe.Name}-{ServiceId:N}";
 }
 
 /// <summary>The files a job is made of, all written into its run folder.</summary>

@@ -55,9 +55,11 @@ public static class ModuleDatabaseExtensions
         return settings.Provider switch
         {
             DatabaseProvider.Postgres => options.UseNpgsql(settings.ConnectionString, npgsql => npgsql
+                .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
                 .MigrationsAssembly(settings.MigrationsAssembly)
                 .MigrationsHistoryTable(history, schema)),
             _ => options.UseSqlite(settings.ConnectionString, sqlite => sqlite
+                .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
                 .MigrationsAssembly(settings.MigrationsAssembly)
                 .MigrationsHistoryTable(history)),
         };

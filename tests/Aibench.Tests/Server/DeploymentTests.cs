@@ -1,0 +1,248 @@
+using System.Net;
+using System.Text.Json;
+using Aibench.Tests.Infrastructure;
+
+namespace Aibench.Tests.Server;
+
+/// <summary>
+/// Deploying for real: a recipe becomes a job on the scheduler, its tasks announce endpoints, the endpoints answer,
+/// and cancelling ends the job. The same tests run on local processes and on the 4-node SLURM test cluster.
+/// </summary>
+public abstract class DeploymentTests
+{
+    protected abstract string Scheduler { get; }
+
+    protected virtual string? SkipReason => null;
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    protected ServerHost Start(string? home = null)
+    {
+        Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+        return ServerHost.Start(Scheduler, home);
+    }
+
+    [Fact]
+    public async Task A_replicas_recipe_on_four_nodes_gets_four_answering_endpoints_and_cancel_ends_it()
+    {
+        await using var host = Start();
+        var deployed = await host.DeployAsync(new { recipe = "http-server", nodes = 4 });
+        var id = deployed.GetProperty("id").GetGuid();
+        try
+        {
+            var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
+            Assert.Equal("ready", ready.GetProperty("status").GetString());
+            var endpoints = ready.GetProperty("endpoints").EnumerateArray().ToList();
+            Assert.Equal(4, endpoints.Count);
+            Assert.Equal([0, 1, 2, 3], endpoints.Select(e => e.GetProperty("task").GetInt32()));
+            using var http = new HttpClient();
+            foreach (var endpoint in endpoints)
+            {
+                var answer = await http.GetAsync(endpoint.GetProperty("url").GetString() + "/job.sh", Ct);
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            }
+
+            Assert.Equal(["pending", "queued", "starting", "ready"],
+                ready.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("status").GetString()).Distinct());
+            var jobId = ready.GetProperty("jobId").GetString()!;
+            await AssertJobRunningAsync(jobId, ready);
+
+            var cancel = await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+            var again = await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+            Assert.Equal("cancelled", (await host.ServiceAsync(id)).GetProperty("status").GetString());
+            await AssertJobEndsAsync(jobId, ready);
+        }
+        finally
+        {
+            await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_job_that_fails_at_start_is_failed_with_its_exit_code_and_stderr()
+    {
+        await using var host = Start();
+        var id = (await host.DeployAsync(new { recipe = "fails-at-start" })).GetProperty("id").GetGuid();
+        var failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "ready", "completed"), Patience);
+
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        var reason = failed.GetProperty("reason").GetString()!;
+        Assert.Contains("exit code 3", reason);
+        Assert.Contains("task-0.err", reason);
+        Assert.Contains("CUDA out of memory (simulated)", reason);
+    }
+
+    [Fact]
+    public async Task Hostile_parameter_values_reach_the_program_as_plain_text()
+    {
+        await using var host = Start();
+        var marker = Path.Combine(Path.GetTempPath(), $"aibench-pwned-{Guid.NewGuid():N}");
+        var hostile = $"$(touch {marker}); `touch {marker}`; echo \"it's\" > {marker} | true & ${{IFS}}";
+        var id = (await host.DeployAsync(new { recipe = "http-server", nodes = 1, parameters = new { greeting = hostile } })).GetProperty("id").GetGuid();
+        try
+        {
+            var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
+            Assert.Equal("ready", ready.GetProperty("status").GetString());
+            var output = await File.ReadAllTextAsync(Path.Combine(ready.GetProperty("runFolder").GetString()!, "task-0.out"), Ct);
+            Assert.Contains($"greeting={hostile}\n", output);
+            Assert.False(File.Exists(marker), "a command in a parameter value ran");
+            Assert.Equal(hostile, ready.GetProperty("parameters").GetProperty("greeting").GetString());
+        }
+        finally
+        {
+            await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_service_deployed_before_a_restart_is_still_tracked_and_becomes_ready()
+    {
+        Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+        var home = Path.Combine(Directory.CreateTempSubdirectory("aibench-restart-").FullName, "home");
+        Guid id;
+        await using (var before = Start(home))
+        {
+            id = (await before.DeployAsync(new { recipe = "http-server", nodes = 2 })).GetProperty("id").GetGuid();
+            // Stop once the job is submitted: the new host must pick it up, not submit it again.
+            await before.WaitAsync(id, s => ServerHost.StatusIs(s, "queued", "starting", "ready"), Patience);
+        }
+
+        await using var after = Start(home);
+        try
+        {
+            var ready = await after.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
+            Assert.Equal("ready", ready.GetProperty("status").GetString());
+            Assert.Equal(2, ready.GetProperty("endpoints").GetArrayLength());
+            await AssertSubmittedOnceAsync(ready);
+        }
+        finally
+        {
+            await after.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Cancelling_an_unknown_service_is_404_and_deploying_an_unknown_recipe_names_the_field()
+    {
+        await using var host = Start();
+        var missing = await host.Client.DeleteAsync($"/api/v1/services/{Guid.NewGuid()}", Ct);
+        await Problem.ReadAsync(missing, HttpStatusCode.NotFound);
+
+        var response = await host.Client.PostAsync("/api/v1/services",
+            new StringContent("""{"recipe":"no-such-recipe"}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+        var problem = await Problem.ReadAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains("no-such-recipe", Problem.FieldErrors(problem, "recipe")[0]);
+    }
+
+    protected abstract Task AssertJobRunningAsync(string jobId, JsonElement service);
+
+    protected abstract Task AssertJobEndsAsync(string jobId, JsonElement service);
+
+    protected abstract Task AssertSubmittedOnceAsync(JsonElement service);
+}
+
+[Collection(nameof(HostCollection))]
+public sealed class LocalDeploymentTests : DeploymentTests
+{
+    protected override string Scheduler => "local";
+
+    protected override Task AssertJobRunningAsync(string jobId, JsonElement service)
+    {
+        Assert.StartsWith("local-", jobId);
+        Assert.Equal("local", service.GetProperty("scheduler").GetString());
+        return Task.CompletedTask;
+    }
+
+    protected override async Task AssertJobEndsAsync(string jobId, JsonElement service)
+    {
+        // Every task process is gone: none still serves its port.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var until = DateTime.UtcNow.AddSeconds(20);
+        foreach (var endpoint in service.GetProperty("endpoints").EnumerateArray())
+        {
+            while (true)
+            {
+                try
+                {
+                    await http.GetAsync(endpoint.GetProperty("url").GetString(), Ct);
+                }
+                catch (HttpRequestException)
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < until, "a task still answers after cancel");
+                await Task.Delay(200, Ct);
+            }
+        }
+    }
+
+    protected override Task AssertSubmittedOnceAsync(JsonElement service)
+    {
+        var state = Path.Combine(service.GetProperty("runFolder").GetString()!, "local");
+        Assert.Equal(2, Directory.GetFiles(state, "pid-*").Length);
+        return Task.CompletedTask;
+    }
+}
+
+[Collection(nameof(HostCollection))]
+public sealed class SlurmDeploymentTests : DeploymentTests
+{
+    protected override string Scheduler => "slurm";
+
+    protected override string? SkipReason => SlurmCluster.Unavailable();
+
+    protected override async Task AssertJobRunningAsync(string jobId, JsonElement service)
+    {
+        Assert.Equal("RUNNING", await SlurmCluster.StateAsync(jobId));
+        Assert.Equal($"node[1-{SlurmCluster.Nodes}]", service.GetProperty("nodeList").GetString());
+    }
+
+    protected override async Task AssertJobEndsAsync(string jobId, JsonElement service)
+    {
+        var until = DateTime.UtcNow.AddSeconds(30);
+        string? state;
+        while ((state = await SlurmCluster.StateAsync(jobId)) is "RUNNING" or "COMPLETING" && DateTime.UtcNow < until)
+        {
+            await Task.Delay(250, Ct);
+        }
+
+        Assert.True(state is null or "CANCELLED", $"job {jobId} is {state} after cancel");
+    }
+
+    protected override async Task AssertSubmittedOnceAsync(JsonElement service)
+    {
+        var name = $"aibench-http-server-{service.GetProperty("id").GetGuid():N}";
+        Assert.Single(await SlurmCluster.JobIdsNamedAsync(name));
+    }
+
+    [Fact]
+    public async Task More_nodes_than_the_cluster_has_is_refused_or_shown_pending_with_a_reason()
+    {
+        await using var host = Start();
+        var id = (await host.DeployAsync(new { recipe = "http-server", nodes = SlurmCluster.Nodes + 1 })).GetProperty("id").GetGuid();
+        try
+        {
+            var seen = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed") || (ServerHost.StatusIs(s, "queued") && s.GetProperty("reason").GetString() is not (null or "submitted")), Patience);
+            Assert.False(string.IsNullOrEmpty(seen.GetProperty("reason").GetString()));
+        }
+        finally
+        {
+            await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_partition_fails_with_slurms_message()
+    {
+        await using var host = Start();
+        var id = (await host.DeployAsync(new { recipe = "wrong-partition" })).GetProperty("id").GetGuid();
+        var failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "queued", "starting"), Patience);
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains("partition", failed.GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+}
