@@ -19,6 +19,10 @@ cleanup() {
   if [[ -n "${PGDATA_DIR:-}" && -d "${PGDATA_DIR}" ]]; then
     as_postgres "$PGBIN/pg_ctl" -D "$PGDATA_DIR" -m immediate stop >/dev/null 2>&1 || true
   fi
+  stop_slurm
+  # Local-scheduler services of the tests run in their own sessions; end any a failed test left behind.
+  pkill -f "$WORK" 2>/dev/null || true
+  pkill -f "/tmp/aibench-(test|restart|rotate|open|bin)-" 2>/dev/null || true
   for pid in "${PIDS_TO_STOP[@]}"; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
   exit "$status"
@@ -29,6 +33,11 @@ trap cleanup EXIT INT TERM
 ensure_packages() {
   local missing=()
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+  for pkg in slurmctld slurmd slurmrestd munge slurm-client; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  # The stand-in service of the deployment tests is Python's http.server.
+  command -v python3 >/dev/null || missing+=(python3)
   command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
   if ((${#missing[@]} == 0)); then return; fi
   if [[ $(id -u) -ne 0 ]]; then
@@ -65,9 +74,31 @@ start_postgres() {
   export AIBENCHTEST_REQUIRE_POSTGRES=1
 }
 
+# --- SLURM: a 4-node virtual cluster ---------------------------------------------------------------------
+start_slurm() {
+  log "Starting a 4-node SLURM cluster"
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "The SLURM test cluster needs root (slurmd runs jobs as their owners); run this script as root." >&2
+    exit 1
+  fi
+  SLURM_DIR="$WORK/slurm"
+  "$ROOT/scripts/slurm-cluster.sh" start "$SLURM_DIR"
+  # shellcheck disable=SC1091
+  source "$SLURM_DIR/env"
+  export AIBENCHTEST_REQUIRE_SLURM=1
+}
+
+stop_slurm() {
+  if [[ -n "${SLURM_DIR:-}" ]]; then
+    scancel --me >/dev/null 2>&1 || true
+    "$ROOT/scripts/slurm-cluster.sh" stop "$SLURM_DIR" || true
+  fi
+}
+
 # --- build, publish, test ---------------------------------------------------------------------------------
 ensure_packages
 start_postgres
+start_slurm
 
 log "Building ($CONFIGURATION)"
 dotnet build Benchmark.sln -c "$CONFIGURATION" -nologo -clp:ErrorsOnly

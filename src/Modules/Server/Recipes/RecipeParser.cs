@@ -109,9 +109,10 @@ internal static partial class RecipeParser
 
     /// <summary>FluentValidation's property path (Resources.GpusPerNode, Command[2]) as the YAML spells it.</summary>
     internal static string YamlPath(string propertyName) =>
-        string.Join('.', propertyName.Split('.').Select(segment =>
-            segment.StartsWith("env.", StringComparison.Ordinal) ? segment : SnakeCase().Replace(segment, "$1_$2").ToLowerInvariant()))
-        .Replace("env.", "env.", StringComparison.Ordinal);
+        // Environment variable names are the user's own spelling; everything else is a recipe key.
+        propertyName.StartsWith("env.", StringComparison.Ordinal)
+            ? propertyName
+            : string.Join('.', propertyName.Split('.').Select(segment => SnakeCase().Replace(segment, "$1_$2").ToLowerInvariant()));
 
     private static Mark? Locate(YamlNode root, string path)
     {
