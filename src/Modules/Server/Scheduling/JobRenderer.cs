@@ -131,10 +131,8 @@ internal static partial class JobRenderer
             .Append("  mv \"$f.tmp\" \"$f\"\n")
             .Append("}\n");
 
-        foreach (var (name, value) in recipe.Env.OrderBy(e => e.Key, StringComparer.Ordinal))
-        {
-            t.Append($"export {name}={Words(value)}\n");
-        }
+        // The recipe's environment may name {{head_address}}, so it is set once that is known.
+        var env = string.Concat(recipe.Env.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"export {e.Key}={Words(e.Value)}\n"));
 
         var command = string.Join(' ', recipe.Command.Select(Words));
         if (recipe.Deployment == DeploymentMode.Ray)
@@ -142,6 +140,7 @@ internal static partial class JobRenderer
             t.Append("head_file=\"$AIBENCH_RUN_DIR/ray-head\"\n");
             t.Append("if [ \"$AIBENCH_TASK\" = 0 ]; then\n")
                 .Append("  export AIBENCH_HEAD_ADDRESS=\"$aibench_host\"\n")
+                .Append(Indent(env))
                 .Append($"  {inImage}ray start --head --port=6379 --disable-usage-stats\n")
                 .Append("  printf '%s' \"$aibench_host\" > \"$head_file.tmp\" && mv \"$head_file.tmp\" \"$head_file\"\n")
                 .Append("  aibench_announce\n")
@@ -149,18 +148,23 @@ internal static partial class JobRenderer
                 .Append("else\n")
                 .Append("  while [ ! -s \"$head_file\" ]; do sleep 1; done\n")
                 .Append("  export AIBENCH_HEAD_ADDRESS=\"$(cat \"$head_file\")\"\n")
+                .Append(Indent(env))
                 .Append($"  exec {inImage}ray start --address=\"$AIBENCH_HEAD_ADDRESS:6379\" --block --disable-usage-stats\n")
                 .Append("fi\n");
         }
         else
         {
             t.Append("export AIBENCH_HEAD_ADDRESS=\"$aibench_host\"\n");
+            t.Append(env);
             t.Append("aibench_announce\n");
             t.Append($"exec {inImage}{command}\n");
         }
 
         return t.ToString();
     }
+
+    private static string Indent(string lines) =>
+        string.Concat(lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "  " + l + "\n"));
 
     /// <summary>A word of the command (or an env value): quoted literal text and "${VARIABLE}" references.</summary>
     internal static string Words(string template)

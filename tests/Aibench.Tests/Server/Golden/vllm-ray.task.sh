@@ -17,12 +17,11 @@ aibench_announce() {
   printf '{"host":"%s","port":%d,"node":"%s","task":%d}\n' "$aibench_host" "$AIBENCH_PORT" "$AIBENCH_NODE" "$AIBENCH_TASK" > "$f.tmp"
   mv "$f.tmp" "$f"
 }
-export HF_HOME='/project/scratch/'"${AIBENCH_ACCOUNT}"'/'"${USER}"'/hf'
-export HF_TOKEN="${AIBENCH_P_HF_TOKEN}"
-export VLLM_HOST_IP="${AIBENCH_HEAD_ADDRESS}"
 head_file="$AIBENCH_RUN_DIR/ray-head"
 if [ "$AIBENCH_TASK" = 0 ]; then
   export AIBENCH_HEAD_ADDRESS="$aibench_host"
+  export HF_HOME='/project/scratch/'"${AIBENCH_ACCOUNT}"'/'"${USER}"'/hf'
+  export HF_TOKEN="${AIBENCH_P_HF_TOKEN}"
   apptainer exec --nv --bind "$AIBENCH_RUN_DIR" 'docker://vllm/vllm-openai:v0.6.6' ray start --head --port=6379 --disable-usage-stats
   printf '%s' "$aibench_host" > "$head_file.tmp" && mv "$head_file.tmp" "$head_file"
   aibench_announce
@@ -30,5 +29,7 @@ if [ "$AIBENCH_TASK" = 0 ]; then
 else
   while [ ! -s "$head_file" ]; do sleep 1; done
   export AIBENCH_HEAD_ADDRESS="$(cat "$head_file")"
+  export HF_HOME='/project/scratch/'"${AIBENCH_ACCOUNT}"'/'"${USER}"'/hf'
+  export HF_TOKEN="${AIBENCH_P_HF_TOKEN}"
   exec apptainer exec --nv --bind "$AIBENCH_RUN_DIR" 'docker://vllm/vllm-openai:v0.6.6' ray start --address="$AIBENCH_HEAD_ADDRESS:6379" --block --disable-usage-stats
 fi

@@ -17,8 +17,8 @@ aibench_announce() {
   printf '{"host":"%s","port":%d,"node":"%s","task":%d}\n' "$aibench_host" "$AIBENCH_PORT" "$AIBENCH_NODE" "$AIBENCH_TASK" > "$f.tmp"
   mv "$f.tmp" "$f"
 }
+export AIBENCH_HEAD_ADDRESS="$aibench_host"
 export HF_HOME='/project/scratch/'"${AIBENCH_ACCOUNT}"'/'"${USER}"'/hf'
 export HF_TOKEN="${AIBENCH_P_HF_TOKEN}"
-export AIBENCH_HEAD_ADDRESS="$aibench_host"
 aibench_announce
 exec apptainer exec --nv --bind "$AIBENCH_RUN_DIR" 'docker://vllm/vllm-openai:v0.6.6' 'vllm' 'serve' "${AIBENCH_P_MODEL}" '--host' '0.0.0.0' '--port' "${AIBENCH_PORT}" '--served-model-name' "${AIBENCH_P_SERVED_MODEL_NAME}" '--tensor-parallel-size' "${AIBENCH_P_TENSOR_PARALLEL_SIZE}" '--max-model-len' "${AIBENCH_P_MAX_MODEL_LEN}" '--gpu-memory-utilization' "${AIBENCH_P_GPU_MEMORY_UTILIZATION}"
