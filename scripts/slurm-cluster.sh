@@ -11,6 +11,8 @@ DIR=$(realpath -m "${2:?folder}")
 NODES=${SLURM_TEST_NODES:-4}
 
 stop() {
+  # slurmrestd runs under runuser, whose pid is the one recorded; match the daemon by its config file instead.
+  pkill -f "slurmrestd -f $DIR/slurm.conf" 2>/dev/null || true
   for pidfile in "$DIR"/run/*.pid; do
     [[ -f "$pidfile" ]] || continue
     kill "$(cat "$pidfile")" 2>/dev/null || true

@@ -19,7 +19,7 @@ namespace Aibench.Server;
 public static class ServerModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Server", "server", ["/api/v1/services", "/api/v1/recipes"], typeof(ServerModule).Assembly)
+        new("Server", "server", ["/api/v1/services", "/api/v1/recipes", "/api/v1/scheduler"], typeof(ServerModule).Assembly)
         {
             DefaultPort = 8001,
             ConfigurationSections = ["Server", "Scheduler"],
@@ -63,6 +63,7 @@ public static class ServerModule
         GetServiceHandler.Map(api);
         GetServiceStatusViewHandler.Map(api);
         CancelServiceHandler.Map(api);
+        GetSchedulerStatusHandler.Map(api);
         return app;
     }
 }

@@ -32,7 +32,8 @@ internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerS
         {
             var ping = await RunAsync("scontrol", ["ping"], cancellationToken);
             var up = ping.ExitCode == 0 && ping.Stdout.Contains("UP", StringComparison.Ordinal);
-            return new SchedulerHealth(Kind, up, ping.Message);
+            // scontrol repeats itself on failure; its last line says what went wrong.
+            return new SchedulerHealth(Kind, up, ping.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "");
         }
         catch (SchedulerUnavailableException e)
         {
