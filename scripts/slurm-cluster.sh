@@ -79,11 +79,14 @@ for n in $(seq 1 "$NODES"); do
   /usr/sbin/slurmd -f "$SLURM_CONF" -N "node$n"
 done
 
-# slurmrestd refuses root: it runs as the slurm user on a socket in our folder.
-mkdir -p "$DIR/rest" && chown slurm "$DIR/rest"
+# slurmrestd with rest_auth/local submits jobs as the user it runs as. It refuses root unless told otherwise; here it
+# runs as root (SLURMRESTD_SECURITY=disable_user_check) so that its jobs belong to the same user as the tests' jobs
+# and run folders, as they would with JWT authentication on a site.
+mkdir -p "$DIR/rest"
 RESTSOCK="$DIR/rest/slurmrestd.sock"
-(cd "$DIR/rest" && SLURM_CONF="$SLURM_CONF" runuser -u slurm -- /usr/sbin/slurmrestd -f "$SLURM_CONF" \
-  -s openapi/v0.0.38 -a rest_auth/local "unix:$RESTSOCK" >"$DIR/log/slurmrestd.log" 2>&1 & echo $! >"$DIR/run/slurmrestd.pid")
+SLURMRESTD_SECURITY=disable_user_check nohup /usr/sbin/slurmrestd -f "$SLURM_CONF" -s openapi/v0.0.38 -a rest_auth/local \
+  "unix:$RESTSOCK" >"$DIR/log/slurmrestd.log" 2>&1 &
+echo $! >"$DIR/run/slurmrestd.pid"
 
 # Ready when every node is idle.
 for _ in $(seq 1 60); do

@@ -44,6 +44,7 @@ public static class ServerModule
         services.AddSingleton<CommandRunner>();
         services.AddSingleton<SlurmCliScheduler>();
         services.AddSingleton<LocalScheduler>();
+        services.AddSingleton<SlurmRestScheduler>();
         services.AddSingleton<SchedulerSelector>();
         services.AddSingleton<ReadinessProbe>();
         services.AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = TimeSpan.FromSeconds(3));

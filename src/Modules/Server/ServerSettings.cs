@@ -18,7 +18,7 @@ internal sealed record SchedulerSettings(
     string? RestUserName,
     string? RestToken)
 {
-    public static readonly string[] Kinds = ["auto", "slurm", "local"];
+    public static readonly string[] Kinds = ["auto", "slurm", "slurm-rest", "local"];
 
     /// <summary>Cron second steps that divide a minute evenly, so polling keeps a steady rhythm.</summary>
     public static readonly int[] PollChoices = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];

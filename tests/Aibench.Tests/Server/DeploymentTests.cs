@@ -14,6 +14,8 @@ public abstract class DeploymentTests
 
     protected virtual string? SkipReason => null;
 
+    protected virtual IDictionary<string, string?>? ExtraSettings => null;
+
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
@@ -21,7 +23,7 @@ public abstract class DeploymentTests
     protected ServerHost Start(string? home = null)
     {
         Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
-        return ServerHost.Start(Scheduler, home);
+        return ServerHost.Start(Scheduler, home, ExtraSettings);
     }
 
     [Fact]
@@ -189,11 +191,9 @@ public sealed class LocalDeploymentTests : DeploymentTests
     }
 }
 
-[Collection(nameof(HostCollection))]
-public sealed class SlurmDeploymentTests : DeploymentTests
+/// <summary>The SLURM backends, checked against squeue on the test cluster.</summary>
+public abstract class ClusterDeploymentTests : DeploymentTests
 {
-    protected override string Scheduler => "slurm";
-
     protected override string? SkipReason => SlurmCluster.Unavailable();
 
     protected override async Task AssertJobRunningAsync(string jobId, JsonElement service)
@@ -245,4 +245,22 @@ public sealed class SlurmDeploymentTests : DeploymentTests
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Contains("partition", failed.GetProperty("reason").GetString(), StringComparison.OrdinalIgnoreCase);
     }
+}
+
+[Collection(nameof(HostCollection))]
+public sealed class SlurmDeploymentTests : ClusterDeploymentTests
+{
+    protected override string Scheduler => "slurm";
+}
+
+[Collection(nameof(HostCollection))]
+public sealed class SlurmRestDeploymentTests : ClusterDeploymentTests
+{
+    protected override string Scheduler => "slurm-rest";
+
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Scheduler:Rest:Socket"] = Environment.GetEnvironmentVariable("AIBENCHTEST_SLURMRESTD_SOCKET"),
+        ["Scheduler:Rest:ApiVersion"] = "v0.0.38",
+    };
 }

@@ -32,6 +32,7 @@ internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProv
         switch (settings.Kind)
         {
             case "slurm": return (services.GetRequiredService<SlurmCliScheduler>(), "Scheduler:Kind is slurm");
+            case "slurm-rest": return (services.GetRequiredService<SlurmRestScheduler>(), "Scheduler:Kind is slurm-rest");
             case "local": return (services.GetRequiredService<LocalScheduler>(), "Scheduler:Kind is local");
         }
 
