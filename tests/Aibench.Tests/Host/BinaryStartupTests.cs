@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Aibench.Tests.Infrastructure;
 
 namespace Aibench.Tests.Host;
@@ -91,6 +93,45 @@ public sealed class BinaryStartupTests : IDisposable
         Assert.Equal(4, await aibench.ExitCodeAsync(StartTimeout));
         Assert.Contains($"127.0.0.1:{port}", aibench.Stderr);
         Assert.DoesNotContain("   at ", aibench.Stderr);
+    }
+
+    [Fact]
+    public async Task With_slurm_unreachable_a_deployment_waits_with_the_reason_and_the_host_keeps_serving()
+    {
+        await using var aibench = AibenchProcess.Start(Home, new Dictionary<string, string> { ["SLURM_CONF"] = "/nonexistent/slurm.conf" },
+            "--urls", "http://127.0.0.1:0", "--set", "Scheduler:Kind=slurm", "--set", "Scheduler:Retries=0", "--set", "Scheduler:CommandTimeout=5s");
+        var url = await aibench.ReadyAsync(StartTimeout);
+        using var http = new HttpClient { BaseAddress = url };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", aibench.Token);
+
+        var scheduler = await http.GetFromJsonAsync<JsonElement>("/api/v1/scheduler", Ct);
+        Assert.Equal("slurm", scheduler.GetProperty("kind").GetString());
+        Assert.False(scheduler.GetProperty("reachable").GetBoolean());
+
+        // A recipe of the user's folder, so the test does not depend on what ships.
+        Directory.CreateDirectory(Path.Combine(Home, "recipes"));
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Server", "Recipes", "http-server.yaml"), Path.Combine(Home, "recipes", "http-server.yaml"));
+        JsonElement deployed = default;
+        for (var i = 0; i < 20 && deployed.ValueKind == JsonValueKind.Undefined; i++)
+        {
+            var response = await http.PostAsJsonAsync("/api/v1/services", new { recipe = "http-server" }, Ct);
+            if (response.StatusCode == HttpStatusCode.Created) deployed = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            else await Task.Delay(250, Ct); // the recipe watcher picks the file up within a second
+        }
+
+        var id = deployed.GetProperty("id").GetGuid();
+        JsonElement service;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(250, Ct);
+            service = await http.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}", Ct);
+        }
+        while (service.GetProperty("reason").GetString()?.Contains("waiting for the scheduler", StringComparison.Ordinal) != true && DateTime.UtcNow < until);
+
+        Assert.Equal("pending", service.GetProperty("status").GetString());
+        Assert.Contains("waiting for the scheduler", service.GetProperty("reason").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health", Ct)).StatusCode);
     }
 
     [Fact]

@@ -36,7 +36,9 @@ public sealed partial class AibenchProcess : IAsyncDisposable
         return Path.Combine(Repo.Root, "src", "Host", "bin", configuration, "net10.0", "aibench");
     }
 
-    public static AibenchProcess Start(string home, params string[] args)
+    public static AibenchProcess Start(string home, params string[] args) => Start(home, new Dictionary<string, string>(), args);
+
+    public static AibenchProcess Start(string home, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(Binary())
         {
@@ -57,6 +59,11 @@ public sealed partial class AibenchProcess : IAsyncDisposable
         }
 
         info.Environment["AIBENCH_HOME"] = home;
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var wrapper = new AibenchProcess(process);
         process.OutputDataReceived += (_, e) =>

@@ -13,6 +13,8 @@ namespace Aibench.Server.Jobs;
 /// before the database does, and the scheduler is asked for a job of the same name before submitting.
 /// </summary>
 [AutomaticRetry(Attempts = 5, DelaysInSeconds = [2, 5, 10, 30, 60], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+// One submission at a time: a Hangfire retry and a resubmission by the poll never race each other to sbatch.
+[DisableConcurrentExecution(timeoutInSeconds: 120)]
 internal sealed class SubmitServiceJob(
     IDbContextFactory<ServerDbContext> dbFactory,
     SchedulerSelector schedulers,
@@ -31,35 +33,22 @@ internal sealed class SubmitServiceJob(
         var scheduler = await schedulers.SchedulerAsync(cancellationToken);
         var marker = Path.Combine(service.RunFolder, RunFolder.SubmittedMarker);
         string jobId;
-        if (File.Exists(marker))
+        try
         {
-            jobId = (await File.ReadAllTextAsync(marker, cancellationToken)).Trim();
+            jobId = await SubmitOnceAsync(service, scheduler, marker, cancellationToken);
         }
-        else if (await scheduler.FindByNameAsync(service.JobName, cancellationToken) is { } existing)
+        catch (SubmissionRejectedException e)
         {
-            jobId = existing;
+            service.MoveTo(ServiceStatus.Failed, $"{scheduler.Kind} refused the job: {e.Message}", time.GetUtcNow());
+            await db.SaveChangesAsync(cancellationToken);
+            return;
         }
-        else
+        catch (SchedulerUnavailableException e)
         {
-            try
-            {
-                jobId = await scheduler.SubmitAsync(
-                    new SubmittedJob(service.Id, service.JobName, service.Tasks, service.TimeLimit, service.RunFolder), cancellationToken);
-            }
-            catch (SubmissionRejectedException e)
-            {
-                service.MoveTo(ServiceStatus.Failed, $"{scheduler.Kind} refused the job: {e.Message}", time.GetUtcNow());
-                await db.SaveChangesAsync(cancellationToken);
-                return;
-            }
-            catch (SchedulerUnavailableException e)
-            {
-                service.MoveTo(ServiceStatus.Pending, $"waiting for the scheduler: {e.Message}", time.GetUtcNow());
-                await db.SaveChangesAsync(cancellationToken);
-                throw;
-            }
-
-            await File.WriteAllTextAsync(marker, jobId, cancellationToken);
+            // Hangfire retries; the user sees why the service is still pending.
+            service.MoveTo(ServiceStatus.Pending, $"waiting for the scheduler: {e.Message}", time.GetUtcNow());
+            await db.SaveChangesAsync(cancellationToken);
+            throw;
         }
 
         // A cancel may have come while sbatch ran: the job it started must not be left behind.
@@ -77,5 +66,22 @@ internal sealed class SubmitServiceJob(
 
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Service {ServiceId} submitted to {Scheduler} as job {JobId}", service.Id, scheduler.Kind, jobId);
+    }
+
+    private static async Task<string> SubmitOnceAsync(ServiceRecord service, IScheduler scheduler, string marker, CancellationToken cancellationToken)
+    {
+        if (File.Exists(marker))
+        {
+            return (await File.ReadAllTextAsync(marker, cancellationToken)).Trim();
+        }
+
+        if (await scheduler.FindByNameAsync(service.JobName, cancellationToken) is not { } jobId)
+        {
+            jobId = await scheduler.SubmitAsync(
+                new SubmittedJob(service.Id, service.JobName, service.Tasks, service.TimeLimit, service.RunFolder!), cancellationToken);
+        }
+
+        await File.WriteAllTextAsync(marker, jobId, cancellationToken);
+        return jobId;
     }
 }

@@ -20,6 +20,8 @@ internal sealed class RecipeCatalog : IDisposable
     {
         _settings = settings;
         _logger = logger;
+        // The user's folder exists from the start, so that recipes dropped into it later are seen.
+        Directory.CreateDirectory(settings.UserRecipesFolder);
         _state = Load();
         foreach (var folder in Folders.Where(Directory.Exists))
         {

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Polly;
-using Polly.Retry;
 
 namespace Aibench.Server.Scheduling;
 
@@ -11,16 +10,7 @@ namespace Aibench.Server.Scheduling;
 /// </summary>
 internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerSettings settings, ILogger<SlurmCliScheduler> logger) : IScheduler
 {
-    private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<SchedulerUnavailableException>(),
-            MaxRetryAttempts = settings.Retries,
-            BackoffType = DelayBackoffType.Exponential,
-            Delay = settings.RetryDelay,
-            UseJitter = true,
-        })
-        .Build();
+    private readonly ResiliencePipeline _retry = SchedulerRetry.For(settings);
 
     private bool? _accounting;
 

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Polly;
-using Polly.Retry;
 
 namespace Aibench.Server.Scheduling;
 
@@ -51,16 +50,7 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
             BaseAddress = new Uri((settings.RestUrl ?? "http://slurmrestd").TrimEnd('/') + $"/slurm/{settings.RestApiVersion}/"),
             Timeout = settings.CommandTimeout,
         };
-        _retry = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<SchedulerUnavailableException>(),
-                MaxRetryAttempts = settings.Retries,
-                BackoffType = DelayBackoffType.Exponential,
-                Delay = settings.RetryDelay,
-                UseJitter = true,
-            })
-            .Build();
+        _retry = SchedulerRetry.For(settings);
     }
 
     public string Kind => "slurm-rest";

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs a benchmark of bench/Aibench.Bench, starting what it needs. Usage: scripts/bench.sh polling [--jobs 1,100,1000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+WORK=$(mktemp -d /tmp/aibench-bench.XXXXXX)
+chmod 755 "$WORK"
+trap '"$ROOT/scripts/slurm-cluster.sh" stop "$WORK/slurm" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+case "${1:-}" in
+  polling)
+    "$ROOT/scripts/slurm-cluster.sh" start "$WORK/slurm"
+    # shellcheck disable=SC1091
+    source "$WORK/slurm/env"
+    ;;
+esac
+dotnet run --project bench/Aibench.Bench -c Release -- "$@"
