@@ -1,6 +1,8 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Aibench.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Aibench.Tests.Server;
 
@@ -46,6 +48,11 @@ public abstract class DeploymentTests
                 Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             }
 
+            // Other modules learn the endpoints through the Contracts query, not the Server module's tables.
+            var sender = host.Factory.Services.GetRequiredService<Mediator.ISender>();
+            var contract = await sender.Send(new Aibench.Contracts.Server.GetServiceEndpoints(id), Ct);
+            Assert.Equal(endpoints.Select(e => e.GetProperty("url").GetString()), contract!.Endpoints.Select(e => e.Url));
+
             Assert.Equal(["pending", "queued", "starting", "ready"],
                 ready.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("status").GetString()).Distinct());
             var jobId = ready.GetProperty("jobId").GetString()!;
@@ -62,6 +69,19 @@ public abstract class DeploymentTests
         {
             await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
         }
+    }
+
+    [Fact]
+    public async Task A_service_that_never_answers_its_probe_fails_at_its_readiness_timeout_and_its_job_ends()
+    {
+        await using var host = Start();
+        var id = (await host.DeployAsync(new { recipe = "never-ready" })).GetProperty("id").GetGuid();
+        var failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "ready"), Patience);
+
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains("readiness timeout after 4s", failed.GetProperty("reason").GetString());
+        Assert.Contains("/not-there", failed.GetProperty("reason").GetString());
+        await AssertJobEndsAsync(failed.GetProperty("jobId").GetString()!, failed);
     }
 
     [Fact]

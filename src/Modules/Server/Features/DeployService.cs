@@ -34,9 +34,16 @@ internal sealed class DeployServiceValidator : AbstractValidator<DeployService>
             .WithMessage("'recipe' must be a recipe name: lower-case letters, digits and '-'.");
         RuleFor(c => c.Nodes).InclusiveBetween(1, settings.MaxNodes).When(c => c.Nodes is not null)
             .WithMessage($"'nodes' must be between 1 and {settings.MaxNodes} (Server:MaxNodes).");
-        RuleForEach(c => c.Parameters).Must(p => p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False)
-            .WithMessage((_, p) => $"'{p.Key}' must be a string, number or boolean.")
-            .OverridePropertyName("parameters");
+        RuleFor(c => c.Parameters).Custom((parameters, context) =>
+        {
+            foreach (var (name, value) in parameters ?? new Dictionary<string, JsonElement>())
+            {
+                if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
+                {
+                    context.AddFailure($"parameters.{name}", $"'{name}' must be a string, number or boolean, not {value.ValueKind.ToString().ToLowerInvariant()}.");
+                }
+            }
+        });
     }
 }
 

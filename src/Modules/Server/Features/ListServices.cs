@@ -25,7 +25,11 @@ public sealed record ServiceSummary(
     string? JobId,
     int Nodes,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>Base URLs of the endpoints announced so far.</summary>
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+}
 
 internal sealed class ListServicesValidator : AbstractValidator<ListServices>
 {
@@ -44,7 +48,7 @@ internal sealed class ListServicesHandler(IDbContextFactory<ServerDbContext> dbF
     public async ValueTask<IReadOnlyList<ServiceSummary>> Handle(ListServices query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var services = db.Services.AsNoTracking();
+        var services = db.Services.AsNoTracking().Include(s => s.Endpoints).AsQueryable();
         if (query.Status is not null && ServiceStatuses.TryParse(query.Status, out var status))
         {
             services = services.Where(s => s.Status == status);
@@ -52,7 +56,10 @@ internal sealed class ListServicesHandler(IDbContextFactory<ServerDbContext> dbF
 
         var rows = await services.OrderByDescending(s => s.CreatedAt).Take(query.Limit).ToListAsync(cancellationToken);
         return [.. rows.Select(s => new ServiceSummary(
-            s.Id, s.Recipe, ServiceStatuses.Name(s.Status), s.Reason, s.JobId, s.Nodes, s.CreatedAt, s.UpdatedAt))];
+            s.Id, s.Recipe, ServiceStatuses.Name(s.Status), s.Reason, s.JobId, s.Nodes, s.CreatedAt, s.UpdatedAt)
+        {
+            Endpoints = [.. s.Endpoints.OrderBy(e => e.Task).Select(e => Jobs.PollServicesJob.Url(e))],
+        })];
     }
 
     public static void Map(RouteGroupBuilder api) =>
