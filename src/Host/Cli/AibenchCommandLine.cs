@@ -17,6 +17,7 @@ internal static class AibenchCommandLine
             (AIBENCH_HOME, AIBENCH_URLS, AIBENCH_TOKEN, AIBENCH_ConnectionStrings__Postgres, ...), then options.
             """);
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(SimCommand.Create());
 
         // The default command is serve: its options are accepted without the word "serve".
         ServeCommand.AddOptionsTo(root);

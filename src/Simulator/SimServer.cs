@@ -1,0 +1,301 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Aibench.Simulator;
+
+/// <summary>
+/// An inference server that looks like vLLM's OpenAI-compatible server to clients and to monitoring: same routes,
+/// same request fields, same SSE chunks and error bodies, same metric names. It generates text, not answers.
+/// </summary>
+internal sealed class SimServer
+{
+    private readonly SimOptions _options;
+    private readonly SimTokenizer _tokenizer = new();
+    private readonly SimMetrics _metrics;
+    private readonly IEngine _engine;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly long _createdUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    private int _faults;
+
+    public SimServer(SimOptions options)
+    {
+        _options = options;
+        _metrics = new SimMetrics(options.Model);
+        _engine = options.FixedLatency ? new FixedLatencyEngine(options, _metrics) : new BatchingEngine(options, _metrics);
+    }
+
+    internal SimMetrics Metrics => _metrics;
+
+    public WebApplication Build()
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://{(_options.Host.Contains(':', StringComparison.Ordinal) ? $"[{_options.Host}]" : _options.Host)}:{_options.Port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxConcurrentConnections = null);
+        var app = builder.Build();
+
+        app.MapGet("/health", () => Warm() ? Results.Ok() : Results.StatusCode(503));
+        app.MapGet("/version", () => Results.Json(new { version = "0.6.6+aibench-sim" }));
+        app.MapGet("/metrics", () => Results.Text(_metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapGet("/v1/models", () => Results.Json(new
+        {
+            @object = "list",
+            data = new[] { new { id = _options.Model, @object = "model", created = _createdUnix, owned_by = "vllm", root = _options.Model, parent = (string?)null, max_model_len = _options.MaxModelLen } },
+        }));
+        app.MapPost("/tokenize", TokenizeAsync);
+        app.MapPost("/v1/completions", ctx => GenerateAsync(ctx, chat: false));
+        app.MapPost("/v1/chat/completions", ctx => GenerateAsync(ctx, chat: true));
+        return app;
+    }
+
+    /// <summary>The address actually bound (port 0 picks a free one).</summary>
+    public static string Address(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    private bool Warm() => Stopwatch.GetElapsedTime(_started) >= _options.StartupDelay;
+
+    private async Task TokenizeAsync(HttpContext context)
+    {
+        var body = await ReadAsync(context);
+        if (body is null) return;
+        var text = body["prompt"]?.GetValue<string>() ?? string.Join("\n", (body["messages"]?.AsArray() ?? []).Select(m => m?["content"]?.ToString()));
+        var tokens = _tokenizer.Encode(text);
+        await context.Response.WriteAsJsonAsync(new { count = tokens.Count, max_model_len = _options.MaxModelLen, tokens });
+    }
+
+    private async Task GenerateAsync(HttpContext context, bool chat)
+    {
+        if (!Warm())
+        {
+            await Error(context, 503, "The server is still starting.", "ServiceUnavailableError");
+            return;
+        }
+
+        var body = await ReadAsync(context);
+        if (body is null) return;
+
+        var model = body["model"]?.ToString();
+        if (model != _options.Model)
+        {
+            await Error(context, 400, $"The model `{model}` does not exist.", "NotFoundError", "model");
+            return;
+        }
+
+        string prompt;
+        if (chat)
+        {
+            if (body["messages"] is not JsonArray messages || messages.Count == 0)
+            {
+                await Error(context, 400, "'messages' must be a non-empty list.", "BadRequestError", "messages");
+                return;
+            }
+
+            // Role markers count like a chat template's do; the text is what a real template would wrap.
+            prompt = string.Concat(messages.Select(m => $"<|{m?["role"]}|>{ContentOf(m?["content"])}\n"));
+        }
+        else if (body["prompt"] is JsonValue p && p.TryGetValue<string>(out var promptText))
+        {
+            prompt = promptText;
+        }
+        else
+        {
+            await Error(context, 400, "'prompt' must be a string.", "BadRequestError", "prompt");
+            return;
+        }
+
+        if (body["n"] is { } n && n.ToString() != "1")
+        {
+            await Error(context, 400, "n > 1 is not supported by this server.", "BadRequestError", "n");
+            return;
+        }
+
+        var promptTokens = _tokenizer.Count(prompt);
+        int? maxTokens = null;
+        foreach (var field in new[] { "max_completion_tokens", "max_tokens" })
+        {
+            if (body[field] is { } value)
+            {
+                if (value is not JsonValue v || !v.TryGetValue<int>(out var m) || m < 1)
+                {
+                    await Error(context, 400, $"'{field}' must be a positive integer.", "BadRequestError", field);
+                    return;
+                }
+
+                maxTokens ??= m;
+            }
+        }
+
+        // vLLM's defaults: 16 for completions, the rest of the context for chat.
+        var max = maxTokens ?? (chat ? _options.MaxModelLen - promptTokens : 16);
+        if (promptTokens + max > _options.MaxModelLen || max < 1)
+        {
+            await Error(context, 400,
+                $"This model's maximum context length is {_options.MaxModelLen} tokens. However, you requested {promptTokens + Math.Max(max, 0)} tokens ({promptTokens} in the messages, {max} in the completion). Please reduce the length of the messages or completion.",
+                "BadRequestError", "messages");
+            return;
+        }
+
+        var ignoreEos = body["ignore_eos"]?.GetValue<bool>() ?? false;
+        var offset = _tokenizer.Offset(_options.Seed, prompt);
+        // Without ignore_eos the "model" stops on its own at a length fixed by the seed and prompt.
+        var output = ignoreEos ? max : Math.Min(max, 24 + (offset % 232));
+        var finish = output < max ? "stop" : "length";
+        var stream = body["stream"]?.GetValue<bool>() ?? false;
+        var includeUsage = body["stream_options"]?["include_usage"]?.GetValue<bool>() ?? false;
+
+        var fault = Fault();
+        if (fault is { } status)
+        {
+            await Error(context, status, "Injected fault (aibench sim --error-rate).", status == 503 ? "ServiceUnavailableError" : "InternalServerError");
+            return;
+        }
+
+        var drop = _options.DropRate > 0 && Random.Shared.NextDouble() < _options.DropRate;
+        var generation = _engine.Submit(promptTokens, output);
+        var id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
+        var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var text = new StringBuilder();
+        var last = generation.Arrived;
+        var count = 0;
+        try
+        {
+            if (stream)
+            {
+                context.Response.ContentType = "text/event-stream; charset=utf-8";
+                context.Response.Headers.CacheControl = "no-cache";
+                if (chat)
+                {
+                    await Sse(context, Chunk(id, created, chat, new JsonObject { ["role"] = "assistant", ["content"] = "" }, null));
+                }
+            }
+
+            await foreach (var index in generation.Tokens.Reader.ReadAllAsync(context.RequestAborted))
+            {
+                var now = Stopwatch.GetTimestamp();
+                if (count == 0) _metrics.Ttft.Observe(Stopwatch.GetElapsedTime(generation.Arrived, now).TotalSeconds);
+                else _metrics.Itl.Observe(Stopwatch.GetElapsedTime(last, now).TotalSeconds);
+                last = now;
+                count++;
+                var piece = _tokenizer.Piece(offset, index);
+                text.Append(piece);
+                if (stream)
+                {
+                    await Sse(context, Chunk(id, created, chat, chat ? new JsonObject { ["content"] = piece } : piece, null));
+                    if (drop && count >= output / 2)
+                    {
+                        // A dropped connection mid-stream, as when a replica dies: no final chunk, no [DONE].
+                        generation.Cancel();
+                        _metrics.Finished("abort");
+                        context.Abort();
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            generation.Cancel();
+            _metrics.Finished("abort");
+            return;
+        }
+
+        _metrics.E2e.Observe(Stopwatch.GetElapsedTime(generation.Arrived).TotalSeconds);
+        _metrics.PromptTokens.Observe(promptTokens);
+        _metrics.GenerationTokens.Observe(count);
+        _metrics.Tokens(promptTokens, count);
+        _metrics.Finished(finish);
+        var usage = new JsonObject { ["prompt_tokens"] = promptTokens, ["total_tokens"] = promptTokens + count, ["completion_tokens"] = count };
+        if (stream)
+        {
+            await Sse(context, Chunk(id, created, chat, chat ? new JsonObject { ["content"] = "" } : "", finish));
+            if (includeUsage)
+            {
+                await Sse(context, new JsonObject
+                {
+                    ["id"] = id, ["object"] = chat ? "chat.completion.chunk" : "text_completion", ["created"] = created, ["model"] = _options.Model,
+                    ["choices"] = new JsonArray(), ["usage"] = usage,
+                });
+            }
+
+            await context.Response.WriteAsync("data: [DONE]\n\n");
+            return;
+        }
+
+        JsonNode choice = chat
+            ? new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text.ToString(), ["tool_calls"] = new JsonArray() }, ["logprobs"] = null, ["finish_reason"] = finish, ["stop_reason"] = null }
+            : new JsonObject { ["index"] = 0, ["text"] = text.ToString(), ["logprobs"] = null, ["finish_reason"] = finish, ["stop_reason"] = null };
+        await context.Response.WriteAsJsonAsync(new JsonObject
+        {
+            ["id"] = id, ["object"] = chat ? "chat.completion" : "text_completion", ["created"] = created, ["model"] = _options.Model,
+            ["choices"] = new JsonArray(choice), ["usage"] = usage,
+        });
+    }
+
+    private JsonObject Chunk(string id, long created, bool chat, JsonNode delta, string? finish)
+    {
+        JsonNode choice = chat
+            ? new JsonObject { ["index"] = 0, ["delta"] = delta, ["logprobs"] = null, ["finish_reason"] = finish }
+            : new JsonObject { ["index"] = 0, ["text"] = delta, ["logprobs"] = null, ["finish_reason"] = finish, ["stop_reason"] = null };
+        if (chat && finish is not null) ((JsonObject)choice)["stop_reason"] = null;
+        return new JsonObject
+        {
+            ["id"] = id, ["object"] = chat ? "chat.completion.chunk" : "text_completion", ["created"] = created, ["model"] = _options.Model,
+            ["choices"] = new JsonArray(choice),
+        };
+    }
+
+    private static async Task Sse(HttpContext context, JsonNode chunk)
+    {
+        await context.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n", context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+    }
+
+    private int? Fault()
+    {
+        if (_options.ErrorRate <= 0 || Random.Shared.NextDouble() >= _options.ErrorRate) return null;
+        Interlocked.Increment(ref _faults);
+        return _options.ErrorStatus;
+    }
+
+    private static string ContentOf(JsonNode? content) => content switch
+    {
+        JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.ToString())),
+        null => "",
+        _ => content.ToString(),
+    };
+
+    private static async Task<JsonObject?> ReadAsync(HttpContext context)
+    {
+        try
+        {
+            if (await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) is JsonObject body)
+            {
+                return body;
+            }
+        }
+        catch (JsonException e)
+        {
+            await Error(context, 400, $"The request body is not valid JSON: {e.Message}", "BadRequestError");
+            return null;
+        }
+
+        await Error(context, 400, "The request body must be a JSON object.", "BadRequestError");
+        return null;
+    }
+
+    /// <summary>vLLM's error body.</summary>
+    private static Task Error(HttpContext context, int status, string message, string type, string? param = null)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new { @object = "error", message, type, param, code = status });
+    }
+}
