@@ -4,55 +4,55 @@ using System.Threading.Channels;
 namespace Aibench.Simulator;
 
 /// <summary>One generation: the engine writes the index of each token as it is produced, then completes.</summary>
-internal sealed class Generation(int promptTokens, int outputTokens)
+internal sealed class Generation(int promptTokens, int outputTokens, long arrived)
 {
     public int PromptTokens { get; } = promptTokens;
     public int OutputTokens { get; } = outputTokens;
     public Channel<int> Tokens { get; } = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-    public long Arrived { get; } = Stopwatch.GetTimestamp();
+    /// <summary>When the request reached the server: latencies count from here, as a client's do.</summary>
+    public long Arrived { get; } = arrived;
     internal int Generated;
     internal long Admitted;
     internal long FirstToken;
     internal volatile bool Cancelled;
+
+    /// <summary>Fixed-latency pacing (TTFT, gap), when the reader produces the tokens itself.</summary>
+    public (TimeSpan Ttft, TimeSpan Itl)? Paced { get; init; }
+
+    /// <summary>The token indexes as they come due: from the engine's channel, or paced right here.</summary>
+    public async IAsyncEnumerable<int> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (Paced is not { } pace)
+        {
+            await foreach (var index in Tokens.Reader.ReadAllAsync(cancellationToken)) yield return index;
+            yield break;
+        }
+
+        // Each token aims at an absolute time from the arrival, so delays never add up to drift.
+        for (var k = 0; k < OutputTokens && !Cancelled; k++)
+        {
+            await Clock.DelayUntil(Arrived, pace.Ttft + (pace.Itl * k)).WaitAsync(cancellationToken);
+            yield return k;
+        }
+    }
 
     public void Cancel() => Cancelled = true;
 }
 
 internal interface IEngine
 {
-    Generation Submit(int promptTokens, int outputTokens);
+    Generation Submit(int promptTokens, int outputTokens, long arrived);
 }
 
-/// <summary>Every request gets exactly the configured TTFT and gap between tokens: a target with known latencies.</summary>
-internal sealed class FixedLatencyEngine(SimOptions options, SimMetrics metrics) : IEngine
+/// <summary>
+/// Every request gets exactly the configured TTFT and gap between tokens: a target with known latencies. The tokens are
+/// produced on the reader's side (<see cref="Generation.Paced"/>), so each one is written the moment its time comes,
+/// with no hand-over between threads in between.
+/// </summary>
+internal sealed class FixedLatencyEngine(SimOptions options) : IEngine
 {
-    public Generation Submit(int promptTokens, int outputTokens)
-    {
-        var generation = new Generation(promptTokens, outputTokens);
-        _ = RunAsync(generation);
-        return generation;
-    }
-
-    private async Task RunAsync(Generation g)
-    {
-        Interlocked.Increment(ref metrics.Running);
-        try
-        {
-            var ttft = options.Ttft ?? TimeSpan.Zero;
-            var itl = options.Itl ?? TimeSpan.Zero;
-            // Each token aims at an absolute time from the start, so delays never add up to drift.
-            for (var k = 0; k < g.OutputTokens && !g.Cancelled; k++)
-            {
-                await Clock.DelayUntil(g.Arrived, ttft + (itl * k));
-                g.Tokens.Writer.TryWrite(k);
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref metrics.Running);
-            g.Tokens.Writer.TryComplete();
-        }
-    }
+    public Generation Submit(int promptTokens, int outputTokens, long arrived) =>
+        new(promptTokens, outputTokens, arrived) { Paced = (options.Ttft ?? TimeSpan.Zero, options.Itl ?? TimeSpan.Zero) };
 }
 
 /// <summary>
@@ -77,9 +77,9 @@ internal sealed class BatchingEngine : IEngine
         _ = Task.Run(LoopAsync);
     }
 
-    public Generation Submit(int promptTokens, int outputTokens)
+    public Generation Submit(int promptTokens, int outputTokens, long arrived)
     {
-        var generation = new Generation(promptTokens, outputTokens);
+        var generation = new Generation(promptTokens, outputTokens, arrived);
         lock (_lock)
         {
             _waiting.AddLast(generation);
@@ -203,12 +203,85 @@ internal sealed class BatchingEngine : IEngine
     }
 }
 
+/// <summary>
+/// Waits that end on time: Task.Delay on Linux overshoots by a millisecond or more, which a simulator whose latencies
+/// calibrate load generators cannot afford. One thread keeps every pending deadline in a priority queue, sleeps until
+/// about a millisecond before the earliest, then spins the rest; thousands of streams share it.
+/// </summary>
 internal static class Clock
 {
+    private static readonly PriorityQueue<TaskCompletionSource, long> Due = new();
+    private static readonly object Gate = new();
+    private static readonly long SpinTicks = Stopwatch.Frequency / 1000;
+
+    static Clock()
+    {
+        new Thread(Run) { IsBackground = true, Name = "aibench-sim-clock", Priority = ThreadPriority.AboveNormal }.Start();
+    }
+
     /// <summary>Waits until <paramref name="offset"/> after <paramref name="start"/> (a Stopwatch timestamp).</summary>
     public static Task DelayUntil(long start, TimeSpan offset)
     {
-        var remaining = offset - Stopwatch.GetElapsedTime(start);
-        return remaining > TimeSpan.Zero ? Task.Delay(remaining) : Task.CompletedTask;
+        var deadline = start + (long)(offset.TotalSeconds * Stopwatch.Frequency);
+        if (deadline <= Stopwatch.GetTimestamp()) return Task.CompletedTask;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (Gate)
+        {
+            Due.Enqueue(done, deadline);
+            Monitor.Pulse(Gate);
+        }
+
+        return done.Task;
+    }
+
+    private static void Run()
+    {
+        var ready = new List<TaskCompletionSource>();
+        while (true)
+        {
+            lock (Gate)
+            {
+                while (true)
+                {
+                    if (!Due.TryPeek(out _, out var deadline))
+                    {
+                        Monitor.Wait(Gate);
+                        continue;
+                    }
+
+                    var now = Stopwatch.GetTimestamp();
+                    if (deadline <= now)
+                    {
+                        while (Due.TryPeek(out var tcs, out var d) && d <= now)
+                        {
+                            ready.Add(Due.Dequeue());
+                        }
+
+                        break;
+                    }
+
+                    var remaining = deadline - now;
+                    if (remaining > SpinTicks)
+                    {
+                        // Sleep until a millisecond before; an earlier deadline arriving meanwhile wakes us (Pulse).
+                        Monitor.Wait(Gate, TimeSpan.FromSeconds((remaining - SpinTicks) / (double)Stopwatch.Frequency));
+                        continue;
+                    }
+
+                    Monitor.Exit(Gate);
+                    try
+                    {
+                        while (Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
+                    }
+                    finally
+                    {
+                        Monitor.Enter(Gate);
+                    }
+                }
+            }
+
+            foreach (var tcs in ready) tcs.TrySetResult();
+            ready.Clear();
+        }
     }
 }

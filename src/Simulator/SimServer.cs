@@ -30,7 +30,7 @@ internal sealed class SimServer
     {
         _options = options;
         _metrics = new SimMetrics(options.Model);
-        _engine = options.FixedLatency ? new FixedLatencyEngine(options, _metrics) : new BatchingEngine(options, _metrics);
+        _engine = options.FixedLatency ? new FixedLatencyEngine(options) : new BatchingEngine(options, _metrics);
     }
 
     internal SimMetrics Metrics => _metrics;
@@ -74,6 +74,7 @@ internal sealed class SimServer
 
     private async Task GenerateAsync(HttpContext context, bool chat)
     {
+        var arrived = Stopwatch.GetTimestamp();
         if (!Warm())
         {
             await Error(context, 503, "The server is still starting.", "ServiceUnavailableError");
@@ -160,12 +161,13 @@ internal sealed class SimServer
         }
 
         var drop = _options.DropRate > 0 && Random.Shared.NextDouble() < _options.DropRate;
-        var generation = _engine.Submit(promptTokens, output);
+        var generation = _engine.Submit(promptTokens, output, arrived);
         var id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var text = new StringBuilder();
         var last = generation.Arrived;
         var count = 0;
+        if (generation.Paced is not null) Interlocked.Increment(ref _metrics.Running);
         try
         {
             if (stream)
@@ -178,7 +180,7 @@ internal sealed class SimServer
                 }
             }
 
-            await foreach (var index in generation.Tokens.Reader.ReadAllAsync(context.RequestAborted))
+            await foreach (var index in generation.ReadAllAsync(context.RequestAborted))
             {
                 var now = Stopwatch.GetTimestamp();
                 if (count == 0) _metrics.Ttft.Observe(Stopwatch.GetElapsedTime(generation.Arrived, now).TotalSeconds);
@@ -206,6 +208,10 @@ internal sealed class SimServer
             generation.Cancel();
             _metrics.Finished("abort");
             return;
+        }
+        finally
+        {
+            if (generation.Paced is not null) Interlocked.Decrement(ref _metrics.Running);
         }
 
         _metrics.E2e.Observe(Stopwatch.GetElapsedTime(generation.Arrived).TotalSeconds);

@@ -32,9 +32,10 @@ internal sealed record ServerSettings(
     string? Account,
     string? Partition,
     string? Qos,
-    int MaxNodes)
+    int MaxNodes,
+    string AibenchBinary)
 {
-    public static readonly string[] Keys = ["RunsFolder", "RecipesFolder", "ShippedRecipesFolder", "Account", "Partition", "Qos", "MaxNodes"];
+    public static readonly string[] Keys = ["RunsFolder", "RecipesFolder", "ShippedRecipesFolder", "Account", "Partition", "Qos", "MaxNodes", "AibenchBinary"];
     public static readonly string[] SchedulerKeys = ["Kind", "PollSeconds", "CommandTimeout", "Retries", "RetryDelay", "Rest"];
     public static readonly string[] RestKeys = ["Url", "Socket", "ApiVersion", "UserName", "Token"];
 
@@ -51,6 +52,7 @@ internal sealed record ServerSettings(
         var partition = SlurmName(configuration, "Server:Partition", errors);
         var qos = SlurmName(configuration, "Server:Qos", errors);
         var maxNodes = Int(configuration, "Server:MaxNodes", 64, 1, 100_000, errors);
+        var binary = Folder(configuration, "Server:AibenchBinary", DefaultBinary(), errors);
 
         var kind = configuration["Scheduler:Kind"] ?? "auto";
         if (!SchedulerSettings.Kinds.Contains(kind))
@@ -92,9 +94,21 @@ internal sealed record ServerSettings(
         }
 
         return (
-            new ServerSettings(runs, user, shipped, account, partition, qos, maxNodes),
+            new ServerSettings(runs, user, shipped, account, partition, qos, maxNodes, binary),
             new SchedulerSettings(kind, poll, timeout, retries, retryDelay, restUrl, restSocket, version,
                 configuration["Scheduler:Rest:UserName"], configuration["Scheduler:Rest:Token"]));
+    }
+
+    /// <summary>
+    /// This very program when it runs as the aibench executable (published or built); on a cluster it must sit on a
+    /// filesystem the compute nodes see, or Server:AibenchBinary names a copy that does.
+    /// </summary>
+    private static string DefaultBinary()
+    {
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileName(self) == "aibench") return self;
+        var beside = Path.Combine(AppContext.BaseDirectory, "aibench");
+        return File.Exists(beside) ? beside : "/usr/local/bin/aibench";
     }
 
     private static void Unknown(IConfigurationSection section, string[] known, List<string> errors)

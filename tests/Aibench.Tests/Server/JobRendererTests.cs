@@ -18,7 +18,10 @@ public sealed class JobRendererTests
     {
         var defaults = Parameters.Resolve(recipe, null, new Dictionary<string, List<string>>());
         return new JobSpec(ServiceId, recipe, values ?? defaults, recipe.Resources.Nodes,
-            $"/project/scratch/p200000/aibench/runs/{ServiceId}", "p200000", recipe.Resources.Partition, recipe.Resources.Qos);
+            $"/project/scratch/p200000/aibench/runs/{ServiceId}", "p200000", recipe.Resources.Partition, recipe.Resources.Qos)
+        {
+            AibenchBinary = "/project/home/u100000/bin/aibench",
+        };
     }
 
     /// <summary>

@@ -89,7 +89,10 @@ internal sealed class DeployServiceHandler(
         var id = Guid.CreateVersion7(now);
         var runFolder = RunFolder.For(settings, id);
         var job = new JobSpec(id, recipe, values, nodes, runFolder,
-            recipe.Resources.Account ?? settings.Account, recipe.Resources.Partition ?? settings.Partition, recipe.Resources.Qos ?? settings.Qos);
+            recipe.Resources.Account ?? settings.Account, recipe.Resources.Partition ?? settings.Partition, recipe.Resources.Qos ?? settings.Qos)
+        {
+            AibenchBinary = settings.AibenchBinary,
+        };
         var rendered = JobRenderer.Render(job);
 
         const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

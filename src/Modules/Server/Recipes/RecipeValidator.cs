@@ -15,7 +15,7 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
     public static readonly string[] ParameterTypes = ["string", "int", "float", "bool", "enum"];
 
     /// <summary>Placeholders every recipe may use besides its own parameters; set per task by the job script.</summary>
-    public static readonly string[] Builtins = ["port", "task", "nodes", "node", "run_dir", "service_id", "gpus_per_node", "head_address", "account", "user"];
+    public static readonly string[] Builtins = ["port", "task", "nodes", "node", "run_dir", "service_id", "gpus_per_node", "head_address", "account", "user", "aibench"];
 
     public RecipeValidator()
     {

@@ -16,6 +16,9 @@ internal sealed record JobSpec(
     string? Partition,
     string? Qos)
 {
+    /// <summary>The aibench program the compute nodes run for {{aibench}} (the simulator, load-generator workers).</summary>
+    public string AibenchBinary { get; init; } = "aibench";
+
     /// <summary>Tasks started: one per node for replicas and Ray, one in all for a single instance.</summary>
     public int Tasks => Recipe.Deployment == DeploymentMode.Single ? 1 : Nodes;
 
@@ -84,6 +87,7 @@ internal static partial class JobRenderer
         Export(env, "AIBENCH_GPUS_PER_NODE", Num(r.GpusPerNode));
         Export(env, "AIBENCH_DEPLOYMENT", recipe.Deployment.ToString().ToLowerInvariant());
         Export(env, "AIBENCH_ACCOUNT", job.Account ?? "");
+        Export(env, "AIBENCH_BIN", job.AibenchBinary);
         foreach (var (name, value) in job.Values.OrderBy(v => v.Key, StringComparer.Ordinal))
         {
             Export(env, ParameterVariable(name), value);
@@ -206,6 +210,7 @@ internal static partial class JobRenderer
         "head_address" => "AIBENCH_HEAD_ADDRESS",
         "account" => "AIBENCH_ACCOUNT",
         "user" => "USER",
+        "aibench" => "AIBENCH_BIN",
         _ when placeholder.StartsWith("port.", StringComparison.Ordinal) => PortVariable(placeholder["port.".Length..]),
         _ => ParameterVariable(placeholder),
     };

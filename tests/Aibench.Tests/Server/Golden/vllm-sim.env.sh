@@ -1,0 +1,13 @@
+# Values of this deployment, as data. Sourced by job.sh and task.sh.
+export AIBENCH_SERVICE_ID='0192f3a4-5b6c-7d8e-9f01-23456789abcd'
+export AIBENCH_RUN_DIR='/project/scratch/p200000/aibench/runs/0192f3a4-5b6c-7d8e-9f01-23456789abcd'
+export AIBENCH_NODES='1'
+export AIBENCH_TASKS='1'
+export AIBENCH_GPUS_PER_NODE='0'
+export AIBENCH_DEPLOYMENT='replicas'
+export AIBENCH_ACCOUNT='p200000'
+export AIBENCH_BIN='/project/home/u100000/bin/aibench'
+export AIBENCH_P_MAX_MODEL_LEN='8192'
+export AIBENCH_P_MAX_NUM_SEQS='256'
+export AIBENCH_P_SEED='42'
+export AIBENCH_P_SERVED_MODEL_NAME='sim-model'
