@@ -38,6 +38,8 @@ ensure_packages() {
   done
   # The stand-in service of the deployment tests is Python's http.server.
   command -v python3 >/dev/null || missing+=(python3)
+  # promtool (Debian's prometheus package) checks the simulator's /metrics.
+  command -v promtool >/dev/null || missing+=(prometheus)
   command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
   if ((${#missing[@]} == 0)); then return; fi
   if [[ $(id -u) -ne 0 ]]; then

@@ -135,6 +135,28 @@ public sealed class BinaryStartupTests : IDisposable
     }
 
     [Fact]
+    public async Task The_simulator_prints_its_url_and_refuses_bad_flags_with_exit_code_2()
+    {
+        await using (var bad = AibenchProcess.Start(Home, "sim", "--ttft", "soon"))
+        {
+            Assert.Equal(2, await bad.ExitCodeAsync(StartTimeout));
+            Assert.Contains("--ttft", bad.Stderr);
+        }
+
+        await using (var unknown = AibenchProcess.Start(Home, "sim", "--tft", "5ms"))
+        {
+            Assert.Equal(2, await unknown.ExitCodeAsync(StartTimeout));
+        }
+
+        await using var sim = AibenchProcess.Start(Home, "sim", "--port", "0", "--itl", "1ms");
+        var until = DateTime.UtcNow + StartTimeout;
+        while (!sim.Stdout.Contains("listening on", StringComparison.Ordinal) && DateTime.UtcNow < until) await Task.Delay(100, Ct);
+        var url = System.Text.RegularExpressions.Regex.Match(sim.Stdout, @"listening on (?<u>http://\S+)").Groups["u"].Value;
+        using var http = new HttpClient();
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(url + "/health", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task Help_lists_the_serve_options_and_exit_codes()
     {
         await using var aibench = AibenchProcess.Start(Home, "--help");

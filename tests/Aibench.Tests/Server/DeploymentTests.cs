@@ -72,6 +72,30 @@ public abstract class DeploymentTests
     }
 
     [Fact]
+    public async Task The_simulator_recipe_on_four_nodes_serves_the_openai_api_from_every_replica()
+    {
+        await using var host = Start();
+        var id = (await host.DeployAsync(new { recipe = "vllm-sim", nodes = 4, parameters = new { served_model_name = "llama-sim" } })).GetProperty("id").GetGuid();
+        try
+        {
+            var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
+            Assert.True(ServerHost.StatusIs(ready, "ready"), ready.ToString());
+            var endpoints = ready.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("url").GetString()!).ToList();
+            Assert.Equal(4, endpoints.Count);
+            using var http = new HttpClient();
+            foreach (var url in endpoints)
+            {
+                var models = await http.GetFromJsonAsync<JsonElement>(url + "/v1/models", Ct);
+                Assert.Equal("llama-sim", models.GetProperty("data")[0].GetProperty("id").GetString());
+            }
+        }
+        finally
+        {
+            await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_service_that_never_answers_its_probe_fails_at_its_readiness_timeout_and_its_job_ends()
     {
         await using var host = Start();

@@ -19,6 +19,8 @@ public sealed class ServerHost : IAsyncDisposable
         {
             ["Scheduler:Kind"] = scheduler,
             ["Scheduler:PollSeconds"] = "1",
+            // The simulator recipe runs the real aibench program on the "compute nodes".
+            ["Server:AibenchBinary"] = AibenchProcess.Binary(),
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         var factory = new AibenchFactory(settings: settings, home: home);
