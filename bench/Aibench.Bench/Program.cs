@@ -6,6 +6,7 @@ using Aibench.Bench;
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("usage: Aibench.Bench polling [--jobs 1,100,1000] [--cycles 10]   (needs a SLURM cluster: scripts/bench.sh starts one)");
+    Console.WriteLine("       Aibench.Bench sim [--streams 100,500,1000,2000] [--itl-ms 25] [--tokens 200]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -16,6 +17,11 @@ switch (args[0])
         var jobs = (options.GetValueOrDefault("--jobs") ?? "1,100,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var cycles = int.Parse(options.GetValueOrDefault("--cycles") ?? "10", CultureInfo.InvariantCulture);
         return await PollingBenchmark.RunAsync(jobs, cycles);
+    case "sim":
+        var levels = (options.GetValueOrDefault("--streams") ?? "100,500,1000,2000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var itl = TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("--itl-ms") ?? "25", CultureInfo.InvariantCulture));
+        var tokens = int.Parse(options.GetValueOrDefault("--tokens") ?? "200", CultureInfo.InvariantCulture);
+        return await SimBenchmark.RunAsync(levels, itl, tokens);
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
         return 2;
