@@ -145,13 +145,17 @@ internal sealed class SimServer
             return;
         }
 
-        var ignoreEos = body["ignore_eos"]?.GetValue<bool>() ?? false;
+        if (!Flag(body, "ignore_eos", out var ignoreEos) || !Flag(body, "stream", out var stream)
+            || !Flag(body["stream_options"] as JsonObject, "include_usage", out var includeUsage))
+        {
+            await Error(context, 400, "'ignore_eos', 'stream' and 'stream_options.include_usage' must be true or false.", "BadRequestError");
+            return;
+        }
+
         var offset = _tokenizer.Offset(_options.Seed, prompt);
         // Without ignore_eos the "model" stops on its own at a length fixed by the seed and prompt.
         var output = ignoreEos ? max : Math.Min(max, 24 + (offset % 232));
         var finish = output < max ? "stop" : "length";
-        var stream = body["stream"]?.GetValue<bool>() ?? false;
-        var includeUsage = body["stream_options"]?["include_usage"]?.GetValue<bool>() ?? false;
 
         var fault = Fault();
         if (fault is { } status)
@@ -270,6 +274,12 @@ internal sealed class SimServer
         if (_options.ErrorRate <= 0 || Random.Shared.NextDouble() >= _options.ErrorRate) return null;
         Interlocked.Increment(ref _faults);
         return _options.ErrorStatus;
+    }
+
+    private static bool Flag(JsonObject? body, string name, out bool value)
+    {
+        value = false;
+        return body?[name] is not { } node || (node is JsonValue v && v.TryGetValue(out value));
     }
 
     private static string ContentOf(JsonNode? content) => content switch

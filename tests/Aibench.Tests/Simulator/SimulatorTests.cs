@@ -171,6 +171,27 @@ public sealed partial class SimulatorTests
     }
 
     [Fact]
+    public async Task A_full_kv_cache_preempts_sequences_and_every_request_still_completes()
+    {
+        await using var sim = await Sim.StartAsync(new SimOptions
+        {
+            MaxModelLen = 256, KvCacheTokens = 600, DecodeBase = TimeSpan.FromMilliseconds(2), DecodePerSeq = TimeSpan.Zero,
+            PrefillBase = TimeSpan.FromMilliseconds(1), PrefillPerToken = TimeSpan.Zero,
+        });
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => sim.Http.PostAsJsonAsync(new Uri(sim.Url, "/v1/completions"),
+            new { model = "sim-model", prompt = $"request {i}", max_tokens = 200, ignore_eos = true }, Ct)));
+        foreach (var response in responses)
+        {
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Equal(200, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        }
+
+        var metrics = await sim.MetricsAsync();
+        Assert.True(Value(metrics, "vllm:num_preemptions_total") > 0, metrics);
+        Assert.Equal(0, Value(metrics, "vllm:kv_cache_usage_perc"));
+    }
+
+    [Fact]
     public async Task Promtool_parses_the_metrics_and_counters_and_histograms_move()
     {
         var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
@@ -205,6 +226,7 @@ public sealed partial class SimulatorTests
     [InlineData("""{"model":"sim-model","prompt":"x","max_tokens":-1}""", "max_tokens")]
     [InlineData("""{"model":"sim-model","prompt":"x","max_tokens":9000}""", "messages")]
     [InlineData("""{"model":"sim-model","prompt":7}""", "prompt")]
+    [InlineData("""{"model":"sim-model","prompt":"x","stream":"yes"}""", null)]
     [InlineData("""{"model":"sim-model","prompt":"x""", null)]
     [InlineData("""[1,2]""", null)]
     public async Task Bad_requests_get_vllm_style_400s(string body, string? param)
