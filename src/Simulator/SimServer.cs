@@ -24,7 +24,6 @@ internal sealed class SimServer
     private readonly IEngine _engine;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly long _createdUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-    private int _faults;
 
     public SimServer(SimOptions options)
     {
@@ -271,9 +270,7 @@ internal sealed class SimServer
 
     private int? Fault()
     {
-        if (_options.ErrorRate <= 0 || Random.Shared.NextDouble() >= _options.ErrorRate) return null;
-        Interlocked.Increment(ref _faults);
-        return _options.ErrorStatus;
+        return _options.ErrorRate > 0 && Random.Shared.NextDouble() < _options.ErrorRate ? _options.ErrorStatus : null;
     }
 
     private static bool Flag(JsonObject? body, string name, out bool value)

@@ -176,7 +176,6 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
 
     private async Task<JsonNode> SendOnceAsync(HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _calls);
         using var request = new HttpRequestMessage(method, path);
         // slurmrestd refuses chunked bodies (406) and is unreliable with kept-alive connections: a sized body and a
         // fresh connection per request.
@@ -226,11 +225,6 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
             throw new SchedulerUnavailableException($"slurmrestd does not answer: {e.Message}", e);
         }
     }
-
-    private long _calls;
-
-    /// <summary>Requests sent so far; the polling benchmark counts them.</summary>
-    public long Calls => Interlocked.Read(ref _calls);
 
     /// <summary>The configured JWT, or one from <c>scontrol token</c>, fetched again ten minutes before it expires.</summary>
     private async Task<string> TokenAsync(CancellationToken cancellationToken)
