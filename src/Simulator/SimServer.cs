@@ -32,8 +32,6 @@ internal sealed class SimServer
         _engine = options.FixedLatency ? new FixedLatencyEngine(options) : new BatchingEngine(options, _metrics);
     }
 
-    internal SimMetrics Metrics => _metrics;
-
     public WebApplication Build()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });

@@ -38,8 +38,9 @@ public static class ServerModule
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
 
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
-        services.AddSingleton(sp => ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), []).Server);
-        services.AddSingleton(sp => ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), []).Scheduler);
+        services.AddSingleton(sp => new LoadedSettings(ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), [])));
+        services.AddSingleton(sp => sp.GetRequiredService<LoadedSettings>().Value.Server);
+        services.AddSingleton(sp => sp.GetRequiredService<LoadedSettings>().Value.Scheduler);
         services.AddSingleton<RecipeCatalog>();
         services.AddSingleton<CommandRunner>();
         services.AddSingleton<SlurmCliScheduler>();
@@ -68,6 +69,9 @@ public static class ServerModule
         return app;
     }
 }
+
+/// <summary>Both settings sections, read once.</summary>
+internal sealed record LoadedSettings((ServerSettings Server, SchedulerSettings Scheduler) Value);
 
 /// <summary>Registers the recurring poll at every start: after a restart, tracking resumes from the database.</summary>
 internal sealed class ServerStartup(IRecurringJobManager recurring, SchedulerSettings settings, RecipeCatalog catalog, ILogger<ServerStartup> logger) : IHostedService

@@ -45,14 +45,14 @@ internal sealed record ServerSettings(
         Unknown(configuration.GetSection("Scheduler"), SchedulerKeys, errors);
         Unknown(configuration.GetSection("Scheduler:Rest"), RestKeys, errors);
 
-        var runs = Folder(configuration, "Server:RunsFolder", Path.Combine(data.Path, "runs"), errors);
-        var user = Folder(configuration, "Server:RecipesFolder", Path.Combine(data.Path, "recipes"), errors);
-        var shipped = Folder(configuration, "Server:ShippedRecipesFolder", Path.Combine(AppContext.BaseDirectory, "recipes"), errors);
+        var runs = SafePath(configuration, "Server:RunsFolder", Path.Combine(data.Path, "runs"), errors);
+        var user = SafePath(configuration, "Server:RecipesFolder", Path.Combine(data.Path, "recipes"), errors);
+        var shipped = SafePath(configuration, "Server:ShippedRecipesFolder", Path.Combine(AppContext.BaseDirectory, "recipes"), errors);
         var account = SlurmName(configuration, "Server:Account", errors);
         var partition = SlurmName(configuration, "Server:Partition", errors);
         var qos = SlurmName(configuration, "Server:Qos", errors);
         var maxNodes = Int(configuration, "Server:MaxNodes", 64, 1, 100_000, errors);
-        var binary = Folder(configuration, "Server:AibenchBinary", DefaultBinary(), errors);
+        var binary = SafePath(configuration, "Server:AibenchBinary", DefaultBinary(), errors);
 
         var kind = configuration["Scheduler:Kind"] ?? "auto";
         if (!SchedulerSettings.Kinds.Contains(kind))
@@ -119,7 +119,8 @@ internal sealed record ServerSettings(
         }
     }
 
-    private static string Folder(IConfiguration configuration, string key, string fallback, List<string> errors)
+    /// <summary>An absolute path that can be written into job scripts as it is.</summary>
+    private static string SafePath(IConfiguration configuration, string key, string fallback, List<string> errors)
     {
         var value = configuration[key] ?? fallback;
         if (!Path.IsPathFullyQualified(value) || value.Any(c => char.IsControl(c) || c is '"' or '\'' or '`' or '$' or '\\'))

@@ -16,4 +16,7 @@ internal static class ServiceStatuses
     public static string Name(ServiceStatus status) => ToName[status];
 
     public static bool TryParse(string name, out ServiceStatus status) => FromName.TryGetValue(name, out status);
+
+    /// <summary>Whether a status by its wire name is an end state (completed, failed, cancelled, timed out).</summary>
+    public static bool IsTerminal(string name) => TryParse(name, out var status) && Lifecycle.ServiceTransitions.IsTerminal(status);
 }
