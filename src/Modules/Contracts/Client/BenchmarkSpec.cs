@@ -1,0 +1,76 @@
+namespace Aibench.Contracts.Client;
+
+/// <summary>
+/// Everything a load-generation run needs. The same record is the REST body, what <c>aibench loadgen</c> builds from
+/// its flags, and what the Experiments module sends. Durations are text such as <c>500ms</c>, <c>30s</c>, <c>2m</c>.
+/// docs/loadgen.md describes every field.
+/// </summary>
+/// <param name="Name">A label for the run; defaults to the shape and target.</param>
+/// <param name="Service">A ready service whose endpoints receive the load (through the Server module).</param>
+/// <param name="Urls">Endpoint base URLs (e.g. <c>http://node1:8000</c>), when no service is given.</param>
+/// <param name="Spread">How requests are spread over several endpoints: <c>round-robin</c> or <c>least-in-flight</c>.</param>
+/// <param name="Model">Model name sent in each request; asked from <c>/v1/models</c> when empty.</param>
+/// <param name="Api"><c>completions</c> or <c>chat</c>.</param>
+/// <param name="Stream">Stream tokens as server-sent events (needed for TTFT, ITL and TPOT).</param>
+/// <param name="Load">The load shape.</param>
+/// <param name="Duration">How long to send requests (per step for a sweep).</param>
+/// <param name="MaxRequests">Stop after this many requests have been sent.</param>
+/// <param name="Warmup">Requests scheduled in this first part of the run (of each sweep step) are sent but not counted.</param>
+/// <param name="Dataset">Where prompts come from: <c>random:input=512,output=128</c>, <c>sharegpt:PATH</c>, <c>jsonl:PATH</c>.</param>
+/// <param name="Slo">Service-level objectives that define goodput.</param>
+/// <param name="Seed">Seed of the dataset and of the arrival times, so a run can be repeated exactly.</param>
+/// <param name="Timeout">A request that has not finished after this long counts as a timeout error.</param>
+/// <param name="IgnoreEos">Ask the server to generate exactly <c>max_tokens</c> (vLLM's <c>ignore_eos</c>).</param>
+/// <param name="ExperimentId">The experiment this run belongs to, if any.</param>
+public sealed record BenchmarkSpec(
+    string? Name = null,
+    Guid? Service = null,
+    IReadOnlyList<string>? Urls = null,
+    string Spread = "round-robin",
+    string? Model = null,
+    string Api = "completions",
+    bool Stream = true,
+    LoadShape? Load = null,
+    string? Duration = null,
+    int? MaxRequests = null,
+    string? Warmup = null,
+    string Dataset = "random:input=512,output=128",
+    SloSpec? Slo = null,
+    int Seed = 42,
+    string Timeout = "5m",
+    bool IgnoreEos = true,
+    Guid? ExperimentId = null);
+
+/// <summary>The load shape of a run.</summary>
+/// <param name="Kind">
+/// <c>concurrency</c> (closed loop: that many requests always in flight), <c>rate</c> (open loop: new requests at
+/// <paramref name="Rate"/> per second whatever the server does), <c>ramp</c> (open loop, rate rising linearly from
+/// <paramref name="From"/> to <paramref name="To"/> over the duration), <c>sweep</c> (one step per entry of
+/// <paramref name="Rates"/> or <paramref name="Concurrencies"/>, each held for the duration).
+/// </param>
+/// <param name="Concurrency">Requests in flight for <c>concurrency</c>.</param>
+/// <param name="Rate">Requests per second for <c>rate</c>.</param>
+/// <param name="Arrival">Inter-arrival times of open-loop shapes: <c>constant</c>, <c>poisson</c> or <c>gamma</c>.</param>
+/// <param name="Burstiness">Shape factor of <c>gamma</c> arrivals: below 1 burstier than Poisson, above 1 more regular.</param>
+/// <param name="From">Start rate of a ramp.</param>
+/// <param name="To">End rate of a ramp.</param>
+/// <param name="Rates">Request rates of a sweep.</param>
+/// <param name="Concurrencies">Concurrency levels of a sweep.</param>
+/// <param name="MaxInFlight">Cap on requests in flight for open-loop shapes; time spent waiting for the cap counts as latency.</param>
+public sealed record LoadShape(
+    string Kind = "concurrency",
+    int? Concurrency = null,
+    double? Rate = null,
+    string Arrival = "poisson",
+    double Burstiness = 1.0,
+    double? From = null,
+    double? To = null,
+    IReadOnlyList<double>? Rates = null,
+    IReadOnlyList<int>? Concurrencies = null,
+    int? MaxInFlight = null);
+
+/// <summary>Service-level objectives; a request meets them when it stays within every one given.</summary>
+/// <param name="Ttft">Time to first token, e.g. <c>500ms</c>.</param>
+/// <param name="Tpot">Time per output token after the first.</param>
+/// <param name="E2e">End-to-end latency.</param>
+public sealed record SloSpec(string? Ttft = null, string? Tpot = null, string? E2e = null);
