@@ -1,4 +1,6 @@
 using Aibench.Client.Features;
+using Aibench.Client.Jobs;
+using Aibench.Client.LoadGen;
 using Aibench.Client.Persistence;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
@@ -21,6 +23,10 @@ public static class ClientModule
         services.AddSingleton(Descriptor);
         services.AddModuleDbContext<ClientDbContext>(Descriptor.Name, ClientDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddSingleton<ActiveBenchmarks>();
+        services.AddScoped<TargetResolver>();
+        services.AddTransient<RunBenchmarkJob>();
+        services.AddHostedService<RecoverInterruptedRuns>();
         return services;
     }
 
@@ -28,7 +34,10 @@ public static class ClientModule
     {
         var api = app.MapModuleApi(Descriptor);
         ListBenchmarksHandler.Map(api);
+        StartBenchmarkHandler.Map(api);
         GetBenchmarkHandler.Map(api);
+        CancelBenchmarkHandler.Map(api);
+        ExportBenchmarkHandler.Map(api);
         return app;
     }
 }

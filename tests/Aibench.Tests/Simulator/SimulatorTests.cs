@@ -10,43 +10,13 @@ using Microsoft.AspNetCore.Builder;
 using OpenAI;
 using OpenAI.Chat;
 
+using Aibench.Tests.Infrastructure;
+
 namespace Aibench.Tests.Simulator;
 
 public sealed partial class SimulatorTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private sealed class Sim : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private Sim(WebApplication app, SimServer server, Uri url) => (_app, Server, Url) = (app, server, url);
-
-        public SimServer Server { get; }
-
-        public Uri Url { get; }
-
-        public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
-
-        public static async Task<Sim> StartAsync(SimOptions options)
-        {
-            var server = new SimServer(options with { Port = 0 });
-            var app = server.Build();
-            await app.StartAsync();
-            return new Sim(app, server, new Uri(SimServer.Address(app)));
-        }
-
-        public ChatClient Chat() => new("sim-model", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(Url, "/v1") });
-
-        public async Task<string> MetricsAsync() => await Http.GetStringAsync(new Uri(Url, "/metrics"));
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task The_openai_sdk_gets_chat_answers_with_correct_usage_streaming_and_not()

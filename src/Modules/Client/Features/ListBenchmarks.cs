@@ -12,6 +12,7 @@ namespace Aibench.Client.Features;
 /// <summary>Benchmark runs, newest first, optionally those of one experiment.</summary>
 public sealed record ListBenchmarks(Guid? Experiment = null, int Limit = 100) : IQuery<IReadOnlyList<BenchmarkSummary>>;
 
+/// <summary>A run with its headline numbers (null until it has them).</summary>
 public sealed record BenchmarkSummary(
     Guid Id,
     string Name,
@@ -21,7 +22,23 @@ public sealed record BenchmarkSummary(
     Guid? ExperimentId,
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt);
+    DateTimeOffset? FinishedAt,
+    string? Model,
+    long? Completed,
+    long? Failed,
+    double? RequestThroughput,
+    double? OutputTokenThroughput,
+    double? TtftP50Ms,
+    double? TtftP99Ms,
+    double? E2eP50Ms,
+    string? Error)
+{
+    internal static readonly System.Linq.Expressions.Expression<Func<BenchmarkRun, BenchmarkSummary>> FromRun = r => new BenchmarkSummary(
+        r.Id, r.Name, r.Status, r.Target, r.ServiceId, r.ExperimentId, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Model,
+        r.Completed, r.Failed, r.RequestThroughput, r.OutputTokenThroughput, r.TtftP50Ms, r.TtftP99Ms, r.E2eP50Ms, r.Error);
+
+    internal static readonly Func<BenchmarkRun, BenchmarkSummary> Of = FromRun.Compile();
+}
 
 internal sealed class ListBenchmarksValidator : AbstractValidator<ListBenchmarks>
 {
@@ -40,9 +57,7 @@ internal sealed class ListBenchmarksHandler(IDbContextFactory<ClientDbContext> d
             runs = runs.Where(r => r.ExperimentId == experiment);
         }
 
-        return await runs.OrderByDescending(r => r.CreatedAt).Take(query.Limit)
-            .Select(r => new BenchmarkSummary(r.Id, r.Name, r.Status, r.Target, r.ServiceId, r.ExperimentId, r.CreatedAt, r.StartedAt, r.FinishedAt))
-            .ToListAsync(cancellationToken);
+        return await runs.OrderByDescending(r => r.CreatedAt).Take(query.Limit).Select(BenchmarkSummary.FromRun).ToListAsync(cancellationToken);
     }
 
     public static void Map(RouteGroupBuilder api) =>
@@ -50,6 +65,6 @@ internal sealed class ListBenchmarksHandler(IDbContextFactory<ClientDbContext> d
                 Guid? experiment, int? limit, ISender sender, CancellationToken ct) =>
                 TypedResults.Ok(await sender.Send(new ListBenchmarks(experiment, limit ?? 100), ct)))
             .WithName("ListBenchmarks")
-            .WithSummary("List benchmark runs, newest first; ?experiment= narrows to one experiment.")
+            .WithSummary("List benchmark runs with their headline numbers, newest first; ?experiment= narrows to one experiment.")
             .ProducesValidationProblem();
 }

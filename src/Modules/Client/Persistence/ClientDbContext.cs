@@ -11,7 +11,10 @@ internal sealed class ClientDbContext(DbContextOptions<ClientDbContext> options)
 
     public DbSet<BenchmarkRun> Benchmarks => Set<BenchmarkRun>();
 
-    protected override void ConfigureModel(ModelBuilder modelBuilder) =>
+    public DbSet<BenchmarkRequests> Requests => Set<BenchmarkRequests>();
+
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
+    {
         modelBuilder.Entity<BenchmarkRun>(run =>
         {
             run.ToTable("benchmarks");
@@ -19,8 +22,21 @@ internal sealed class ClientDbContext(DbContextOptions<ClientDbContext> options)
             run.Property(r => r.Name).HasMaxLength(256).IsRequired();
             run.Property(r => r.Status).HasMaxLength(32).IsRequired();
             run.Property(r => r.Target).HasMaxLength(4096).IsRequired();
+            run.Property(r => r.Spec).IsRequired();
+            run.Property(r => r.Model).HasMaxLength(256);
+            run.Property(r => r.Dataset).HasMaxLength(1024);
+            run.Property(r => r.Error).HasMaxLength(4096);
             run.HasIndex(r => r.CreatedAt);
+            run.HasIndex(r => r.ExperimentId);
+            run.HasMany(r => r.RequestParts).WithOne().HasForeignKey(p => p.RunId).OnDelete(DeleteBehavior.Cascade);
         });
+        modelBuilder.Entity<BenchmarkRequests>(part =>
+        {
+            part.ToTable("benchmark_requests");
+            part.HasKey(p => new { p.RunId, p.Part });
+            part.Property(p => p.Data).IsRequired();
+        });
+    }
 }
 
 /// <summary>One load-generation run against a target and what it measured.</summary>
@@ -38,4 +54,55 @@ internal sealed class BenchmarkRun
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>The <see cref="Contracts.Client.BenchmarkSpec"/> as given, JSON.</summary>
+    public required string Spec { get; set; }
+
+    public string? Model { get; set; }
+    public string? Dataset { get; set; }
+    public string? Error { get; set; }
+    public bool CancelRequested { get; set; }
+
+    /// <summary><see cref="LoadGen.RunSummary"/>, JSON; null until the run ends.</summary>
+    public string? Summary { get; set; }
+
+    /// <summary>Per-second points, JSON.</summary>
+    public string? Series { get; set; }
+
+    /// <summary>vLLM <c>bench serve</c> result keys, JSON.</summary>
+    public string? Vllm { get; set; }
+
+    // Headline numbers, copied out of the summary so that lists need no JSON.
+    public long? Completed { get; set; }
+    public long? Failed { get; set; }
+    public double? RequestThroughput { get; set; }
+    public double? OutputTokenThroughput { get; set; }
+    public double? TtftP50Ms { get; set; }
+    public double? TtftP99Ms { get; set; }
+    public double? E2eP50Ms { get; set; }
+
+    public List<BenchmarkRequests> RequestParts { get; set; } = [];
+}
+
+/// <summary>Up to <see cref="PartSize"/> request records of a run, compressed (see <c>Exports.Encode</c>).</summary>
+internal sealed class BenchmarkRequests
+{
+    public const int PartSize = 65_536;
+
+    public Guid RunId { get; set; }
+    public int Part { get; set; }
+    public int Count { get; set; }
+    public required byte[] Data { get; set; }
+}
+
+internal static class BenchmarkStatuses
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Partial = "partial";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static bool IsTerminal(string status) => status is Completed or Partial or Failed or Cancelled;
 }

@@ -1,0 +1,114 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Aibench.Client.LoadGen;
+using Aibench.Client.Persistence;
+using Aibench.Shared.Api;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aibench.Client.Features;
+
+/// <summary>
+/// A run as a file: <c>json</c> (spec, summary with definitions, per-second series and vLLM's result keys),
+/// <c>csv</c> or <c>jsonl</c> (one row per request).
+/// </summary>
+public sealed record ExportBenchmark(Guid Id, string Format) : IQuery<BenchmarkFile>;
+
+/// <summary>A file ready to send.</summary>
+public sealed record BenchmarkFile(string FileName, string ContentType, byte[] Content);
+
+/// <summary>The per-second series of a run.</summary>
+public sealed record GetBenchmarkSeries(Guid Id) : IQuery<IReadOnlyList<SecondPoint>>;
+
+internal sealed class ExportBenchmarkValidator : AbstractValidator<ExportBenchmark>
+{
+    public ExportBenchmarkValidator() =>
+        RuleFor(q => q.Format).Must(f => f is "json" or "csv" or "jsonl")
+            .WithMessage(q => $"format: '{q.Format}' is not json, csv or jsonl.").OverridePropertyName("format");
+}
+
+internal sealed class ExportBenchmarkHandler(IDbContextFactory<ClientDbContext> dbFactory)
+    : IQueryHandler<ExportBenchmark, BenchmarkFile>, IQueryHandler<GetBenchmarkSeries, IReadOnlyList<SecondPoint>>
+{
+    public async ValueTask<BenchmarkFile> Handle(ExportBenchmark query, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Benchmarks.AsNoTracking().SingleOrDefaultAsync(r => r.Id == query.Id, cancellationToken)
+            ?? throw new NotFoundException("Benchmark", query.Id.ToString());
+        var baseName = $"benchmark-{run.Id}";
+        if (query.Format == "json")
+        {
+            var document = new JsonObject
+            {
+                ["id"] = run.Id,
+                ["name"] = run.Name,
+                ["status"] = run.Status,
+                ["target"] = run.Target,
+                ["model"] = run.Model,
+                ["dataset"] = run.Dataset,
+                ["createdAt"] = run.CreatedAt,
+                ["startedAt"] = run.StartedAt,
+                ["finishedAt"] = run.FinishedAt,
+                ["error"] = run.Error,
+                ["spec"] = JsonNode.Parse(run.Spec),
+                ["summary"] = run.Summary is null ? null : JsonNode.Parse(run.Summary),
+                ["series"] = run.Series is null ? null : JsonNode.Parse(run.Series),
+                ["vllm"] = run.Vllm is null ? null : JsonNode.Parse(run.Vllm),
+            };
+            return new BenchmarkFile(baseName + ".json", "application/json",
+                JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        var records = await RecordsAsync(db, run.Id, cancellationToken);
+        using var buffer = new MemoryStream();
+        if (query.Format == "csv")
+        {
+            await using var writer = new StreamWriter(buffer, new UTF8Encoding(false), leaveOpen: true);
+            await Exports.WriteCsvAsync(records, writer, cancellationToken);
+        }
+        else
+        {
+            await Exports.WriteJsonlAsync(records, buffer, cancellationToken);
+        }
+
+        return new BenchmarkFile($"{baseName}-requests.{query.Format}", query.Format == "csv" ? "text/csv" : "application/x-ndjson", buffer.ToArray());
+    }
+
+    public async ValueTask<IReadOnlyList<SecondPoint>> Handle(GetBenchmarkSeries query, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var series = await db.Benchmarks.AsNoTracking().Where(r => r.Id == query.Id).Select(r => new { r.Series }).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new NotFoundException("Benchmark", query.Id.ToString());
+        return series.Series is null ? [] : JsonSerializer.Deserialize<List<SecondPoint>>(series.Series, Json.Options) ?? [];
+    }
+
+    internal static async Task<List<RequestRecord>> RecordsAsync(ClientDbContext db, Guid id, CancellationToken ct)
+    {
+        var parts = await db.Requests.AsNoTracking().Where(p => p.RunId == id).OrderBy(p => p.Part).Select(p => p.Data).ToListAsync(ct);
+        return [.. parts.SelectMany(Exports.Decode)];
+    }
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        api.MapGet("/benchmarks/{id:guid}/export", async Task<FileContentHttpResult> (Guid id, string? format, ISender sender, CancellationToken ct) =>
+            {
+                var file = await sender.Send(new ExportBenchmark(id, format ?? "json"), ct);
+                return TypedResults.File(file.Content, file.ContentType, file.FileName);
+            })
+            .WithName("ExportBenchmark")
+            .WithSummary("Download a run: ?format=json (summary, series, vLLM keys), csv or jsonl (one row per request).")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/benchmarks/{id:guid}/series", async Task<Ok<IReadOnlyList<SecondPoint>>> (Guid id, ISender sender, CancellationToken ct) =>
+                TypedResults.Ok(await sender.Send(new GetBenchmarkSeries(id), ct)))
+            .WithName("GetBenchmarkSeries")
+            .WithSummary("Per-second points of a run: sent, completed, errors, tokens, in flight, mean TTFT and E2E.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+}

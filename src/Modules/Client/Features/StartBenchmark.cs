@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Aibench.Client.Jobs;
+using Aibench.Client.LoadGen;
+using Aibench.Client.Persistence;
+using Aibench.Contracts.Client;
+using FluentValidation;
+using Hangfire;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aibench.Client.Features;
+
+internal sealed class StartBenchmarkValidator : AbstractValidator<StartBenchmark>
+{
+    public StartBenchmarkValidator(BenchmarkSpecValidator spec)
+    {
+        RuleFor(c => c.Spec).NotNull().OverridePropertyName("body");
+        // The spec's own field names (load.rate), not spec.load.rate: the body is the spec.
+        RuleFor(c => c).Custom((c, context) =>
+        {
+            if (c.Spec is null) return;
+            foreach (var failure in spec.Validate(c.Spec).Errors) context.AddFailure(failure);
+        });
+    }
+}
+
+internal sealed class StartBenchmarkHandler(
+    IDbContextFactory<ClientDbContext> dbFactory,
+    TargetResolver targets,
+    IBackgroundJobClient jobs,
+    TimeProvider time) : ICommandHandler<StartBenchmark, BenchmarkRef>
+{
+    public async ValueTask<BenchmarkRef> Handle(StartBenchmark command, CancellationToken cancellationToken)
+    {
+        var spec = command.Spec;
+        // Checked now so that a service that is not ready is a 409 to the caller, not a failed run later.
+        var endpoints = await targets.EndpointsAsync(spec, cancellationToken);
+        var run = new BenchmarkRun
+        {
+            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            Name = spec.Name ?? DefaultName(spec),
+            Status = BenchmarkStatuses.Pending,
+            Target = spec.Service is { } s ? $"service {s}" : string.Join(" ", endpoints),
+            ServiceId = spec.Service,
+            ExperimentId = spec.ExperimentId,
+            CreatedAt = time.GetUtcNow(),
+            Spec = JsonSerializer.Serialize(spec, Json.Options),
+            Model = spec.Model,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Benchmarks.Add(run);
+        await db.SaveChangesAsync(cancellationToken);
+        jobs.Enqueue<RunBenchmarkJob>(job => job.RunAsync(run.Id, CancellationToken.None));
+        return new BenchmarkRef(run.Id, run.Status);
+    }
+
+    private static string DefaultName(BenchmarkSpec spec)
+    {
+        var load = spec.Load ?? new LoadShape(Concurrency: 1);
+        var shape = load.Kind switch
+        {
+            "rate" => $"{load.Rate} req/s {load.Arrival}",
+            "ramp" => $"ramp {load.From}→{load.To} req/s",
+            "sweep" when load.Rates is { Count: > 0 } r => $"sweep {string.Join(",", r)} req/s",
+            "sweep" => $"sweep concurrency {string.Join(",", load.Concurrencies ?? [])}",
+            _ => $"concurrency {load.Concurrency ?? 1}",
+        };
+        return $"{spec.Api} {shape}";
+    }
+
+    public static void Map(RouteGroupBuilder api) =>
+        api.MapPost("/benchmarks", async Task<Accepted<BenchmarkRef>> (BenchmarkSpec spec, ISender sender, CancellationToken ct) =>
+            {
+                var started = await sender.Send(new StartBenchmark(spec), ct);
+                return TypedResults.Accepted($"/api/v1/benchmarks/{started.Id}", started);
+            })
+            .WithName("StartBenchmark")
+            .WithSummary("Start a load-generation run against a service or URLs; 202 with its id. The body is a BenchmarkSpec.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Aibench.Client.LoadGen;
+using Aibench.Client.LoadGen.Datasets;
+using Aibench.Client.Persistence;
+using Aibench.Contracts.Client;
+using Hangfire;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Aibench.Client.Jobs;
+
+/// <summary>
+/// Carries out one pending run. Idempotent: only a <c>pending</c> run is started, so a second execution of the same
+/// job does nothing. Never retried: repeating a load run behind the user's back would change what was measured.
+/// Everything a run produced is written in one transaction at its end; a run cut short by cancellation or by the
+/// host stopping keeps what it measured, marked partial.
+/// </summary>
+[AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+internal sealed class RunBenchmarkJob(
+    IDbContextFactory<ClientDbContext> dbFactory,
+    TargetResolver targets,
+    ActiveBenchmarks active,
+    IPublisher publisher,
+    TimeProvider time,
+    ILogger<RunBenchmarkJob> logger)
+{
+    public async Task RunAsync(Guid benchmarkId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await db.Benchmarks.SingleOrDefaultAsync(r => r.Id == benchmarkId, cancellationToken);
+        if (run is null || run.Status != BenchmarkStatuses.Pending)
+        {
+            return;
+        }
+
+        run.Status = BenchmarkStatuses.Running;
+        run.StartedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+
+        using var cts = active.Register(run.Id, cancellationToken);
+        try
+        {
+            await ExecuteAsync(run, cts.Token);
+        }
+        catch (Exception e) when (e is DatasetException or TargetException or Shared.Api.ConflictException or Shared.Api.NotFoundException
+                                  or InvalidOperationException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            run.Status = cts.IsCancellationRequested ? BenchmarkStatuses.Cancelled : BenchmarkStatuses.Failed;
+            run.Error = e is OperationCanceledException ? "cancelled before any request was sent" : e.Message;
+            logger.LogWarning("Benchmark {Id} {Status}: {Error}", run.Id, run.Status, run.Error);
+        }
+        finally
+        {
+            active.Unregister(run.Id);
+        }
+
+        run.FinishedAt = time.GetUtcNow();
+        // The host may be stopping: what was measured is written all the same.
+        await db.SaveChangesAsync(CancellationToken.None);
+        await publisher.Publish(new BenchmarkFinished(run.Id, run.ExperimentId, run.Status, run.Error), CancellationToken.None);
+    }
+
+    private async Task ExecuteAsync(BenchmarkRun run, CancellationToken ct)
+    {
+        var spec = JsonSerializer.Deserialize<BenchmarkSpec>(run.Spec, Json.Options)
+            ?? throw new InvalidOperationException("the stored spec is empty");
+        var endpoints = await targets.EndpointsAsync(spec, ct);
+        using var http = LoadRunner.CreateHttpClient();
+        var model = await TargetResolver.ModelAsync(spec.Model, endpoints[0], http, ct);
+        var prompts = await Task.Run(() => DatasetLoader.Load(spec.Dataset, spec.Api, spec.Seed, ct), ct);
+        run.Model = model;
+        run.Dataset = prompts.Description;
+        var plan = LoadPlan.From(spec, endpoints, model);
+        using var runner = new LoadRunner(plan, prompts, http, time);
+        var outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
+
+        var summary = Summarizer.Summarize(outcome);
+        run.Summary = JsonSerializer.Serialize(summary, Json.Options);
+        run.Series = JsonSerializer.Serialize(Summarizer.Series(outcome), Json.Options);
+        run.Vllm = JsonSerializer.Serialize(VllmKeys.From(summary, plan, outcome.Records), Json.Options);
+        run.Status = outcome.Partial ? BenchmarkStatuses.Partial : BenchmarkStatuses.Completed;
+        run.Completed = summary.Overall.Completed;
+        run.Failed = summary.Overall.Failed;
+        run.RequestThroughput = summary.Overall.RequestThroughput;
+        run.OutputTokenThroughput = summary.Overall.OutputTokenThroughput;
+        run.TtftP50Ms = summary.Overall.TtftMs?.P50;
+        run.TtftP99Ms = summary.Overall.TtftMs?.P99;
+        run.E2eP50Ms = summary.Overall.E2eMs?.P50;
+        for (var part = 0; part * BenchmarkRequests.PartSize < outcome.Records.Count; part++)
+        {
+            var slice = outcome.Records.Skip(part * BenchmarkRequests.PartSize).Take(BenchmarkRequests.PartSize).ToList();
+            run.RequestParts.Add(new BenchmarkRequests { RunId = run.Id, Part = part, Count = slice.Count, Data = Exports.Encode(slice) });
+        }
+    }
+
+    private void Publish(BenchmarkRun run, RunProgress p)
+    {
+        var message = new BenchmarkProgressed(run.Id, run.ExperimentId, Math.Round(p.Elapsed.TotalSeconds, 1), p.Step, p.Steps, p.StepLabel,
+            p.Sent, p.Completed, p.Errors, p.InFlight, p.RequestsPerSecond, p.OutputTokensPerSecond, p.TtftMeanMs);
+        // Progress is advisory: a slow or failing subscriber must never stall or fail the run.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await publisher.Publish(message);
+            }
+            catch (Exception e)
+            {
+                logger.LogDebug(e, "Progress of benchmark {Id} not delivered", run.Id);
+            }
+        });
+    }
+}

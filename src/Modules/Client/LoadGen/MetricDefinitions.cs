@@ -1,0 +1,38 @@
+namespace Aibench.Client.LoadGen;
+
+/// <summary>
+/// The formula of every reported number, carried in each result so a number never travels without its meaning.
+/// docs/metrics.md says the same at more length. Times are on one monotonic clock, in microseconds.
+/// </summary>
+internal static class MetricDefinitions
+{
+    public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
+    {
+        ["scheduled"] = "When the load shape says the request is due (open loop), or when a closed-loop worker is free to send it.",
+        ["ttftMs"] = "Time to first token: arrival of the first chunk with non-empty content − scheduled time. Streaming only.",
+        ["tpotMs"] = "Time per output token, per request: (E2E − TTFT) / (output tokens − 1); requests with one output token have none.",
+        ["itlMs"] = "Inter-token latency: every gap between consecutive content chunks of every measured request, pooled.",
+        ["e2eMs"] = "End-to-end latency: end of the answer − scheduled time (so time queued in the client counts).",
+        ["scheduleLagMs"] = "Actual send − scheduled time: how late the client itself was.",
+        ["tokensPerChunk"] = "Per request: output tokens / content chunks (above 1 when the server sends several tokens per event).",
+        ["outputTokens"] = "The server's usage.completion_tokens when it sent usage, otherwise the client's tokenizer count of the generated text.",
+        ["inputTokens"] = "The server's usage.prompt_tokens when it sent usage, otherwise the client's tokenizer count of the prompt.",
+        ["tokens.outputMismatchPercent"] = "(client count − server count) / server count × 100, over the requests that carried usage.",
+        ["durationSeconds"] = "Measured window: from the end of the warm-up (or the step's start) to the last measured answer; summed over steps.",
+        ["requestThroughput"] = "Completed measured requests / durationSeconds.",
+        ["inputTokenThroughput"] = "Input tokens of completed measured requests / durationSeconds.",
+        ["outputTokenThroughput"] = "Output tokens of completed measured requests / durationSeconds.",
+        ["totalTokenThroughput"] = "(input + output tokens) / durationSeconds.",
+        ["peakOutputTokensPerSecond"] = "Most output tokens that arrived within one wall-clock second of the measured window (all requests).",
+        ["goodput"] = "Completed measured requests meeting every given SLO (TTFT ≤ slo.ttft, TPOT ≤ slo.tpot, E2E ≤ slo.e2e) / durationSeconds.",
+        ["goodputFraction"] = "Requests meeting every SLO / measured requests sent (failed requests never meet them).",
+        ["achievedRate"] = "Measured requests sent / (last send − start of the measured window). Open loop only; compare with targetRate.",
+        ["targetRate"] = "The rate the step asked for; the mean of start and end for a ramp.",
+        ["meanConcurrency"] = "Σ (end − send) over measured requests / durationSeconds (Little's law).",
+        ["maxConcurrency"] = "Most requests in flight at any send during the step.",
+        ["errors"] = "Failed measured requests by kind: http_<status>, timeout, connect, disconnect (connection closed mid-answer), bad_stream (not the OpenAI format).",
+        ["warmup"] = "Requests scheduled during the warm-up: sent, but left out of every statistic.",
+        ["cancelled"] = "Requests still in flight when the run was cancelled: left out of every statistic.",
+        ["percentiles"] = "p50…p99.9 from an HdrHistogram with microsecond resolution and 3 significant digits; mean and stddev over all values.",
+    };
+}
