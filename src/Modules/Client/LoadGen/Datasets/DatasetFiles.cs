@@ -27,12 +27,16 @@ internal static class DatasetFiles
     }
 
     /// <summary>System.Text.Json counts lines and bytes from 0; editors count from 1.</summary>
-    public static DatasetException Malformed(string path, JsonException e)
+    public static DatasetException Malformed(string path, JsonException e, string expected)
     {
         var line = (e.LineNumber ?? 0) + 1;
         var column = (e.BytePositionInLine ?? 0) + 1;
         var where = e.Path is { Length: > 1 } jsonPath ? $" (at {jsonPath})" : "";
-        return new DatasetException($"{path}:{line}: malformed JSON at byte {column} of the line{where}: {Reason(e.Message)}");
+
+        // A value of the wrong type is valid JSON; its message would name our internal types, so say what is expected instead.
+        return e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal)
+            ? new DatasetException($"{path}:{line}: unexpected value at byte {column} of the line{where}; {expected}")
+            : new DatasetException($"{path}:{line}: malformed JSON at byte {column} of the line{where}: {Reason(e.Message)}");
     }
 
     /// <summary>The exception's own text without the 0-based position it appends.</summary>

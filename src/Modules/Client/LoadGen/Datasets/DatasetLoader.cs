@@ -45,9 +45,13 @@ internal static class DatasetLoader
 
     /// <summary>Makes the item that is actually sent for one prompt and counts its tokens.</summary>
     internal static PromptItem FromPrompt(string prompt, int maxTokens, bool chat) =>
+        FromPrompt(prompt, TokenCounter.Shared.Count(prompt), maxTokens, chat);
+
+    /// <summary>As above with the prompt's tokens already counted; counting is the slow part of building a set.</summary>
+    internal static PromptItem FromPrompt(string prompt, int inputTokens, int maxTokens, bool chat) =>
         chat
-            ? new PromptItem(null, [new ChatTurn("user", prompt)], TokenCounter.Shared.Count(prompt), maxTokens)
-            : new PromptItem(prompt, null, TokenCounter.Shared.Count(prompt), maxTokens);
+            ? new PromptItem(null, [new ChatTurn("user", prompt)], inputTokens, maxTokens)
+            : new PromptItem(prompt, null, inputTokens, maxTokens);
 
     internal static PromptItem FromMessages(IReadOnlyList<ChatTurn> messages, int maxTokens, bool chat)
     {

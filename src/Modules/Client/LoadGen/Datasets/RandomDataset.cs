@@ -21,18 +21,30 @@ internal static class RandomDataset
         AppendWords(prefix, spec.Prefix, words, random);
         var prefixText = prefix.ToString();
 
-        var items = new PromptItem[spec.Count];
+        // Texts and lengths are drawn in order from the one seeded generator so that they repeat exactly; counting the
+        // tokens is the slow part and runs in parallel afterwards.
+        var prompts = new string[spec.Count];
+        var inputs = new int[spec.Count];
+        var outputs = new int[spec.Count];
+        var fixSeeds = new int[spec.Count];
         var text = new StringBuilder();
-        for (var i = 0; i < items.Length; i++)
+        for (var i = 0; i < prompts.Length; i++)
         {
             ct.ThrowIfCancellationRequested();
-            var input = Math.Max(spec.Input.Sample(random), spec.Prefix + 1);
-            var output = spec.Output.Sample(random);
+            inputs[i] = Math.Max(spec.Input.Sample(random), spec.Prefix + 1);
+            outputs[i] = spec.Output.Sample(random);
+            fixSeeds[i] = random.Next();
             text.Clear().Append(prefixText);
-            AppendWords(text, input - spec.Prefix, words, random);
-            var prompt = FixUp(text, prefixText.Length, input, words, random);
-            items[i] = DatasetLoader.FromPrompt(prompt, output, chat);
+            AppendWords(text, inputs[i] - spec.Prefix, words, random);
+            prompts[i] = text.ToString();
         }
+
+        var items = new PromptItem[spec.Count];
+        Parallel.For(0, items.Length, new ParallelOptions { CancellationToken = ct }, i =>
+        {
+            var (prompt, tokens) = FixUp(prompts[i], prefixText.Length, inputs[i], words, fixSeeds[i]);
+            items[i] = DatasetLoader.FromPrompt(prompt, tokens, outputs[i], chat);
+        });
 
         return new PromptSet(items, spec.ToString());
     }
@@ -49,24 +61,25 @@ internal static class RandomDataset
     /// Re-counts and adds or drops whole words after the prefix until the count is the target. By construction no
     /// change is expected; this only guards against a tokenizer that merges across words after all.
     /// </summary>
-    private static string FixUp(StringBuilder text, int keep, int target, string[] words, Random random)
+    private static (string Prompt, int Tokens) FixUp(string prompt, int keep, int target, string[] words, int seed)
     {
-        var prompt = text.ToString();
-        for (var attempt = 0; attempt < 64; attempt++)
+        var count = TokenCounter.Shared.Count(prompt);
+        if (count == target)
         {
-            var count = TokenCounter.Shared.Count(prompt);
-            if (count == target)
-            {
-                break;
-            }
+            return (prompt, count);
+        }
 
+        var text = new StringBuilder(prompt);
+        var random = new Random(seed);
+        for (var attempt = 0; attempt < 64 && count != target; attempt++)
+        {
             if (count < target)
             {
                 AppendWords(text, target - count, words, random);
             }
             else
             {
-                var cut = text.ToString().LastIndexOf(' ');
+                var cut = prompt.LastIndexOf(' ');
                 if (cut <= keep)
                 {
                     break;
@@ -76,9 +89,10 @@ internal static class RandomDataset
             }
 
             prompt = text.ToString();
+            count = TokenCounter.Shared.Count(prompt);
         }
 
-        return prompt;
+        return (prompt, count);
     }
 
     private static string[] FindWords()

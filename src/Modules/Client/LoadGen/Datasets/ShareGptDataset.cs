@@ -13,6 +13,8 @@ internal static class ShareGptDataset
     private const int MaxPromptTokens = 1024;
     private const int MaxTotalTokens = 2048;
 
+    private const string Expected = "ShareGPT is an array of {\"conversations\": [{\"from\": \"human\", \"value\": \"...\"}, ...]}";
+
     private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true };
 
     public static PromptSet Load(string path, bool chat, int seed, CancellationToken ct)
@@ -38,7 +40,7 @@ internal static class ShareGptDataset
             }
             catch (JsonException e)
             {
-                throw DatasetFiles.Malformed(path, e);
+                throw DatasetFiles.Malformed(path, e, Expected);
             }
             catch (IOException e)
             {
@@ -91,7 +93,7 @@ internal static class ShareGptDataset
             return null;
         }
 
-        return DatasetLoader.FromPrompt(prompt, outputTokens, chat);
+        return DatasetLoader.FromPrompt(prompt, promptTokens, outputTokens, chat);
     }
 
     private static void Shuffle<T>(List<T> items, Random random)
