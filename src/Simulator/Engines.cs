@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Aibench.Shared.Timing;
 
 namespace Aibench.Simulator;
 
@@ -212,7 +213,8 @@ internal static class Clock
 {
     private static readonly PriorityQueue<TaskCompletionSource, long> Due = new();
     private static readonly object Gate = new();
-    private static readonly long SpinTicks = Stopwatch.Frequency / 1000;
+    // Monitor.Wait wakes a millisecond or more late; the last stretch is left to PreciseSleep, which does not spin.
+    private static readonly long SpinTicks = Stopwatch.Frequency * 3 / 1000;
 
     static Clock()
     {
@@ -236,6 +238,7 @@ internal static class Clock
 
     private static void Run()
     {
+        PreciseSleep.TightenTimerSlack();
         var ready = new List<TaskCompletionSource>();
         while (true)
         {
@@ -263,7 +266,7 @@ internal static class Clock
                     var remaining = deadline - now;
                     if (remaining > SpinTicks)
                     {
-                        // Sleep until a millisecond before; an earlier deadline arriving meanwhile wakes us (Pulse).
+                        // Sleep until a few milliseconds before; an earlier deadline arriving meanwhile wakes us (Pulse).
                         Monitor.Wait(Gate, TimeSpan.FromSeconds((remaining - SpinTicks) / (double)Stopwatch.Frequency));
                         continue;
                     }
@@ -271,7 +274,7 @@ internal static class Clock
                     Monitor.Exit(Gate);
                     try
                     {
-                        while (Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(20);
+                        PreciseSleep.Until(deadline);
                     }
                     finally
                     {

@@ -23,28 +23,85 @@ namespace Aibench.Migrations.Postgres.Client
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRequests", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Part")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("RunId", "Part");
+
+                    b.ToTable("benchmark_requests", "client");
+                });
+
             modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRun", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
+
+                    b.Property<long?>("Completed")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Dataset")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<double?>("E2eP50Ms")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
 
                     b.Property<Guid?>("ExperimentId")
                         .HasColumnType("uuid");
 
+                    b.Property<long?>("Failed")
+                        .HasColumnType("bigint");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<double?>("OutputTokenThroughput")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("RequestThroughput")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Series")
+                        .HasColumnType("text");
+
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasColumnType("text");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone");
@@ -54,16 +111,44 @@ namespace Aibench.Migrations.Postgres.Client
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Summary")
+                        .HasColumnType("text");
+
                     b.Property<string>("Target")
                         .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
 
+                    b.Property<double?>("TtftP50Ms")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("TtftP99Ms")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Vllm")
+                        .HasColumnType("text");
+
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("ExperimentId");
+
                     b.ToTable("benchmarks", "client");
+                });
+
+            modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRequests", b =>
+                {
+                    b.HasOne("Aibench.Client.Persistence.BenchmarkRun", null)
+                        .WithMany("RequestParts")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRun", b =>
+                {
+                    b.Navigation("RequestParts");
                 });
 #pragma warning restore 612, 618
         }

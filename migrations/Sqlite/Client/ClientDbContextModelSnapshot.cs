@@ -17,27 +17,84 @@ namespace Aibench.Migrations.Sqlite.Client
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRequests", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Part")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("RunId", "Part");
+
+                    b.ToTable("client_benchmark_requests", (string)null);
+                });
+
             modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRun", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("Completed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Dataset")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("E2eP50Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid?>("ExperimentId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("Failed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("OutputTokenThroughput")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("RequestThroughput")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Series")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("ServiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("StartedAt")
@@ -48,16 +105,44 @@ namespace Aibench.Migrations.Sqlite.Client
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Summary")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Target")
                         .IsRequired()
                         .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("TtftP50Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("TtftP99Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Vllm")
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("ExperimentId");
+
                     b.ToTable("client_benchmarks", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRequests", b =>
+                {
+                    b.HasOne("Aibench.Client.Persistence.BenchmarkRun", null)
+                        .WithMany("RequestParts")
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Aibench.Client.Persistence.BenchmarkRun", b =>
+                {
+                    b.Navigation("RequestParts");
                 });
 #pragma warning restore 612, 618
         }

@@ -225,8 +225,8 @@ public abstract class ApiContractTests(HostFixture host)
         await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ClientDbContext>>().CreateDbContextAsync(Ct))
         {
             db.Benchmarks.AddRange(
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = "completed", Target = "http://a", ExperimentId = experiment, CreatedAt = now },
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = "completed", Target = "http://b", CreatedAt = now });
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = "completed", Target = "http://a", ExperimentId = experiment, CreatedAt = now, Spec = "{}" },
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = "completed", Target = "http://b", CreatedAt = now, Spec = "{}" });
             await db.SaveChangesAsync(Ct);
         }
 

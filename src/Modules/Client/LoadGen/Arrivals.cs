@@ -12,10 +12,10 @@ internal static class Arrivals
         var a = step.Rate ?? throw new ArgumentException("open-loop step without a rate", nameof(step));
         var b = step.RateTo ?? a;
         var horizon = step.Duration?.TotalSeconds ?? double.PositiveInfinity;
+        // The first request goes at once, as in vLLM's benchmark; the gaps follow it.
         var unit = 0.0;
         while (true)
         {
-            unit += Gap(kind, burstiness, random);
             var t = Invert(unit, a, b, horizon);
             if (!(t < horizon))
             {
@@ -23,6 +23,7 @@ internal static class Arrivals
             }
 
             yield return t;
+            unit += Gap(kind, burstiness, random);
         }
     }
 
@@ -37,6 +38,11 @@ internal static class Arrivals
 
     private static double Invert(double unit, double a, double b, double horizon)
     {
+        if (unit == 0)
+        {
+            return 0;
+        }
+
         if (a == b || double.IsInfinity(horizon))
         {
             return unit / a;

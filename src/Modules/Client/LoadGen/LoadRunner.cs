@@ -6,6 +6,7 @@ using System.Net.ServerSentEvents;
 using System.Net.Sockets;
 using System.Text;
 using Aibench.Client.LoadGen.Datasets;
+using Aibench.Shared.Timing;
 using HdrHistogram;
 
 namespace Aibench.Client.LoadGen;
@@ -187,6 +188,7 @@ internal sealed class LoadRunner : IDisposable
         var random = new Random(unchecked(_plan.Seed * 7919) + stepIndex);
         var thread = new Thread(() =>
         {
+            PreciseSleep.TightenTimerSlack();
             var last = start;
             try
             {
@@ -203,8 +205,9 @@ internal sealed class LoadRunner : IDisposable
 
                     last = scheduled;
                     outstanding.Add();
-                    var state = new Dispatch(this, index, stepIndex, scheduled, scheduled < warmupEnd, cap, outstanding, ct);
-                    ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.RunAsync(), state, preferLocal: false);
+                    // Started on this thread: it runs to the request's first await (the send) without a thread-pool hop,
+                    // whose wake-up alone can take a millisecond on a busy machine.
+                    _ = new Dispatch(this, index, stepIndex, scheduled, scheduled < warmupEnd, cap, outstanding, ct).RunAsync();
                 }
 
                 last = step.Duration is { } d ? start + Micro(d) : last;
@@ -268,28 +271,8 @@ internal sealed class LoadRunner : IDisposable
         }
     }
 
-    private void WaitUntil(long targetUs, CancellationToken ct)
-    {
-        while (true)
-        {
-            var remaining = targetUs - NowUs();
-            if (remaining <= 0)
-            {
-                return;
-            }
-
-            ct.ThrowIfCancellationRequested();
-            if (remaining > 2_000)
-            {
-                // Thread.Sleep(1) lasts about 1.1 ms on Linux: wake 1.5 ms early and spin the rest.
-                Thread.Sleep((int)Math.Min(50, (remaining - 1_500) / 1_000));
-            }
-            else if (!Thread.Yield())
-            {
-                Thread.SpinWait(20);
-            }
-        }
-    }
+    private void WaitUntil(long targetUs, CancellationToken ct) =>
+        PreciseSleep.Until(_start + (long)(targetUs * (Stopwatch.Frequency / 1e6)), ct);
 
     internal async Task ExecuteAsync(long index, int step, long scheduledUs, bool warmup, CancellationToken runCt)
     {
