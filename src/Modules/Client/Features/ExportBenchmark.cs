@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Aibench.Client.LoadGen;
 using Aibench.Client.Persistence;
 using Aibench.Shared.Api;
@@ -44,25 +43,9 @@ internal sealed class ExportBenchmarkHandler(IDbContextFactory<ClientDbContext> 
         var baseName = $"benchmark-{run.Id}";
         if (query.Format == "json")
         {
-            var document = new JsonObject
-            {
-                ["id"] = run.Id,
-                ["name"] = run.Name,
-                ["status"] = run.Status,
-                ["target"] = run.Target,
-                ["model"] = run.Model,
-                ["dataset"] = run.Dataset,
-                ["createdAt"] = run.CreatedAt,
-                ["startedAt"] = run.StartedAt,
-                ["finishedAt"] = run.FinishedAt,
-                ["error"] = run.Error,
-                ["spec"] = JsonNode.Parse(run.Spec),
-                ["summary"] = run.Summary is null ? null : JsonNode.Parse(run.Summary),
-                ["series"] = run.Series is null ? null : JsonNode.Parse(run.Series),
-                ["vllm"] = run.Vllm is null ? null : JsonNode.Parse(run.Vllm),
-            };
-            return new BenchmarkFile(baseName + ".json", "application/json",
-                JsonSerializer.SerializeToUtf8Bytes(document, new JsonSerializerOptions { WriteIndented = true }));
+            var identity = new ResultDocument.Identity(run.Id, run.Name, run.Status, run.Target, run.Model, run.Dataset,
+                run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error);
+            return new BenchmarkFile(baseName + ".json", "application/json", ResultDocument.Build(identity, run.Spec, run.Summary, run.Series, run.Vllm));
         }
 
         var records = await RecordsAsync(db, run.Id, cancellationToken);

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Aibench.Client.LoadGen;
+
+/// <summary>
+/// The JSON file of a run, the same from <c>GET /api/v1/benchmarks/{id}/export?format=json</c> and from
+/// <c>aibench loadgen --output</c>: identity, spec, summary (with definitions), per-second series and vLLM's keys.
+/// </summary>
+internal static class ResultDocument
+{
+    private static readonly JsonSerializerOptions Indented = new(Json.Options) { WriteIndented = true };
+
+    public sealed record Identity(
+        Guid? Id,
+        string Name,
+        string Status,
+        string Target,
+        string? Model,
+        string? Dataset,
+        DateTimeOffset? CreatedAt,
+        DateTimeOffset? StartedAt,
+        DateTimeOffset? FinishedAt,
+        string? Error);
+
+    /// <summary>From already serialized parts, as the database keeps them.</summary>
+    public static byte[] Build(Identity identity, string spec, string? summary, string? series, string? vllm)
+    {
+        var document = JsonSerializer.SerializeToNode(identity, Json.Options)!.AsObject();
+        document["spec"] = JsonNode.Parse(spec);
+        document["summary"] = summary is null ? null : JsonNode.Parse(summary);
+        document["series"] = series is null ? null : JsonNode.Parse(series);
+        document["vllm"] = vllm is null ? null : JsonNode.Parse(vllm);
+        return JsonSerializer.SerializeToUtf8Bytes(document, Indented);
+    }
+
+    /// <summary>Straight from a finished run.</summary>
+    public static byte[] Build(Identity identity, Contracts.Client.BenchmarkSpec spec, RunOutcome outcome, RunSummary summary) =>
+        Build(identity,
+            JsonSerializer.Serialize(spec, Json.Options),
+            JsonSerializer.Serialize(summary, Json.Options),
+            JsonSerializer.Serialize(Summarizer.Series(outcome), Json.Options),
+            JsonSerializer.Serialize(VllmKeys.From(summary, outcome.Plan, outcome.Records), Json.Options));
+}
