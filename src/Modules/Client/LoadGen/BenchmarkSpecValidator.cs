@@ -61,6 +61,10 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         RuleFor(s => s.Slo!.E2e).Must(BePositiveDuration!).When(s => s.Slo?.E2e is not null)
             .WithMessage(s => $"slo.e2e: '{s.Slo!.E2e}' is not a positive duration like 10s.").OverridePropertyName("slo.e2e");
 
+        RuleFor(s => s).Must(s => s.Stream || (s.Slo?.Ttft is null && s.Slo?.Tpot is null))
+            .WithMessage("slo.ttft and slo.tpot need stream: true; without streaming there is no first token to time.")
+            .OverridePropertyName("slo");
+
         When(s => s.Load is not null, () =>
         {
             RuleFor(s => s.Load!.Kind).Must(k => Kinds.Contains(k))
