@@ -72,7 +72,7 @@ public abstract class DeploymentTests
     }
 
     [Fact]
-    public async Task The_simulator_recipe_on_four_nodes_serves_the_openai_api_from_every_replica()
+    public async Task The_simulator_recipe_on_four_nodes_serves_the_openai_api_from_every_replica_and_takes_load_on_each()
     {
         await using var host = Start();
         var id = (await host.DeployAsync(new { recipe = "vllm-sim", nodes = 4, parameters = new { served_model_name = "llama-sim" } })).GetProperty("id").GetGuid();
@@ -88,6 +88,29 @@ public abstract class DeploymentTests
                 var models = await http.GetFromJsonAsync<JsonElement>(url + "/v1/models", Ct);
                 Assert.Equal("llama-sim", models.GetProperty("data")[0].GetProperty("id").GetString());
             }
+
+            // Load through the Client module: it finds the replicas through the Server module and the model by asking.
+            var started = await host.Client.PostAsJsonAsync("/api/v1/benchmarks", new
+            {
+                service = id, load = new { kind = "concurrency", concurrency = 8 }, maxRequests = 40, dataset = "random:input=32,output=4",
+            }, Ct);
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+            var benchmark = (await started.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+            JsonElement run;
+            var until = DateTime.UtcNow + Patience;
+            do
+            {
+                await Task.Delay(250, Ct);
+                run = (await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/benchmarks/{benchmark}", Ct)).GetProperty("run");
+            }
+            while (run.GetProperty("status").GetString() is "pending" or "running" && DateTime.UtcNow < until);
+
+            Assert.Equal("completed", run.GetProperty("status").GetString());
+            Assert.Equal("llama-sim", run.GetProperty("model").GetString());
+            Assert.Equal(40, run.GetProperty("completed").GetInt64());
+            var requests = (await host.Client.GetStringAsync($"/api/v1/benchmarks/{benchmark}/export?format=jsonl", Ct))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("endpoint").GetInt32());
+            Assert.Equal([0, 1, 2, 3], requests.Distinct().Order());
         }
         finally
         {
