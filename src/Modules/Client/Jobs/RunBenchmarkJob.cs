@@ -43,12 +43,19 @@ internal sealed class RunBenchmarkJob(
         {
             await ExecuteAsync(run, cts.Token);
         }
-        catch (Exception e) when (e is DatasetException or TargetException or Shared.Api.ConflictException or Shared.Api.NotFoundException
-                                  or InvalidOperationException or HttpRequestException or IOException or OperationCanceledException)
+        catch (Exception e)
         {
+            // Whatever went wrong is recorded on the run: a run must never stay "running" with nobody behind it.
             run.Status = cts.IsCancellationRequested ? BenchmarkStatuses.Cancelled : BenchmarkStatuses.Failed;
             run.Error = e is OperationCanceledException ? "cancelled before any request was sent" : e.Message;
-            logger.LogWarning("Benchmark {Id} {Status}: {Error}", run.Id, run.Status, run.Error);
+            if (e is DatasetException or TargetException or Shared.Api.ConflictException or Shared.Api.NotFoundException or OperationCanceledException)
+            {
+                logger.LogWarning("Benchmark {Id} {Status}: {Error}", run.Id, run.Status, run.Error);
+            }
+            else
+            {
+                logger.LogError(e, "Benchmark {Id} failed", run.Id);
+            }
         }
         finally
         {

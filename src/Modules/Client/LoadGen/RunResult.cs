@@ -55,7 +55,8 @@ public sealed record StepResult(
     TokenTotals Tokens,
     IReadOnlyDictionary<string, long> Errors,
     double MeanConcurrency,
-    long MaxConcurrency);
+    long MaxConcurrency,
+    double PeakInputTokensPerSecond = 0);
 
 /// <summary>One second of a run, for charts.</summary>
 public sealed record SecondPoint(
@@ -157,12 +158,13 @@ internal static class Summarizer
             itl.Add(outcome.ItlUs[w.Index]);
         }
 
-        var peak = 0L;
+        long peak = 0, peakInput = 0;
         foreach (var w in windows)
         {
             for (var s = Math.Max(w.StartUs, w.WarmupEndUs) / 1_000_000; s <= w.EndUs / 1_000_000; s++)
             {
                 peak = Math.Max(peak, outcome.Series.Get(s, SecondColumn.OutputTokens));
+                peakInput = Math.Max(peakInput, outcome.Series.Get(s, SecondColumn.InputTokens));
             }
         }
 
@@ -205,7 +207,8 @@ internal static class Summarizer
                 serverOut > 0 ? Math.Round((clientOut - serverOut) * 100.0 / serverOut, 3) : null),
             failed.GroupBy(r => r.ErrorLabel).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count()),
             duration > 0 ? Math.Round(measured.Sum(r => (double)(r.EndUs - r.SentUs)) / 1e6 / duration, 3) : 0,
-            maxConcurrency);
+            maxConcurrency,
+            peakInput);
     }
 
     public static bool MeetsSlo(RequestRecord r, LoadPlan plan) =>
