@@ -209,6 +209,11 @@ internal static class LoadgenCommand
                 problems.Add((_duration.Name, "give --duration, --max-requests or both: the run must know when to stop."));
             }
 
+            if (parse.GetValue(_url) is not { Length: > 0 })
+            {
+                problems.Add((_url.Name, "give the endpoint to load, e.g. --url http://127.0.0.1:8000 (repeat it for replicas)."));
+            }
+
             var spec = new BenchmarkSpec(
                 Name: parse.GetValue(_name),
                 Urls: parse.GetValue(_url) is { Length: > 0 } urls ? urls : null,
@@ -236,7 +241,7 @@ internal static class LoadgenCommand
                     continue;
                 }
 
-                problems.Add((flag, LoadgenSession.StripField(failure.ErrorMessage, field)));
+                problems.Add((flag, Message(failure.ErrorMessage, field)));
             }
 
             var output = OutputFile(parse.GetValue(_output), _output.Name, problems);
@@ -252,6 +257,25 @@ internal static class LoadgenCommand
             }
 
             return problems.Count > 0 ? null : new LoadgenRequest(spec, output, requests, parse.GetValue(_quiet));
+        }
+
+        /// <summary>
+        /// The validator's message without a leading "field: " (the flag is named before it), and with FluentValidation's
+        /// default display name ('load.max In Flight') put back to the field's JSON name.
+        /// </summary>
+        private static string Message(string message, string field)
+        {
+            message = LoadgenSession.StripField(message, field);
+            if (message.StartsWith('\''))
+            {
+                var close = message.IndexOf('\'', 1);
+                if (close > 0)
+                {
+                    message = field + message[(close + 1)..];
+                }
+            }
+
+            return message;
         }
 
         /// <summary>The flag that sets a spec field, for messages that name what the user typed.</summary>

@@ -151,7 +151,7 @@ internal static class LoadgenReport
     {
         var terminal = !Console.IsOutputRedirected;
         var console = ConsoleFor(Console.Out, terminal);
-        var border = terminal ? TableBorder.Rounded : TableBorder.Markdown;
+        var border = terminal ? TableBorder.Rounded : TableBorder.Ascii;
         var wall = summary.WallSeconds.ToString("0.##", I);
 
         console.WriteLine($"{name}: {target}, model {plan.Model}, dataset {dataset}");
@@ -161,8 +161,11 @@ internal static class LoadgenReport
         console.WriteLine();
 
         var results = summary.Steps.Count > 1 ? [.. summary.Steps, summary.Overall] : new List<StepResult> { summary.Overall };
+        // Headings as plain lines: a table title is padded to the table's width.
+        console.WriteLine("throughput");
         console.Write(Throughput(results, plan, border));
         console.WriteLine();
+        console.WriteLine("latency (ms)");
         console.Write(Latency(results, border));
         console.WriteLine();
 
@@ -199,7 +202,7 @@ internal static class LoadgenReport
     private static Table Throughput(IReadOnlyList<StepResult> results, LoadPlan plan, TableBorder border)
     {
         var slo = plan.SloTtft is not null || plan.SloTpot is not null || plan.SloE2e is not null;
-        var table = new Table().Border(border).Title("throughput");
+        var table = new Table().Border(border);
         var headers = new List<string> { "step", "ok", "failed", "time s", "req/s", "target", "achieved", "in tok/s", "out tok/s", "total tok/s", "peak out tok/s" };
         if (slo)
         {
@@ -238,7 +241,7 @@ internal static class LoadgenReport
     private static Table Latency(IReadOnlyList<StepResult> results, TableBorder border)
     {
         var many = results.Count > 1;
-        var table = new Table().Border(border).Title("latency (ms)");
+        var table = new Table().Border(border);
         var headers = new List<string> { "metric", "n", "mean", "p50", "p90", "p95", "p99", "p99.9", "max" };
         if (many)
         {
