@@ -108,9 +108,9 @@ internal sealed class LoadgenDisplay(bool quiet, TimeProvider time)
             Label("completed"), Value(p.Completed.ToString(i18n)),
             Label("errors"), new Text(p.Errors.ToString(i18n), new Style(p.Errors > 0 ? Color.Red : Color.Default, decoration: Decoration.Bold)));
         grid.AddRow(
-            Label("req/s (last s)"), Value(p.RequestsPerSecond.ToString("0.##", i18n) + (p.TargetRate is { } r ? $" of {r:0.##}" : "")),
-            Label("out tok/s"), Value(p.OutputTokensPerSecond.ToString("0.#", i18n)),
-            Label("TTFT mean"), Value(p.TtftMeanMs is { } ttft ? ttft.ToString("0.##", i18n) + " ms" : "-"));
+            Label("req/s (1 s)"), Value(p.RequestsPerSecond.ToString("0.##", i18n) + (p.TargetRate is { } r ? $" of {r:0.##}" : "")),
+            Label("out tok/s (1 s)"), Value(p.OutputTokensPerSecond.ToString("0.#", i18n)),
+            Label("TTFT (1 s)"), Value(p.TtftMeanMs is { } ttft ? ttft.ToString("0.##", i18n) + " ms" : "-"));
         return grid;
     }
 
@@ -165,9 +165,13 @@ internal static class LoadgenReport
         console.WriteLine("throughput");
         console.Write(Throughput(results, plan, border));
         console.WriteLine();
-        console.WriteLine("latency (ms)");
-        console.Write(Latency(results, border));
-        console.WriteLine();
+        // One latency table per step: a step column would not fit an 80-column terminal.
+        foreach (var result in results)
+        {
+            console.WriteLine(results.Count > 1 ? $"latency (ms), {result.Label}" : "latency (ms)");
+            console.Write(Latency(result, border));
+            console.WriteLine();
+        }
 
         var overall = summary.Overall;
         foreach (var (kind, count) in overall.Errors.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal))
@@ -199,70 +203,48 @@ internal static class LoadgenReport
 
     private static string Percent(double? value) => value is { } v ? string.Create(I, $" ({v:+0.##;-0.##;0}%)") : "";
 
+    /// <summary>One row per measure and one column per step: a run's numbers stay readable on an 80-column terminal.</summary>
     private static Table Throughput(IReadOnlyList<StepResult> results, LoadPlan plan, TableBorder border)
     {
         var slo = plan.SloTtft is not null || plan.SloTpot is not null || plan.SloE2e is not null;
-        var table = new Table().Border(border);
-        var headers = new List<string> { "step", "ok", "failed", "time s", "req/s", "target", "achieved", "in tok/s", "out tok/s", "total tok/s", "peak out tok/s" };
+        var rows = new List<(string Measure, Func<StepResult, string> Value)>
+        {
+            ("requests ok", r => r.Completed.ToString(I)),
+            ("requests failed", r => r.Failed.ToString(I)),
+            ("measured s", r => r.DurationSeconds.ToString("0.##", I)),
+            ("req/s", r => r.RequestThroughput.ToString("0.##", I)),
+            ("target", r => r.Concurrency is { } c ? $"{c} in flight" : r.TargetRate is { } rate ? string.Create(I, $"{rate:0.##} req/s") : "-"),
+            ("achieved", r => r.AchievedRate is { } a ? string.Create(I, $"{a:0.##} req/s") : string.Create(I, $"{r.MeanConcurrency:0.##} in flight")),
+            ("input tok/s", r => r.InputTokenThroughput.ToString("0.#", I)),
+            ("output tok/s", r => r.OutputTokenThroughput.ToString("0.#", I)),
+            ("total tok/s", r => r.TotalTokenThroughput.ToString("0.#", I)),
+            ("peak output tok/s", r => r.PeakOutputTokensPerSecond.ToString("0", I)),
+        };
         if (slo)
         {
-            headers.AddRange(["goodput req/s", "within SLO"]);
+            rows.Add(("goodput req/s", r => r.Goodput is { } g ? g.ToString("0.##", I) : "-"));
+            rows.Add(("within SLO", r => r.GoodputFraction is { } f ? string.Create(I, $"{f * 100:0.#}%") : "-"));
         }
 
-        AddColumns(table, headers);
-        foreach (var r in results)
+        var table = new Table().Border(border);
+        AddColumns(table, ["", .. results.Select(r => r.Label)]);
+        foreach (var (measure, value) in rows)
         {
-            var row = new List<string>
-            {
-                r.Label,
-                r.Completed.ToString(I),
-                r.Failed.ToString(I),
-                r.DurationSeconds.ToString("0.##", I),
-                r.RequestThroughput.ToString("0.##", I),
-                r.Concurrency is { } c ? $"{c} in flight" : r.TargetRate is { } rate ? string.Create(I, $"{rate:0.##} req/s") : "-",
-                r.AchievedRate is { } a ? string.Create(I, $"{a:0.##} req/s") : string.Create(I, $"{r.MeanConcurrency:0.##} in flight"),
-                r.InputTokenThroughput.ToString("0.#", I),
-                r.OutputTokenThroughput.ToString("0.#", I),
-                r.TotalTokenThroughput.ToString("0.#", I),
-                r.PeakOutputTokensPerSecond.ToString("0", I),
-            };
-            if (slo)
-            {
-                row.Add(r.Goodput is { } g ? g.ToString("0.##", I) : "-");
-                row.Add(r.GoodputFraction is { } f ? string.Create(I, $"{f * 100:0.#}%") : "-");
-            }
-
-            AddRow(table, row);
+            AddRow(table, [measure, .. results.Select(value)]);
         }
 
         return table;
     }
 
-    private static Table Latency(IReadOnlyList<StepResult> results, TableBorder border)
+    private static Table Latency(StepResult r, TableBorder border)
     {
-        var many = results.Count > 1;
         var table = new Table().Border(border);
-        var headers = new List<string> { "metric", "n", "mean", "p50", "p90", "p95", "p99", "p99.9", "max" };
-        if (many)
+        AddColumns(table, ["metric", "n", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]);
+        foreach (var (metric, stats) in new[] { ("TTFT", r.TtftMs), ("TPOT", r.TpotMs), ("ITL", r.ItlMs), ("E2E", r.E2eMs), ("schedule lag", r.ScheduleLagMs) })
         {
-            headers.Insert(0, "step");
-        }
-
-        AddColumns(table, headers);
-        foreach (var r in results)
-        {
-            foreach (var (metric, stats) in new[] { ("TTFT", r.TtftMs), ("TPOT", r.TpotMs), ("ITL", r.ItlMs), ("E2E", r.E2eMs), ("schedule lag", r.ScheduleLagMs) })
-            {
-                var row = stats is null
-                    ? [metric, "0", "-", "-", "-", "-", "-", "-", "-"]
-                    : new List<string> { metric, stats.Count.ToString(I), Ms(stats.Mean), Ms(stats.P50), Ms(stats.P90), Ms(stats.P95), Ms(stats.P99), Ms(stats.P999), Ms(stats.Max) };
-                if (many)
-                {
-                    row.Insert(0, r.Label);
-                }
-
-                AddRow(table, row);
-            }
+            AddRow(table, stats is null
+                ? [metric, "0", "-", "-", "-", "-", "-", "-", "-"]
+                : [metric, stats.Count.ToString(I), Ms(stats.Mean), Ms(stats.P50), Ms(stats.P90), Ms(stats.P95), Ms(stats.P99), Ms(stats.P999), Ms(stats.Max)]);
         }
 
         return table;
