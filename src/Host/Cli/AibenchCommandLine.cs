@@ -18,6 +18,7 @@ internal static class AibenchCommandLine
             """);
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SimCommand.Create());
+        root.Subcommands.Add(LoadgenCommand.Create());
 
         // The default command is serve: its options are accepted without the word "serve".
         ServeCommand.AddOptionsTo(root);
@@ -56,7 +57,12 @@ internal static class AibenchCommandLine
             return ExitCodes.Usage;
         }
 
-        return await parse.InvokeAsync();
+        // Ctrl+C cancels a load run, which then summarizes and writes what it measured; the default two seconds
+        // before System.CommandLine gives up on the command could cut a large requests file short.
+        var invocation = parse.CommandResult.Command.Name == LoadgenCommand.Name
+            ? new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(1) }
+            : null;
+        return await parse.InvokeAsync(invocation);
     }
 
     private static readonly string[] HostSettings = ["--contentRoot=", "--environment=", "--applicationName="];

@@ -1,0 +1,269 @@
+using System.Globalization;
+using Aibench.Client.LoadGen;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Aibench.Host.Cli;
+
+/// <summary>What <c>aibench loadgen</c> shows while it runs, on standard error so that standard output stays the report.</summary>
+internal sealed class LoadgenDisplay(bool quiet, TimeProvider time)
+{
+    private const string Prefix = "aibench loadgen: ";
+
+    /// <summary>Redirected output (CI, log files) gets a line this often instead of a redrawn panel.</summary>
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan LiveInterval = TimeSpan.FromMilliseconds(250);
+
+    private TimeSpan? _total;
+
+    public void Starting(string name, string target, string model, string dataset, LoadPlan plan)
+    {
+        _total = plan.Steps.All(s => s.Duration is not null)
+            ? TimeSpan.FromTicks(plan.Steps.Sum(s => s.Duration!.Value.Ticks))
+            : null;
+        if (!quiet)
+        {
+            var stop = string.Join(", ", new[]
+            {
+                _total is { } t ? $"for {Aibench.Shared.Text.Duration.Format(t)}" : null,
+                plan.MaxRequests is { } m ? $"at most {m} requests" : null,
+            }.Where(s => s is not null));
+            Console.Error.WriteLine($"{Prefix}{name}: {target}, model {model}, dataset {dataset}, {stop}. Ctrl+C stops and keeps the results.");
+        }
+    }
+
+    public async Task<RunOutcome> RunAsync(LoadRunner runner, string dataset, CancellationToken ct)
+    {
+        if (quiet)
+        {
+            return await runner.RunAsync(dataset, null, ct);
+        }
+
+        if (Console.IsErrorRedirected)
+        {
+            var last = TimeSpan.Zero;
+            return await runner.RunAsync(dataset, p =>
+            {
+                if (p.Elapsed - last >= PlainInterval)
+                {
+                    last = p.Elapsed;
+                    Console.Error.WriteLine(Prefix + ProgressLine(p, _total));
+                }
+            }, ct);
+        }
+
+        var latest = new Latest();
+        var console = LoadgenReport.ConsoleFor(Console.Error, terminal: true);
+        var run = runner.RunAsync(dataset, p => latest.Value = p, ct);
+        await console.Live(Panel(null)).AutoClear(false).StartAsync(async context =>
+        {
+            while (!run.IsCompleted)
+            {
+                await Task.WhenAny(run, Task.Delay(LiveInterval, time, CancellationToken.None));
+                context.UpdateTarget(Panel(latest.Value));
+            }
+        });
+        return await run;
+    }
+
+    /// <summary>The progress callback runs on the runner's timer; the panel is drawn from the command's flow.</summary>
+    private sealed class Latest
+    {
+        private volatile RunProgress? _value;
+
+        public RunProgress? Value
+        {
+            get => _value;
+            set => _value = value;
+        }
+    }
+
+    internal static string ProgressLine(RunProgress p, TimeSpan? total) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Clock(p.Elapsed)}{(total is { } t ? " / " + Clock(t) : "")} step {p.Step}/{p.Steps} ({p.StepLabel}): sent {p.Sent}, completed {p.Completed}, errors {p.Errors}, in flight {p.InFlight}, {p.RequestsPerSecond:0.##} req/s, {p.OutputTokensPerSecond:0.#} out tok/s, TTFT {(p.TtftMeanMs is { } ttft ? $"{ttft:0.##} ms" : "-")}");
+
+    private IRenderable Panel(RunProgress? p)
+    {
+        if (p is null)
+        {
+            return new Text("starting…");
+        }
+
+        var grid = new Grid();
+        for (var i = 0; i < 6; i++)
+        {
+            grid.AddColumn(new GridColumn().PadRight(3));
+        }
+
+        static IRenderable Label(string text) => new Text(text, new Style(decoration: Decoration.Dim));
+        static IRenderable Value(string text) => new Text(text, new Style(decoration: Decoration.Bold));
+        var i18n = CultureInfo.InvariantCulture;
+        grid.AddRow(
+            Label("elapsed"), Value(Clock(p.Elapsed) + (_total is { } t ? " / " + Clock(t) : "")),
+            Label("step"), Value($"{p.Step}/{p.Steps} {p.StepLabel}"),
+            Label("in flight"), Value(p.InFlight.ToString(i18n)));
+        grid.AddRow(
+            Label("sent"), Value(p.Sent.ToString(i18n)),
+            Label("completed"), Value(p.Completed.ToString(i18n)),
+            Label("errors"), new Text(p.Errors.ToString(i18n), new Style(p.Errors > 0 ? Color.Red : Color.Default, decoration: Decoration.Bold)));
+        grid.AddRow(
+            Label("req/s (1 s)"), Value(p.RequestsPerSecond.ToString("0.##", i18n) + (p.TargetRate is { } r ? $" of {r:0.##}" : "")),
+            Label("out tok/s (1 s)"), Value(p.OutputTokensPerSecond.ToString("0.#", i18n)),
+            Label("TTFT (1 s)"), Value(p.TtftMeanMs is { } ttft ? ttft.ToString("0.##", i18n) + " ms" : "-"));
+        return grid;
+    }
+
+    private static string Clock(TimeSpan t) =>
+        t.TotalHours >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalHours}:{t.Minutes:00}:{t.Seconds:00}")
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)t.TotalMinutes}:{t.Seconds:00}");
+}
+
+/// <summary>The final report of <c>aibench loadgen</c> on standard output: throughput, latency, errors, token counts.</summary>
+internal static class LoadgenReport
+{
+    private static readonly CultureInfo I = CultureInfo.InvariantCulture;
+
+    /// <summary>
+    /// A console on <paramref name="writer"/>. Off a terminal the tables are plain ASCII without colour and wide enough
+    /// not to wrap, so a log file or a pipe gets aligned text that tools can read.
+    /// </summary>
+    public static IAnsiConsole ConsoleFor(TextWriter writer, bool terminal)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = terminal ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = terminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = terminal ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!terminal)
+        {
+            console.Profile.Width = 240;
+            console.Profile.Capabilities.Unicode = false;
+        }
+
+        return console;
+    }
+
+    public static void Print(RunSummary summary, LoadPlan plan, string name, string target, string dataset)
+    {
+        var terminal = !Console.IsOutputRedirected;
+        var console = ConsoleFor(Console.Out, terminal);
+        var border = terminal ? TableBorder.Rounded : TableBorder.Ascii;
+        var wall = summary.WallSeconds.ToString("0.##", I);
+
+        console.WriteLine($"{name}: {target}, model {plan.Model}, dataset {dataset}");
+        console.WriteLine(summary.Partial
+            ? $"partial: cancelled after {wall} s; the numbers cover the requests that finished before."
+            : $"finished after {wall} s (stopped by {summary.StopReason}).");
+        console.WriteLine();
+
+        var results = summary.Steps.Count > 1 ? [.. summary.Steps, summary.Overall] : new List<StepResult> { summary.Overall };
+        // Headings as plain lines: a table title is padded to the table's width.
+        console.WriteLine("throughput");
+        console.Write(Throughput(results, plan, border));
+        console.WriteLine();
+        // One latency table per step: a step column would not fit an 80-column terminal.
+        foreach (var result in results)
+        {
+            console.WriteLine(results.Count > 1 ? $"latency (ms), {result.Label}" : "latency (ms)");
+            console.Write(Latency(result, border));
+            console.WriteLine();
+        }
+
+        var overall = summary.Overall;
+        foreach (var (kind, count) in overall.Errors.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal))
+        {
+            console.WriteLine($"errors {kind}: {count}, e.g. {summary.ErrorSamples.GetValueOrDefault(kind, "no message")}");
+        }
+
+        if (overall.Cancelled > 0)
+        {
+            console.WriteLine($"cancelled: {overall.Cancelled} requests were in flight when the run stopped; they are not counted.");
+        }
+
+        if (overall.Warmup > 0)
+        {
+            console.WriteLine($"warm-up: {overall.Warmup} requests were sent during --warmup and are not counted.");
+        }
+
+        var tokens = overall.Tokens;
+        if (tokens.RequestsWithUsage > 0)
+        {
+            console.WriteLine(
+                $"tokens, server vs client count over {tokens.RequestsWithUsage} answers with usage: input {tokens.ServerInput} vs {tokens.ClientInput}{Percent(tokens.InputMismatchPercent)}, output {tokens.ServerOutput} vs {tokens.ClientOutput}{Percent(tokens.OutputMismatchPercent)} ({summary.TokenCounter}).");
+        }
+        else if (overall.Completed > 0)
+        {
+            console.WriteLine($"tokens: the server sent no usage; counts are the client's ({summary.TokenCounter}).");
+        }
+    }
+
+    private static string Percent(double? value) => value is { } v ? string.Create(I, $" ({v:+0.##;-0.##;0}%)") : "";
+
+    /// <summary>One row per measure and one column per step: a run's numbers stay readable on an 80-column terminal.</summary>
+    private static Table Throughput(IReadOnlyList<StepResult> results, LoadPlan plan, TableBorder border)
+    {
+        var slo = plan.SloTtft is not null || plan.SloTpot is not null || plan.SloE2e is not null;
+        var rows = new List<(string Measure, Func<StepResult, string> Value)>
+        {
+            ("requests ok", r => r.Completed.ToString(I)),
+            ("requests failed", r => r.Failed.ToString(I)),
+            ("measured s", r => r.DurationSeconds.ToString("0.##", I)),
+            ("req/s", r => r.RequestThroughput.ToString("0.##", I)),
+            ("target", r => r.Concurrency is { } c ? $"{c} in flight" : r.TargetRate is { } rate ? string.Create(I, $"{rate:0.##} req/s") : "-"),
+            ("achieved", r => r.AchievedRate is { } a ? string.Create(I, $"{a:0.##} req/s") : string.Create(I, $"{r.MeanConcurrency:0.##} in flight")),
+            ("input tok/s", r => r.InputTokenThroughput.ToString("0.#", I)),
+            ("output tok/s", r => r.OutputTokenThroughput.ToString("0.#", I)),
+            ("total tok/s", r => r.TotalTokenThroughput.ToString("0.#", I)),
+            ("peak output tok/s", r => r.PeakOutputTokensPerSecond.ToString("0", I)),
+        };
+        if (slo)
+        {
+            rows.Add(("goodput req/s", r => r.Goodput is { } g ? g.ToString("0.##", I) : "-"));
+            rows.Add(("within SLO", r => r.GoodputFraction is { } f ? string.Create(I, $"{f * 100:0.#}%") : "-"));
+        }
+
+        var table = new Table().Border(border);
+        AddColumns(table, ["", .. results.Select(r => r.Label)]);
+        foreach (var (measure, value) in rows)
+        {
+            AddRow(table, [measure, .. results.Select(value)]);
+        }
+
+        return table;
+    }
+
+    private static Table Latency(StepResult r, TableBorder border)
+    {
+        var table = new Table().Border(border);
+        AddColumns(table, ["metric", "n", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]);
+        foreach (var (metric, stats) in new[] { ("TTFT", r.TtftMs), ("TPOT", r.TpotMs), ("ITL", r.ItlMs), ("E2E", r.E2eMs), ("schedule lag", r.ScheduleLagMs) })
+        {
+            AddRow(table, stats is null
+                ? [metric, "0", "-", "-", "-", "-", "-", "-", "-"]
+                : [metric, stats.Count.ToString(I), Ms(stats.Mean), Ms(stats.P50), Ms(stats.P90), Ms(stats.P95), Ms(stats.P99), Ms(stats.P999), Ms(stats.Max)]);
+        }
+
+        return table;
+    }
+
+    private static string Ms(double value) => value.ToString("0.00", I);
+
+    private static void AddColumns(Table table, IEnumerable<string> headers)
+    {
+        var first = true;
+        foreach (var header in headers)
+        {
+            var column = new TableColumn(new Text(header));
+            table.AddColumn(first ? column.LeftAligned() : column.RightAligned());
+            first = false;
+        }
+    }
+
+    // Text, not markup: labels and messages may hold brackets.
+    private static void AddRow(Table table, IEnumerable<string> cells) =>
+        table.AddRow(cells.Select(c => (IRenderable)new Text(c)).ToArray());
+}

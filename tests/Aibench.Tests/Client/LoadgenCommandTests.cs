@@ -1,0 +1,247 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Aibench.Host.Cli;
+using Aibench.Simulator;
+using Aibench.Tests.Infrastructure;
+
+namespace Aibench.Tests.Client;
+
+/// <summary>
+/// <c>aibench loadgen</c> run in-process as a user would type it. Console output is captured, so these tests share the
+/// timing collection: no other test writes to the console meanwhile.
+/// </summary>
+[Collection(nameof(TimingCollection))]
+public sealed class LoadgenCommandTests : IDisposable
+{
+    private static readonly SimOptions Fast = new() { Ttft = TimeSpan.FromMilliseconds(5), Itl = TimeSpan.FromMilliseconds(1) };
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("aibench-loadgen-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_short_run_prints_the_tables_and_writes_the_result_and_every_request()
+    {
+        await using var sim = await Sim.StartAsync(Fast);
+        var json = Path.Combine(_dir, "result.json");
+        var csv = Path.Combine(_dir, "requests.csv");
+
+        // No --model: the command asks /v1/models, where the simulator answers sim-model.
+        var (exit, stdout, stderr) = await RunAsync(
+            "--url", sim.Url.ToString(), "--concurrency", "2", "--max-requests", "20", "--dataset", "random:input=16,output=8",
+            "--output", json, "--requests", csv);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("TTFT", stdout);
+        Assert.Contains("E2E", stdout);
+        Assert.Contains("concurrency 2", stdout);
+        using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(json, TestContext.Current.CancellationToken));
+        var root = document.RootElement;
+        Assert.Equal(20, root.GetProperty("summary").GetProperty("overall").GetProperty("completed").GetInt32());
+        Assert.Equal(20, root.GetProperty("vllm").GetProperty("completed").GetInt32());
+        Assert.Equal("sim-model", root.GetProperty("model").GetString());
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        // A run outside the web host has no id: the field is left out like every null.
+        Assert.False(root.TryGetProperty("id", out var id) && id.ValueKind != JsonValueKind.Null);
+        var lines = await File.ReadAllLinesAsync(csv, TestContext.Current.CancellationToken);
+        Assert.Equal(21, lines.Length);
+        Assert.StartsWith("index,", lines[0]);
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task An_open_loop_run_with_slos_reports_goodput_and_writes_jsonl_records()
+    {
+        await using var sim = await Sim.StartAsync(Fast);
+        var json = Path.Combine(_dir, "result.json");
+        var jsonl = Path.Combine(_dir, "requests.jsonl");
+
+        var (exit, stdout, stderr) = await RunAsync(
+            "--url", sim.Url.ToString(), "--model", "sim-model", "--rate", "50", "--arrival", "constant", "--max-requests", "10",
+            "--dataset", "random:input=16,output=8", "--slo", "ttft=10s,e2e=10s", "--slo", "tpot=1s", "--output", json, "--requests", jsonl);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("goodput", stdout);
+        using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(json, TestContext.Current.CancellationToken));
+        var overall = document.RootElement.GetProperty("summary").GetProperty("overall");
+        Assert.Equal(10, overall.GetProperty("completed").GetInt32());
+        Assert.Equal(1.0, overall.GetProperty("goodputFraction").GetDouble());
+        var records = await File.ReadAllLinesAsync(jsonl, TestContext.Current.CancellationToken);
+        Assert.Equal(10, records.Length);
+        Assert.All(records, r => Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(r).RootElement.GetProperty("error").ValueKind));
+    }
+
+    [Fact]
+    public async Task A_sweep_reports_every_step_and_all_steps_together()
+    {
+        await using var sim = await Sim.StartAsync(Fast);
+
+        var (exit, stdout, stderr) = await RunAsync(
+            "--url", sim.Url.ToString(), "--model", "sim-model", "--sweep-concurrency", "1,2", "--duration", "1s",
+            "--dataset", "random:input=16,output=8", "--quiet");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("concurrency 1", stdout);
+        Assert.Contains("concurrency 2", stdout);
+        Assert.Contains("all steps", stdout);
+        Assert.Equal("", stderr);
+    }
+
+    [Theory]
+    [InlineData("--rate 0", "--rate")]
+    [InlineData("--rate -5", "--rate")]
+    [InlineData("--url not-a-url", "--url")]
+    [InlineData("--url ftp://x", "--url")]
+    [InlineData("--ramp 5", "--ramp")]
+    [InlineData("--ramp 1:x --duration 10s", "--ramp")]
+    [InlineData("--slo foo=1s", "--slo")]
+    [InlineData("--slo ttft=soon", "--slo")]
+    [InlineData("--concurrency 2 --rate 5", "--rate")]
+    [InlineData("--concurrency abc", "--concurrency")]
+    [InlineData("--concurrency 0", "--concurrency")]
+    [InlineData("--sweep-rates 10,x,40 --duration 10s", "--sweep-rates")]
+    [InlineData("--sweep-concurrency 1,2", "--duration")]
+    [InlineData("--max-in-flight 4", "--max-in-flight")]
+    [InlineData("--arrival gamma", "--arrival")]
+    [InlineData("--rate 5 --arrival sometimes", "--arrival")]
+    [InlineData("--duration banana", "--duration")]
+    [InlineData("--warmup 20s --duration 10s", "--warmup")]
+    [InlineData("--timeout forever", "--timeout")]
+    [InlineData("--api embeddings", "--api")]
+    [InlineData("--spread random", "--spread")]
+    [InlineData("--dataset random:input=16", "--dataset")]
+    [InlineData("--dataset jsonl:/nonexistent.jsonl", "/nonexistent.jsonl")]
+    [InlineData("--requests requests.txt", "--requests")]
+    public async Task A_bad_flag_exits_2_with_one_line_naming_it_and_writes_nothing(string flags, string named)
+    {
+        var output = Path.Combine(_dir, "result.json");
+        // Nothing listens on port 9 (discard): a run that got past the flags would fail differently.
+        string[] args = ["--url", "http://127.0.0.1:9", "--model", "m", "--max-requests", "3", "--output", output,
+            .. flags.Split(' ').Select(a => a == "requests.txt" ? Path.Combine(_dir, a) : a)];
+
+        var (exit, stdout, stderr) = await RunAsync(args);
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("aibench loadgen: ", line);
+        Assert.Contains(named, line);
+        Assert.Equal("", stdout);
+        Assert.Empty(Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public async Task A_dataset_file_that_does_not_exist_is_named_under_the_dataset_flag()
+    {
+        var (exit, _, stderr) = await RunAsync("--url", "http://127.0.0.1:9", "--model", "m", "--max-requests", "3", "--dataset", "jsonl:/nonexistent.jsonl");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Equal("aibench loadgen: --dataset: file not found: /nonexistent.jsonl", stderr.Trim());
+    }
+
+    [Fact]
+    public async Task No_url_and_no_stop_condition_are_each_one_line_in_flag_terms()
+    {
+        var (exit, _, stderr) = await RunAsync("--concurrency", "2");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("aibench loadgen: --url: ", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("aibench loadgen: --duration: ", StringComparison.Ordinal) && l.Contains("--max-requests"));
+    }
+
+    [Fact]
+    public async Task An_output_file_in_a_folder_that_does_not_exist_is_refused_before_anything_runs()
+    {
+        var (exit, _, stderr) = await RunAsync(
+            "--url", "http://127.0.0.1:9", "--model", "m", "--max-requests", "3", "--output", Path.Combine(_dir, "missing", "result.json"));
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("--output", stderr);
+        Assert.Contains("does not exist", stderr);
+    }
+
+    [Fact]
+    public async Task Every_request_failing_exits_1_with_the_first_error_and_still_writes_the_result()
+    {
+        var url = $"http://127.0.0.1:{ClosedPort()}";
+        var output = Path.Combine(_dir, "result.json");
+
+        var (exit, _, stderr) = await RunAsync(
+            "--url", url, "--model", "m", "--max-requests", "3", "--timeout", "2s", "--dataset", "random:input=16,output=8", "--output", output);
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        Assert.Contains("every request failed (3 × connect)", stderr);
+        using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal(3, document.RootElement.GetProperty("summary").GetProperty("overall").GetProperty("failed").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_target_that_cannot_be_asked_for_its_model_exits_1()
+    {
+        var url = $"http://127.0.0.1:{ClosedPort()}";
+
+        var (exit, _, stderr) = await RunAsync("--url", url, "--max-requests", "3", "--dataset", "random:input=16,output=8");
+
+        Assert.Equal(ExitCodes.Failure, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("/v1/models", StringComparison.Ordinal));
+        Assert.Contains("give the model explicitly", line);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_run_keeps_what_was_measured_and_marks_it_partial()
+    {
+        await using var sim = await Sim.StartAsync(Fast);
+        var output = Path.Combine(_dir, "result.json");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cancel.CancelAfter(TimeSpan.FromSeconds(1.5));
+        var root = new RootCommand { LoadgenCommand.Create() };
+
+        var (exit, stdout, stderr) = await CaptureAsync(() => root.Parse([
+            "loadgen", "--url", sim.Url.ToString(), "--model", "sim-model", "--concurrency", "2", "--duration", "1m",
+            "--dataset", "random:input=16,output=8", "--output", output, "--quiet",
+        ]).InvokeAsync(null, cancel.Token));
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("partial: cancelled", stdout);
+        Assert.Contains("partial: cancelled", stderr);
+        using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(output, TestContext.Current.CancellationToken));
+        Assert.Equal("partial", document.RootElement.GetProperty("status").GetString());
+        Assert.True(document.RootElement.GetProperty("summary").GetProperty("partial").GetBoolean());
+        Assert.True(document.RootElement.GetProperty("summary").GetProperty("overall").GetProperty("completed").GetInt32() > 0);
+    }
+
+    private static Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        CaptureAsync(() => AibenchCommandLine.RunAsync(["loadgen", .. args]));
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> CaptureAsync(Func<Task<int>> run)
+    {
+        var (stdout, stderr) = (Console.Out, Console.Error);
+        using var capturedOut = new StringWriter();
+        using var capturedErr = new StringWriter();
+        Console.SetOut(capturedOut);
+        Console.SetError(capturedErr);
+        try
+        {
+            var exit = await run();
+            return (exit, capturedOut.ToString(), capturedErr.ToString());
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+            Console.SetError(stderr);
+        }
+    }
+
+    /// <summary>A loopback port that refuses connections: bound, read, released.</summary>
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
