@@ -51,11 +51,21 @@ internal sealed class ChildEndpoint : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the endpoint process");
-        var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        string? line;
+        try
+        {
+            line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            line = null;
+        }
+
         if (line is null || !Uri.TryCreate(line.Trim(), UriKind.Absolute, out var url))
         {
-            process.Kill();
-            throw new InvalidOperationException($"the endpoint process did not print its address (got '{line}')");
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw new InvalidOperationException($"the endpoint process did not print its address within 30 s (got '{line}')");
         }
 
         // Nothing else is expected on stdout, but a full pipe would block the child: keep it drained.
