@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark of bench/Aibench.Bench, starting what it needs. Usage: scripts/bench.sh polling [--jobs 1,100,1000]
+#   scripts/bench.sh loadgen [--quick]   (installs wrk, the reference client, when missing and running as root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -11,6 +12,11 @@ case "${1:-}" in
     "$ROOT/scripts/slurm-cluster.sh" start "$WORK/slurm"
     # shellcheck disable=SC1091
     source "$WORK/slurm/env"
+    ;;
+  loadgen)
+    if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      apt-get install -y wrk >/dev/null || echo "could not install wrk; the wrk reference will be skipped" >&2
+    fi
     ;;
 esac
 dotnet run --project bench/Aibench.Bench -c Release -- "$@"

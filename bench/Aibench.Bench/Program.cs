@@ -3,14 +3,28 @@ using System.Globalization;
 using Aibench.Bench;
 
 // Benchmarks measured as ratios within one run (never as timed tests). Usage: Aibench.Bench polling [--jobs 1,100,1000] [--cycles 10]
+if (args is ["serve", ..])
+{
+    // Hidden: the endpoint child process of the loadgen benchmark.
+    return await ChildEndpoint.ServeAsync(args[1..]);
+}
+
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("usage: Aibench.Bench polling [--jobs 1,100,1000] [--cycles 10]   (needs a SLURM cluster: scripts/bench.sh starts one)");
     Console.WriteLine("       Aibench.Bench sim [--streams 100,500,1000,2000] [--itl-ms 25] [--tokens 200]");
+    Console.WriteLine("       Aibench.Bench loadgen [--quick] [--seconds 10] [--rates 500,1000,2000] [--streams 250,500,1000,2000]   (wrk on PATH for the reference)");
     return args.Length == 0 ? 2 : 0;
 }
 
-var options = args.Skip(1).Chunk(2).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "");
+// "--name value" pairs; a name followed by another name (or by nothing) is a switch such as --quick.
+var options = new Dictionary<string, string>();
+for (var i = 1; i < args.Length; i++)
+{
+    var hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
+    options[args[i]] = hasValue ? args[++i] : "";
+}
+
 switch (args[0])
 {
     case "polling":
@@ -22,6 +36,12 @@ switch (args[0])
         var itl = TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("--itl-ms") ?? "25", CultureInfo.InvariantCulture));
         var tokens = int.Parse(options.GetValueOrDefault("--tokens") ?? "200", CultureInfo.InvariantCulture);
         return await SimBenchmark.RunAsync(levels, itl, tokens);
+    case "loadgen":
+        var settings = options.ContainsKey("--quick") ? LoadGenSettings.Quick : LoadGenSettings.Full;
+        if (options.GetValueOrDefault("--seconds") is { } seconds) settings = settings with { Seconds = int.Parse(seconds, CultureInfo.InvariantCulture) };
+        if (options.GetValueOrDefault("--rates") is { } rates) settings = settings with { Rates = [.. rates.Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture))] };
+        if (options.GetValueOrDefault("--streams") is { } streams) settings = settings with { Streams = [.. streams.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] };
+        return await LoadGenBenchmark.RunAsync(settings);
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
         return 2;
