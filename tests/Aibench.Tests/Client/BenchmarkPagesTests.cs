@@ -126,7 +126,7 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
         var listed = form.FindAll("[data-testid=form-errors] li");
         Assert.Equal(["load.rate"], listed.Select(li => li.GetAttribute("data-field")));
         Assert.Contains("load.rate must be above 0", listed[0].TextContent);
-        Assert.Contains("load.rate must be above 0", form.Find("[data-testid=rate]").ParentElement!.ParentElement!.ParentElement!.TextContent);
+        Assert.Contains("load.rate must be above 0", form.Find("[data-testid=rate]").Closest(".mud-input-control")!.TextContent);
         Assert.Empty(started);
         var runs = await _host.Factory.Services.GetRequiredService<ISender>().Send(new ListBenchmarks(), Ct);
         Assert.DoesNotContain(runs, r => r.Name == name);
