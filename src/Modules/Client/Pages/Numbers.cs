@@ -1,0 +1,33 @@
+using System.Globalization;
+
+namespace Aibench.Client.Pages;
+
+/// <summary>How the benchmark pages print numbers: invariant culture so a table reads the same on every browser, a dash for "not measured".</summary>
+internal static class Numbers
+{
+    public const string None = "–";
+
+    public static string N(double? value, string format = "0.##") =>
+        value is { } v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : None;
+
+    public static string N(long? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : None;
+
+    /// <summary>Milliseconds with fewer decimals as they grow: 0.123, 12.3, 1234.</summary>
+    public static string Ms(double? value) => value switch
+    {
+        null => None,
+        < 10 => N(value, "0.###"),
+        < 1000 => N(value, "0.#"),
+        _ => N(value, "N0"),
+    };
+
+    public static string Percent(double? fraction) => fraction is { } f ? N(f * 100, "0.#") + " %" : None;
+
+    public static string Time(DateTimeOffset? at) => at?.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? None;
+
+    /// <summary>Enough to tell runs apart in a list; the full time is in the tooltip.</summary>
+    public static string Short(DateTimeOffset at) => at.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    public static string Seconds(double seconds) =>
+        seconds < 120 ? N(seconds, "0.#") + " s" : TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds < 3600 ? @"m\:ss" : @"h\:mm\:ss", CultureInfo.InvariantCulture);
+}
