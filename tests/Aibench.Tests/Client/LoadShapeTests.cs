@@ -106,7 +106,9 @@ public sealed class LoadShapeTests
         {
             var step = outcome.Records.Where(r => r.Step == i).ToList();
             Assert.True(step.Count > 20 * levels[i], $"step {i}: {step.Count} requests");
-            Assert.Equal(levels[i], LoadGenRun.MaxOverlap(step));
+            var overlap = LoadGenRun.MaxOverlap(step);
+            Assert.True(overlap == levels[i], $"step {i}: {overlap} in flight; steps {string.Join(" | ", outcome.Steps)}; first requests: " +
+                string.Join("; ", step.OrderBy(r => r.SentUs).Take(12).Select(r => $"#{r.Index} sent {r.SentUs} end {r.EndUs} {r.Error}")));
             Assert.Equal(levels[i], summary.Steps[i].MaxConcurrency);
         }
     }

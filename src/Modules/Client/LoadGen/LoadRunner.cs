@@ -190,6 +190,7 @@ internal sealed class LoadRunner : IDisposable
         {
             PreciseSleep.TightenTimerSlack();
             var last = start;
+            var capped = false;
             try
             {
                 foreach (var offset in Arrivals.Schedule(step, _plan.Arrival, _plan.Burstiness, random))
@@ -200,6 +201,7 @@ internal sealed class LoadRunner : IDisposable
                     if (!TryTakeIndex(out var index))
                     {
                         cap?.Release();
+                        capped = true;
                         break;
                     }
 
@@ -210,7 +212,12 @@ internal sealed class LoadRunner : IDisposable
                     _ = new Dispatch(this, index, stepIndex, scheduled, scheduled < warmupEnd, cap, outstanding, ct).RunAsync();
                 }
 
-                last = step.Duration is { } d ? start + Micro(d) : last;
+                // A step holds for its whole duration, even when its last arrival came earlier.
+                if (!capped && step.Duration is { } d)
+                {
+                    last = start + Micro(d);
+                    WaitUntil(last, ct);
+                }
             }
             catch (OperationCanceledException)
             {

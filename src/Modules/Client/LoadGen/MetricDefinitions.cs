@@ -30,7 +30,7 @@ internal static class MetricDefinitions
         ["achievedRate"] = "Measured requests sent / (last send − start of the measured window). Open loop only; compare with targetRate.",
         ["targetRate"] = "The rate the step asked for; the mean of start and end for a ramp.",
         ["meanConcurrency"] = "Σ (end − send) over measured requests / durationSeconds (Little's law).",
-        ["maxConcurrency"] = "Most requests in flight at any send during the step.",
+        ["maxConcurrency"] = "Most requests in flight at once during the step, from the requests' send and end times.",
         ["errors"] = "Failed measured requests by kind: http_<status>, timeout, connect, disconnect (connection closed mid-answer), bad_stream (not the OpenAI format).",
         ["warmup"] = "Requests scheduled during the warm-up: sent, but left out of every statistic.",
         ["cancelled"] = "Requests still in flight when the run was cancelled: left out of every statistic.",

@@ -168,14 +168,8 @@ internal static class Summarizer
             }
         }
 
-        var maxConcurrency = 0L;
-        foreach (var w in windows)
-        {
-            for (var s = w.StartUs / 1_000_000; s <= w.EndUs / 1_000_000; s++)
-            {
-                maxConcurrency = Math.Max(maxConcurrency, outcome.Series.Get(s, SecondColumn.InFlightMax));
-            }
-        }
+        // From the records, not the per-second series: steps of a sweep share the second in which one ends and the next begins.
+        var maxConcurrency = MaxOverlap(all.Where(r => r.Error != RequestError.Cancelled));
 
         return new StepResult(
             index,
@@ -209,6 +203,20 @@ internal static class Summarizer
             duration > 0 ? Math.Round(measured.Sum(r => (double)(r.EndUs - r.SentUs)) / 1e6 / duration, 3) : 0,
             maxConcurrency,
             peakInput);
+    }
+
+    /// <summary>Most requests in flight at once: a sweep over send (+1) and end (−1) times, ends first on ties.</summary>
+    public static long MaxOverlap(IEnumerable<RequestRecord> records)
+    {
+        var events = records.SelectMany(r => new[] { (T: r.SentUs, D: 1), (T: r.EndUs, D: -1) }).OrderBy(e => e.T).ThenBy(e => e.D);
+        long current = 0, max = 0;
+        foreach (var (_, d) in events)
+        {
+            current += d;
+            max = Math.Max(max, current);
+        }
+
+        return max;
     }
 
     public static bool MeetsSlo(RequestRecord r, LoadPlan plan) =>
