@@ -41,7 +41,7 @@ internal sealed class RunBenchmarkJob(
         using var cts = active.Register(run.Id, cancellationToken);
         try
         {
-            await ExecuteAsync(run, cts.Token);
+            await ExecuteAsync(db, run, cts.Token);
         }
         catch (Exception e)
         {
@@ -68,7 +68,7 @@ internal sealed class RunBenchmarkJob(
         await publisher.Publish(new BenchmarkFinished(run.Id, run.ExperimentId, run.Status, run.Error), CancellationToken.None);
     }
 
-    private async Task ExecuteAsync(BenchmarkRun run, CancellationToken ct)
+    private async Task ExecuteAsync(ClientDbContext db, BenchmarkRun run, CancellationToken ct)
     {
         var spec = JsonSerializer.Deserialize<BenchmarkSpec>(run.Spec, Json.Options)
             ?? throw new InvalidOperationException("the stored spec is empty");
@@ -78,6 +78,8 @@ internal sealed class RunBenchmarkJob(
         var prompts = await Task.Run(() => DatasetLoader.Load(spec.Dataset, spec.Api, spec.Seed, ct), ct);
         run.Model = model;
         run.Dataset = prompts.Description;
+        // Shown while the run goes, not only once it has ended.
+        await db.SaveChangesAsync(ct);
         var plan = LoadPlan.From(spec, endpoints, model);
         using var runner = new LoadRunner(plan, prompts, http, time);
         var outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
