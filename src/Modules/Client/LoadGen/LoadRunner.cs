@@ -172,7 +172,7 @@ internal sealed class LoadRunner : IDisposable
             while (!ct.IsCancellationRequested && NowUs() < end && TryTakeIndex(out var index))
             {
                 var scheduled = NowUs();
-                InterlockedMax(ref dispatchEnd, scheduled);
+                Atomic.Max(ref dispatchEnd, scheduled);
                 await ExecuteAsync(index, stepIndex, scheduled, scheduled < warmupEnd, ct);
             }
         }, CancellationToken.None));
@@ -300,7 +300,7 @@ internal sealed class LoadRunner : IDisposable
         var endpoint = ChooseEndpoint();
         record.Endpoint = (byte)Math.Min(endpoint, 255);
         var inFlight = Interlocked.Increment(ref _inFlight);
-        InterlockedMax(ref _maxInFlight, inFlight);
+        Atomic.Max(ref _maxInFlight, inFlight);
         Interlocked.Increment(ref _endpointInFlight[endpoint]);
         List<long>? gaps = _plan.Stream ? new List<long>(Math.Min(item.MaxTokens, 4096)) : null;
         var text = new StringBuilder();
@@ -598,21 +598,6 @@ internal sealed class LoadRunner : IDisposable
     private long NowUs() => Stopwatch.GetElapsedTime(_start).Ticks / 10;
 
     private static long Micro(TimeSpan span) => span.Ticks / 10;
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Interlocked.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
 
     public void Dispose()
     {

@@ -34,21 +34,7 @@ internal sealed class PerSecond
         Interlocked.Add(ref cell, value);
     }
 
-    public void Max(long us, SecondColumn column, long value)
-    {
-        ref var cell = ref Cell(us, column);
-        var current = Volatile.Read(ref cell);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref cell, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
+    public void Max(long us, SecondColumn column, long value) => Atomic.Max(ref Cell(us, column), value);
 
     public long Get(long second, SecondColumn column)
     {
@@ -73,18 +59,26 @@ internal sealed class PerSecond
             segment = _segments[index]!;
         }
 
-        var last = Interlocked.Read(ref _lastSecond);
-        while (second > last)
+        Atomic.Max(ref _lastSecond, second);
+        return ref segment[((second % SegmentSeconds) * Columns) + (int)column];
+    }
+}
+
+internal static class Atomic
+{
+    /// <summary>Raises <paramref name="target"/> to <paramref name="value"/> if that is higher, without a lock.</summary>
+    public static void Max(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
         {
-            var seen = Interlocked.CompareExchange(ref _lastSecond, second, last);
-            if (seen == last)
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
             {
-                break;
+                return;
             }
 
-            last = seen;
+            current = seen;
         }
-
-        return ref segment[((second % SegmentSeconds) * Columns) + (int)column];
     }
 }
