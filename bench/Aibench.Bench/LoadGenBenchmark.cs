@@ -29,7 +29,7 @@ internal static partial class LoadGenBenchmark
     public static async Task<int> RunAsync(LoadGenSettings settings)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"aibench load generator, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}, endpoints in a child process, load average {LoadAverage()}"));
+            $"aibench load generator, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, endpoints in a child process, load average {LoadAverage()}"));
         var failed = false;
 
         // Streams first: the working set only shrinks lazily, so the request-rate runs would inflate the baseline level's.

@@ -297,7 +297,7 @@ internal static class LoadgenCommand
                 "timeout" => "--timeout",
                 "dataset" => "--dataset",
                 "seed" => "--seed",
-                "slo.ttft" or "slo.tpot" or "slo.e2e" => "--slo",
+                "slo" or "slo.ttft" or "slo.tpot" or "slo.e2e" => "--slo",
                 "load.kind" or "load.concurrency" => "--concurrency",
                 "load.rate" => "--rate",
                 "load.arrival" => "--arrival",
