@@ -33,7 +33,8 @@ public sealed class LoadRunnerTests
         Assert.Equal(0, s.Failed);
         Assert.InRange(reference, 49.5, 53.0);
         Assert.InRange(s.TtftMs!.P50, reference - 1, reference + 1);
-        Assert.InRange(s.TtftMs.Mean, reference - 1, reference + 1);
+        // The median is the instrument's accuracy; the mean also carries the odd scheduler hiccup of a 2-core CI machine.
+        Assert.InRange(s.TtftMs.Mean, reference - 1, reference + 2);
         Assert.InRange(s.ItlMs!.P50, 9.0, 11.0);
         Assert.InRange(s.ItlMs.Mean, 9.0, 11.0);
         Assert.Equal(40 * 19, s.ItlMs.Count);
