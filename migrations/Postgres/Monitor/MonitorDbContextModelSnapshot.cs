@@ -55,11 +55,66 @@ namespace Aibench.Migrations.Postgres.Monitor
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Timestamp");
+
                     b.HasIndex("ExperimentId", "Name", "Timestamp");
 
                     b.HasIndex("ServiceId", "Name", "Timestamp");
 
                     b.ToTable("metric_samples", "monitor");
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.ScrapeTarget", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<double>("LastDurationMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<int>("LastMalformed")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("LastSamples")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("LastScrapeAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int?>("Replica")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Up")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("scrape_targets", "monitor");
                 });
 #pragma warning restore 612, 618
         }

@@ -47,11 +47,66 @@ namespace Aibench.Migrations.Sqlite.Monitor
 
                     b.HasKey("Id");
 
+                    b.HasIndex("Timestamp");
+
                     b.HasIndex("ExperimentId", "Name", "Timestamp");
 
                     b.HasIndex("ServiceId", "Name", "Timestamp");
 
                     b.ToTable("monitor_metric_samples", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.ScrapeTarget", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("LastDurationMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LastMalformed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LastSamples")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastScrapeAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Node")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Replica")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ServiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Up")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("monitor_scrape_targets", (string)null);
                 });
 #pragma warning restore 612, 618
         }

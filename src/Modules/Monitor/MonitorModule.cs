@@ -1,12 +1,16 @@
 using Aibench.Monitor.Features;
+using Aibench.Monitor.Jobs;
 using Aibench.Monitor.Persistence;
+using Aibench.Monitor.Scraping;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
 using FluentValidation;
+using Hangfire;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Aibench.Monitor;
 
@@ -14,13 +18,32 @@ namespace Aibench.Monitor;
 public static class MonitorModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Monitor", "monitor", ["/api/v1/metrics"], typeof(MonitorModule).Assembly) { DefaultPort = 8003 };
+        new("Monitor", "monitor", ["/api/v1/metrics"], typeof(MonitorModule).Assembly)
+        {
+            DefaultPort = 8003,
+            ConfigurationSections = ["Monitor"],
+            CheckConfiguration = (configuration, _) =>
+            {
+                var errors = new List<string>();
+                MonitorSettings.Load(configuration, errors);
+                return errors;
+            },
+        };
 
     public static IServiceCollection AddMonitor(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(Descriptor);
         services.AddModuleDbContext<MonitorDbContext>(Descriptor.Name, MonitorDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
+        services.AddSingleton(sp => MonitorSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddSingleton<TargetSource>();
+        services.AddSingleton<Scraper>();
+        // No proxy: compute nodes are reached directly even when the login node sets http_proxy.
+        services.AddHttpClient(Scraper.ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
+        services.AddTransient<ScrapeJob>();
+        services.AddTransient<RetentionJob>();
+        services.AddHostedService<MonitorStartup>();
         return services;
     }
 
@@ -28,6 +51,22 @@ public static class MonitorModule
     {
         var api = app.MapModuleApi(Descriptor);
         GetSeriesHandler.Map(api);
+        GetTargetsHandler.Map(api);
+        ListScrapesHandler.Map(api);
+        GetGrafanaDashboard.Map(api);
         return app;
     }
+}
+
+/// <summary>Registers the recurring scrape and retention at every start.</summary>
+internal sealed class MonitorStartup(IRecurringJobManager recurring, MonitorSettings settings) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        recurring.AddOrUpdate<ScrapeJob>(ScrapeJob.RecurringId, j => j.RunAsync(CancellationToken.None), $"*/{settings.ScrapeSeconds} * * * * *");
+        recurring.AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, j => j.RunAsync(CancellationToken.None), "17 * * * *");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -41,9 +41,9 @@ internal sealed record ServerSettings(
 
     public static (ServerSettings Server, SchedulerSettings Scheduler) Load(IConfiguration configuration, DataFolder data, List<string> errors)
     {
-        Unknown(configuration.GetSection("Server"), Keys, errors);
-        Unknown(configuration.GetSection("Scheduler"), SchedulerKeys, errors);
-        Unknown(configuration.GetSection("Scheduler:Rest"), RestKeys, errors);
+        SettingReader.Unknown(configuration.GetSection("Server"), Keys, errors);
+        SettingReader.Unknown(configuration.GetSection("Scheduler"), SchedulerKeys, errors);
+        SettingReader.Unknown(configuration.GetSection("Scheduler:Rest"), RestKeys, errors);
 
         var runs = SafePath(configuration, "Server:RunsFolder", Path.Combine(data.Path, "runs"), errors);
         var user = SafePath(configuration, "Server:RecipesFolder", Path.Combine(data.Path, "recipes"), errors);
@@ -51,7 +51,7 @@ internal sealed record ServerSettings(
         var account = SlurmName(configuration, "Server:Account", errors);
         var partition = SlurmName(configuration, "Server:Partition", errors);
         var qos = SlurmName(configuration, "Server:Qos", errors);
-        var maxNodes = Int(configuration, "Server:MaxNodes", 64, 1, 100_000, errors);
+        var maxNodes = SettingReader.Int(configuration, "Server:MaxNodes", 64, 1, 100_000, errors);
         var binary = SafePath(configuration, "Server:AibenchBinary", DefaultBinary(), errors);
 
         var kind = configuration["Scheduler:Kind"] ?? "auto";
@@ -60,15 +60,15 @@ internal sealed record ServerSettings(
             errors.Add($"Scheduler:Kind: '{kind}' is not a scheduler; expected one of {string.Join(", ", SchedulerSettings.Kinds)}.");
         }
 
-        var poll = Int(configuration, "Scheduler:PollSeconds", 2, 1, 30, errors);
+        var poll = SettingReader.Int(configuration, "Scheduler:PollSeconds", 2, 1, 30, errors);
         if (!SchedulerSettings.PollChoices.Contains(poll))
         {
             errors.Add($"Scheduler:PollSeconds: {poll} does not divide a minute; expected one of {string.Join(", ", SchedulerSettings.PollChoices)}.");
         }
 
-        var timeout = Time(configuration, "Scheduler:CommandTimeout", TimeSpan.FromSeconds(30), errors);
-        var retries = Int(configuration, "Scheduler:Retries", 3, 0, 10, errors);
-        var retryDelay = Time(configuration, "Scheduler:RetryDelay", TimeSpan.FromMilliseconds(500), errors);
+        var timeout = SettingReader.Time(configuration, "Scheduler:CommandTimeout", TimeSpan.FromSeconds(30), errors);
+        var retries = SettingReader.Int(configuration, "Scheduler:Retries", 3, 0, 10, errors);
+        var retryDelay = SettingReader.Time(configuration, "Scheduler:RetryDelay", TimeSpan.FromMilliseconds(500), errors);
 
         var restUrl = configuration["Scheduler:Rest:Url"];
         if (restUrl is not null && (!Uri.TryCreate(restUrl, UriKind.Absolute, out var u) || u.Scheme is not ("http" or "https")))
@@ -111,14 +111,6 @@ internal sealed record ServerSettings(
         return File.Exists(beside) ? beside : "/usr/local/bin/aibench";
     }
 
-    private static void Unknown(IConfigurationSection section, string[] known, List<string> errors)
-    {
-        foreach (var child in section.GetChildren().Where(c => !known.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
-        {
-            errors.Add($"{child.Path}: unknown setting; expected one of {string.Join(", ", known.Select(k => $"{section.Path}:{k}"))}.");
-        }
-    }
-
     /// <summary>An absolute path that can be written into job scripts as it is.</summary>
     private static string SafePath(IConfiguration configuration, string key, string fallback, List<string> errors)
     {
@@ -147,23 +139,5 @@ internal sealed record ServerSettings(
         }
 
         return value;
-    }
-
-    private static int Int(IConfiguration configuration, string key, int fallback, int min, int max, List<string> errors)
-    {
-        var text = configuration[key];
-        if (text is null) return fallback;
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max) return v;
-        errors.Add($"{key}: '{text}' is not a whole number from {min} to {max}.");
-        return fallback;
-    }
-
-    private static TimeSpan Time(IConfiguration configuration, string key, TimeSpan fallback, List<string> errors)
-    {
-        var text = configuration[key];
-        if (text is null) return fallback;
-        if (Duration.TryParse(text, out var v) && v > TimeSpan.Zero) return v;
-        errors.Add($"{key}: '{text}' is not a duration like 30s or 500ms.");
-        return fallback;
     }
 }

@@ -11,7 +11,10 @@ internal sealed class MonitorDbContext(DbContextOptions<MonitorDbContext> option
 
     public DbSet<MetricSample> Samples => Set<MetricSample>();
 
-    protected override void ConfigureModel(ModelBuilder modelBuilder) =>
+    public DbSet<ScrapeTarget> Targets => Set<ScrapeTarget>();
+
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
+    {
         modelBuilder.Entity<MetricSample>(sample =>
         {
             sample.ToTable("metric_samples");
@@ -20,7 +23,20 @@ internal sealed class MonitorDbContext(DbContextOptions<MonitorDbContext> option
             sample.Property(s => s.Labels).HasMaxLength(4096).IsRequired();
             sample.HasIndex(s => new { s.ServiceId, s.Name, s.Timestamp });
             sample.HasIndex(s => new { s.ExperimentId, s.Name, s.Timestamp });
+            // Retention deletes by age.
+            sample.HasIndex(s => s.Timestamp);
         });
+        modelBuilder.Entity<ScrapeTarget>(target =>
+        {
+            target.ToTable("scrape_targets");
+            target.HasKey(t => t.Key);
+            target.Property(t => t.Key).HasMaxLength(512);
+            target.Property(t => t.Kind).HasMaxLength(32).IsRequired();
+            target.Property(t => t.Url).HasMaxLength(2048).IsRequired();
+            target.Property(t => t.Node).HasMaxLength(256);
+            target.Property(t => t.LastError).HasMaxLength(2048);
+        });
+    }
 }
 
 /// <summary>One scraped value of one series at one time.</summary>
@@ -31,9 +47,32 @@ internal sealed class MetricSample
     public Guid? ExperimentId { get; set; }
     public required string Name { get; set; }
 
-    /// <summary>The series' labels in Prometheus text form, sorted by name (<c>{model_name="m",le="0.5"}</c>).</summary>
+    /// <summary>
+    /// The series' labels in Prometheus text form, sorted by name (<c>{job="service",model_name="m",replica="0"}</c>);
+    /// aibench adds <c>job</c>, <c>replica</c> and <c>node</c> so replicas stay apart.
+    /// </summary>
     public required string Labels { get; set; }
 
     public DateTimeOffset Timestamp { get; set; }
     public double Value { get; set; }
+}
+
+/// <summary>How the last scrape of one target went.</summary>
+internal sealed class ScrapeTarget
+{
+    /// <summary><c>service/{id}/{kind}/{task}</c>, or <c>aibench</c> for the host itself.</summary>
+    public required string Key { get; set; }
+
+    public Guid? ServiceId { get; set; }
+    public Guid? ExperimentId { get; set; }
+    public required string Kind { get; set; }
+    public required string Url { get; set; }
+    public int? Replica { get; set; }
+    public string? Node { get; set; }
+    public bool Up { get; set; }
+    public DateTimeOffset LastScrapeAt { get; set; }
+    public double LastDurationMs { get; set; }
+    public int LastSamples { get; set; }
+    public int LastMalformed { get; set; }
+    public string? LastError { get; set; }
 }

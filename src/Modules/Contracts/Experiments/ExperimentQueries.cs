@@ -1,0 +1,7 @@
+using Mediator;
+
+namespace Aibench.Contracts.Experiments;
+
+/// <summary>Asks the Experiments module which experiment each of these services belongs to; services of none are left out.</summary>
+/// <param name="ServiceIds">The services.</param>
+public sealed record GetExperimentsOfServices(IReadOnlyList<Guid> ServiceIds) : IQuery<IReadOnlyDictionary<Guid, Guid>>;
