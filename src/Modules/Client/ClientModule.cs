@@ -24,6 +24,7 @@ public static class ClientModule
         services.AddModuleDbContext<ClientDbContext>(Descriptor.Name, ClientDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<ActiveBenchmarks>();
+        services.AddSingleton<BenchmarkMeter>();
         services.AddSingleton<TargetResolver>();
         services.AddTransient<RunBenchmarkJob>();
         services.AddHostedService<RecoverInterruptedRuns>();

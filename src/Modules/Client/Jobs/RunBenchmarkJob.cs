@@ -21,6 +21,7 @@ internal sealed class RunBenchmarkJob(
     IDbContextFactory<ClientDbContext> dbFactory,
     TargetResolver targets,
     ActiveBenchmarks active,
+    BenchmarkMeter meter,
     IPublisher publisher,
     TimeProvider time,
     ILogger<RunBenchmarkJob> logger)
@@ -81,7 +82,7 @@ internal sealed class RunBenchmarkJob(
         // Shown while the run goes, not only once it has ended.
         await db.SaveChangesAsync(ct);
         var plan = LoadPlan.From(spec, endpoints, model);
-        using var runner = new LoadRunner(plan, prompts, http, time);
+        using var runner = new LoadRunner(plan, prompts, http, time, meter.For(run.Id, run.ExperimentId));
         var outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
 
         var summary = Summarizer.Summarize(outcome);

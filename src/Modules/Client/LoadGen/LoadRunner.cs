@@ -75,7 +75,10 @@ internal sealed class LoadRunner : IDisposable
     private volatile int _currentStep;
     private volatile string _stopReason = "duration";
 
-    public LoadRunner(LoadPlan plan, PromptSet prompts, HttpClient? http = null, TimeProvider? time = null)
+    private readonly Action<RequestRecord>? _observer;
+
+    /// <param name="observer">Told about every finished request (from many threads at once); must be quick.</param>
+    public LoadRunner(LoadPlan plan, PromptSet prompts, HttpClient? http = null, TimeProvider? time = null, Action<RequestRecord>? observer = null)
     {
         if (prompts.Count == 0)
         {
@@ -91,6 +94,7 @@ internal sealed class LoadRunner : IDisposable
         _endpointInFlight = new int[_urls.Length];
         _bodies = new byte[]?[prompts.Count];
         _itl = [.. plan.Steps.Select(_ => NewHistogram())];
+        _observer = observer;
     }
 
     public static LongHistogram NewHistogram() => Histograms.New();
@@ -511,6 +515,7 @@ internal sealed class LoadRunner : IDisposable
             _series.Add(end, SecondColumn.Errors, 1);
         }
 
+        _observer?.Invoke(record);
         lock (_gate)
         {
             _records.Add(record);

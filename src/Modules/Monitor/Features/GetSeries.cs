@@ -16,7 +16,8 @@ namespace Aibench.Monitor.Features;
 /// Stored samples of one metric as series ready to chart, for a service or an experiment: raw, or derived the way
 /// PromQL would — <c>fn=instant</c> (gauge at each step), <c>fn=rate</c> (counter increase per second over
 /// <c>window</c>), <c>fn=quantile&amp;q=0.99</c> (histogram_quantile over the rate of the <c>_bucket</c> series summed
-/// across replicas). <c>sum=true</c> adds all series into one (across replicas and label sets).
+/// across replicas). <c>sum=true</c> adds all series into one (across replicas and label sets). With neither service nor
+/// experiment, the host's own series.
 /// </summary>
 public sealed record GetSeries(
     Guid? Service,
@@ -47,8 +48,6 @@ internal sealed class GetSeriesValidator : AbstractValidator<GetSeries>
     {
         RuleFor(q => q.Name).NotEmpty().MaximumLength(256)
             .Matches("^[a-zA-Z_:][a-zA-Z0-9_:]*$").WithMessage("'name' must be a Prometheus metric name.");
-        RuleFor(q => q.Service).NotNull().When(q => q.Experiment is null)
-            .WithMessage("Give 'service' or 'experiment'.");
         RuleFor(q => q.To).GreaterThanOrEqualTo(q => q.From).When(q => q.From is not null && q.To is not null)
             .WithMessage("'to' must not be before 'from'.");
         RuleFor(q => q.Limit).InclusiveBetween(1, 1_000_000);
@@ -91,6 +90,8 @@ internal sealed class GetSeriesHandler(IDbContextFactory<MonitorDbContext> dbFac
         var samples = db.Samples.AsNoTracking().Where(x => x.Name == name && x.Timestamp >= from - lookback && x.Timestamp <= to);
         if (query.Service is { } service) samples = samples.Where(x => x.ServiceId == service);
         if (query.Experiment is { } experiment) samples = samples.Where(x => x.ExperimentId == experiment);
+        // Neither: the host's own series (job="aibench").
+        if (query.Service is null && query.Experiment is null) samples = samples.Where(x => x.ServiceId == null);
         var rows = await samples.OrderBy(x => x.Timestamp).Take(query.Limit)
             .Select(x => new { x.Labels, x.Timestamp, x.Value })
             .ToListAsync(cancellationToken);
