@@ -139,8 +139,11 @@ public abstract class ApiContractTests(HostFixture host)
         Assert.NotEmpty(Problem.FieldErrors(badLevel, "level"));
         Assert.NotEmpty(Problem.FieldErrors(badLevel, "stream"));
 
-        var noTarget = await Problem.ReadAsync(await client.GetAsync("/api/v1/metrics/series?name=vllm:num_requests_running", Ct), HttpStatusCode.BadRequest);
-        Assert.NotEmpty(Problem.FieldErrors(noTarget, "service"));
+        var badFn = await Problem.ReadAsync(await client.GetAsync("/api/v1/metrics/series?name=vllm:num_requests_running&fn=avg&step=soon", Ct), HttpStatusCode.BadRequest);
+        Assert.NotEmpty(Problem.FieldErrors(badFn, "fn"));
+        Assert.NotEmpty(Problem.FieldErrors(badFn, "step"));
+        var noQuantile = await Problem.ReadAsync(await client.GetAsync("/api/v1/metrics/series?name=vllm:e2e_request_latency_seconds&fn=quantile&q=2", Ct), HttpStatusCode.BadRequest);
+        Assert.NotEmpty(Problem.FieldErrors(noQuantile, "q"));
     }
 
     [Fact]
