@@ -40,6 +40,8 @@ ensure_packages() {
   command -v python3 >/dev/null || missing+=(python3)
   # promtool (Debian's prometheus package) checks the simulator's /metrics.
   command -v promtool >/dev/null || missing+=(prometheus)
+  # The node exporter sidecar of the deployment tests.
+  command -v prometheus-node-exporter >/dev/null || missing+=(prometheus-node-exporter)
   command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
   if ((${#missing[@]} == 0)); then return; fi
   if [[ $(id -u) -ne 0 ]]; then

@@ -19,6 +19,7 @@ internal static class AibenchCommandLine
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(SimCommand.Create());
         root.Subcommands.Add(LoadgenCommand.Create());
+        root.Subcommands.Add(GpuSamplerCommand.Create());
 
         // The default command is serve: its options are accepted without the word "serve".
         ServeCommand.AddOptionsTo(root);

@@ -58,6 +58,23 @@ public sealed class RecipeTests
     }
 
     [Fact]
+    public void Exporters_default_to_auto_and_take_on_and_off()
+    {
+        Assert.Equal(RecipeExporters.Default, Parse(Minimal).Recipe!.Exporters);
+        Assert.Equal(new RecipeExporters(ExporterMode.On, ExporterMode.Auto), Parse(Minimal + "\nmetrics: {exporters: {node: on}}\n").Recipe!.Exporters);
+        Assert.Equal(new RecipeExporters(ExporterMode.Auto, ExporterMode.Off), Parse(Minimal + "\nmetrics:\n  exporters:\n    gpu: off\n").Recipe!.Exporters);
+    }
+
+    [Fact]
+    public void A_bad_exporter_mode_names_the_field_its_line_and_the_modes()
+    {
+        var error = SingleError(Minimal + "\nmetrics:\n  path: /metrics\n  exporters:\n    node: always\n");
+        Assert.Equal("metrics.exporters.node", error.Field);
+        Assert.Equal(10, error.Line);
+        Assert.Contains("auto, on, off", error.Message);
+    }
+
+    [Fact]
     public void An_unknown_key_is_an_error_with_its_line_and_column()
     {
         var error = SingleError(Minimal + "\nresources:\n  gpu_per_node: 4\n");
@@ -99,6 +116,8 @@ public sealed class RecipeTests
     [InlineData("readiness: {path: \"/health; id\"}", "readiness.path")]
     [InlineData("readiness: {timeout: forever}", "readiness.timeout")]
     [InlineData("metrics: {path: metrics}", "metrics.path")]
+    [InlineData("metrics: {exporters: {node: yes}}", "metrics.exporters.node")]
+    [InlineData("metrics: {exporters: {gpu: \"on; id\"}}", "metrics.exporters.gpu")]
     [InlineData("deployment: cluster", "deployment")]
     [InlineData("ports: [{name: http, port: 70000}]", "ports[0].port")]
     [InlineData("parameters: [{name: Model, type: string}]", "parameters[0].name")]

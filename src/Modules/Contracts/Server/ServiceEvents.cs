@@ -45,3 +45,23 @@ public sealed record GetServiceEndpoints(Guid ServiceId) : IQuery<ServiceEndpoin
 /// <param name="RunFolder">Folder with its scripts, endpoint files and logs.</param>
 /// <param name="MetricsPath">Path of its Prometheus metrics, when the recipe names one.</param>
 public sealed record ServiceEndpoints(Guid ServiceId, ServiceStatus Status, IReadOnlyList<ServiceEndpointInfo> Endpoints, string? RunFolder, string? MetricsPath);
+
+/// <summary>Asks the Server module for every service that is ready now: what a scraper or a site Prometheus should watch.</summary>
+public sealed record ListReadyServices : IQuery<IReadOnlyList<ReadyService>>;
+
+/// <summary>A ready service with everything needed to scrape it.</summary>
+/// <param name="ServiceId">The service.</param>
+/// <param name="Recipe">Recipe it was deployed from.</param>
+/// <param name="JobId">The scheduler's job id.</param>
+/// <param name="MetricsPath">Path of its Prometheus metrics on each endpoint (e.g. <c>/metrics</c>), when the recipe names one.</param>
+/// <param name="Endpoints">Its endpoints, one per replica (or the Ray head).</param>
+/// <param name="Exporters">Monitoring sidecars the job started (node, GPU), each with its full metrics URL.</param>
+public sealed record ReadyService(Guid ServiceId, string Recipe, string? JobId, string? MetricsPath,
+    IReadOnlyList<ServiceEndpointInfo> Endpoints, IReadOnlyList<ExporterEndpoint> Exporters);
+
+/// <summary>A monitoring sidecar of a service's job.</summary>
+/// <param name="Kind"><c>node</c> (node exporter) or <c>gpu</c> (DCGM exporter or the nvidia-smi sampler).</param>
+/// <param name="Task">Index of the task (replica) whose node it watches.</param>
+/// <param name="Node">The scheduler's name for that node.</param>
+/// <param name="Url">Full URL of its Prometheus metrics, e.g. <c>http://mel2074:9100/metrics</c>.</param>
+public sealed record ExporterEndpoint(string Kind, int Task, string Node, string Url);

@@ -28,7 +28,7 @@ internal static class RunFolder
             try
             {
                 if (JsonSerializer.Deserialize<EndpointFile>(File.ReadAllText(file), Json) is { Host.Length: > 0, Port: > 0 and < 65536 } e
-                    && e.Host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']'))
+                    && HostLike(e.Host))
                 {
                     endpoints.Add(e);
                 }
@@ -40,6 +40,48 @@ internal static class RunFolder
 
         return [.. endpoints.OrderBy(e => e.Task)];
     }
+
+    internal sealed record ExporterFile(string Kind, string Host, int Port, string Node, int Task, string Path)
+    {
+        public string Url => $"http://{(Host.Contains(':', StringComparison.Ordinal) && !Host.StartsWith('[') ? $"[{Host}]" : Host)}:{Port}{Path}";
+    }
+
+    private static readonly string[] ExporterKinds = ["node", "gpu"];
+
+    /// <summary>
+    /// Monitoring sidecars the tasks announced (exporters/&lt;task&gt;-&lt;kind&gt;.json). The files are written by the job,
+    /// so what becomes a URL is checked as strictly as an endpoint's host.
+    /// </summary>
+    public static IReadOnlyList<ExporterFile> Exporters(string runFolder)
+    {
+        var folder = Path.Combine(runFolder, "exporters");
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        var exporters = new List<ExporterFile>();
+        foreach (var file in Directory.GetFiles(folder, "*.json"))
+        {
+            try
+            {
+                if (JsonSerializer.Deserialize<ExporterFile>(File.ReadAllText(file), Json) is { Host.Length: > 0, Port: > 0 and < 65536, Task: >= 0 } e
+                    && ExporterKinds.Contains(e.Kind)
+                    && HostLike(e.Host)
+                    && e.Path is { Length: > 0 and <= 256 } path && path[0] == '/' && path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '~'))
+                {
+                    exporters.Add(e with { Node = e.Node ?? "" });
+                }
+            }
+            catch (Exception ex) when (ex is IOException or JsonException)
+            {
+            }
+        }
+
+        return [.. exporters.OrderBy(e => e.Task).ThenBy(e => e.Kind, StringComparer.Ordinal)];
+    }
+
+    private static bool HostLike(string host) => host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or ':' or '[' or ']');
 
     /// <summary>
     /// Where to look when a job failed: the first non-empty error output (a task's, then the batch script's),

@@ -12,6 +12,19 @@ internal enum DeploymentMode
     Ray,
 }
 
+/// <summary>Whether a task starts a monitoring sidecar (metrics.exporters).</summary>
+internal enum ExporterMode
+{
+    /// <summary>Start it when the node has it.</summary>
+    Auto,
+
+    /// <summary>Start it, and fail the task when the node does not have it.</summary>
+    On,
+
+    /// <summary>Never start it.</summary>
+    Off,
+}
+
 internal enum ParameterType
 {
     String,
@@ -35,6 +48,7 @@ internal sealed record Recipe(
     DeploymentMode Deployment,
     RecipeReadiness Readiness,
     string? MetricsPath,
+    RecipeExporters Exporters,
     IReadOnlyList<RecipeParameter> Parameters,
     string Yaml,
     string Source);
@@ -51,6 +65,11 @@ internal sealed record RecipeResources(
     string? Account,
     string? Qos,
     string? Constraint);
+
+internal sealed record RecipeExporters(ExporterMode Node, ExporterMode Gpu)
+{
+    public static readonly RecipeExporters Default = new(ExporterMode.Auto, ExporterMode.Auto);
+}
 
 internal sealed record RecipeReadiness(string Path, TimeSpan Timeout, TimeSpan Interval);
 

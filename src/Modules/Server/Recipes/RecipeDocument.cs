@@ -49,6 +49,13 @@ internal sealed class ReadinessDocument
 internal sealed class MetricsDocument
 {
     public string? Path { get; set; }
+    public ExportersDocument? Exporters { get; set; }
+}
+
+internal sealed class ExportersDocument
+{
+    public string? Node { get; set; }
+    public string? Gpu { get; set; }
 }
 
 internal sealed class ParameterDocument

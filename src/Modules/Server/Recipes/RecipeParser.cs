@@ -85,10 +85,13 @@ internal static partial class RecipeParser
             Enum.Parse<DeploymentMode>(d.Deployment ?? "single", ignoreCase: true),
             new RecipeReadiness(readiness.Path ?? "/health", timeout, interval),
             d.Metrics?.Path,
+            new RecipeExporters(Mode(d.Metrics?.Exporters?.Node), Mode(d.Metrics?.Exporters?.Gpu)),
             [.. (d.Parameters ?? []).Select(RecipeValidator.ToParameter)],
             yaml,
             source);
     }
+
+    private static ExporterMode Mode(string? text) => text is null ? ExporterMode.Auto : Enum.Parse<ExporterMode>(text, ignoreCase: true);
 
     private static RecipeParseResult Fail(RecipeError error) => new(null, [error]);
 

@@ -12,6 +12,7 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
 {
     public static readonly string[] Categories = ["inference", "vector-db", "database", "storage"];
     public static readonly string[] Deployments = ["single", "replicas", "ray"];
+    public static readonly string[] ExporterModes = ["auto", "on", "off"];
     public static readonly string[] ParameterTypes = ["string", "int", "float", "bool", "enum"];
 
     /// <summary>Placeholders every recipe may use besides its own parameters; set per task by the job script.</summary>
@@ -99,6 +100,13 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
         }).When(r => r.Readiness is not null);
         RuleFor(r => r.Metrics!.Path).Matches(UrlPathPattern()).When(r => r.Metrics?.Path is not null)
             .OverridePropertyName("metrics.path").WithMessage("'metrics.path' must be a URL path like /metrics.");
+        foreach (var (name, field) in new (string, Func<ExportersDocument, string?>)[] { ("node", x => x.Node), ("gpu", x => x.Gpu) })
+        {
+            RuleFor(r => field(r.Metrics!.Exporters!)).Must(m => ExporterModes.Contains(m)).When(r => r.Metrics?.Exporters is { } e && field(e) is not null)
+                .OverridePropertyName($"metrics.exporters.{name}")
+                .WithMessage($"'metrics.exporters.{name}' must be one of: {string.Join(", ", ExporterModes)} (auto starts it when the node has it).");
+        }
+
 
         RuleForEach(r => r.Parameters).ChildRules(parameter =>
         {

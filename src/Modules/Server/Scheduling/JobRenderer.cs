@@ -135,6 +135,8 @@ internal static partial class JobRenderer
             .Append("  mv \"$f.tmp\" \"$f\"\n")
             .Append("}\n");
 
+        t.Append(Sidecars(recipe));
+
         // The recipe's environment may name {{head_address}}, so it is set once that is known.
         var env = string.Concat(recipe.Env.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"export {e.Key}={Words(e.Value)}\n"));
 
@@ -165,6 +167,98 @@ internal static partial class JobRenderer
         }
 
         return t.ToString();
+    }
+
+    /// <summary>Ports the exporters search from (base + task index), as their own projects register them.</summary>
+    internal const int NodeExporterPort = 9100;
+    internal const int GpuExporterPort = 9400;
+
+    /// <summary>
+    /// The monitoring sidecars of metrics.exporters, started before the service so that their files exist by the time
+    /// it is ready. Every word here is fixed text: the only inputs are the recipe's validated modes and port variables.
+    /// </summary>
+    private static string Sidecars(Recipe recipe)
+    {
+        var (node, gpu) = (recipe.Exporters.Node, recipe.Exporters.Gpu);
+        if (node == ExporterMode.Off && gpu == ExporterMode.Off)
+        {
+            return "";
+        }
+
+        var taken = string.Join(' ', recipe.Ports.Select(p => $"${PortVariable(p.Name)}"));
+        var s = new StringBuilder();
+        s.Append("# Monitoring sidecars (metrics.exporters), written to exporters/<task>-<kind>.json like the endpoint.\n")
+            .Append("# Not setsid: in the task's process group they are signalled with it by the local scheduler's cancel, and in\n")
+            .Append("# the job step's cgroup SLURM kills them with the step. The service ending by itself is what neither covers\n")
+            .Append("# (locally a sidecar would outlive it, holding its port): a watchdog per sidecar ends it once this shell's pid\n")
+            .Append("# is gone, and that pid is the service's, since the command is exec'd.\n")
+            .Append($"aibench_taken=\" {taken} \"\n")
+            .Append("aibench_exporter_port() {\n")
+            .Append("  local p=$(( $1 + AIBENCH_TASK ))\n")
+            .Append("  while ! aibench_port_free \"$p\" || [[ \"$aibench_taken\" == *\" $p \"* ]]; do p=$(( p + AIBENCH_TASKS )); done\n")
+            .Append("  aibench_xp=\"$p\"\n")
+            .Append("}\n")
+            .Append("aibench_exporter() {\n")
+            .Append("  local kind=\"$1\" f=\"$AIBENCH_RUN_DIR/exporters/$AIBENCH_TASK-$1\" pid i\n")
+            .Append("  shift\n")
+            .Append("  mkdir -p \"$AIBENCH_RUN_DIR/exporters\"\n")
+            // A failed job's reason quotes the last line of task-<n>.err: an exporter's chatter must not be it.
+            .Append("  \"$@\" < /dev/null > \"$f.log\" 2>&1 &\n")
+            .Append("  pid=$!\n")
+            .Append("  ( while kill -0 $$ && kill -0 \"$pid\"; do sleep 2; done; kill \"$pid\" ) < /dev/null > /dev/null 2>&1 &\n")
+            .Append("  for (( i = 0; i < 100; i++ )); do\n")
+            .Append("    aibench_port_free \"$aibench_xp\" && kill -0 \"$pid\" 2>/dev/null || break\n")
+            .Append("    sleep 0.1\n")
+            .Append("  done\n")
+            .Append("  if aibench_port_free \"$aibench_xp\" || ! kill -0 \"$pid\" 2>/dev/null; then\n")
+            .Append("    kill \"$pid\" 2>/dev/null || true\n")
+            .Append("    echo \"aibench: the $kind exporter ($1) is not listening on port $aibench_xp of $AIBENCH_NODE; see $f.log\" >&2\n")
+            .Append("    return 1\n")
+            .Append("  fi\n")
+            .Append("  printf '{\"kind\":\"%s\",\"host\":\"%s\",\"port\":%d,\"node\":\"%s\",\"task\":%d,\"path\":\"/metrics\"}\\n' \"$kind\" \"$aibench_host\" \"$aibench_xp\" \"$AIBENCH_NODE\" \"$AIBENCH_TASK\" > \"$f.json.tmp\"\n")
+            .Append("  mv \"$f.json.tmp\" \"$f.json\"\n")
+            .Append("}\n");
+
+        if (node != ExporterMode.Off)
+        {
+            s.Append("aibench_program=$(command -v prometheus-node-exporter || command -v node_exporter || true)\n")
+                .Append("if [ -n \"$aibench_program\" ]; then\n")
+                .Append($"  aibench_exporter_port {Num(NodeExporterPort)}\n")
+                // What a job needs is the node's load, not its inventory: the ~40 default collectors cost time on
+                // nodes with hundreds of CPUs and mounts, and the site's own exporter has the rest. InfiniBand stays:
+                // Ray and multi-node tensor parallelism talk over it, not over the netdev interfaces.
+                .Append("  aibench_exporter node \"$aibench_program\" \"--web.listen-address=:$aibench_xp\" --collector.disable-defaults \\\n")
+                .Append("    --collector.cpu --collector.meminfo --collector.loadavg --collector.netdev --collector.filesystem --collector.infiniband")
+                .Append(Failure(node))
+                .Append(Missing(node, "node", "neither prometheus-node-exporter nor node_exporter is on the PATH"))
+                .Append("fi\n");
+        }
+
+        if (gpu != ExporterMode.Off)
+        {
+            s.Append("if command -v dcgm-exporter > /dev/null; then\n")
+                .Append($"  aibench_exporter_port {Num(GpuExporterPort)}\n")
+                .Append("  aibench_exporter gpu dcgm-exporter --address \":$aibench_xp\"")
+                .Append(Failure(gpu))
+                // Without DCGM, aibench samples nvidia-smi under DCGM's metric names, so the same panels work.
+                .Append("elif command -v nvidia-smi > /dev/null && command -v \"$AIBENCH_BIN\" > /dev/null; then\n")
+                .Append($"  aibench_exporter_port {Num(GpuExporterPort)}\n")
+                .Append("  aibench_exporter gpu \"$AIBENCH_BIN\" gpu-sampler --port \"$aibench_xp\"")
+                .Append(Failure(gpu))
+                .Append(Missing(gpu, "gpu", "neither dcgm-exporter nor nvidia-smi is on the PATH"))
+                .Append("fi\n");
+        }
+
+        return s.ToString();
+
+        // auto: a sidecar that does not start costs the service nothing; the message is in task-<n>.err.
+        static string Failure(ExporterMode mode) => mode == ExporterMode.On ? " || exit 1\n" : " || true\n";
+
+        static string Missing(ExporterMode mode, string kind, string why) => mode != ExporterMode.On
+            ? ""
+            : "else\n"
+              + $"  echo \"aibench: metrics.exporters.{kind} is on, but {why} of $AIBENCH_NODE (set it to auto to run without)\" >&2\n"
+              + "  exit 1\n";
     }
 
     private static string Indent(string lines) =>

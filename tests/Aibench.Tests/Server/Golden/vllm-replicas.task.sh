@@ -17,6 +17,49 @@ aibench_announce() {
   printf '{"host":"%s","port":%d,"node":"%s","task":%d}\n' "$aibench_host" "$AIBENCH_PORT" "$AIBENCH_NODE" "$AIBENCH_TASK" > "$f.tmp"
   mv "$f.tmp" "$f"
 }
+# Monitoring sidecars (metrics.exporters), written to exporters/<task>-<kind>.json like the endpoint.
+# Not setsid: in the task's process group they are signalled with it by the local scheduler's cancel, and in
+# the job step's cgroup SLURM kills them with the step. The service ending by itself is what neither covers
+# (locally a sidecar would outlive it, holding its port): a watchdog per sidecar ends it once this shell's pid
+# is gone, and that pid is the service's, since the command is exec'd.
+aibench_taken=" $AIBENCH_PORT_HTTP "
+aibench_exporter_port() {
+  local p=$(( $1 + AIBENCH_TASK ))
+  while ! aibench_port_free "$p" || [[ "$aibench_taken" == *" $p "* ]]; do p=$(( p + AIBENCH_TASKS )); done
+  aibench_xp="$p"
+}
+aibench_exporter() {
+  local kind="$1" f="$AIBENCH_RUN_DIR/exporters/$AIBENCH_TASK-$1" pid i
+  shift
+  mkdir -p "$AIBENCH_RUN_DIR/exporters"
+  "$@" < /dev/null > "$f.log" 2>&1 &
+  pid=$!
+  ( while kill -0 $$ && kill -0 "$pid"; do sleep 2; done; kill "$pid" ) < /dev/null > /dev/null 2>&1 &
+  for (( i = 0; i < 100; i++ )); do
+    aibench_port_free "$aibench_xp" && kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if aibench_port_free "$aibench_xp" || ! kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    echo "aibench: the $kind exporter ($1) is not listening on port $aibench_xp of $AIBENCH_NODE; see $f.log" >&2
+    return 1
+  fi
+  printf '{"kind":"%s","host":"%s","port":%d,"node":"%s","task":%d,"path":"/metrics"}\n' "$kind" "$aibench_host" "$aibench_xp" "$AIBENCH_NODE" "$AIBENCH_TASK" > "$f.json.tmp"
+  mv "$f.json.tmp" "$f.json"
+}
+aibench_program=$(command -v prometheus-node-exporter || command -v node_exporter || true)
+if [ -n "$aibench_program" ]; then
+  aibench_exporter_port 9100
+  aibench_exporter node "$aibench_program" "--web.listen-address=:$aibench_xp" --collector.disable-defaults \
+    --collector.cpu --collector.meminfo --collector.loadavg --collector.netdev --collector.filesystem --collector.infiniband || true
+fi
+if command -v dcgm-exporter > /dev/null; then
+  aibench_exporter_port 9400
+  aibench_exporter gpu dcgm-exporter --address ":$aibench_xp" || true
+elif command -v nvidia-smi > /dev/null && command -v "$AIBENCH_BIN" > /dev/null; then
+  aibench_exporter_port 9400
+  aibench_exporter gpu "$AIBENCH_BIN" gpu-sampler --port "$aibench_xp" || true
+fi
 export AIBENCH_HEAD_ADDRESS="$aibench_host"
 export HF_HOME='/project/scratch/'"${AIBENCH_ACCOUNT}"'/'"${USER}"'/hf'
 export HF_TOKEN="${AIBENCH_P_HF_TOKEN}"
