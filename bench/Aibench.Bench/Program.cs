@@ -13,6 +13,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     Console.WriteLine("usage: Aibench.Bench polling [--jobs 1,100,1000] [--cycles 10]   (needs a SLURM cluster: scripts/bench.sh starts one)");
     Console.WriteLine("       Aibench.Bench sim [--streams 100,500,1000,2000] [--itl-ms 25] [--tokens 200]");
+    Console.WriteLine("       Aibench.Bench monitor-store [--replicas 4] [--interval 5] [--minutes 10] [--postgres CONNECTION]");
     Console.WriteLine("       Aibench.Bench loadgen [--quick] [--seconds 10] [--rates 500,1000,2000] [--streams 250,500,1000,2000]   (wrk on PATH for the reference)");
     return args.Length == 0 ? 2 : 0;
 }
@@ -42,6 +43,12 @@ switch (args[0])
         if (options.GetValueOrDefault("--rates") is { } rates) settings = settings with { Rates = [.. rates.Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture))] };
         if (options.GetValueOrDefault("--streams") is { } streams) settings = settings with { Streams = [.. streams.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] };
         return await LoadGenBenchmark.RunAsync(settings);
+    case "monitor-store":
+        return await MonitorStoreBenchmark.RunAsync(
+            int.Parse(options.GetValueOrDefault("--replicas") ?? "4", CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("--interval") ?? "5", CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("--minutes") ?? "10", CultureInfo.InvariantCulture),
+            options.GetValueOrDefault("--postgres"));
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
         return 2;
