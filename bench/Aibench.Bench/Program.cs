@@ -14,6 +14,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("usage: Aibench.Bench polling [--jobs 1,100,1000] [--cycles 10]   (needs a SLURM cluster: scripts/bench.sh starts one)");
     Console.WriteLine("       Aibench.Bench sim [--streams 100,500,1000,2000] [--itl-ms 25] [--tokens 200]");
     Console.WriteLine("       Aibench.Bench loadgen [--quick] [--seconds 10] [--rates 500,1000,2000] [--streams 250,500,1000,2000]   (wrk on PATH for the reference)");
+    Console.WriteLine("       Aibench.Bench monitor-parse [--seconds 1] [--rounds 5]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -42,6 +43,10 @@ switch (args[0])
         if (options.GetValueOrDefault("--rates") is { } rates) settings = settings with { Rates = [.. rates.Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture))] };
         if (options.GetValueOrDefault("--streams") is { } streams) settings = settings with { Streams = [.. streams.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] };
         return await LoadGenBenchmark.RunAsync(settings);
+    case "monitor-parse":
+        var perMeasure = double.Parse(options.GetValueOrDefault("--seconds") ?? "1", CultureInfo.InvariantCulture);
+        var rounds = int.Parse(options.GetValueOrDefault("--rounds") ?? "5", CultureInfo.InvariantCulture);
+        return MonitorParseBenchmark.Run(perMeasure, rounds);
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
         return 2;

@@ -257,6 +257,10 @@ public sealed class ExpositionParserTests
     [InlineData("1.7976931348623157e+308", double.MaxValue)]
     [InlineData("123456789012345678901234567890", 1.2345678901234568e29)]
     [InlineData("4.9e-324", double.Epsilon)]
+    [InlineData("0", 0.0)]
+    [InlineData("123456789012345", 123456789012345.0)]
+    [InlineData("9007199254740993", 9007199254740992.0)]
+    [InlineData("1600.0", 1600.0)]
     public void Special_and_exponent_values_parse(string text, double expected)
     {
         var sample = Assert.Single(ExpositionParser.Parse($"m {text}\n").Samples);

@@ -83,6 +83,9 @@ internal static class ExpositionParser
 
     public static Exposition Parse(string text) => Parse(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Forgets this thread's cached strings, so that the benchmark can measure a first scrape too.</summary>
+    internal static void ForgetCachedStrings() => t_scratch = null;
+
     /// <summary>The main path: scrapers read bytes.</summary>
     public static Exposition Parse(ReadOnlySpan<byte> utf8)
     {
@@ -240,6 +243,15 @@ internal static class ExpositionParser
 
     internal static bool TryParseValue(ReadOnlySpan<byte> token, out double value)
     {
+        // Most values are bucket counts: up to 15 digits are exact in a double, and this is several times faster.
+        if (token.Length is > 0 and <= 15 && token.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0)
+        {
+            long integer = 0;
+            foreach (var digit in token) integer = integer * 10 + (digit - '0');
+            value = integer;
+            return true;
+        }
+
         // Go's ParseFloat (what Prometheus uses) takes Inf/+Inf/-Inf/Infinity and NaN in any case; .NET lacks "Inf".
         var unsigned = token[0] is (byte)'+' or (byte)'-' ? token[1..] : token;
         if (!unsigned.IsEmpty && (unsigned[0] | 0x20) is (byte)'i' or (byte)'n')
