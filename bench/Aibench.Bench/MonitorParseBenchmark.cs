@@ -36,7 +36,19 @@ internal static partial class MonitorParseBenchmark
             ("reference: naive regex parser", () => NaiveRegexParse(bytes)),
         };
 
-        var results = measures.Select(m => (m.Name, PerSecond: Measure(m.Parse, secondsPerMeasure, rounds))).ToList();
+        // Rounds interleave the methods, so that load from other work on the machine hits them all alike.
+        foreach (var (_, parse) in measures)
+        {
+            for (var i = 0; i < 200; i++) parse();
+        }
+
+        var rates = measures.Select(_ => new List<double>()).ToList();
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var m = 0; m < measures.Length; m++) rates[m].Add(Measure(measures[m].Parse, secondsPerMeasure));
+        }
+
+        var results = measures.Select((m, i) => (m.Name, PerSecond: rates[i].Order().ElementAt(rounds / 2))).ToList();
         var parser = results[0].PerSecond;
         Console.WriteLine("method | parses/s | samples/s | MB/s | time vs parser");
         foreach (var (name, perSecond) in results)
@@ -80,25 +92,17 @@ internal static partial class MonitorParseBenchmark
         return text.ToString();
     }
 
-    private static double Measure(Func<int> parse, double seconds, int rounds)
+    private static double Measure(Func<int> parse, double seconds)
     {
-        for (var i = 0; i < 200; i++) parse();
-        var perSecond = new List<double>();
-        for (var round = 0; round < rounds; round++)
+        var iterations = 0;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed.TotalSeconds < seconds)
         {
-            var iterations = 0;
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed.TotalSeconds < seconds)
-            {
-                for (var i = 0; i < 20; i++) parse();
-                iterations += 20;
-            }
-
-            perSecond.Add(iterations / watch.Elapsed.TotalSeconds);
+            for (var i = 0; i < 20; i++) parse();
+            iterations += 20;
         }
 
-        perSecond.Sort();
-        return perSecond[perSecond.Count / 2];
+        return iterations / watch.Elapsed.TotalSeconds;
     }
 
     private static int SplitLines(ReadOnlySpan<byte> bytes)
