@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a benchmark of bench/Aibench.Bench, starting what it needs. Usage: scripts/bench.sh polling [--jobs 1,100,1000]
 #   scripts/bench.sh loadgen [--quick]   (installs wrk, the reference client, when missing and running as root)
+#   scripts/bench.sh sim | monitor-parse [--seconds 1] [--rounds 5]   (need nothing started)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

@@ -15,6 +15,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("       Aibench.Bench sim [--streams 100,500,1000,2000] [--itl-ms 25] [--tokens 200]");
     Console.WriteLine("       Aibench.Bench monitor-store [--replicas 4] [--interval 5] [--minutes 10] [--postgres CONNECTION]");
     Console.WriteLine("       Aibench.Bench loadgen [--quick] [--seconds 10] [--rates 500,1000,2000] [--streams 250,500,1000,2000]   (wrk on PATH for the reference)");
+    Console.WriteLine("       Aibench.Bench monitor-parse [--seconds 1] [--rounds 5]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -49,6 +50,10 @@ switch (args[0])
             int.Parse(options.GetValueOrDefault("--interval") ?? "5", CultureInfo.InvariantCulture),
             int.Parse(options.GetValueOrDefault("--minutes") ?? "10", CultureInfo.InvariantCulture),
             options.GetValueOrDefault("--postgres"));
+    case "monitor-parse":
+        var perMeasure = double.Parse(options.GetValueOrDefault("--seconds") ?? "1", CultureInfo.InvariantCulture);
+        var rounds = int.Parse(options.GetValueOrDefault("--rounds") ?? "5", CultureInfo.InvariantCulture);
+        return MonitorParseBenchmark.Run(perMeasure, rounds);
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
         return 2;
