@@ -23,7 +23,8 @@ internal sealed record MonitorSettings(int ScrapeSeconds, TimeSpan ScrapeTimeout
             seconds = 5;
         }
 
-        var timeout = SettingReader.Time(configuration, "Monitor:ScrapeTimeout", TimeSpan.FromSeconds(3), errors);
+        // The default waits 3 s, or one interval when scrapes come faster than that.
+        var timeout = SettingReader.Time(configuration, "Monitor:ScrapeTimeout", TimeSpan.FromSeconds(Math.Min(3, seconds)), errors);
         if (timeout > TimeSpan.FromSeconds(seconds * 2))
         {
             errors.Add($"Monitor:ScrapeTimeout: {configuration["Monitor:ScrapeTimeout"]} is longer than two scrape intervals ({seconds * 2}s).");

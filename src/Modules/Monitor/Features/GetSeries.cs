@@ -87,7 +87,12 @@ internal sealed class GetSeriesHandler(IDbContextFactory<MonitorDbContext> dbFac
         var name = query.Fn == "quantile" ? query.Name + "_bucket" : query.Name;
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var samples = db.Samples.AsNoTracking().Where(x => x.Name == name && x.Timestamp >= from - lookback && x.Timestamp <= to);
+        // Raw samples are bounded only where the caller says; derived series need a range to put steps on.
+        var samples = query.Fn == "raw"
+            ? db.Samples.AsNoTracking().Where(x => x.Name == name)
+            : db.Samples.AsNoTracking().Where(x => x.Name == name && x.Timestamp >= from - lookback && x.Timestamp <= to);
+        if (query.Fn == "raw" && query.From is { } rawFrom) samples = samples.Where(x => x.Timestamp >= rawFrom);
+        if (query.Fn == "raw" && query.To is { } rawTo) samples = samples.Where(x => x.Timestamp <= rawTo);
         if (query.Service is { } service) samples = samples.Where(x => x.ServiceId == service);
         if (query.Experiment is { } experiment) samples = samples.Where(x => x.ExperimentId == experiment);
         // Neither: the host's own series (job="aibench").
