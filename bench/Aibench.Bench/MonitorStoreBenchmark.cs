@@ -55,9 +55,11 @@ internal static class MonitorStoreBenchmark
         {
             await db.Database.MigrateAsync();
             await db.Samples.ExecuteDeleteAsync();
+            await db.Series.ExecuteDeleteAsync();
         }
 
         var service = Guid.NewGuid();
+        var writer = new SampleWriter(new SeriesCache());
         var start = new DateTimeOffset(2026, 11, 27, 0, 0, 0, TimeSpan.Zero);
         var labels = Enumerable.Range(0, replicas).Select(r => parsed.Samples.Select(s => Merge(s.Labels, r)).ToArray()).ToArray();
         var times = new List<double>(scrapes);
@@ -66,16 +68,18 @@ internal static class MonitorStoreBenchmark
             var at = start.AddSeconds(i * interval);
             var began = Stopwatch.GetTimestamp();
             await using var db = factory.CreateDbContext();
+            var batch = new List<NewSample>(replicas * parsed.Samples.Count);
             for (var r = 0; r < replicas; r++)
             {
                 for (var k = 0; k < parsed.Samples.Count; k++)
                 {
                     var s = parsed.Samples[k];
                     // Counters grow from scrape to scrape, as they would.
-                    db.Samples.Add(new MetricSample { ServiceId = service, Name = s.Name, Labels = labels[r][k], Timestamp = at, Value = s.Value + i });
+                    batch.Add(new NewSample(new SeriesKey(service, null, s.Name, labels[r][k]), at.ToUnixTimeMilliseconds(), s.Value + i));
                 }
             }
 
+            await writer.AddAsync(db, batch, default);
             await db.SaveChangesAsync();
             times.Add(Stopwatch.GetElapsedTime(began).TotalMilliseconds);
         }
@@ -120,7 +124,8 @@ internal static class MonitorStoreBenchmark
     private static async Task<long> PostgresSizeAsync(Factory factory)
     {
         await using var db = factory.CreateDbContext();
-        return await db.Database.SqlQueryRaw<long>("SELECT pg_total_relation_size('monitor.metric_samples') AS \"Value\"").SingleAsync();
+        return await db.Database.SqlQueryRaw<long>(
+            "SELECT pg_total_relation_size('monitor.metric_samples') + pg_total_relation_size('monitor.metric_series') AS \"Value\"").SingleAsync();
     }
 
     /// <summary>The simulator's real /metrics after some traffic, so histograms have counts in their buckets.</summary>

@@ -31,6 +31,32 @@ namespace Aibench.Migrations.Postgres.Monitor
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<long>("SeriesId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("TimestampMs")
+                        .HasColumnType("bigint");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("double precision");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TimestampMs");
+
+                    b.HasIndex("SeriesId", "TimestampMs");
+
+                    b.ToTable("metric_samples", "monitor");
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSeries", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
                     b.Property<Guid?>("ExperimentId")
                         .HasColumnType("uuid");
 
@@ -47,21 +73,13 @@ namespace Aibench.Migrations.Postgres.Monitor
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("uuid");
 
-                    b.Property<DateTimeOffset>("Timestamp")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<double>("Value")
-                        .HasColumnType("double precision");
-
                     b.HasKey("Id");
 
-                    b.HasIndex("Timestamp");
+                    b.HasIndex("Name", "ExperimentId");
 
-                    b.HasIndex("ExperimentId", "Name", "Timestamp");
+                    b.HasIndex("Name", "ServiceId");
 
-                    b.HasIndex("ServiceId", "Name", "Timestamp");
-
-                    b.ToTable("metric_samples", "monitor");
+                    b.ToTable("metric_series", "monitor");
                 });
 
             modelBuilder.Entity("Aibench.Monitor.Persistence.ScrapeTarget", b =>
@@ -115,6 +133,22 @@ namespace Aibench.Migrations.Postgres.Monitor
                     b.HasKey("Key");
 
                     b.ToTable("scrape_targets", "monitor");
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSample", b =>
+                {
+                    b.HasOne("Aibench.Monitor.Persistence.MetricSeries", "Series")
+                        .WithMany("Samples")
+                        .HasForeignKey("SeriesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Series");
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSeries", b =>
+                {
+                    b.Navigation("Samples");
                 });
 #pragma warning restore 612, 618
         }

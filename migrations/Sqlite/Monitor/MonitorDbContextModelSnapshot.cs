@@ -23,6 +23,30 @@ namespace Aibench.Migrations.Sqlite.Monitor
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("SeriesId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TimestampMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TimestampMs");
+
+                    b.HasIndex("SeriesId", "TimestampMs");
+
+                    b.ToTable("monitor_metric_samples", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSeries", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("ExperimentId")
                         .HasColumnType("TEXT");
 
@@ -39,21 +63,13 @@ namespace Aibench.Migrations.Sqlite.Monitor
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("Timestamp")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<double>("Value")
-                        .HasColumnType("REAL");
-
                     b.HasKey("Id");
 
-                    b.HasIndex("Timestamp");
+                    b.HasIndex("Name", "ExperimentId");
 
-                    b.HasIndex("ExperimentId", "Name", "Timestamp");
+                    b.HasIndex("Name", "ServiceId");
 
-                    b.HasIndex("ServiceId", "Name", "Timestamp");
-
-                    b.ToTable("monitor_metric_samples", (string)null);
+                    b.ToTable("monitor_metric_series", (string)null);
                 });
 
             modelBuilder.Entity("Aibench.Monitor.Persistence.ScrapeTarget", b =>
@@ -107,6 +123,22 @@ namespace Aibench.Migrations.Sqlite.Monitor
                     b.HasKey("Key");
 
                     b.ToTable("monitor_scrape_targets", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSample", b =>
+                {
+                    b.HasOne("Aibench.Monitor.Persistence.MetricSeries", "Series")
+                        .WithMany("Samples")
+                        .HasForeignKey("SeriesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Series");
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSeries", b =>
+                {
+                    b.Navigation("Samples");
                 });
 #pragma warning restore 612, 618
         }

@@ -39,6 +39,8 @@ public static class MonitorModule
         services.AddSingleton(sp => MonitorSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
         services.AddSingleton<TargetSource>();
         services.AddSingleton<Scraper>();
+        services.AddSingleton<SeriesCache>();
+        services.AddSingleton<SampleWriter>();
         // No proxy: compute nodes are reached directly even when the login node sets http_proxy.
         services.AddHttpClient(Scraper.ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
         services.AddTransient<ScrapeJob>();

@@ -280,11 +280,11 @@ public abstract class ApiContractTests(HostFixture host)
         {
             foreach (var replica in new[] { "0", "1" })
             {
-                db.Samples.AddRange(Enumerable.Range(0, 3).Select(i => new MetricSample
+                db.Series.Add(new MetricSeries
                 {
                     ServiceId = service, Name = "vllm:num_requests_running", Labels = $"{{replica=\"{replica}\"}}",
-                    Timestamp = t0.AddSeconds(5 * i), Value = i,
-                }));
+                    Samples = [.. Enumerable.Range(0, 3).Select(i => new MetricSample { TimestampMs = t0.AddSeconds(5 * i).ToUnixTimeMilliseconds(), Value = i })],
+                });
             }
 
             await db.SaveChangesAsync(Ct);

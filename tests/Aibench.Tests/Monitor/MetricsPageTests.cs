@@ -79,12 +79,12 @@ public sealed class MetricsPageTests : BunitContext, IClassFixture<SqliteHost>
         {
             foreach (var replica in new[] { "0", "1" })
             {
-                db.Samples.AddRange(Enumerable.Range(0, 13).Select(i => new MetricSample
+                db.Series.Add(new MetricSeries
                 {
                     ServiceId = service, Name = "vllm:num_requests_running",
                     Labels = $"{{job=\"service\",model_name=\"llama\",node=\"gpu0{replica}\",replica=\"{replica}\"}}",
-                    Timestamp = now.AddSeconds(-5 * i), Value = i % 4,
-                }));
+                    Samples = [.. Enumerable.Range(0, 13).Select(i => new MetricSample { TimestampMs = now.AddSeconds(-5 * i).ToUnixTimeMilliseconds(), Value = i % 4 })],
+                });
             }
         });
         Services.GetRequiredService<NavigationManager>().NavigateTo($"/monitor?service={service}");

@@ -87,22 +87,27 @@ internal sealed class GetSeriesHandler(IDbContextFactory<MonitorDbContext> dbFac
         var name = query.Fn == "quantile" ? query.Name + "_bucket" : query.Name;
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // Raw samples are bounded only where the caller says; derived series need a range to put steps on.
-        var samples = query.Fn == "raw"
-            ? db.Samples.AsNoTracking().Where(x => x.Name == name)
-            : db.Samples.AsNoTracking().Where(x => x.Name == name && x.Timestamp >= from - lookback && x.Timestamp <= to);
-        if (query.Fn == "raw" && query.From is { } rawFrom) samples = samples.Where(x => x.Timestamp >= rawFrom);
-        if (query.Fn == "raw" && query.To is { } rawTo) samples = samples.Where(x => x.Timestamp <= rawTo);
-        if (query.Service is { } service) samples = samples.Where(x => x.ServiceId == service);
-        if (query.Experiment is { } experiment) samples = samples.Where(x => x.ExperimentId == experiment);
+        var series = db.Series.AsNoTracking().Where(x => x.Name == name);
+        if (query.Service is { } service) series = series.Where(x => x.ServiceId == service);
+        if (query.Experiment is { } experiment) series = series.Where(x => x.ExperimentId == experiment);
         // Neither: the host's own series (job="aibench").
-        if (query.Service is null && query.Experiment is null) samples = samples.Where(x => x.ServiceId == null);
-        var rows = await samples.OrderBy(x => x.Timestamp).Take(query.Limit)
-            .Select(x => new { x.Labels, x.Timestamp, x.Value })
+        if (query.Service is null && query.Experiment is null) series = series.Where(x => x.ServiceId == null);
+        var labelsOf = await series.ToDictionaryAsync(x => x.Id, x => x.Labels, cancellationToken);
+        var ids = labelsOf.Keys.ToList();
+
+        // Raw samples are bounded only where the caller says; derived series need a range to put steps on.
+        var samples = db.Samples.AsNoTracking().Where(x => ids.Contains(x.SeriesId));
+        long? lower = query.Fn == "raw" ? query.From?.ToUnixTimeMilliseconds() : (from - lookback).ToUnixTimeMilliseconds();
+        long? upper = query.Fn == "raw" ? query.To?.ToUnixTimeMilliseconds() : to.ToUnixTimeMilliseconds();
+        if (lower is { } lo) samples = samples.Where(x => x.TimestampMs >= lo);
+        if (upper is { } hi) samples = samples.Where(x => x.TimestampMs <= hi);
+        var rows = ids.Count == 0 ? [] : await samples.OrderBy(x => x.TimestampMs).Take(query.Limit)
+            .Select(x => new { x.SeriesId, x.TimestampMs, x.Value })
             .ToListAsync(cancellationToken);
-        var bySeries = rows.GroupBy(r => r.Labels).ToDictionary(
+        // The same labels under two series rows (a service that joined an experiment later) are one series.
+        var bySeries = rows.GroupBy(r => labelsOf[r.SeriesId]).ToDictionary(
             g => g.Key,
-            g => (IReadOnlyList<Point>)[.. g.Select(r => new Point(r.Timestamp.ToUnixTimeMilliseconds(), r.Value))]);
+            g => (IReadOnlyList<Point>)[.. g.Select(r => new Point(r.TimestampMs, r.Value))]);
 
         if (query.Fn == "raw")
         {

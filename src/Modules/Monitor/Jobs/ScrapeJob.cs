@@ -18,6 +18,7 @@ internal sealed class ScrapeJob(
     IDbContextFactory<MonitorDbContext> dbFactory,
     TargetSource targets,
     Scraper scraper,
+    SampleWriter writer,
     MonitorSettings settings,
     TimeProvider time,
     ILogger<ScrapeJob> logger)
@@ -37,23 +38,14 @@ internal sealed class ScrapeJob(
         var now = time.GetUtcNow();
 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        await writer.AddAsync(db, [.. results.SelectMany(r => r.Samples.Select(sample => new NewSample(
+            new SeriesKey(r.Target.ServiceId, r.Target.ExperimentId, sample.Name, sample.Labels), sample.TimestampMs ?? nowMs, sample.Value)))],
+            cancellationToken);
         var known = await db.Targets.ToDictionaryAsync(t => t.Key, cancellationToken);
         foreach (var result in results)
         {
             var target = result.Target;
-            foreach (var sample in result.Samples)
-            {
-                db.Samples.Add(new MetricSample
-                {
-                    ServiceId = target.ServiceId,
-                    ExperimentId = target.ExperimentId,
-                    Name = sample.Name,
-                    Labels = sample.Labels,
-                    Timestamp = sample.TimestampMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : now,
-                    Value = sample.Value,
-                });
-            }
-
             if (!known.Remove(target.Key, out var status))
             {
                 status = new ScrapeTarget { Key = target.Key, Kind = target.Kind, Url = target.Url.ToString() };
@@ -84,24 +76,28 @@ internal sealed class ScrapeJob(
 /// <summary>Deletes samples older than the retention, in slices so that a large backlog never holds one long transaction.</summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
 [DisableConcurrentExecution(timeoutInSeconds: 600)]
-internal sealed class RetentionJob(IDbContextFactory<MonitorDbContext> dbFactory, MonitorSettings settings, TimeProvider time)
+internal sealed class RetentionJob(IDbContextFactory<MonitorDbContext> dbFactory, SeriesCache cache, MonitorSettings settings, TimeProvider time)
 {
     public const string RecurringId = "monitor:retention";
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var cutoff = time.GetUtcNow() - settings.Retention;
+        var cutoff = (time.GetUtcNow() - settings.Retention).ToUnixTimeMilliseconds();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ids = await db.Samples.Where(s => s.Timestamp < cutoff).OrderBy(s => s.Id).Select(s => s.Id).Take(50_000).ToListAsync(cancellationToken);
+            var ids = await db.Samples.Where(s => s.TimestampMs < cutoff).OrderBy(s => s.Id).Select(s => s.Id).Take(50_000).ToListAsync(cancellationToken);
             if (ids.Count == 0)
             {
-                return;
+                break;
             }
 
             var last = ids[^1];
-            await db.Samples.Where(s => s.Id <= last && s.Timestamp < cutoff).ExecuteDeleteAsync(cancellationToken);
+            await db.Samples.Where(s => s.Id <= last && s.TimestampMs < cutoff).ExecuteDeleteAsync(cancellationToken);
         }
+
+        // Series left without samples go too; the scraper re-creates any that come back.
+        await db.Series.Where(s => !db.Samples.Any(x => x.SeriesId == s.Id)).ExecuteDeleteAsync(cancellationToken);
+        cache.Clear();
     }
 }

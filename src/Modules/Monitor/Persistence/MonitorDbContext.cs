@@ -9,22 +9,31 @@ internal sealed class MonitorDbContext(DbContextOptions<MonitorDbContext> option
 
     public override string Schema => SchemaName;
 
+    public DbSet<MetricSeries> Series => Set<MetricSeries>();
+
     public DbSet<MetricSample> Samples => Set<MetricSample>();
 
     public DbSet<ScrapeTarget> Targets => Set<ScrapeTarget>();
 
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
+        modelBuilder.Entity<MetricSeries>(series =>
+        {
+            series.ToTable("metric_series");
+            series.HasKey(s => s.Id);
+            series.Property(s => s.Name).HasMaxLength(256).IsRequired();
+            series.Property(s => s.Labels).HasMaxLength(4096).IsRequired();
+            series.HasIndex(s => new { s.Name, s.ServiceId });
+            series.HasIndex(s => new { s.Name, s.ExperimentId });
+            series.HasMany(s => s.Samples).WithOne(x => x.Series).HasForeignKey(x => x.SeriesId).OnDelete(DeleteBehavior.Cascade);
+        });
         modelBuilder.Entity<MetricSample>(sample =>
         {
             sample.ToTable("metric_samples");
             sample.HasKey(s => s.Id);
-            sample.Property(s => s.Name).HasMaxLength(256).IsRequired();
-            sample.Property(s => s.Labels).HasMaxLength(4096).IsRequired();
-            sample.HasIndex(s => new { s.ServiceId, s.Name, s.Timestamp });
-            sample.HasIndex(s => new { s.ExperimentId, s.Name, s.Timestamp });
+            sample.HasIndex(s => new { s.SeriesId, s.TimestampMs });
             // Retention deletes by age.
-            sample.HasIndex(s => s.Timestamp);
+            sample.HasIndex(s => s.TimestampMs);
         });
         modelBuilder.Entity<ScrapeTarget>(target =>
         {
@@ -39,8 +48,11 @@ internal sealed class MonitorDbContext(DbContextOptions<MonitorDbContext> option
     }
 }
 
-/// <summary>One scraped value of one series at one time.</summary>
-internal sealed class MetricSample
+/// <summary>
+/// One series: a metric name and label set of one service (or of the host when ServiceId is null). Samples point at
+/// it, so the label text is stored once per series instead of once per sample (about 5× less space).
+/// </summary>
+internal sealed class MetricSeries
 {
     public long Id { get; set; }
     public Guid? ServiceId { get; set; }
@@ -53,7 +65,16 @@ internal sealed class MetricSample
     /// </summary>
     public required string Labels { get; set; }
 
-    public DateTimeOffset Timestamp { get; set; }
+    public List<MetricSample> Samples { get; set; } = [];
+}
+
+/// <summary>One scraped value of one series at one time (Unix milliseconds: 8 bytes, not a date text).</summary>
+internal sealed class MetricSample
+{
+    public long Id { get; set; }
+    public long SeriesId { get; set; }
+    public MetricSeries? Series { get; set; }
+    public long TimestampMs { get; set; }
     public double Value { get; set; }
 }
 

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Aibench.Migrations.Sqlite.Monitor
 {
     [DbContext(typeof(MonitorDbContext))]
-    [Migration("20261127035622_Scraping")]
+    [Migration("20261127041538_Scraping")]
     partial class Scraping
     {
         /// <inheritdoc />
@@ -21,6 +21,30 @@ namespace Aibench.Migrations.Sqlite.Monitor
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSample", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SeriesId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("TimestampMs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Value")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TimestampMs");
+
+                    b.HasIndex("SeriesId", "TimestampMs");
+
+                    b.ToTable("monitor_metric_samples", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSeries", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -42,21 +66,13 @@ namespace Aibench.Migrations.Sqlite.Monitor
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("Timestamp")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<double>("Value")
-                        .HasColumnType("REAL");
-
                     b.HasKey("Id");
 
-                    b.HasIndex("Timestamp");
+                    b.HasIndex("Name", "ExperimentId");
 
-                    b.HasIndex("ExperimentId", "Name", "Timestamp");
+                    b.HasIndex("Name", "ServiceId");
 
-                    b.HasIndex("ServiceId", "Name", "Timestamp");
-
-                    b.ToTable("monitor_metric_samples", (string)null);
+                    b.ToTable("monitor_metric_series", (string)null);
                 });
 
             modelBuilder.Entity("Aibench.Monitor.Persistence.ScrapeTarget", b =>
@@ -110,6 +126,22 @@ namespace Aibench.Migrations.Sqlite.Monitor
                     b.HasKey("Key");
 
                     b.ToTable("monitor_scrape_targets", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSample", b =>
+                {
+                    b.HasOne("Aibench.Monitor.Persistence.MetricSeries", "Series")
+                        .WithMany("Samples")
+                        .HasForeignKey("SeriesId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Series");
+                });
+
+            modelBuilder.Entity("Aibench.Monitor.Persistence.MetricSeries", b =>
+                {
+                    b.Navigation("Samples");
                 });
 #pragma warning restore 612, 618
         }
