@@ -221,6 +221,29 @@ public abstract class ApiContractTests(HostFixture host)
     }
 
     [Fact]
+    public async Task Other_modules_learn_the_newest_experiment_of_each_service()
+    {
+        var now = DateTimeOffset.UtcNow;
+        Guid service = Guid.NewGuid(), other = Guid.NewGuid(), older = Guid.NewGuid(), newer = Guid.NewGuid();
+        await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ExperimentsDbContext>>().CreateDbContextAsync(Ct))
+        {
+            Experiment Of(Guid id, Guid? serviceId, DateTimeOffset at) => new()
+            {
+                Id = id, Name = "x", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
+                Stage = "load", ServiceId = serviceId, CreatedAt = at, UpdatedAt = at,
+            };
+            db.Experiments.AddRange(Of(older, service, now.AddMinutes(-5)), Of(newer, service, now), Of(Guid.NewGuid(), null, now));
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var sender = Factory.Services.GetRequiredService<Mediator.ISender>();
+        var map = await sender.Send(new Aibench.Contracts.Experiments.GetExperimentsOfServices([service, other]), Ct);
+
+        Assert.Equal(newer, map[service]);
+        Assert.False(map.ContainsKey(other));
+    }
+
+    [Fact]
     public async Task Benchmarks_are_listed_by_experiment()
     {
         var now = DateTimeOffset.UtcNow;
