@@ -56,31 +56,12 @@ public sealed class SidecarDeploymentTests
             Assert.DoesNotContain(await sender.Send(new ListReadyServices(), Ct), s => s.ServiceId == id);
             foreach (var exporter in service.Exporters)
             {
-                await AssertStopsAnsweringAsync(http, exporter.Url);
+                await SidecarScriptTests.AssertStopsAnsweringAsync(exporter.Url);
             }
         }
         finally
         {
             await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
-        }
-    }
-
-    private static async Task AssertStopsAnsweringAsync(HttpClient http, string url)
-    {
-        var until = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                await http.GetAsync(url, Ct);
-            }
-            catch (HttpRequestException)
-            {
-                return;
-            }
-
-            Assert.True(DateTime.UtcNow < until, $"{url} still answers after cancel");
-            await Task.Delay(200, Ct);
         }
     }
 }

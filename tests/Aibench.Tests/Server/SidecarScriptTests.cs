@@ -116,7 +116,7 @@ public sealed class SidecarScriptTests
             AibenchBinary = AibenchProcess.Binary(),
         });
 
-    private static async Task AssertStopsAnsweringAsync(string url)
+    internal static async Task AssertStopsAnsweringAsync(string url)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var until = DateTime.UtcNow.AddSeconds(20);
@@ -131,7 +131,7 @@ public sealed class SidecarScriptTests
                 return;
             }
 
-            Assert.True(DateTime.UtcNow < until, $"{url} still answers after the service ended");
+            Assert.True(DateTime.UtcNow < until, $"{url} still answers after the service or job ended");
             await Task.Delay(200, Ct);
         }
     }
