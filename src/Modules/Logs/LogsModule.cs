@@ -1,12 +1,16 @@
 using Aibench.Logs.Features;
+using Aibench.Logs.Jobs;
 using Aibench.Logs.Persistence;
+using Aibench.Logs.Tailing;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
 using FluentValidation;
+using Hangfire;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Aibench.Logs;
 
@@ -21,6 +25,10 @@ public static class LogsModule
         services.AddSingleton(Descriptor);
         services.AddModuleDbContext<LogsDbContext>(Descriptor.Name, LogsDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddSingleton<StreamLogsValidator>();
+        services.AddSingleton<LogBroadcaster>();
+        services.AddTransient<TailLogsJob>();
+        services.AddHostedService<LogsStartup>();
         return services;
     }
 
@@ -28,6 +36,20 @@ public static class LogsModule
     {
         var api = app.MapModuleApi(Descriptor);
         ListLogsHandler.Map(api);
+        StreamLogsHandler.Map(api);
         return app;
     }
+}
+
+/// <summary>Registers the tailing loop and starts it at once: after a restart, lines must not wait for the next minute.</summary>
+internal sealed class LogsStartup(IRecurringJobManager recurring, IBackgroundJobClient jobs) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        recurring.AddOrUpdate<TailLogsJob>(TailLogsJob.RecurringId, j => j.RunAsync(CancellationToken.None), "* * * * *");
+        jobs.Enqueue<TailLogsJob>(j => j.RunAsync(CancellationToken.None));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

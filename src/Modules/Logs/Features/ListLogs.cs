@@ -31,7 +31,7 @@ public sealed record ListLogs(
 
 public sealed record LogPage(IReadOnlyList<LogLineView> Lines, long? NextCursor);
 
-public sealed record LogLineView(long Id, Guid? ServiceId, Guid? ExperimentId, string? Node, string Stream, string? Level, DateTimeOffset Timestamp, string Text);
+public sealed record LogLineView(long Id, Guid? ServiceId, Guid? ExperimentId, string? Node, int? Task, string Stream, string? Level, DateTimeOffset Timestamp, string Text);
 
 internal sealed class ListLogsValidator : AbstractValidator<ListLogs>
 {
@@ -51,6 +51,8 @@ internal sealed class ListLogsValidator : AbstractValidator<ListLogs>
 
 internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory) : IQueryHandler<ListLogs, LogPage>
 {
+    public static LogLineView View(LogLine l) => new(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text);
+
     public async ValueTask<LogPage> Handle(ListLogs query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -66,7 +68,7 @@ internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory
 
         // One more than asked tells whether another page exists without a count query.
         var page = await lines.OrderBy(l => l.Id).Take(query.Limit + 1)
-            .Select(l => new LogLineView(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Stream, l.Level, l.Timestamp, l.Text))
+            .Select(l => new LogLineView(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text))
             .ToListAsync(cancellationToken);
         var more = page.Count > query.Limit;
         if (more)

@@ -11,7 +11,19 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
 
     public DbSet<LogLine> Lines => Set<LogLine>();
 
-    protected override void ConfigureModel(ModelBuilder modelBuilder) =>
+    public DbSet<LogFile> Files => Set<LogFile>();
+
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<LogFile>(file =>
+        {
+            file.ToTable("log_files");
+            file.HasKey(f => f.Path);
+            file.Property(f => f.Path).HasMaxLength(1024);
+            file.Property(f => f.Stream).HasMaxLength(16).IsRequired();
+            file.Property(f => f.Head).HasMaxLength(80);
+            file.HasIndex(f => f.ServiceId);
+        });
         modelBuilder.Entity<LogLine>(line =>
         {
             line.ToTable("log_lines");
@@ -22,7 +34,26 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
             line.Property(l => l.Text).IsRequired();
             line.HasIndex(l => new { l.ServiceId, l.Id });
             line.HasIndex(l => new { l.ExperimentId, l.Id });
+            line.HasIndex(l => l.Timestamp);
         });
+    }
+}
+
+/// <summary>How far a log file has been read: stored with the lines it gave, in one transaction, so nothing repeats or goes missing.</summary>
+internal sealed class LogFile
+{
+    public required string Path { get; set; }
+    public Guid ServiceId { get; set; }
+    public required string Stream { get; set; }
+    public int? Task { get; set; }
+    public long Offset { get; set; }
+    public string? Head { get; set; }
+    public bool SkippingLongLine { get; set; }
+
+    /// <summary>Read once more after the service ended: nothing more will come.</summary>
+    public bool Finished { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
 }
 
 /// <summary>One line of a job's output, as collected from its run folder.</summary>
@@ -34,6 +65,10 @@ internal sealed class LogLine
     public Guid? ServiceId { get; set; }
     public Guid? ExperimentId { get; set; }
     public string? Node { get; set; }
+
+    /// <summary>The task (replica) whose output it is; null for the batch script's own.</summary>
+    public int? Task { get; set; }
+
     public required string Stream { get; set; }
     public string? Level { get; set; }
     public DateTimeOffset Timestamp { get; set; }

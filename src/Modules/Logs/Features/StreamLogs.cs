@@ -1,0 +1,88 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Aibench.Logs.Persistence;
+using Aibench.Logs.Tailing;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aibench.Logs.Features;
+
+/// <summary>
+/// Live lines of a service or experiment: the last <paramref name="Tail"/> lines first (or, when the client resumes,
+/// every line after <paramref name="After"/>), then each new line as it is stored.
+/// </summary>
+/// <param name="After">The id of the last line the client has (SSE's Last-Event-ID).</param>
+public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100) : IStreamQuery<LogLineView>;
+
+internal sealed class StreamLogsValidator : AbstractValidator<StreamLogs>
+{
+    public StreamLogsValidator()
+    {
+        RuleFor(q => q.Service).NotNull().When(q => q.Experiment is null).WithMessage("Give 'service' or 'experiment'.");
+        RuleFor(q => q.Tail).InclusiveBetween(0, 10_000).OverridePropertyName("tail");
+        RuleFor(q => q.After).GreaterThanOrEqualTo(0).OverridePropertyName("Last-Event-ID");
+    }
+}
+
+internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFactory, LogBroadcaster broadcaster, StreamLogsValidator validator)
+    : IStreamQueryHandler<StreamLogs, LogLineView>
+{
+    private const int MaxBacklog = 10_000;
+
+    public async IAsyncEnumerable<LogLineView> Handle(StreamLogs query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Stream queries skip the validation pipeline; the same rules apply all the same.
+        await validator.ValidateAndThrowAsync(query, cancellationToken);
+        bool Wanted(LogLineView l) => (query.Service is null || l.ServiceId == query.Service) && (query.Experiment is null || l.ExperimentId == query.Experiment);
+
+        // Subscribe before reading the backlog, so no line falls between the two; ids drop the overlap.
+        using var live = broadcaster.Subscribe(Wanted);
+        var last = query.After ?? 0;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var lines = db.Lines.AsNoTracking();
+            if (query.Service is { } service) lines = lines.Where(l => l.ServiceId == service);
+            if (query.Experiment is { } experiment) lines = lines.Where(l => l.ExperimentId == experiment);
+            var backlog = query.After is { } after
+                ? await lines.Where(l => l.Id > after).OrderBy(l => l.Id).Take(MaxBacklog).ToListAsync(cancellationToken)
+                : (await lines.OrderByDescending(l => l.Id).Take(query.Tail).ToListAsync(cancellationToken)).AsEnumerable().Reverse().ToList();
+            foreach (var line in backlog)
+            {
+                last = line.Id;
+                yield return ListLogsHandler.View(line);
+            }
+        }
+
+        await foreach (var line in live.Channel.Reader.ReadAllAsync(cancellationToken))
+        {
+            if (line.Id > last)
+            {
+                last = line.Id;
+                yield return line;
+            }
+        }
+    }
+
+    public static void Map(RouteGroupBuilder api) =>
+        api.MapGet("/logs/stream", (Guid? service, Guid? experiment, int? tail, HttpRequest request, ISender sender, CancellationToken ct) =>
+            {
+                long? after = long.TryParse(request.Headers["Last-Event-ID"].ToString(), out var id) ? id : null;
+                var lines = sender.CreateStream(new StreamLogs(service, experiment, after, tail ?? 100), ct);
+                return TypedResults.ServerSentEvents(Items(lines, ct));
+            })
+            .WithName("StreamLogs")
+            .WithSummary("Live log lines as server-sent events (event 'line', id = line id): the last ?tail= lines, then new ones; resumes after Last-Event-ID.")
+            .ProducesValidationProblem();
+
+    private static async IAsyncEnumerable<SseItem<LogLineView>> Items(IAsyncEnumerable<LogLineView> lines, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var line in lines.WithCancellation(ct))
+        {
+            yield return new SseItem<LogLineView>(line, "line") { EventId = line.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using Aibench.Contracts.Server;
+using Aibench.Server.Lifecycle;
+using Aibench.Server.Persistence;
+using Aibench.Server.Recipes;
+using Aibench.Server.Scheduling;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aibench.Server.Features;
+
+/// <summary>Tells the Logs module which run folders to read, on which nodes their tasks run, and which values to mask.</summary>
+internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFactory, RecipeCatalog catalog)
+    : IQueryHandler<ListLogSources, IReadOnlyList<LogSource>>
+{
+    public async ValueTask<IReadOnlyList<LogSource>> Handle(ListLogSources query, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var services = await db.Services.AsNoTracking().Include(s => s.Endpoints)
+            .Where(s => s.RunFolder != null)
+            .ToListAsync(cancellationToken);
+        return [.. services
+            .Where(s => !s.Status.IsTerminal() || s.UpdatedAt >= query.EndedSince)
+            .OrderBy(s => s.CreatedAt)
+            .Select(s => new LogSource(
+                s.Id,
+                s.RunFolder!,
+                s.Status.IsTerminal(),
+                NodeOfTask(s),
+                Secrets(s)))];
+    }
+
+    /// <summary>
+    /// Each task's node: from the endpoint files as soon as a task starts (before its first output line), and from the
+    /// database once the service is ready.
+    /// </summary>
+    private static Dictionary<int, string> NodeOfTask(ServiceRecord service)
+    {
+        var nodes = RunFolder.Endpoints(service.RunFolder!).GroupBy(e => e.Task).ToDictionary(g => g.Key, g => g.First().Node);
+        foreach (var endpoint in service.Endpoints)
+        {
+            nodes[endpoint.Task] = endpoint.Node;
+        }
+
+        return nodes;
+    }
+
+    /// <summary>
+    /// The values given to parameters the recipe marks secret. The database keeps them masked; the run folder's env.sh
+    /// (owner-only) has them, as <c>export AIBENCH_P_NAME='value'</c>.
+    /// </summary>
+    private List<string> Secrets(ServiceRecord service)
+    {
+        var recipe = catalog.Find(service.Recipe);
+        var names = recipe?.Parameters.Where(p => p.Secret).Select(p => $"AIBENCH_P_{p.Name.ToUpperInvariant()}").ToHashSet(StringComparer.Ordinal) ?? [];
+        var env = Path.Combine(service.RunFolder!, RenderedJob.EnvFile);
+        if (names.Count == 0 || !File.Exists(env)) return [];
+        var secrets = new List<string>();
+        try
+        {
+            foreach (var line in File.ReadLines(env))
+            {
+                var eq = line.IndexOf('=', StringComparison.Ordinal);
+                if (!line.StartsWith("export ", StringComparison.Ordinal) || eq < 0 || !names.Contains(line[7..eq])) continue;
+                var quoted = line[(eq + 1)..];
+                if (quoted.Length >= 2 && quoted[0] == '\'' && quoted[^1] == '\'')
+                {
+                    // The renderer writes a ' inside a value as '\''.
+                    var value = quoted[1..^1].Replace("'\\''", "'", StringComparison.Ordinal);
+                    if (value.Length > 0) secrets.Add(value);
+                }
+            }
+        }
+        catch (IOException)
+        {
+            return secrets;
+        }
+
+        return secrets;
+    }
+}
