@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace Aibench.Logs.Jobs;
 
 /// <summary>
-/// Follows the log files of every service in its run folder. Started every minute and looping for most of it,
+/// Follows the log files of every service in its run folder. Started every minute (and once at start-up) and looping until the minute ends,
 /// polling four times a second, so lines reach the store and live streams well under a second after they are
 /// written without a recurring job per poll. Only one loop runs at a time. Lines and the new read offsets are
 /// written in one transaction: a restart resumes exactly where the last commit stopped, with no line twice or lost.
@@ -28,14 +28,16 @@ internal sealed partial class TailLogsJob(
 {
     public const string RecurringId = "logs:tail";
     public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan Loop = TimeSpan.FromSeconds(55);
+    private static readonly TimeSpan EndMargin = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Ended services are read for this long after their end, then once more, then left alone.</summary>
     private static readonly TimeSpan AfterEnd = TimeSpan.FromMinutes(10);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var until = time.GetUtcNow() + Loop;
+        // Stop just before the next minute's run starts, so the two never wait on each other's lock.
+        var now = time.GetUtcNow();
+        var until = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1) - EndMargin;
         while (!cancellationToken.IsCancellationRequested && time.GetUtcNow() < until)
         {
             try
