@@ -18,7 +18,7 @@ namespace Aibench.Logs.Jobs;
 /// written in one transaction: a restart resumes exactly where the last commit stopped, with no line twice or lost.
 /// </summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
-[DisableConcurrentExecution(timeoutInSeconds: 5)]
+[DisableConcurrentExecution(timeoutInSeconds: 10)]
 internal sealed partial class TailLogsJob(
     IDbContextFactory<LogsDbContext> dbFactory,
     ISender sender,
@@ -28,16 +28,17 @@ internal sealed partial class TailLogsJob(
 {
     public const string RecurringId = "logs:tail";
     public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan EndMargin = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan Overlap = TimeSpan.FromSeconds(1);
 
     /// <summary>Ended services are read for this long after their end, then once more, then left alone.</summary>
     private static readonly TimeSpan AfterEnd = TimeSpan.FromMinutes(10);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        // Stop just before the next minute's run starts, so the two never wait on each other's lock.
+        // Run a second into the next minute: that minute's run, started by then, waits on the lock and takes over
+        // as this one ends, so following never pauses.
         var now = time.GetUtcNow();
-        var until = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1) - EndMargin;
+        var until = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1) + Overlap;
         while (!cancellationToken.IsCancellationRequested && time.GetUtcNow() < until)
         {
             try
