@@ -11,7 +11,16 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
 
     public DbSet<LogLine> Lines => Set<LogLine>();
 
-    protected override void ConfigureModel(ModelBuilder modelBuilder) =>
+    public DbSet<LokiPosition> LokiPositions => Set<LokiPosition>();
+
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<LokiPosition>(position =>
+        {
+            position.ToTable("loki_positions");
+            position.HasKey(p => p.Url);
+            position.Property(p => p.Url).HasMaxLength(512);
+        });
         modelBuilder.Entity<LogLine>(line =>
         {
             line.ToTable("log_lines");
@@ -23,6 +32,7 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
             line.HasIndex(l => new { l.ServiceId, l.Id });
             line.HasIndex(l => new { l.ExperimentId, l.Id });
         });
+    }
 }
 
 /// <summary>One line of a job's output, as collected from its run folder.</summary>
@@ -38,4 +48,15 @@ internal sealed class LogLine
     public string? Level { get; set; }
     public DateTimeOffset Timestamp { get; set; }
     public required string Text { get; set; }
+}
+
+/// <summary>How far the lines have been delivered to one Loki; one row per destination, so a new URL starts from the beginning.</summary>
+internal sealed class LokiPosition
+{
+    public required string Url { get; set; }
+
+    /// <summary>Every line with an Id up to this one has been delivered (or refused by Loki as bad).</summary>
+    public long LastId { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
 }
