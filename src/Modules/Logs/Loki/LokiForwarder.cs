@@ -22,8 +22,8 @@ internal sealed class LokiForwarder(
     TimeProvider time,
     ILogger<LokiForwarder> logger)
 {
-    private static readonly Counter SentTotal = Metrics.CreateCounter("aibench_logs_loki_sent_total", "Log lines Loki accepted.");
-    private static readonly Counter DroppedTotal = Metrics.CreateCounter("aibench_logs_loki_dropped_total",
+    internal static readonly Counter SentTotal = Metrics.CreateCounter("aibench_logs_loki_sent_total", "Log lines Loki accepted.");
+    internal static readonly Counter DroppedTotal = Metrics.CreateCounter("aibench_logs_loki_dropped_total",
         "Log lines Loki refused with 400 (too old, too long, bad labels); they are not sent again.");
 
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(60);
