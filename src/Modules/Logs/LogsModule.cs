@@ -41,7 +41,9 @@ public static class LogsModule
         services.AddSingleton(sp => sp.GetRequiredService<LogsSettings>().Loki);
         // Loki sits next to the host, not behind the login node's proxy; a short timeout keeps a hung Loki from stalling the minute.
         services.AddHttpClient(LokiClient.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false })
+            // Four Information lines per push, every second, would drown the host's log (and feed themselves to Loki).
+            .RemoveAllLoggers();
         services.AddSingleton<LokiClient>();
         services.AddSingleton<LokiForwarder>();
         services.AddTransient<ForwardLogsJob>();

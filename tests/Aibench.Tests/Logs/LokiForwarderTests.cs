@@ -30,7 +30,8 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
         var prefix = Prefix();
         var service = Guid.NewGuid();
         var experiment = Guid.NewGuid();
-        var t0 = DateTimeOffset.UtcNow;
+        // Whole milliseconds: that is what the SQLite column keeps.
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await host.AddAsync(
             Line(prefix + "b", t0.AddMilliseconds(2), service, experiment, "node1", "stdout", "info"),
             Line(prefix + "a", t0.AddMilliseconds(1), service, experiment, "node1", "stdout", "info"),
