@@ -49,10 +49,7 @@ public static class LogsModule
         services.AddTransient<ForwardLogsJob>();
         services.AddHostedService<LogsStartup>();
         services.AddSingleton<LokiHostSink>();
-        if (LogsSettings.Load(configuration, []).Loki is { Enabled: true, ForwardHostLogs: true })
-        {
-            services.AddHostedService<LokiHostShipper>();
-        }
+        services.AddHostedService<LokiHostShipper>();
 
         return services;
     }

@@ -99,6 +99,44 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
     }
 
     [Fact]
+    public async Task Lines_written_while_loki_is_down_are_delivered_once_when_it_is_back()
+    {
+        var prefix = Prefix();
+        var t0 = DateTimeOffset.UtcNow;
+        await host.Loki.StopAsync();
+        try
+        {
+            await host.AddAsync([.. Enumerable.Range(0, 7).Select(i => Line($"{prefix}{i}", t0.AddMilliseconds(i), null, null, null, "stderr", null))]);
+            Assert.True((await host.Forwarder.ForwardOnceAsync(Ct)).Failed);
+            Assert.True((await host.Forwarder.ForwardOnceAsync(Ct)).Failed);
+        }
+        finally
+        {
+            await host.Loki.StartAsync();
+        }
+
+        await host.DrainAsync();
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => $"{prefix}{i}"), host.Loki.Entries(prefix).Select(e => e.Line));
+    }
+
+    [Fact]
+    public async Task Host_log_events_reach_loki_labelled_with_their_level()
+    {
+        var marker = Prefix();
+        host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LokiTest").LogWarning("Marker {Marker}", marker);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !host.Loki.HostEntries().Any(e => e.Line.Contains(marker, StringComparison.Ordinal)))
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        var entry = Assert.Single(host.Loki.HostEntries(), e => e.Line.Contains(marker, StringComparison.Ordinal));
+        Assert.Equal(new Dictionary<string, string> { ["job"] = "aibench-host", ["level"] = "warn" }, entry.Labels);
+        Assert.Empty(host.Loki.SchemaErrors);
+    }
+
+    [Fact]
     public async Task Lines_loki_refuses_are_dropped_alone_and_counted()
     {
         var prefix = Prefix();
@@ -173,6 +211,8 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
 
         internal LokiForwarder Forwarder => _factory!.Services.GetRequiredService<LokiForwarder>();
 
+        internal IServiceProvider Services => _factory!.Services;
+
         public async ValueTask InitializeAsync()
         {
             await Loki.StartAsync();
@@ -181,6 +221,7 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
                 ["Logs:Loki:Url"] = Loki.Url.ToString(),
                 ["Logs:Loki:BatchSize"] = "5",
                 ["Logs:Loki:TenantId"] = "lab-1",
+                ["Logs:Loki:ForwardHostLogs"] = "true",
             });
             _ = _factory.Server;
         }
@@ -222,19 +263,10 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
     /// </summary>
     public sealed partial class FakeLoki : IAsyncDisposable
     {
-        private readonly WebApplication _app;
         private readonly Lock _gate = new();
+        private WebApplication? _app;
         private readonly List<Entry> _entries = [];
         private readonly Dictionary<string, long> _newest = [];
-
-        public FakeLoki()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            _app = builder.Build();
-            _app.MapPost("/loki/api/v1/push", Push);
-        }
 
         /// <summary>Status for a push of these lines; 204 stores them.</summary>
         public Func<IReadOnlyList<string>, int> Answer { get; set; } = _ => 204;
@@ -245,10 +277,34 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
 
         public Uri Url { get; private set; } = null!;
 
+        public List<Entry> HostEntries()
+        {
+            lock (_gate)
+            {
+                return [.. _entries.Where(e => e.Labels.GetValueOrDefault("job") == "aibench-host")];
+            }
+        }
+
+        /// <summary>Starts listening: on a free port the first time, on the same port after <see cref="StopAsync"/>.</summary>
         public async Task StartAsync()
         {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls(Url is null ? "http://127.0.0.1:0" : Url.ToString());
+            builder.Logging.ClearProviders();
+            _app = builder.Build();
+            _app.MapPost("/loki/api/v1/push", Push);
             await _app.StartAsync();
             Url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        }
+
+        /// <summary>Stops listening: connections are refused until the next start.</summary>
+        public async Task StopAsync()
+        {
+            if (_app is not null)
+            {
+                await _app.DisposeAsync();
+                _app = null;
+            }
         }
 
         public List<Entry> Entries(string prefix)
@@ -360,7 +416,7 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
             return SchemaErrors.Count == errors ? streams : null;
         }
 
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+        public async ValueTask DisposeAsync() => await StopAsync();
 
         [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$")]
         private static partial Regex LabelName();

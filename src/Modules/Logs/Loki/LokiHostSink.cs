@@ -24,8 +24,16 @@ internal sealed class LokiHostShipper(LokiHostSink sink, LokiClient client, Loki
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Always registered and decided here: the settings are final only once the host is built.
+        if (settings is not { Enabled: true, ForwardHostLogs: true })
+        {
+            return;
+        }
+
         var batch = new List<LogEvent>();
         var failures = 0;
+        // Events of several threads reach the queue slightly out of order; Loki wants each stream in order.
+        var newest = new Dictionary<string, long>(StringComparer.Ordinal);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -40,15 +48,35 @@ internal sealed class LokiHostShipper(LokiHostSink sink, LokiClient client, Loki
                     batch.Add(e);
                 }
 
-                var streams = batch.GroupBy(e => e.Level.ToString().ToLowerInvariant())
-                    .Select(g => new LokiStream(
-                        new SortedDictionary<string, string>(StringComparer.Ordinal) { ["job"] = "aibench-host", ["level"] = g.Key },
-                        [.. g.OrderBy(e => e.Timestamp).Select(e => new LokiEntry(LokiClient.ToUnixNanos(e.Timestamp), Render(e)))]))
-                    .ToList();
+                var streams = new List<LokiStream>();
+                var sent = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var level in batch.GroupBy(e => LevelLabel(e.Level)))
+                {
+                    var last = newest.GetValueOrDefault(level.Key, long.MinValue);
+                    var entries = new List<LokiEntry>();
+                    foreach (var e in level.OrderBy(e => e.Timestamp))
+                    {
+                        last = Math.Max(last, LokiClient.ToUnixNanos(e.Timestamp));
+                        entries.Add(new LokiEntry(last, Render(e)));
+                    }
+
+                    sent[level.Key] = last;
+                    streams.Add(new LokiStream(
+                        new SortedDictionary<string, string>(StringComparer.Ordinal) { ["job"] = "aibench-host", ["level"] = level.Key }, entries));
+                }
+
                 var result = await client.PushAsync(settings, streams, stoppingToken);
                 // A refused batch is not retried: it would be refused again and block the queue.
                 if (result.Outcome != PushOutcome.Unavailable)
                 {
+                    if (result.Outcome == PushOutcome.Accepted)
+                    {
+                        foreach (var (level, nanos) in sent)
+                        {
+                            newest[level] = nanos;
+                        }
+                    }
+
                     batch.Clear();
                     failures = 0;
                     await Task.Delay(settings.Interval, time, stoppingToken);
@@ -65,6 +93,17 @@ internal sealed class LokiHostShipper(LokiHostSink sink, LokiClient client, Loki
             }
         }
     }
+
+    /// <summary>The level names Grafana colours by, rather than Serilog's own (Information, Warning).</summary>
+    internal static string LevelLabel(LogEventLevel level) => level switch
+    {
+        LogEventLevel.Verbose => "trace",
+        LogEventLevel.Debug => "debug",
+        LogEventLevel.Information => "info",
+        LogEventLevel.Warning => "warn",
+        LogEventLevel.Error => "error",
+        _ => "critical",
+    };
 
     private static string Render(LogEvent e)
     {
