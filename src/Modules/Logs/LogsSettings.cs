@@ -38,7 +38,8 @@ internal sealed record LokiSettings(Uri? Url, int BatchSize, TimeSpan Interval, 
         {
             if (Uri.TryCreate(text.Trim(), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && string.IsNullOrEmpty(parsed.Query))
             {
-                url = parsed;
+                // A trailing slash, so that a Loki behind a path prefix keeps it when the push path is appended.
+                url = parsed.AbsolutePath.EndsWith('/') ? parsed : new Uri(parsed.AbsoluteUri + "/");
             }
             else
             {
