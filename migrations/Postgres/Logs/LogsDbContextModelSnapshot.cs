@@ -110,6 +110,23 @@ namespace Aibench.Migrations.Postgres.Logs
 
                     b.ToTable("log_lines", "logs");
                 });
+
+            modelBuilder.Entity("Aibench.Logs.Persistence.LokiPosition", b =>
+                {
+                    b.Property<string>("Url")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<long>("LastId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Url");
+
+                    b.ToTable("loki_positions", "logs");
+                });
 #pragma warning restore 612, 618
         }
     }

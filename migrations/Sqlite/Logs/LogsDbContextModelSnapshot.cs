@@ -102,6 +102,23 @@ namespace Aibench.Migrations.Sqlite.Logs
 
                     b.ToTable("logs_log_lines", (string)null);
                 });
+
+            modelBuilder.Entity("Aibench.Logs.Persistence.LokiPosition", b =>
+                {
+                    b.Property<string>("Url")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Url");
+
+                    b.ToTable("logs_loki_positions", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

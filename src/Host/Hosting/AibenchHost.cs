@@ -76,7 +76,7 @@ internal static class AibenchHost
         services.AddSingleton(sp => new DataFolder(sp.GetRequiredService<AibenchSettings>().Home));
         services.AddSingleton(TimeProvider.System);
 
-        services.AddSerilog((sp, logger) => ConfigureLogging(logger, sp.GetRequiredService<AibenchSettings>()));
+        services.AddSerilog((sp, logger) => ConfigureLogging(logger, sp.GetRequiredService<AibenchSettings>()).WriteToLoki(sp));
 
         services.AddServer(configuration);
         services.AddClient(configuration);
@@ -212,7 +212,7 @@ internal static class AibenchHost
             .AddAdditionalAssemblies([.. Modules.Select(m => m.Assembly)]);
     }
 
-    private static void ConfigureLogging(LoggerConfiguration logger, AibenchSettings settings) =>
+    private static LoggerConfiguration ConfigureLogging(LoggerConfiguration logger, AibenchSettings settings) =>
         logger.MinimumLevel.Is(settings.LogLevel)
             // The hosting layer logs full request URLs, which may carry ?token=: never below Warning.
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)

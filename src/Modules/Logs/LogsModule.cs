@@ -1,5 +1,6 @@
 using Aibench.Logs.Features;
 using Aibench.Logs.Jobs;
+using Aibench.Logs.Loki;
 using Aibench.Logs.Persistence;
 using Aibench.Logs.Tailing;
 using Aibench.Shared.Api;
@@ -11,14 +12,25 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Serilog;
 
 namespace Aibench.Logs;
 
-/// <summary>Job logs: collected from run folders, searched, streamed live.</summary>
+/// <summary>Job logs: collected from run folders, searched, streamed live, optionally forwarded to Loki.</summary>
 public static class LogsModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Logs", "logs", ["/api/v1/logs"], typeof(LogsModule).Assembly) { DefaultPort = 8004 };
+        new("Logs", "logs", ["/api/v1/logs"], typeof(LogsModule).Assembly)
+        {
+            DefaultPort = 8004,
+            ConfigurationSections = ["Logs"],
+            CheckConfiguration = (configuration, _) =>
+            {
+                var errors = new List<string>();
+                LogsSettings.Load(configuration, errors);
+                return errors;
+            },
+        };
 
     public static IServiceCollection AddLogs(this IServiceCollection services, IConfiguration configuration)
     {
@@ -28,9 +40,28 @@ public static class LogsModule
         services.AddSingleton<StreamLogsValidator>();
         services.AddSingleton<LogBroadcaster>();
         services.AddTransient<TailLogsJob>();
+        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
+        services.AddSingleton(sp => LogsSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddSingleton(sp => sp.GetRequiredService<LogsSettings>().Loki);
+        // Loki sits next to the host, not behind the login node's proxy; a short timeout keeps a hung Loki from stalling the minute.
+        services.AddHttpClient(LokiClient.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false })
+            // Four Information lines per push, every second, would drown the host's log (and feed themselves to Loki).
+            .RemoveAllLoggers();
+        services.AddSingleton<LokiClient>();
+        services.AddSingleton<LokiForwarder>();
+        services.AddTransient<ForwardLogsJob>();
         services.AddHostedService<LogsStartup>();
+        services.AddSingleton<LokiHostSink>();
+        services.AddHostedService<LokiHostShipper>();
         return services;
     }
+
+    /// <summary>Adds the sink that sends the host's own log events to Loki, when <c>Logs:Loki:ForwardHostLogs</c> is on.</summary>
+    public static LoggerConfiguration WriteToLoki(this LoggerConfiguration logger, IServiceProvider services) =>
+        services.GetRequiredService<LokiSettings>() is { Enabled: true, ForwardHostLogs: true }
+            ? logger.WriteTo.Sink(services.GetRequiredService<LokiHostSink>())
+            : logger;
 
     public static IEndpointRouteBuilder MapLogs(this IEndpointRouteBuilder app)
     {
@@ -41,13 +72,25 @@ public static class LogsModule
     }
 }
 
-/// <summary>Registers the tailing loop and starts it at once: after a restart, lines must not wait for the next minute.</summary>
-internal sealed class LogsStartup(IRecurringJobManager recurring, IBackgroundJobClient jobs) : IHostedService
+/// <summary>
+/// Registers the tailing loop and starts it at once (after a restart, lines must not wait for the next minute), and the
+/// Loki forwarder, or removes it when Loki is no longer configured.
+/// </summary>
+internal sealed class LogsStartup(IRecurringJobManager recurring, IBackgroundJobClient jobs, LokiSettings settings) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         recurring.AddOrUpdate<TailLogsJob>(TailLogsJob.RecurringId, j => j.RunAsync(CancellationToken.None), "* * * * *");
         jobs.Enqueue<TailLogsJob>(j => j.RunAsync(CancellationToken.None));
+        if (settings.Enabled)
+        {
+            recurring.AddOrUpdate<ForwardLogsJob>(ForwardLogsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
+        }
+        else
+        {
+            recurring.RemoveIfExists(ForwardLogsJob.RecurringId);
+        }
+
         return Task.CompletedTask;
     }
 

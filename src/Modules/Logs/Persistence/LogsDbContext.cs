@@ -13,8 +13,16 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
 
     public DbSet<LogFile> Files => Set<LogFile>();
 
+    public DbSet<LokiPosition> LokiPositions => Set<LokiPosition>();
+
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
+        modelBuilder.Entity<LokiPosition>(position =>
+        {
+            position.ToTable("loki_positions");
+            position.HasKey(p => p.Url);
+            position.Property(p => p.Url).HasMaxLength(512);
+        });
         modelBuilder.Entity<LogFile>(file =>
         {
             file.ToTable("log_files");
@@ -73,4 +81,15 @@ internal sealed class LogLine
     public string? Level { get; set; }
     public DateTimeOffset Timestamp { get; set; }
     public required string Text { get; set; }
+}
+
+/// <summary>How far the lines have been delivered to one Loki; one row per destination, so a new URL starts from the beginning.</summary>
+internal sealed class LokiPosition
+{
+    public required string Url { get; set; }
+
+    /// <summary>Every line with an Id up to this one has been delivered (or refused by Loki as bad).</summary>
+    public long LastId { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
 }

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Aibench.Migrations.Postgres.Logs
 {
     /// <inheritdoc />
-    public partial class Tailing : Migration
+    public partial class TailingAndLoki : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -38,6 +38,20 @@ namespace Aibench.Migrations.Postgres.Logs
                     table.PrimaryKey("PK_log_files", x => x.Path);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "loki_positions",
+                schema: "logs",
+                columns: table => new
+                {
+                    Url = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: false),
+                    LastId = table.Column<long>(type: "bigint", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_loki_positions", x => x.Url);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_log_lines_Timestamp",
                 schema: "logs",
@@ -56,6 +70,10 @@ namespace Aibench.Migrations.Postgres.Logs
         {
             migrationBuilder.DropTable(
                 name: "log_files",
+                schema: "logs");
+
+            migrationBuilder.DropTable(
+                name: "loki_positions",
                 schema: "logs");
 
             migrationBuilder.DropIndex(

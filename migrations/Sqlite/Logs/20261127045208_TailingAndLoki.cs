@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Aibench.Migrations.Sqlite.Logs
 {
     /// <inheritdoc />
-    public partial class Tailing : Migration
+    public partial class TailingAndLoki : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -36,6 +36,19 @@ namespace Aibench.Migrations.Sqlite.Logs
                     table.PrimaryKey("PK_logs_log_files", x => x.Path);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "logs_loki_positions",
+                columns: table => new
+                {
+                    Url = table.Column<string>(type: "TEXT", maxLength: 512, nullable: false),
+                    LastId = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_logs_loki_positions", x => x.Url);
+                });
+
             migrationBuilder.CreateIndex(
                 name: "IX_logs_log_lines_Timestamp",
                 table: "logs_log_lines",
@@ -52,6 +65,9 @@ namespace Aibench.Migrations.Sqlite.Logs
         {
             migrationBuilder.DropTable(
                 name: "logs_log_files");
+
+            migrationBuilder.DropTable(
+                name: "logs_loki_positions");
 
             migrationBuilder.DropIndex(
                 name: "IX_logs_log_lines_Timestamp",

@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Aibench.Migrations.Sqlite.Logs
 {
     [DbContext(typeof(LogsDbContext))]
-    [Migration("20261127044048_Tailing")]
-    partial class Tailing
+    [Migration("20261127045208_TailingAndLoki")]
+    partial class TailingAndLoki
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -104,6 +104,23 @@ namespace Aibench.Migrations.Sqlite.Logs
                     b.HasIndex("ServiceId", "Id");
 
                     b.ToTable("logs_log_lines", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Logs.Persistence.LokiPosition", b =>
+                {
+                    b.Property<string>("Url")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Url");
+
+                    b.ToTable("logs_loki_positions", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Aibench.Migrations.Postgres.Logs
 {
     [DbContext(typeof(LogsDbContext))]
-    [Migration("20261127044106_Tailing")]
-    partial class Tailing
+    [Migration("20261127045233_TailingAndLoki")]
+    partial class TailingAndLoki
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -112,6 +112,23 @@ namespace Aibench.Migrations.Postgres.Logs
                     b.HasIndex("ServiceId", "Id");
 
                     b.ToTable("log_lines", "logs");
+                });
+
+            modelBuilder.Entity("Aibench.Logs.Persistence.LokiPosition", b =>
+                {
+                    b.Property<string>("Url")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<long>("LastId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Url");
+
+                    b.ToTable("loki_positions", "logs");
                 });
 #pragma warning restore 612, 618
         }
