@@ -66,11 +66,12 @@ public sealed class LogsPageTests : BunitContext, IClassFixture<SqliteHost>
 
         view.Find("[data-testid=level-error]").Click();
 
-        Assert.Equal(["error", "critical"], Rows(view).Select(r => r.GetAttribute("data-level")));
+        // MudButton hands the click on asynchronously.
+        view.WaitForAssertion(() => Assert.Equal(["error", "critical"], Rows(view).Select(r => r.GetAttribute("data-level"))), Patience);
         Assert.DoesNotContain("Loading model weights", view.Find("[data-testid=log-lines]").TextContent);
 
         view.Find("[data-testid=level-all]").Click();
-        Assert.Equal(4, Rows(view).Count);
+        view.WaitForAssertion(() => Assert.Equal(4, Rows(view).Count), Patience);
     }
 
     [Fact]
@@ -82,6 +83,7 @@ public sealed class LogsPageTests : BunitContext, IClassFixture<SqliteHost>
         view.WaitForAssertion(() => Assert.Equal(4, Rows(view).Count), Patience);
 
         view.Find("[data-testid=log-pause]").Click();
+        view.WaitForElement("[data-testid=log-resume]", Patience);
         var broadcaster = _host.Factory.Services.GetRequiredService<LogBroadcaster>();
         broadcaster.Publish([new LogLineView(long.MaxValue - 1, service, null, "node-b", 1, "stdout", "info", T0.AddMinutes(1), "arrived while paused")]);
 
@@ -89,7 +91,7 @@ public sealed class LogsPageTests : BunitContext, IClassFixture<SqliteHost>
         Assert.Equal(4, Rows(view).Count);
 
         view.Find("[data-testid=log-resume]").Click();
-        Assert.Equal(5, Rows(view).Count);
+        view.WaitForAssertion(() => Assert.Equal(5, Rows(view).Count), Patience);
         Assert.Contains("arrived while paused", Rows(view)[^1].TextContent);
     }
 
