@@ -75,6 +75,19 @@ public sealed class LogsPageTests : BunitContext, IClassFixture<SqliteHost>
     }
 
     [Fact]
+    public async Task The_text_filter_keeps_lines_containing_the_text_whatever_its_case()
+    {
+        var service = Guid.NewGuid();
+        await SeedAsync(service, MixedLines(service));
+        var view = Render<LogView>(p => p.Add(v => v.Service, service));
+        view.WaitForAssertion(() => Assert.Equal(4, Rows(view).Count), Patience);
+
+        view.Find("[data-testid=log-text]").Input("cuda OUT of");
+
+        view.WaitForAssertion(() => Assert.Equal(["error"], Rows(view).Select(r => r.GetAttribute("data-level"))), Patience);
+    }
+
+    [Fact]
     public async Task While_paused_new_lines_are_counted_but_not_shown_and_resume_shows_them()
     {
         var service = Guid.NewGuid();
