@@ -68,6 +68,7 @@ public static class LogsModule
         var api = app.MapModuleApi(Descriptor);
         ListLogsHandler.Map(api);
         StreamLogsHandler.Map(api);
+        DownloadLogsHandler.Map(api);
         return app;
     }
 }
