@@ -29,7 +29,7 @@ internal static partial class LoadGenBenchmark
     public static async Task<int> RunAsync(LoadGenSettings settings)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"aibench load generator, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, endpoints in a child process, load average {LoadAverage()}"));
+            $"aibench load generator, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, endpoints in a child process, load average {Machine.LoadAverage()}"));
         var failed = false;
 
         // Streams first: the working set only shrinks lazily, so the request-rate runs would inflate the baseline level's.
@@ -46,7 +46,7 @@ internal static partial class LoadGenBenchmark
 
         // Other work on the machine shows up as lag and jitter; the load average says how much there was.
         Console.WriteLine();
-        Console.WriteLine($"load average at the end {LoadAverage()}");
+        Console.WriteLine($"load average at the end {Machine.LoadAverage()}");
         return failed ? 1 : 0;
     }
 
@@ -63,7 +63,7 @@ internal static partial class LoadGenBenchmark
         // JIT, connections and the server's first requests are paid here, so neither measured client pays them.
         await RunAsync(Prepare(spec with { Duration = "2s" }, url));
 
-        var wrkPath = FindOnPath("wrk");
+        var wrkPath = Machine.FindOnPath("wrk");
         double? wrkRate = null;
         if (wrkPath is null)
         {
@@ -230,14 +230,6 @@ internal static partial class LoadGenBenchmark
         await side;
         return (outcome, Summarizer.Summarize(outcome));
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-        .Select(dir => Path.Combine(dir, name))
-        .FirstOrDefault(File.Exists);
 
     [GeneratedRegex(@"Requests/sec:\s+([0-9.]+)")]
     private static partial Regex RequestsPerSec();

@@ -21,7 +21,7 @@ internal static class LogsBenchmark
 
     public static async Task<int> RunAsync(double[] rates, double seconds)
     {
-        Console.WriteLine($"aibench log collection, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, load average {LoadAverage()}");
+        Console.WriteLine($"aibench log collection, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, load average {Machine.LoadAverage()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"writer appends ~{Line(0, 0).Length} byte lines at each rate for {seconds} s; poll {TailLogsJob.Poll.TotalMilliseconds} ms; SQLite file, migrated"));
         var root = Directory.CreateTempSubdirectory("aibench-bench-logs-").FullName;
@@ -34,7 +34,7 @@ internal static class LogsBenchmark
                 await db.Database.MigrateAsync();
             }
 
-            var tail = FindOnPath("tail");
+            var tail = Machine.FindOnPath("tail");
             Console.WriteLine("pipeline            | rate/s  | written | delivered | undelivered | lines/s delivered | p50 ms | p99 ms | max ms | read µs/line | parse µs/line | save µs/line | publish µs/line");
             var results = new List<(double Rate, Result? Tail, Result Aibench, Result Reader)>();
             var n = 0;
@@ -71,7 +71,7 @@ internal static class LogsBenchmark
                 $"goal >= 50,000 lines/s sustained with p99 <= 1 s: {(best is { LinesPerSecond: >= 50_000, P99: <= 1000 } ? "met" : "not met")}" +
                 $" (highest sustained: {(best is null ? "none" : $"{best.LinesPerSecond:0} lines/s, p99 {best.P99:0} ms")})"));
             // Other work on the machine shows up as lag; the load average says how much there was.
-            Console.WriteLine($"load average at the end {LoadAverage()}");
+            Console.WriteLine($"load average at the end {Machine.LoadAverage()}");
         }
         finally
         {
@@ -335,11 +335,4 @@ internal static class LogsBenchmark
         reader.Join();
     }
 
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-        .Select(dir => Path.Combine(dir, name))
-        .FirstOrDefault(File.Exists);
 }

@@ -37,7 +37,6 @@ public static class LogsModule
         services.AddSingleton(Descriptor);
         services.AddModuleDbContext<LogsDbContext>(Descriptor.Name, LogsDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
-        services.AddSingleton<StreamLogsValidator>();
         services.AddSingleton<LogBroadcaster>();
         services.AddTransient<TailLogsJob>();
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.

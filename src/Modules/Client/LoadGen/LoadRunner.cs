@@ -93,11 +93,9 @@ internal sealed class LoadRunner : IDisposable
         _urls = [.. plan.Endpoints.Select(e => new Uri(e, OpenAiWire.Path(plan.Api)))];
         _endpointInFlight = new int[_urls.Length];
         _bodies = new byte[]?[prompts.Count];
-        _itl = [.. plan.Steps.Select(_ => NewHistogram())];
+        _itl = [.. plan.Steps.Select(_ => Histograms.New())];
         _observer = observer;
     }
-
-    public static LongHistogram NewHistogram() => Histograms.New();
 
     /// <summary>
     /// A client for load: unlimited connections per endpoint, no proxy (login nodes often set http_proxy, and
