@@ -1,18 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Aibench.Contracts.Server;
 using Aibench.Logs.Features;
 using Aibench.Logs.Jobs;
 using Aibench.Logs.Persistence;
 using Aibench.Logs.Tailing;
 using Aibench.Shared.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 
 namespace Aibench.Bench;
 
 /// <summary>
 /// Log collection under a writer appending vLLM-style lines at a fixed rate: the tailing pipeline (read, parse, store
-/// lines and offset in one SaveChanges, publish to a live subscriber) against coreutils <c>tail -F</c> reading the same
+/// lines in bulk with the offset in one transaction, publish to a live subscriber) against coreutils <c>tail -F</c> reading the same
 /// kind of file in the same run. Each line carries its write time, so latency is write → delivery per line.
 /// </summary>
 internal static class LogsBenchmark
@@ -35,7 +37,7 @@ internal static class LogsBenchmark
             }
 
             var tail = Machine.FindOnPath("tail");
-            Console.WriteLine("pipeline            | rate/s  | written | delivered | undelivered | lines/s delivered | p50 ms | p99 ms | max ms | read µs/line | parse µs/line | save µs/line | publish µs/line");
+            Console.WriteLine("pipeline            | rate/s  | written | delivered | undelivered | lines/s delivered | p50 ms | p99 ms | max ms | pass µs/line");
             var results = new List<(double Rate, Result? Tail, Result Aibench, Result Reader)>();
             var n = 0;
             foreach (var rate in rates)
@@ -47,9 +49,9 @@ internal static class LogsBenchmark
                     Print("tail -F", reference);
                 }
 
-                var aibench = await MeasureAsync(Path.Combine(root, $"aibench-{n}.log"), rate, seconds, (path, sink, ct) => PipelineAsync(path, sink, options.Options, ct));
+                var aibench = await MeasureAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, $"run-{n}")).FullName, "task-0.out"), rate, seconds, (path, sink, ct) => PipelineAsync(path, sink, options.Options, ct));
                 Print("aibench (db)", aibench);
-                var reader = await MeasureAsync(Path.Combine(root, $"reader-{n}.log"), rate, seconds, (path, sink, ct) => PipelineAsync(path, sink, null, ct));
+                var reader = await MeasureAsync(Path.Combine(root, $"reader-{n}.log"), rate, seconds, ReaderOnlyAsync);
                 Print("reader only (no db)", reader);
                 results.Add((rate, reference, aibench, reader));
                 n++;
@@ -83,10 +85,10 @@ internal static class LogsBenchmark
 
     private static void Print(string label, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label,-19} | {r.Rate,7:0} | {r.Written,7} | {r.Delivered,9} | {r.Lost,11} | {r.LinesPerSecond,17:0} | {r.P50,6:0.0} | {r.P99,6:0.0} | {r.Max,6:0.0} | {Stage(r, 0),12} | {Stage(r, 1),13} | {Stage(r, 2),12} | {Stage(r, 3),15}"));
+            $"{label,-19} | {r.Rate,7:0} | {r.Written,7} | {r.Delivered,9} | {r.Lost,11} | {r.LinesPerSecond,17:0} | {r.P50,6:0.0} | {r.P99,6:0.0} | {r.Max,6:0.0} | {PerLine(r),12}"));
 
-    private static string Stage(Result r, int stage) =>
-        r.Stages is null || r.Stages[4] == 0 ? "-" : (r.Stages[stage] * 1000 / r.Stages[4]).ToString("0.00", CultureInfo.InvariantCulture);
+    private static string PerLine(Result r) =>
+        r.Stages is null || r.Stages[1] == 0 ? "-" : (r.Stages[0] * 1000 / r.Stages[1]).ToString("0.00", CultureInfo.InvariantCulture);
 
     private sealed record Result(double Rate, long Written, long Delivered, double LinesPerSecond, double P50, double P99, double Max, double[]? Stages)
     {
@@ -200,98 +202,76 @@ internal static class LogsBenchmark
     }
 
     /// <summary>
-    /// What TailLogsJob.TailOnceAsync does for one file, in a loop with its poll interval: a fresh context, the file's
-    /// stored offset, read, parse, lines and offset in one SaveChanges, then publish to a subscriber draining its
-    /// channel as the SSE handler does. Without options, the store is skipped to show what reading alone costs.
+    /// The tailing job's own pass (<see cref="LogTailer.TailAsync"/>: read, parse, bulk-store lines and offset in one
+    /// transaction, publish), in a loop with the job's poll interval, on a run folder holding the file as a task's
+    /// output; a subscriber reads the broadcast batches as the SSE handler does.
     /// </summary>
-    private static async Task PipelineAsync(string path, Sink sink, DbContextOptions<LogsDbContext>? options, CancellationToken cancellationToken)
+    private static async Task PipelineAsync(string path, Sink sink, DbContextOptions<LogsDbContext> options, CancellationToken cancellationToken)
     {
         var broadcaster = new LogBroadcaster();
-        using var subscription = broadcaster.Subscribe(_ => true);
+        var tailer = new LogTailer(new PooledDbContextFactory<LogsDbContext>(options), broadcaster, TimeProvider.System);
+        var source = new LogSource(Guid.NewGuid(), Path.GetDirectoryName(path)!, false, new Dictionary<int, string> { [0] = "node1" }, []);
+        await PollAsync(sink, broadcaster, () => tailer.TailAsync([source], new Dictionary<Guid, Guid>(), cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Reading and parsing alone, no store, to show what the rest costs.</summary>
+    private static async Task ReaderOnlyAsync(string path, Sink sink, CancellationToken cancellationToken)
+    {
+        var broadcaster = new LogBroadcaster();
+        var state = TailState.Start;
+        long id = 0;
+        await PollAsync(sink, broadcaster, () =>
+        {
+            var now = TimeProvider.System.GetUtcNow();
+            var read = LogFileReader.Read(path, state);
+            state = read.State;
+            var lines = LineParser.Parse(read.Lines, now.Year)
+                .Select(e => new LogLine { Id = ++id, Task = 0, Stream = "stdout", Level = e.Level, Timestamp = e.Timestamp ?? now, Text = Redactor.Apply(e.Text, []) })
+                .Select(ListLogsHandler.View).ToList();
+            if (lines.Count > 0)
+            {
+                broadcaster.Publish(lines);
+            }
+
+            return Task.FromResult(lines.Count);
+        }, cancellationToken);
+    }
+
+    private static async Task PollAsync(Sink sink, LogBroadcaster broadcaster, Func<Task<int>> pass, CancellationToken cancellationToken)
+    {
+        var subscription = broadcaster.Subscribe(_ => true);
+        using var stopReading = new CancellationTokenSource();
         var subscriber = Task.Run(async () =>
         {
-            await foreach (var line in subscription.Channel.Reader.ReadAllAsync(CancellationToken.None))
+            try
             {
-                sink.Deliver(line.Text);
+                await foreach (var batch in subscription.ReadAllAsync(stopReading.Token))
+                {
+                    foreach (var line in batch)
+                    {
+                        sink.Deliver(line.Text);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The measurement is over.
             }
         }, CancellationToken.None);
 
-        // Milliseconds in read, parse, save and publish, then the lines they handled.
-        var stages = new double[5];
+        // Milliseconds in passes, then the lines they handled.
+        var stages = new double[2];
         sink.Stages = stages;
-        var service = Guid.NewGuid();
-        var state = TailState.Start;
-        long id = 0;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var now = TimeProvider.System.GetUtcNow();
                 var t0 = Stopwatch.GetTimestamp();
-                await using var db = options is null ? null : new LogsDbContext(options);
-                LogFile? file = null;
-                if (db is not null)
-                {
-                    file = await db.Files.SingleOrDefaultAsync(f => f.Path == path, cancellationToken);
-                    if (file is null)
-                    {
-                        file = new LogFile { Path = path, ServiceId = service, Stream = "stdout", Task = 0 };
-                        db.Files.Add(file);
-                    }
-
-                    state = new TailState(file.Offset, file.Head, file.SkippingLongLine);
-                }
-
-                var read = LogFileReader.Read(path, state);
-                var t1 = Stopwatch.GetTimestamp();
-                var added = new List<LogLine>(read.Lines.Count);
-                foreach (var entry in LineParser.Parse(read.Lines, now.Year))
-                {
-                    var line = new LogLine
-                    {
-                        ServiceId = service,
-                        Task = 0,
-                        Stream = "stdout",
-                        Level = entry.Level,
-                        Timestamp = entry.Timestamp ?? now,
-                        Text = Redactor.Apply(entry.Text, []),
-                    };
-                    if (db is null)
-                    {
-                        line.Id = ++id;
-                    }
-                    else
-                    {
-                        db.Lines.Add(line);
-                    }
-
-                    added.Add(line);
-                }
-
-                var t2 = Stopwatch.GetTimestamp();
-                if (db is not null && file is not null)
-                {
-                    file.Offset = read.State.Offset;
-                    file.Head = read.State.Head;
-                    file.SkippingLongLine = read.State.SkippingLongLine;
-                    file.UpdatedAt = now;
-                    await db.SaveChangesAsync(cancellationToken);
-                }
-
-                state = read.State;
-                var t3 = Stopwatch.GetTimestamp();
-                if (added.Count > 0)
-                {
-                    broadcaster.Publish([.. added.Select(ListLogsHandler.View)]);
-                }
-
-                var t4 = Stopwatch.GetTimestamp();
-                stages[0] += Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds;
-                stages[1] += Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds;
-                stages[2] += Stopwatch.GetElapsedTime(t2, t3).TotalMilliseconds;
-                stages[3] += Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds;
-                stages[4] += added.Count;
-                await Task.Delay(TailLogsJob.Poll, cancellationToken);
+                var lines = await pass();
+                var took = Stopwatch.GetElapsedTime(t0);
+                stages[0] += took.TotalMilliseconds;
+                stages[1] += lines;
+                await Task.Delay(TailLogsJob.UntilNextPass(took), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -299,8 +279,9 @@ internal static class LogsBenchmark
             // The measurement is over.
         }
 
-        subscription.Dispose();
+        await stopReading.CancelAsync();
         await subscriber;
+        subscription.Dispose();
     }
 
     /// <summary>The reference: coreutils tail following the file, its stdout read line by line here.</summary>

@@ -38,6 +38,7 @@ public static class LogsModule
         services.AddModuleDbContext<LogsDbContext>(Descriptor.Name, LogsDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
         services.AddSingleton<LogBroadcaster>();
+        services.AddSingleton<LogTailer>();
         services.AddTransient<TailLogsJob>();
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
         services.AddSingleton(sp => LogsSettings.Load(sp.GetRequiredService<IConfiguration>(), []));

@@ -31,7 +31,7 @@ internal sealed class StreamLogsValidator : AbstractValidator<StreamLogs>
 internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFactory, LogBroadcaster broadcaster, StreamLogsValidator validator)
     : IStreamQueryHandler<StreamLogs, LogLineView>
 {
-    private const int MaxBacklog = 10_000;
+    private const int PageSize = 5_000;
 
     public async IAsyncEnumerable<LogLineView> Handle(StreamLogs query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -42,28 +42,78 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
         // Subscribe before reading the backlog, so no line falls between the two; ids drop the overlap.
         using var live = broadcaster.Subscribe(Wanted);
         var last = query.After ?? 0;
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        if (query.After is { } after)
         {
-            var lines = db.Lines.AsNoTracking();
-            if (query.Service is { } service) lines = lines.Where(l => l.ServiceId == service);
-            if (query.Experiment is { } experiment) lines = lines.Where(l => l.ExperimentId == experiment);
-            var backlog = query.After is { } after
-                ? await lines.Where(l => l.Id > after).OrderBy(l => l.Id).Take(MaxBacklog).ToListAsync(cancellationToken)
-                : (await lines.OrderByDescending(l => l.Id).Take(query.Tail).ToListAsync(cancellationToken)).AsEnumerable().Reverse().ToList();
-            foreach (var line in backlog)
+            await foreach (var line in StoredAsync(query, after, long.MaxValue, cancellationToken))
+            {
+                last = line.Id;
+                yield return line;
+            }
+        }
+        else
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var backlog = await Filter(db, query).OrderByDescending(l => l.Id).Take(query.Tail).ToListAsync(cancellationToken);
+            foreach (var line in Enumerable.Reverse(backlog))
             {
                 last = line.Id;
                 yield return ListLogsHandler.View(line);
             }
         }
 
-        await foreach (var line in live.Channel.Reader.ReadAllAsync(cancellationToken))
+        await foreach (var batch in live.ReadAllAsync(cancellationToken))
         {
-            if (line.Id > last)
+            // Lines this client was too slow for were dropped from its buffer; they are in the store.
+            if (live.DroppedUpTo > last)
             {
-                last = line.Id;
-                yield return line;
+                await foreach (var line in StoredAsync(query, last, batch[0].Id, cancellationToken))
+                {
+                    last = line.Id;
+                    yield return line;
+                }
             }
+
+            foreach (var line in batch)
+            {
+                if (line.Id > last)
+                {
+                    last = line.Id;
+                    yield return line;
+                }
+            }
+        }
+    }
+
+    private static IQueryable<LogLine> Filter(LogsDbContext db, StreamLogs query)
+    {
+        var lines = db.Lines.AsNoTracking();
+        if (query.Service is { } service) lines = lines.Where(l => l.ServiceId == service);
+        if (query.Experiment is { } experiment) lines = lines.Where(l => l.ExperimentId == experiment);
+        return lines;
+    }
+
+    /// <summary>Stored lines with ids in (after, before), page by page, so a long gap never sits in memory at once.</summary>
+    private async IAsyncEnumerable<LogLineView> StoredAsync(StreamLogs query, long after, long before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            List<LogLine> page;
+            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            {
+                page = await Filter(db, query).Where(l => l.Id > after && l.Id < before).OrderBy(l => l.Id).Take(PageSize).ToListAsync(cancellationToken);
+            }
+
+            foreach (var line in page)
+            {
+                yield return ListLogsHandler.View(line);
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1].Id;
         }
     }
 
