@@ -5,16 +5,21 @@ namespace Aibench.Logs.Tailing;
 
 /// <summary>
 /// Hands stored lines to live streams the moment they are committed, one batch per commit. A subscriber that falls
-/// more than <see cref="MaxBufferedLines"/> behind loses its oldest batches, and learns up to which id it lost them:
+/// more than its buffer (<see cref="DefaultMaxBufferedLines"/>) behind loses its oldest batches, and learns up to which id it lost them:
 /// the stream reads those lines from the store, so a slow client is late but never misses a line, and memory stays
 /// bounded however fast jobs write.
 /// </summary>
-internal sealed class LogBroadcaster
+internal sealed class LogBroadcaster(int maxBufferedLines = LogBroadcaster.DefaultMaxBufferedLines)
 {
     /// <summary>About 25 MB of lines per subscriber; a 250 ms poll at 100,000 lines/s brings 25,000.</summary>
-    public const int MaxBufferedLines = 100_000;
+    public const int DefaultMaxBufferedLines = 100_000;
 
     private readonly ConcurrentDictionary<Subscription, byte> _subscribers = new();
+
+    private readonly int _maxBufferedLines = maxBufferedLines;
+
+    /// <summary>Live streams open now.</summary>
+    public int Subscribers => _subscribers.Count;
 
     public Subscription Subscribe(Func<LogLineView, bool> filter)
     {
@@ -51,7 +56,7 @@ internal sealed class LogBroadcaster
         {
             _batches.Enqueue(batch);
             Interlocked.Add(ref _buffered, batch.Count);
-            while (Volatile.Read(ref _buffered) > MaxBufferedLines && _batches.TryDequeue(out var oldest))
+            while (Volatile.Read(ref _buffered) > owner._maxBufferedLines && _batches.TryDequeue(out var oldest))
             {
                 Interlocked.Add(ref _buffered, -oldest.Count);
                 var last = oldest[^1].Id;

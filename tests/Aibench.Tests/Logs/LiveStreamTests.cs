@@ -1,0 +1,78 @@
+using Aibench.Logs.Features;
+using Aibench.Logs.Persistence;
+using Aibench.Logs.Tailing;
+using Aibench.Shared.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace Aibench.Tests.Logs;
+
+/// <summary>The live stream handler with a real store and broadcaster, without a host: how it copes with a slow reader.</summary>
+public sealed class LiveStreamTests : IDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("aibench-test-stream-");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task A_reader_too_slow_for_its_buffer_still_gets_every_line_once_in_order_from_the_store()
+    {
+        var options = new DbContextOptionsBuilder<LogsDbContext>();
+        ModuleDatabaseExtensions.Configure(options, DatabaseSettings.ForSqliteFile(Path.Combine(_folder.FullName, "logs.db")), LogsDbContext.SchemaName);
+        var factory = new PooledDbContextFactory<LogsDbContext>(options.Options);
+        await using (var db = await factory.CreateDbContextAsync(Ct))
+        {
+            await db.Database.MigrateAsync(Ct);
+        }
+
+        var broadcaster = new LogBroadcaster(maxBufferedLines: 250);
+        var handler = new StreamLogsHandler(factory, broadcaster, new StreamLogsValidator());
+        var service = Guid.NewGuid();
+        var other = Guid.NewGuid();
+        // A line that never comes must fail the test, not hang it.
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var lines = handler.Handle(new StreamLogs(service, null, null, Tail: 0), patience.Token).GetAsyncEnumerator(patience.Token);
+        var first = lines.MoveNextAsync();
+        while (broadcaster.Subscribers == 0)
+        {
+            await Task.Delay(10, Ct);
+        }
+
+        // Ten commits of 100 lines (and some of another service) while the reader reads nothing: most batches are dropped from its buffer.
+        var n = 0;
+        for (var batch = 0; batch < 10; batch++)
+        {
+            var rows = Enumerable.Range(0, 120).Select(i => new LogLine
+            {
+                ServiceId = i < 100 ? service : other,
+                Stream = "stdout",
+                Timestamp = DateTimeOffset.UnixEpoch,
+                Text = i < 100 ? $"line {n++}" : "someone else's",
+            }).ToList();
+            await using var db = await factory.CreateDbContextAsync(Ct);
+            await using var transaction = await db.Database.BeginTransactionAsync(Ct);
+            await BulkInsert.InsertAsync(db, rows, Ct);
+            await transaction.CommitAsync(Ct);
+            broadcaster.Publish([.. rows.Select(ListLogsHandler.View)]);
+        }
+
+        var received = new List<LogLineView>();
+        Assert.True(await first);
+        received.Add(lines.Current);
+        while (received.Count < 1000 && await lines.MoveNextAsync())
+        {
+            received.Add(lines.Current);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"line {i}"), received.Select(l => l.Text));
+        Assert.True(received.Zip(received.Skip(1)).All(p => p.First.Id < p.Second.Id));
+        Assert.All(received, l => Assert.Equal(service, l.ServiceId));
+    }
+}
