@@ -111,6 +111,19 @@ namespace Aibench.Migrations.Postgres.Logs
                     b.ToTable("log_lines", "logs");
                 });
 
+            modelBuilder.Entity("Aibench.Logs.Persistence.LogMark", b =>
+                {
+                    b.Property<long>("LastId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("LastId");
+
+                    b.ToTable("log_marks", "logs");
+                });
+
             modelBuilder.Entity("Aibench.Logs.Persistence.LokiPosition", b =>
                 {
                     b.Property<string>("Url")

@@ -103,6 +103,19 @@ namespace Aibench.Migrations.Sqlite.Logs
                     b.ToTable("logs_log_lines", (string)null);
                 });
 
+            modelBuilder.Entity("Aibench.Logs.Persistence.LogMark", b =>
+                {
+                    b.Property<long>("LastId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("LastId");
+
+                    b.ToTable("logs_log_marks", (string)null);
+                });
+
             modelBuilder.Entity("Aibench.Logs.Persistence.LokiPosition", b =>
                 {
                     b.Property<string>("Url")

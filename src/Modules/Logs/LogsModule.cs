@@ -40,6 +40,7 @@ public static class LogsModule
         services.AddSingleton<LogBroadcaster>();
         services.AddSingleton<LogTailer>();
         services.AddTransient<TailLogsJob>();
+        services.AddTransient<LogRetentionJob>();
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
         services.AddSingleton(sp => LogsSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
         services.AddSingleton(sp => sp.GetRequiredService<LogsSettings>().Loki);
@@ -74,8 +75,8 @@ public static class LogsModule
 }
 
 /// <summary>
-/// Registers the tailing loop and starts it at once (after a restart, lines must not wait for the next minute), and the
-/// Loki forwarder, or removes it when Loki is no longer configured.
+/// Registers the tailing loop and starts it at once (after a restart, lines must not wait for the next minute), the
+/// hourly retention, and the Loki forwarder, or removes it when Loki is no longer configured.
 /// </summary>
 internal sealed class LogsStartup(IRecurringJobManager recurring, IBackgroundJobClient jobs, LokiSettings settings) : IHostedService
 {
@@ -83,6 +84,7 @@ internal sealed class LogsStartup(IRecurringJobManager recurring, IBackgroundJob
     {
         recurring.AddOrUpdate<TailLogsJob>(TailLogsJob.RecurringId, j => j.RunAsync(CancellationToken.None), "* * * * *");
         jobs.Enqueue<TailLogsJob>(j => j.RunAsync(CancellationToken.None));
+        recurring.AddOrUpdate<LogRetentionJob>(LogRetentionJob.RecurringId, j => j.RunAsync(CancellationToken.None), "23 * * * *");
         if (settings.Enabled)
         {
             recurring.AddOrUpdate<ForwardLogsJob>(ForwardLogsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());

@@ -4,15 +4,27 @@ using Microsoft.Extensions.Configuration;
 namespace Aibench.Logs;
 
 /// <summary>Settings of the Logs module (section <c>Logs</c>); the one place that knows which keys exist.</summary>
-internal sealed record LogsSettings(LokiSettings Loki)
+/// <param name="Retention">Lines collected longer ago than this are deleted (to within an hour).</param>
+/// <param name="MaxSize">Most characters of line text kept; beyond it the oldest lines go first.</param>
+/// <param name="Loki">The optional forwarder.</param>
+internal sealed record LogsSettings(TimeSpan Retention, long MaxSize, LokiSettings Loki)
 {
     /// <summary>Known keys directly under <c>Logs</c>; a new setting of the module is added here.</summary>
-    public static readonly string[] Keys = ["Loki"];
+    public static readonly string[] Keys = ["Retention", "MaxSize", "Loki"];
 
     public static LogsSettings Load(IConfiguration configuration, List<string> errors)
     {
         SettingReader.Unknown(configuration.GetSection("Logs"), Keys, errors);
-        return new LogsSettings(LokiSettings.Load(configuration, errors));
+        var retention = SettingReader.Time(configuration, "Logs:Retention", TimeSpan.FromDays(30), errors);
+        if (retention < TimeSpan.FromHours(1))
+        {
+            // Shorter would delete lines of services still being read (ended ones are read for ten more minutes).
+            errors.Add($"Logs:Retention: {configuration["Logs:Retention"]} is shorter than 1h.");
+            retention = TimeSpan.FromDays(30);
+        }
+
+        var size = SettingReader.Size(configuration, "Logs:MaxSize", 2_000_000_000, 1_000_000, errors);
+        return new LogsSettings(retention, size, LokiSettings.Load(configuration, errors));
     }
 }
 

@@ -15,8 +15,16 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
 
     public DbSet<LokiPosition> LokiPositions => Set<LokiPosition>();
 
+    public DbSet<LogMark> Marks => Set<LogMark>();
+
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
+        modelBuilder.Entity<LogMark>(mark =>
+        {
+            mark.ToTable("log_marks");
+            mark.HasKey(m => m.LastId);
+            mark.Property(m => m.LastId).ValueGeneratedNever();
+        });
         modelBuilder.Entity<LokiPosition>(position =>
         {
             position.ToTable("loki_positions");
@@ -92,4 +100,15 @@ internal sealed class LokiPosition
     public long LastId { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// Every line with an id up to <see cref="LastId"/> had been collected by <see cref="At"/>: retention by age needs
+/// when lines arrived, and a mark an hour costs far less than a column on every line (a time parsed from the text
+/// can be wrong, e.g. vLLM's has no year).
+/// </summary>
+internal sealed class LogMark
+{
+    public long LastId { get; set; }
+    public DateTimeOffset At { get; set; }
 }

@@ -41,4 +41,29 @@ public static class SettingReader
         errors.Add($"{key}: '{text}' is not true or false.");
         return fallback;
     }
+
+    /// <summary>A size such as <c>500MB</c>, <c>2GB</c> (powers of 1000), <c>1GiB</c> (powers of 1024) or a plain number of bytes.</summary>
+    public static long Size(IConfiguration configuration, string key, long fallback, long min, List<string> errors)
+    {
+        var text = configuration[key];
+        if (text is null) return fallback;
+        var trimmed = text.Trim();
+        var digits = trimmed.TakeWhile(c => char.IsAsciiDigit(c) || c == '.').Count();
+        var unit = trimmed[digits..].Trim().ToUpperInvariant();
+        long? multiplier = unit switch
+        {
+            "" or "B" => 1,
+            "KB" => 1_000, "MB" => 1_000_000, "GB" => 1_000_000_000, "TB" => 1_000_000_000_000,
+            "KIB" => 1L << 10, "MIB" => 1L << 20, "GIB" => 1L << 30, "TIB" => 1L << 40,
+            _ => null,
+        };
+        if (multiplier is { } m && double.TryParse(trimmed[..digits], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number)
+            && number * m >= min && number * m <= long.MaxValue / 2)
+        {
+            return (long)(number * m);
+        }
+
+        errors.Add($"{key}: '{text}' is not a size of at least {min:N0} bytes, like 500MB, 2GB or 1GiB.");
+        return fallback;
+    }
 }
