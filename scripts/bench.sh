@@ -2,7 +2,7 @@
 # Runs a benchmark of bench/Aibench.Bench, starting what it needs. Usage: scripts/bench.sh polling [--jobs 1,100,1000]
 #   scripts/bench.sh loadgen [--quick]   (installs wrk, the reference client, when missing and running as root)
 #   scripts/bench.sh sim | monitor-parse [--seconds 1] [--rounds 5]   (need nothing started)
-#   scripts/bench.sh logs [--rates 10000,50000,100000] [--seconds 5]   (coreutils tail, the reference, is on PATH already)
+#   scripts/bench.sh logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail, the reference, is on PATH already)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

@@ -67,11 +67,12 @@ internal static class LogsBenchmark
                         $"{rate,7:0} | {aibench.LinesPerSecond / reference.LinesPerSecond,22:0.00} | {aibench.P99 - reference.P99,25:0} | {reader.LinesPerSecond / reference.LinesPerSecond,26:0.00}"));
             }
 
-            // Sustained means every line written got through at the offered rate, not merely a fast burst before falling behind.
-            var best = results.Select(r => r.Aibench).Where(r => r.Lost == 0 && r.LinesPerSecond >= 0.9 * r.Rate).MaxBy(r => r.LinesPerSecond);
+            // Sustained means every line written got through at the offered rate with the latency bound, not merely a
+            // fast burst before falling behind; a run long enough that start and drain hardly count.
+            var best = results.Select(r => r.Aibench).Where(r => r.Lost == 0 && r.LinesPerSecond >= 0.95 * r.Rate && r.P99 <= 1000).MaxBy(r => r.Rate);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"goal >= 50,000 lines/s sustained with p99 <= 1 s: {(best is { LinesPerSecond: >= 50_000, P99: <= 1000 } ? "met" : "not met")}" +
-                $" (highest sustained: {(best is null ? "none" : $"{best.LinesPerSecond:0} lines/s, p99 {best.P99:0} ms")})"));
+                $"goal >= 50,000 lines/s sustained with p99 <= 1 s: {(best is { Rate: >= 50_000 } ? "met" : "not met")}" +
+                $" (highest offered rate sustained: {(best is null ? "none" : $"{best.Rate:0} lines/s, delivered {best.LinesPerSecond:0} lines/s, p99 {best.P99:0} ms")})"));
             // Other work on the machine shows up as lag; the load average says how much there was.
             Console.WriteLine($"load average at the end {Machine.LoadAverage()}");
         }

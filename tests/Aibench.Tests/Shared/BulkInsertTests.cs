@@ -50,7 +50,7 @@ public abstract class BulkInsertTests
             before = first.Id;
         }
 
-        // More than one multi-row statement and a remainder.
+        // Enough rows that keys and values cannot line up by accident.
         var rows = Enumerable.Range(0, 150).Select(n => Line(service, n % 2 == 0 ? experiment : null, n, at)).ToList();
         await using (var db = new LogsDbContext(options.Options))
         {

@@ -8,7 +8,7 @@ namespace Aibench.Shared.Persistence;
 
 /// <summary>
 /// Inserts many rows of an entity with a generated <c>long</c> key in the context's open transaction, far faster than
-/// change tracking (which costs ~100 µs a row): prepared multi-row INSERTs on SQLite, binary COPY on
+/// change tracking (which costs ~100 µs a row): one prepared INSERT reused per row on SQLite, binary COPY on
 /// PostgreSQL. The keys are set on the rows, in insert order, so callers can hand them on (cursors, live streams).
 /// Table and column names and value conversions come from the EF model, so the rows are exactly what
 /// <c>SaveChanges</c> would have written.
@@ -53,40 +53,33 @@ public static class BulkInsert
         public object? Value(object row) => Property.GetValue(row) is { } value ? Mapping.Converter?.ConvertToProvider(value) ?? value : null;
     }
 
-    /// <summary>Rows per INSERT on SQLite: fewer statements, well under its limit of 32,766 parameters.</summary>
-    private const int SqliteChunk = 64;
-
     private static async Task InsertSqliteAsync<T>(SqliteConnection connection, SqliteTransaction transaction, string table,
         List<Column> columns, IProperty key, IReadOnlyList<T> rows, CancellationToken ct)
         where T : class
     {
-        (SqliteCommand Command, SqliteParameter[] Parameters)? full = rows.Count >= SqliteChunk ? Prepare(connection, transaction, table, columns, SqliteChunk) : null;
-        try
+        // One row per statement: Microsoft.Data.Sqlite binds parameters by name, so multi-row statements cost more per
+        // row, not less (measured: 6 µs a row alone, 10 µs in 64s, 33 µs in 256s).
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) " +
+            $"VALUES ({string.Join(", ", columns.Select((_, i) => $"$p{i}"))})";
+        var parameters = columns.Select((column, i) =>
         {
-            // SQLite works synchronously whatever the API says; the async calls would only add overhead per row.
-            for (var start = 0; start < rows.Count; start += SqliteChunk)
+            var parameter = column.Mapping.CreateParameter(insert, $"$p{i}", null);
+            insert.Parameters.Add(parameter);
+            return parameter;
+        }).ToArray();
+        insert.Prepare();
+        foreach (var row in rows)
+        {
+            ct.ThrowIfCancellationRequested();
+            for (var i = 0; i < columns.Count; i++)
             {
-                ct.ThrowIfCancellationRequested();
-                var count = Math.Min(SqliteChunk, rows.Count - start);
-                var (insert, parameters) = count == SqliteChunk ? full!.Value : Prepare(connection, transaction, table, columns, count);
-                for (var r = 0; r < count; r++)
-                {
-                    for (var c = 0; c < columns.Count; c++)
-                    {
-                        parameters[(r * columns.Count) + c].Value = columns[c].Value(rows[start + r]) ?? DBNull.Value;
-                    }
-                }
-
-                insert.ExecuteNonQuery();
-                if (count != SqliteChunk)
-                {
-                    insert.Dispose();
-                }
+                parameters[i].Value = columns[i].Value(row) ?? DBNull.Value;
             }
-        }
-        finally
-        {
-            full?.Command.Dispose();
+
+            // SQLite works synchronously whatever the API says; the async call would only add overhead per row.
+            insert.ExecuteNonQuery();
         }
 
         // The write transaction holds SQLite's only write lock, so the keys of these rows are consecutive and end at the last one.
@@ -98,23 +91,6 @@ public static class BulkInsert
         {
             key.PropertyInfo!.SetValue(rows[i], lastId - rows.Count + 1 + i);
         }
-    }
-
-    private static (SqliteCommand Command, SqliteParameter[] Parameters) Prepare(SqliteConnection connection, SqliteTransaction transaction,
-        string table, List<Column> columns, int rows)
-    {
-        var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        var values = Enumerable.Range(0, rows).Select(r => $"({string.Join(", ", columns.Select((_, c) => $"$p{(r * columns.Count) + c}"))})");
-        insert.CommandText = $"INSERT INTO \"{table}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) VALUES {string.Join(", ", values)}";
-        var parameters = Enumerable.Range(0, rows * columns.Count).Select(i =>
-        {
-            var parameter = (SqliteParameter)columns[i % columns.Count].Mapping.CreateParameter(insert, $"$p{i}", null);
-            insert.Parameters.Add(parameter);
-            return parameter;
-        }).ToArray();
-        insert.Prepare();
-        return (insert, parameters);
     }
 
     private static async Task InsertPostgresAsync<T>(NpgsqlConnection connection, StoreObjectIdentifier table,
