@@ -37,11 +37,21 @@ internal sealed class StartBenchmarkHandler(
     public async ValueTask<BenchmarkRef> Handle(StartBenchmark command, CancellationToken cancellationToken)
     {
         var spec = command.Spec;
+        if (command.Id is { } requested)
+        {
+            // A repeated request with the same id (a retried experiment step) gets the run it created before.
+            await using var existing = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (await existing.Benchmarks.AsNoTracking().Where(r => r.Id == requested).Select(r => r.Status).SingleOrDefaultAsync(cancellationToken) is { } status)
+            {
+                return new BenchmarkRef(requested, status);
+            }
+        }
+
         // Checked now so that a service that is not ready is a 409 to the caller, not a failed run later.
         var endpoints = await targets.EndpointsAsync(spec, cancellationToken);
         var run = new BenchmarkRun
         {
-            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            Id = command.Id ?? Guid.CreateVersion7(time.GetUtcNow()),
             Name = spec.Name ?? DefaultName(spec),
             Status = BenchmarkStatuses.Pending,
             Target = spec.Service is { } s ? $"service {s}" : string.Join(" ", endpoints),
