@@ -1,22 +1,11 @@
 using Aibench.Client.LoadGen;
 using Aibench.Contracts.Client;
-using FluentValidation;
+using Aibench.Shared.Validation;
 using Mediator;
 
 namespace Aibench.Client.Features;
 
-internal sealed class CheckBenchmarkValidator : AbstractValidator<CheckBenchmark>
-{
-    public CheckBenchmarkValidator(BenchmarkSpecValidator spec)
-    {
-        RuleFor(c => c.Spec).NotNull().OverridePropertyName("body");
-        RuleFor(c => c).Custom((c, context) =>
-        {
-            if (c.Spec is null) return;
-            foreach (var failure in spec.Validate(c.Spec).Errors) context.AddFailure(failure);
-        });
-    }
-}
+internal sealed class CheckBenchmarkValidator(BenchmarkSpecValidator spec) : WrapperValidator<CheckBenchmark, BenchmarkSpec>(spec, c => c.Spec);
 
 /// <summary>Answers whether a spec would start, and with which steps, for modules that plan runs (Experiments).</summary>
 internal sealed class CheckBenchmarkHandler : IQueryHandler<CheckBenchmark, BenchmarkPlan>

@@ -3,7 +3,7 @@ using Aibench.Client.Jobs;
 using Aibench.Client.LoadGen;
 using Aibench.Client.Persistence;
 using Aibench.Contracts.Client;
-using FluentValidation;
+using Aibench.Shared.Validation;
 using Hangfire;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -14,19 +14,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Aibench.Client.Features;
 
-internal sealed class StartBenchmarkValidator : AbstractValidator<StartBenchmark>
-{
-    public StartBenchmarkValidator(BenchmarkSpecValidator spec)
-    {
-        RuleFor(c => c.Spec).NotNull().OverridePropertyName("body");
-        // The spec's own field names (load.rate), not spec.load.rate: the body is the spec.
-        RuleFor(c => c).Custom((c, context) =>
-        {
-            if (c.Spec is null) return;
-            foreach (var failure in spec.Validate(c.Spec).Errors) context.AddFailure(failure);
-        });
-    }
-}
+internal sealed class StartBenchmarkValidator(BenchmarkSpecValidator spec) : WrapperValidator<StartBenchmark, BenchmarkSpec>(spec, c => c.Spec);
 
 internal sealed class StartBenchmarkHandler(
     IDbContextFactory<ClientDbContext> dbFactory,

@@ -1,5 +1,5 @@
 using Aibench.Experiments.Planning;
-using FluentValidation;
+using Aibench.Shared.Validation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,19 +12,8 @@ namespace Aibench.Experiments.Features;
 /// <param name="Experiment">The experiment as it would be created.</param>
 public sealed record PreviewExperiment(CreateExperiment Experiment) : IQuery<ExperimentPreview>;
 
-internal sealed class PreviewExperimentValidator : AbstractValidator<PreviewExperiment>
-{
-    public PreviewExperimentValidator(CreateExperimentValidator experiment)
-    {
-        RuleFor(q => q.Experiment).NotNull().OverridePropertyName("body");
-        // The experiment's own field names (recipe, load.rate): the body is the experiment.
-        RuleFor(q => q).Custom((q, context) =>
-        {
-            if (q.Experiment is null) return;
-            foreach (var failure in experiment.Validate(q.Experiment).Errors) context.AddFailure(failure);
-        });
-    }
-}
+internal sealed class PreviewExperimentValidator(CreateExperimentValidator experiment)
+    : WrapperValidator<PreviewExperiment, CreateExperiment>(experiment, q => q.Experiment);
 
 internal sealed class PreviewExperimentHandler(ExperimentDrafter drafter) : IQueryHandler<PreviewExperiment, ExperimentPreview>
 {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Aibench.Contracts.Server;
 using Aibench.Server.Recipes;
+using Aibench.Shared.Validation;
 using FluentValidation;
 using FluentValidation.Results;
 using Mediator;
@@ -12,19 +13,8 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Aibench.Server.Features;
 
-internal sealed class PreviewDeploymentValidator : AbstractValidator<PreviewDeployment>
-{
-    public PreviewDeploymentValidator(DeployServiceValidator deployment)
-    {
-        RuleFor(q => q.Deployment).NotNull().OverridePropertyName("body");
-        // The deployment's own field names (recipe, parameters.x): the body is the deployment.
-        RuleFor(q => q).Custom((q, context) =>
-        {
-            if (q.Deployment is null) return;
-            foreach (var failure in deployment.Validate(q.Deployment).Errors) context.AddFailure(failure);
-        });
-    }
-}
+internal sealed class PreviewDeploymentValidator(DeployServiceValidator deployment)
+    : WrapperValidator<PreviewDeployment, DeployService>(deployment, q => q.Deployment);
 
 internal sealed class PreviewDeploymentHandler(RecipeCatalog catalog, ServerSettings settings) : IQueryHandler<PreviewDeployment, DeploymentPreview>
 {
