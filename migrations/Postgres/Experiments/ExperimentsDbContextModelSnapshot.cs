@@ -29,8 +29,15 @@ namespace Aibench.Migrations.Postgres.Experiments
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("AbortReason")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
                     b.Property<Guid?>("BenchmarkId")
                         .HasColumnType("uuid");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -38,12 +45,31 @@ namespace Aibench.Migrations.Postgres.Experiments
                     b.Property<int>("DurationSeconds")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("KeepService")
+                        .HasColumnType("boolean");
+
+                    b.Property<int>("LoadAttempts")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("LoadStartedBy")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
                     b.Property<int>("Nodes")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<int>("ReadyTimeoutSeconds")
                         .HasColumnType("integer");
 
                     b.Property<string>("Reason")
@@ -55,27 +81,101 @@ namespace Aibench.Migrations.Postgres.Experiments
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
+                    b.Property<string>("Result")
+                        .HasColumnType("text");
+
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Slo")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
+                        .HasColumnType("text");
 
                     b.Property<string>("Stage")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<string>("TestType")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<int?>("TimeLimitMinutes")
+                        .HasColumnType("integer");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("WarmupBenchmarkId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("WarmupSeconds")
+                        .HasColumnType("integer");
 
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("Status");
+
                     b.ToTable("experiments", "experiments");
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("Stage")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExperimentId", "StartedAt");
+
+                    b.ToTable("experiment_stages", "experiments");
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+                {
+                    b.HasOne("Aibench.Experiments.Persistence.Experiment", null)
+                        .WithMany("Stages")
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.Experiment", b =>
+                {
+                    b.Navigation("Stages");
                 });
 #pragma warning restore 612, 618
         }

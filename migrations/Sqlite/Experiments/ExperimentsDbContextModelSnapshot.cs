@@ -23,8 +23,15 @@ namespace Aibench.Migrations.Sqlite.Experiments
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("AbortReason")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("BenchmarkId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
@@ -32,12 +39,31 @@ namespace Aibench.Migrations.Sqlite.Experiments
                     b.Property<int>("DurationSeconds")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("KeepService")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("LoadAttempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("LoadStartedBy")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Nodes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Parameters")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ReadyTimeoutSeconds")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Reason")
@@ -49,7 +75,18 @@ namespace Aibench.Migrations.Sqlite.Experiments
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Result")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("ServiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Slo")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Spec")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Stage")
@@ -57,19 +94,80 @@ namespace Aibench.Migrations.Sqlite.Experiments
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TestType")
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("TimeLimitMinutes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("WarmupBenchmarkId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WarmupSeconds")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
 
+                    b.HasIndex("Status");
+
                     b.ToTable("experiments_experiments", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Stage")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExperimentId", "StartedAt");
+
+                    b.ToTable("experiments_experiment_stages", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+                {
+                    b.HasOne("Aibench.Experiments.Persistence.Experiment", null)
+                        .WithMany("Stages")
+                        .HasForeignKey("ExperimentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.Experiment", b =>
+                {
+                    b.Navigation("Stages");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,26 +1,46 @@
 using Aibench.Experiments.Features;
+using Aibench.Experiments.Jobs;
 using Aibench.Experiments.Persistence;
+using Aibench.Experiments.Planning;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
 using FluentValidation;
+using Hangfire;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Aibench.Experiments;
 
-/// <summary>The end-to-end workflow: deploy, wait, load, collect, summarise.</summary>
+/// <summary>The end-to-end workflow: deploy, wait, warm up, load, collect, stop, summarise.</summary>
 public static class ExperimentsModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Experiments", "experiments", ["/api/v1/experiments"], typeof(ExperimentsModule).Assembly);
+        new("Experiments", "experiments", ["/api/v1/experiments"], typeof(ExperimentsModule).Assembly)
+        {
+            ConfigurationSections = ["Experiments"],
+            CheckConfiguration = (configuration, _) =>
+            {
+                var errors = new List<string>();
+                ExperimentsSettings.Load(configuration, errors);
+                return errors;
+            },
+        };
 
     public static IServiceCollection AddExperiments(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(Descriptor);
         services.AddModuleDbContext<ExperimentsDbContext>(Descriptor.Name, ExperimentsDbContext.SchemaName);
         services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
+        services.AddSingleton(sp => ExperimentsSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddSingleton<ExperimentDrafter>();
+        services.AddSingleton<ExperimentWorkflow>();
+        services.AddSingleton<ExperimentFeed>();
+        services.AddTransient<AdvanceExperimentsJob>();
+        services.AddHostedService<ExperimentsStartup>();
         return services;
     }
 
@@ -28,7 +48,22 @@ public static class ExperimentsModule
     {
         var api = app.MapModuleApi(Descriptor);
         ListExperimentsHandler.Map(api);
+        PreviewExperimentHandler.Map(api);
+        CreateExperimentHandler.Map(api);
         GetExperimentHandler.Map(api);
+        CancelExperimentHandler.Map(api);
         return app;
     }
+}
+
+/// <summary>Registers the recurring advance at every start: after a restart, running experiments carry on from the database.</summary>
+internal sealed class ExperimentsStartup(IRecurringJobManager recurring, ExperimentsSettings settings) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        recurring.AddOrUpdate<AdvanceExperimentsJob>(AdvanceExperimentsJob.RecurringId, j => j.RunAsync(CancellationToken.None), $"*/{settings.PollSeconds} * * * * *");
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

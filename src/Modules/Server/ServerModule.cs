@@ -61,6 +61,7 @@ public static class ServerModule
         ListRecipesHandler.Map(api);
         GetRecipeHandler.Map(api);
         DeployServiceHandler.Map(api);
+        PreviewDeploymentHandler.Map(api);
         ListServicesHandler.Map(api);
         GetServiceHandler.Map(api);
         GetServiceStatusViewHandler.Map(api);

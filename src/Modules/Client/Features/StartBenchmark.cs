@@ -3,7 +3,7 @@ using Aibench.Client.Jobs;
 using Aibench.Client.LoadGen;
 using Aibench.Client.Persistence;
 using Aibench.Contracts.Client;
-using FluentValidation;
+using Aibench.Shared.Validation;
 using Hangfire;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -14,19 +14,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Aibench.Client.Features;
 
-internal sealed class StartBenchmarkValidator : AbstractValidator<StartBenchmark>
-{
-    public StartBenchmarkValidator(BenchmarkSpecValidator spec)
-    {
-        RuleFor(c => c.Spec).NotNull().OverridePropertyName("body");
-        // The spec's own field names (load.rate), not spec.load.rate: the body is the spec.
-        RuleFor(c => c).Custom((c, context) =>
-        {
-            if (c.Spec is null) return;
-            foreach (var failure in spec.Validate(c.Spec).Errors) context.AddFailure(failure);
-        });
-    }
-}
+internal sealed class StartBenchmarkValidator(BenchmarkSpecValidator spec) : WrapperValidator<StartBenchmark, BenchmarkSpec>(spec, c => c.Spec);
 
 internal sealed class StartBenchmarkHandler(
     IDbContextFactory<ClientDbContext> dbFactory,
@@ -37,11 +25,21 @@ internal sealed class StartBenchmarkHandler(
     public async ValueTask<BenchmarkRef> Handle(StartBenchmark command, CancellationToken cancellationToken)
     {
         var spec = command.Spec;
+        if (command.Id is { } requested)
+        {
+            // A repeated request with the same id (a retried experiment step) gets the run it created before.
+            await using var existing = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (await existing.Benchmarks.AsNoTracking().Where(r => r.Id == requested).Select(r => r.Status).SingleOrDefaultAsync(cancellationToken) is { } status)
+            {
+                return new BenchmarkRef(requested, status);
+            }
+        }
+
         // Checked now so that a service that is not ready is a 409 to the caller, not a failed run later.
         var endpoints = await targets.EndpointsAsync(spec, cancellationToken);
         var run = new BenchmarkRun
         {
-            Id = Guid.CreateVersion7(time.GetUtcNow()),
+            Id = command.Id ?? Guid.CreateVersion7(time.GetUtcNow()),
             Name = spec.Name ?? DefaultName(spec),
             Status = BenchmarkStatuses.Pending,
             Target = spec.Service is { } s ? $"service {s}" : string.Join(" ", endpoints),

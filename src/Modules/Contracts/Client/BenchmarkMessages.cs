@@ -8,7 +8,93 @@ namespace Aibench.Contracts.Client;
 /// when the service is not ready.
 /// </summary>
 /// <param name="Spec">What to run.</param>
-public sealed record StartBenchmark(BenchmarkSpec Spec) : ICommand<BenchmarkRef>;
+/// <param name="Id">
+/// The id the new run gets, chosen by the caller so that a retried request is harmless: when a run with this id
+/// exists already, it is answered as it is and nothing new is started. A new id when omitted.
+/// </param>
+public sealed record StartBenchmark(BenchmarkSpec Spec, Guid? Id = null) : ICommand<BenchmarkRef>;
+
+/// <summary>
+/// Checks a spec exactly as <see cref="StartBenchmark"/> would, without starting or storing anything (the service is
+/// not looked up). Fails with the same validation errors, named by the spec's field paths (<c>load.rate</c>).
+/// </summary>
+/// <param name="Spec">What would be run.</param>
+public sealed record CheckBenchmark(BenchmarkSpec Spec) : IQuery<BenchmarkPlan>;
+
+/// <summary>The shape of a run as the load generator would carry it out.</summary>
+/// <param name="Steps">Steps (one, or one per sweep entry).</param>
+/// <param name="StepSeconds">Seconds each step sends requests for, when a duration is given.</param>
+/// <param name="StepLabels">What each step does, e.g. <c>20 req/s</c>.</param>
+public sealed record BenchmarkPlan(int Steps, double? StepSeconds, IReadOnlyList<string> StepLabels);
+
+/// <summary>
+/// Asks the Client module what a run measured: its state, headline numbers, one row per step and the per-second
+/// series. Answers <c>null</c> when no such run exists; the numbers are null until the run has ended.
+/// </summary>
+/// <param name="BenchmarkId">The run.</param>
+public sealed record GetBenchmarkResult(Guid BenchmarkId) : IQuery<BenchmarkResult?>;
+
+/// <summary>What a run measured, as other modules may summarise or judge it.</summary>
+/// <param name="Id">The run.</param>
+/// <param name="Status"><c>pending</c>, <c>running</c>, <c>completed</c>, <c>partial</c>, <c>failed</c> or <c>cancelled</c>.</param>
+/// <param name="Error">Why it failed, when it did.</param>
+/// <param name="StartedAt">When it started sending.</param>
+/// <param name="FinishedAt">When it ended.</param>
+/// <param name="Overall">The whole run (all steps together); null until it ended with results.</param>
+/// <param name="Steps">One row per step, in order.</param>
+/// <param name="Series">One point per second from the start of the run, for charts and for finding when something changed.</param>
+public sealed record BenchmarkResult(
+    Guid Id,
+    string Status,
+    string? Error,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    BenchmarkStepResult? Overall,
+    IReadOnlyList<BenchmarkStepResult> Steps,
+    IReadOnlyList<BenchmarkSecond> Series);
+
+/// <summary>Headline numbers of a run or of one of its steps. Latencies in milliseconds, throughputs per second.</summary>
+/// <param name="Label">What the step did, e.g. <c>20 req/s</c>, or <c>all steps</c>.</param>
+/// <param name="Concurrency">Its concurrency, for closed-loop steps.</param>
+/// <param name="TargetRate">Its request rate, for open-loop steps.</param>
+/// <param name="AchievedRate">Requests actually sent per second, for open-loop steps.</param>
+/// <param name="DurationSeconds">Its measured window.</param>
+/// <param name="Completed">Requests answered in full.</param>
+/// <param name="Failed">Requests that failed (errors and timeouts).</param>
+/// <param name="RequestThroughput">Completed requests per second.</param>
+/// <param name="OutputTokenThroughput">Output tokens per second.</param>
+/// <param name="TtftP50Ms">Median time to first token.</param>
+/// <param name="TtftP99Ms">99th percentile time to first token.</param>
+/// <param name="TpotP50Ms">Median time per output token.</param>
+/// <param name="E2eP50Ms">Median end-to-end latency.</param>
+/// <param name="E2eP99Ms">99th percentile end-to-end latency.</param>
+/// <param name="GoodputFraction">Share of the measured requests that met every SLO, when SLOs were given.</param>
+public sealed record BenchmarkStepResult(
+    string Label,
+    int? Concurrency,
+    double? TargetRate,
+    double? AchievedRate,
+    double DurationSeconds,
+    long Completed,
+    long Failed,
+    double RequestThroughput,
+    double OutputTokenThroughput,
+    double? TtftP50Ms,
+    double? TtftP99Ms,
+    double? TpotP50Ms,
+    double? E2eP50Ms,
+    double? E2eP99Ms,
+    double? GoodputFraction);
+
+/// <summary>One second of a run.</summary>
+/// <param name="T">Seconds since the run started (0 is the first second).</param>
+/// <param name="Sent">Requests sent in that second.</param>
+/// <param name="Completed">Requests completed in that second.</param>
+/// <param name="Errors">Requests failed in that second.</param>
+/// <param name="OutputTokens">Output tokens received in that second.</param>
+/// <param name="TtftMeanMs">Mean time to first token of the first tokens received in that second.</param>
+/// <param name="E2eMeanMs">Mean end-to-end latency of the requests completed in that second.</param>
+public sealed record BenchmarkSecond(long T, long Sent, long Completed, long Errors, long OutputTokens, double? TtftMeanMs, double? E2eMeanMs);
 
 /// <summary>Stops a run; what it measured so far is kept and marked partial. Idempotent.</summary>
 /// <param name="BenchmarkId">The run.</param>

@@ -19,4 +19,24 @@ public sealed record ServiceStatusInfo(
     ServiceStatus Status,
     string? Reason,
     string? JobId,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The scheduler's host list once the job runs, e.g. <c>node[1-4]</c>.</summary>
+    public string? NodeList { get; init; }
+
+    /// <summary>Endpoints that must answer before the service is ready (one per replica, or one for the Ray head).</summary>
+    public int ExpectedReplicas { get; init; }
+
+    /// <summary>The endpoints announced so far, each with whether it answered its readiness probe.</summary>
+    public IReadOnlyList<ReplicaStatus> Replicas { get; init; } = [];
+
+    /// <summary>Folder with its scripts, endpoint files and logs.</summary>
+    public string? RunFolder { get; init; }
+}
+
+/// <summary>One announced endpoint of a service and whether it is serving.</summary>
+/// <param name="Task">Index of the task (replica), from 0.</param>
+/// <param name="Node">The scheduler's name for the node it runs on.</param>
+/// <param name="Url">Base URL, e.g. <c>http://node3:8000</c>.</param>
+/// <param name="Ready">Whether it answered its readiness probe.</param>
+public sealed record ReplicaStatus(int Task, string Node, string Url, bool Ready);

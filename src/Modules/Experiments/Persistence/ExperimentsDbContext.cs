@@ -11,7 +11,10 @@ internal sealed class ExperimentsDbContext(DbContextOptions<ExperimentsDbContext
 
     public DbSet<Experiment> Experiments => Set<Experiment>();
 
-    protected override void ConfigureModel(ModelBuilder modelBuilder) =>
+    public DbSet<ExperimentStage> Stages => Set<ExperimentStage>();
+
+    protected override void ConfigureModel(ModelBuilder modelBuilder)
+    {
         modelBuilder.Entity<Experiment>(experiment =>
         {
             experiment.ToTable("experiments");
@@ -20,9 +23,25 @@ internal sealed class ExperimentsDbContext(DbContextOptions<ExperimentsDbContext
             experiment.Property(e => e.Recipe).HasMaxLength(128).IsRequired();
             experiment.Property(e => e.TestType).HasMaxLength(32).IsRequired();
             experiment.Property(e => e.Stage).HasMaxLength(32).IsRequired();
+            experiment.Property(e => e.Status).HasMaxLength(16).IsRequired();
             experiment.Property(e => e.Reason).HasMaxLength(2048);
+            experiment.Property(e => e.AbortReason).HasMaxLength(2048);
+            experiment.Property(e => e.Parameters).IsRequired();
+            experiment.Property(e => e.Spec).IsRequired();
+            experiment.Property(e => e.Slo).IsRequired();
             experiment.HasIndex(e => e.CreatedAt);
+            experiment.HasIndex(e => e.Status);
+            experiment.HasMany(e => e.Stages).WithOne().HasForeignKey(s => s.ExperimentId).OnDelete(DeleteBehavior.Cascade);
         });
+        modelBuilder.Entity<ExperimentStage>(stage =>
+        {
+            stage.ToTable("experiment_stages");
+            stage.HasKey(s => s.Id);
+            stage.Property(s => s.Stage).HasMaxLength(32).IsRequired();
+            stage.Property(s => s.Note).HasMaxLength(2048);
+            stage.HasIndex(s => new { s.ExperimentId, s.StartedAt });
+        });
+    }
 }
 
 /// <summary>A recipe deployed on some nodes and put under one kind of load for a while.</summary>
@@ -33,11 +52,67 @@ internal sealed class Experiment
     public required string Recipe { get; set; }
     public int Nodes { get; set; }
     public required string TestType { get; set; }
+
+    /// <summary>How long the load runs in all (a sweep divides it among its steps).</summary>
     public int DurationSeconds { get; set; }
+
+    /// <summary>Where the workflow is (<see cref="Stages"/>), kept even after the end so the list shows it.</summary>
     public required string Stage { get; set; }
+
+    /// <summary><c>running</c>, <c>completed</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    public string Status { get; set; } = "running";
+
+    /// <summary>What is happening or went wrong, in words the user can act on.</summary>
     public string? Reason { get; set; }
+
     public Guid? ServiceId { get; set; }
+    public Guid? WarmupBenchmarkId { get; set; }
     public Guid? BenchmarkId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>The recipe parameter values as given, JSON; validated by the Server module at creation.</summary>
+    public string Parameters { get; set; } = "{}";
+
+    /// <summary>The <see cref="Contracts.Client.BenchmarkSpec"/> the load stage sends (without service and experiment), JSON.</summary>
+    public string Spec { get; set; } = "{}";
+
+    /// <summary>The <see cref="Planning.ExperimentSlo"/>, JSON.</summary>
+    public string Slo { get; set; } = "{}";
+
+    public int WarmupSeconds { get; set; }
+    public int ReadyTimeoutSeconds { get; set; }
+    public int? TimeLimitMinutes { get; set; }
+    public bool KeepService { get; set; }
+
+    /// <summary>Set by DELETE; the workflow stops what runs, keeps what was measured and ends as cancelled.</summary>
+    public bool CancelRequested { get; set; }
+
+    /// <summary>Why the workflow is winding down early (the service died, the load hung); it then ends as failed.</summary>
+    public string? AbortReason { get; set; }
+
+    /// <summary>Load runs started; more than one when a host restart cut a run short.</summary>
+    public int LoadAttempts { get; set; }
+
+    /// <summary>The host process that started the current load run; another one means the run was cut by a restart.</summary>
+    public Guid? LoadStartedBy { get; set; }
+
+    /// <summary>The <see cref="Planning.ExperimentResult"/>, JSON; set once the load ended (partial after a cancel).</summary>
+    public string? Result { get; set; }
+
+    public List<ExperimentStage> Stages { get; set; } = [];
+}
+
+/// <summary>One stage of an experiment with its timing.</summary>
+internal sealed class ExperimentStage
+{
+    public long Id { get; set; }
+    public Guid ExperimentId { get; set; }
+    public required string Stage { get; set; }
+    public DateTimeOffset StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+
+    /// <summary>How the stage ended or what happened in it (a restart, a retry).</summary>
+    public string? Note { get; set; }
 }

@@ -1,4 +1,5 @@
 using Aibench.Contracts.Server;
+using Aibench.Server.Jobs;
 using Aibench.Server.Persistence;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -11,9 +12,15 @@ internal sealed class AnswerServiceStatus(IDbContextFactory<ServerDbContext> dbF
     public async ValueTask<ServiceStatusInfo?> Handle(GetServiceStatus query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Services.AsNoTracking()
-            .Where(s => s.Id == query.ServiceId)
-            .Select(s => new ServiceStatusInfo(s.Id, s.Recipe, s.Status, s.Reason, s.JobId, s.UpdatedAt))
-            .SingleOrDefaultAsync(cancellationToken);
+        var s = await db.Services.AsNoTracking().Include(x => x.Endpoints).SingleOrDefaultAsync(x => x.Id == query.ServiceId, cancellationToken);
+        return s is null
+            ? null
+            : new ServiceStatusInfo(s.Id, s.Recipe, s.Status, s.Reason, s.JobId, s.UpdatedAt)
+            {
+                NodeList = s.NodeList,
+                ExpectedReplicas = s.ExpectedEndpoints,
+                Replicas = [.. s.Endpoints.OrderBy(e => e.Task).Select(e => new ReplicaStatus(e.Task, e.Node, PollServicesJob.Url(e), e.Ready))],
+                RunFolder = s.RunFolder,
+            };
     }
 }

@@ -12,11 +12,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Aibench.Server.Features;
 
-/// <summary>Stop a service. Idempotent: cancelling a service that already ended changes nothing.</summary>
-public sealed record CancelService(Guid Id) : ICommand<ServiceStatusView>;
-
-public sealed record ServiceStatusView(Guid Id, string Status, string? Reason, DateTimeOffset UpdatedAt);
-
 internal sealed class CancelServiceHandler(
     IDbContextFactory<ServerDbContext> dbFactory,
     SchedulerSelector schedulers,

@@ -18,14 +18,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Aibench.Server.Features;
 
-/// <summary>Deploy a recipe: the scripts are written at once, the submission runs as a background job.</summary>
-/// <param name="Recipe">Recipe name.</param>
-/// <param name="Nodes">Node count; the recipe's when omitted (replicas and Ray only).</param>
-/// <param name="Parameters">Values for the recipe's parameters: strings, numbers or booleans.</param>
-public sealed record DeployService(string? Recipe, int? Nodes = null, IReadOnlyDictionary<string, JsonElement>? Parameters = null) : ICommand<DeployedService>;
-
-public sealed record DeployedService(Guid Id, string Status, string RunFolder);
-
 internal sealed class DeployServiceValidator : AbstractValidator<DeployService>
 {
     public DeployServiceValidator(ServerSettings settings)
@@ -34,6 +26,8 @@ internal sealed class DeployServiceValidator : AbstractValidator<DeployService>
             .WithMessage("'recipe' must be a recipe name: lower-case letters, digits and '-'.");
         RuleFor(c => c.Nodes).InclusiveBetween(1, settings.MaxNodes).When(c => c.Nodes is not null)
             .WithMessage($"'nodes' must be between 1 and {settings.MaxNodes} (Server:MaxNodes).");
+        RuleFor(c => c.TimeLimitMinutes).InclusiveBetween(1, 366 * 24 * 60).When(c => c.TimeLimitMinutes is not null)
+            .WithMessage("'timeLimitMinutes' must be between 1 and 527040 (a year).");
         RuleFor(c => c.Parameters).Custom((parameters, context) =>
         {
             foreach (var (name, value) in parameters ?? new Dictionary<string, JsonElement>())
@@ -56,37 +50,21 @@ internal sealed class DeployServiceHandler(
 {
     public async ValueTask<DeployedService> Handle(DeployService command, CancellationToken cancellationToken)
     {
-        var recipe = catalog.Find(command.Recipe!)
-            ?? throw new ValidationException([new ValidationFailure("recipe", $"There is no recipe '{command.Recipe}'; see GET /api/v1/recipes.")]);
-        var nodes = command.Nodes ?? recipe.Resources.Nodes;
-        var failures = new List<ValidationFailure>();
-        if (recipe.Deployment == DeploymentMode.Single && nodes != recipe.Resources.Nodes)
+        if (command.Id is { } requested)
         {
-            failures.Add(new ValidationFailure("nodes", $"Recipe '{recipe.Name}' deploys a single instance on {recipe.Resources.Nodes} node(s); use a replicas or ray recipe for more."));
+            // A repeated request with the same id (a retried experiment step) gets the service it created before.
+            await using var existing = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (await existing.Services.AsNoTracking().SingleOrDefaultAsync(s => s.Id == requested, cancellationToken) is { } known)
+            {
+                return new DeployedService(known.Id, ServiceStatuses.Name(known.Status), known.RunFolder ?? "");
+            }
         }
 
-        if (recipe.Deployment == DeploymentMode.Ray && nodes < 2)
-        {
-            failures.Add(new ValidationFailure("nodes", $"Recipe '{recipe.Name}' runs Ray across nodes: 'nodes' must be at least 2."));
-        }
-
-        var given = command.Parameters?.ToDictionary(p => p.Key, p => (string?)(p.Value.ValueKind switch
-        {
-            JsonValueKind.String => p.Value.GetString(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            _ => p.Value.GetRawText(),
-        }));
-        var errors = new Dictionary<string, List<string>>();
-        var values = Recipes.Parameters.Resolve(recipe, given, errors);
-        failures.AddRange(errors.SelectMany(e => e.Value.Select(m => new ValidationFailure(e.Key, m))));
-        if (failures.Count > 0)
-        {
-            throw new ValidationException(failures);
-        }
-
+        var plan = DeploymentPlan.Make(catalog, command);
+        var recipe = plan.Recipe;
+        var (nodes, values) = (plan.Nodes, plan.Values);
         var now = time.GetUtcNow();
-        var id = Guid.CreateVersion7(now);
+        var id = command.Id ?? Guid.CreateVersion7(now);
         var runFolder = RunFolder.For(settings, id);
         var job = new JobSpec(id, recipe, values, nodes, runFolder,
             recipe.Resources.Account ?? settings.Account, recipe.Resources.Partition ?? settings.Partition, recipe.Resources.Qos ?? settings.Qos)
@@ -105,7 +83,7 @@ internal sealed class DeployServiceHandler(
             await Write(Path.Combine(runFolder, RenderedJob.BatchFile), rendered.BatchScript, owner, cancellationToken);
             await Write(Path.Combine(runFolder, RenderedJob.TaskFile), rendered.TaskScript, owner, cancellationToken);
 
-            var shown = values.ToDictionary(v => v.Key, v => recipe.Parameters.Single(p => p.Name == v.Key).Secret ? "***" : v.Value);
+            var shown = plan.Shown;
             var service = new ServiceRecord
             {
                 Id = id,
@@ -121,7 +99,7 @@ internal sealed class DeployServiceHandler(
                 ExpectedEndpoints = job.ExpectedEndpoints,
                 TimeLimit = recipe.Resources.TimeLimit,
                 ReadinessPath = recipe.Readiness.Path,
-                ReadinessTimeoutSeconds = (int)Math.Ceiling(recipe.Readiness.Timeout.TotalSeconds),
+                ReadinessTimeoutSeconds = plan.ReadinessTimeoutSeconds,
                 MetricsPath = recipe.MetricsPath,
                 Parameters = JsonSerializer.Serialize(shown),
             };

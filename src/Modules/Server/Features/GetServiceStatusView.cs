@@ -1,3 +1,4 @@
+using Aibench.Contracts.Server;
 using Aibench.Server.Persistence;
 using Aibench.Shared.Api;
 using Mediator;

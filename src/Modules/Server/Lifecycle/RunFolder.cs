@@ -105,7 +105,17 @@ internal static class RunFolder
             var info = new FileInfo(file);
             if (info.Length == 0) continue;
             var last = LastLine(file);
-            return last is null ? $"see {file}" : $"see {file}: {(last.Length > 300 ? last[..300] + "…" : last)}";
+            if (last is null) return $"see {file}";
+            last = last.Length > 300 ? last[..300] + "…" : last;
+            // Which replica, and on which node, is what a user of a many-node job needs to find the culprit.
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (name.StartsWith("task-", StringComparison.Ordinal) && int.TryParse(name[5..], out var task)
+                && Endpoints(runFolder).FirstOrDefault(e => e.Task == task) is { Node.Length: > 0 } endpoint)
+            {
+                return $"replica {task} on {endpoint.Node}: {last} (see {file})";
+            }
+
+            return $"see {file}: {last}";
         }
 
         return null;

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text.Json;
+using Aibench.Contracts.Experiments;
+using Aibench.Contracts.Server;
+using Aibench.Experiments.Jobs;
+using Aibench.Experiments.Persistence;
+using Aibench.Experiments.Planning;
+using Aibench.Shared.Text;
+using FluentValidation;
+using Hangfire;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Aibench.Experiments.Features;
+
+/// <summary>
+/// Start an experiment: deploy <paramref name="Recipe"/> on <paramref name="Nodes"/> nodes, put it under the load of
+/// <paramref name="TestType"/> for <paramref name="Duration"/>, keep the results and stop the service. Everything is
+/// checked (by the Server and Client modules too) before anything is written or submitted.
+/// </summary>
+/// <param name="Recipe">Recipe to deploy, e.g. <c>vllm-sim</c>.</param>
+/// <param name="Nodes">Node count; the recipe's when omitted.</param>
+/// <param name="TestType"><c>throughput</c>, <c>latency</c>, <c>stress</c>, <c>soak</c> or <c>sweep</c>.</param>
+/// <param name="Duration">Measured load in all, e.g. <c>10m</c>; the test type's preset when omitted.</param>
+/// <param name="Parameters">Values for the recipe's parameters.</param>
+/// <param name="Load">Advanced load options, each replacing the test type's preset.</param>
+/// <param name="Slo">Objectives and limits the result is judged by.</param>
+/// <param name="Warmup">Warm-up before the measured load, e.g. <c>30s</c>; <c>0s</c> skips it.</param>
+/// <param name="ReadyTimeout">How long the service may take to be ready, queue time included.</param>
+/// <param name="KeepService">Leave the service running at the end (a cancel still stops it).</param>
+/// <param name="Name">A label; made from the test type, recipe and nodes when omitted.</param>
+public sealed record CreateExperiment(
+    string? Recipe,
+    int? Nodes = null,
+    string? TestType = null,
+    string? Duration = null,
+    IReadOnlyDictionary<string, JsonElement>? Parameters = null,
+    ExperimentLoad? Load = null,
+    ExperimentSlo? Slo = null,
+    string? Warmup = null,
+    string? ReadyTimeout = null,
+    bool KeepService = false,
+    string? Name = null) : ICommand<ExperimentSummary>;
+
+internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperiment>
+{
+    public CreateExperimentValidator()
+    {
+        RuleFor(c => c.Recipe).NotEmpty().WithMessage("'recipe' is required: a recipe name, see GET /api/v1/recipes.").OverridePropertyName("recipe");
+        RuleFor(c => c.Nodes).GreaterThanOrEqualTo(1).When(c => c.Nodes is not null)
+            .WithMessage("'nodes' must be at least 1.").OverridePropertyName("nodes");
+        RuleFor(c => c.TestType).Must(t => t is not null && TestTypes.All.Contains(t))
+            .WithMessage(c => $"'testType' must be one of {string.Join(", ", TestTypes.All)}{(c.TestType is null ? "" : $", not '{c.TestType}'")}.")
+            .OverridePropertyName("testType");
+        RuleFor(c => c.Duration).Must(d => Shared.Text.Duration.TryParse(d, out var v) && v >= TimeSpan.FromSeconds(1) && v <= TimeSpan.FromDays(7))
+            .When(c => c.Duration is not null)
+            .WithMessage(c => $"'duration' must be a duration from 1s to 7d like 10m, not '{c.Duration}'.").OverridePropertyName("duration");
+        RuleFor(c => c.Warmup).Must(d => Shared.Text.Duration.TryParse(d, out var v) && v <= TimeSpan.FromHours(1))
+            .When(c => c.Warmup is not null)
+            .WithMessage(c => $"'warmup' must be a duration up to 1h like 30s (0s for none), not '{c.Warmup}'.").OverridePropertyName("warmup");
+        RuleFor(c => c.ReadyTimeout).Must(d => Shared.Text.Duration.TryParse(d, out var v) && v >= TimeSpan.FromSeconds(10) && v <= TimeSpan.FromDays(7))
+            .When(c => c.ReadyTimeout is not null)
+            .WithMessage(c => $"'readyTimeout' must be a duration from 10s to 7d like 30m, not '{c.ReadyTimeout}'.").OverridePropertyName("readyTimeout");
+        RuleFor(c => c.Name).Must(n => n is null || (n.Length is > 0 and <= 256 && !n.Any(char.IsControl)))
+            .WithMessage("'name' must be 1 to 256 characters without control characters.").OverridePropertyName("name");
+        RuleFor(c => c.Slo!.Target).Must(t => t is null || (t > 0 && t <= 1)).When(c => c.Slo is not null)
+            .WithMessage("'slo.target' must be a share above 0 and at most 1, e.g. 0.9.").OverridePropertyName("slo.target");
+        RuleFor(c => c.Slo!.MaxErrorRate).Must(t => t is null || (t >= 0 && t <= 1)).When(c => c.Slo is not null)
+            .WithMessage("'slo.maxErrorRate' must be a share from 0 to 1, e.g. 0.05.").OverridePropertyName("slo.maxErrorRate");
+        RuleFor(c => c).Custom((c, context) =>
+        {
+            if (c.Load is null || c.TestType is null || !TestTypes.All.Contains(c.TestType)) return;
+            var used = TestTypes.ShapeFields(c.TestType);
+            foreach (var (field, given) in Given(c.Load).Where(g => g.Given && !used.Contains(g.Field)))
+            {
+                context.AddFailure($"load.{field}",
+                    $"A {c.TestType} test does not use load.{field}; its load options are {string.Join(", ", used.Select(u => $"load.{u}"))} (and dataset, api, stream, model, timeout, seed).");
+            }
+
+            if (c.Load.Rates is { Count: > 0 } && c.Load.Concurrencies is { Count: > 0 })
+            {
+                context.AddFailure("load.rates", "A sweep steps through load.rates or load.concurrencies, not both.");
+            }
+        });
+    }
+
+    private static IEnumerable<(string Field, bool Given)> Given(ExperimentLoad l) =>
+    [
+        ("concurrency", l.Concurrency is not null), ("rate", l.Rate is not null), ("from", l.From is not null), ("to", l.To is not null),
+        ("rates", l.Rates is not null), ("concurrencies", l.Concurrencies is not null), ("arrival", l.Arrival is not null),
+        ("burstiness", l.Burstiness is not null), ("maxInFlight", l.MaxInFlight is not null),
+    ];
+}
+
+internal sealed class CreateExperimentHandler(
+    ExperimentDrafter drafter,
+    IDbContextFactory<ExperimentsDbContext> dbFactory,
+    ISender sender,
+    IPublisher publisher,
+    IBackgroundJobClient jobs,
+    TimeProvider time) : ICommandHandler<CreateExperiment, ExperimentSummary>
+{
+    public async ValueTask<ExperimentSummary> Handle(CreateExperiment command, CancellationToken cancellationToken)
+    {
+        var draft = await drafter.DraftAsync(command, cancellationToken);
+        var now = time.GetUtcNow();
+        var experiment = new Experiment
+        {
+            Id = Guid.CreateVersion7(now),
+            Name = draft.Name,
+            Recipe = draft.Deployment.Recipe,
+            Nodes = draft.Deployment.Nodes,
+            TestType = draft.TestType,
+            DurationSeconds = draft.DurationSeconds,
+            Stage = ExperimentStages.Deploying,
+            Status = ExperimentStages.Running,
+            ServiceId = Guid.CreateVersion7(now),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Parameters = ExperimentDrafter.ParametersJson(draft),
+            Spec = ExperimentWorkflow.ToJson(draft.Load),
+            Slo = ExperimentWorkflow.ToJson(draft.Slo),
+            WarmupSeconds = draft.WarmupSeconds,
+            ReadyTimeoutSeconds = draft.ReadyTimeoutSeconds,
+            TimeLimitMinutes = draft.Deployment.TimeLimitMinutes,
+            KeepService = draft.KeepService,
+        };
+        experiment.Stages.Add(new ExperimentStage { ExperimentId = experiment.Id, Stage = ExperimentStages.Deploying, StartedAt = now });
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.Experiments.Add(experiment);
+        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            // Deployed here rather than by the workflow, so that secret parameter values are handed to the Server
+            // module once and never stored by this one.
+            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes), cancellationToken);
+        }
+        catch
+        {
+            // Nothing half-written: no experiment without its service.
+            db.Experiments.Remove(experiment);
+            await db.SaveChangesAsync(CancellationToken.None);
+            throw;
+        }
+
+        await publisher.Publish(new ExperimentChanged(experiment.Id, experiment.Stage, experiment.Status, null, experiment.ServiceId, null, now), cancellationToken);
+        jobs.Enqueue<AdvanceExperimentsJob>(j => j.RunOneAsync(experiment.Id, CancellationToken.None));
+        return ExperimentSummary.Of(experiment);
+    }
+
+    public static void Map(RouteGroupBuilder api) =>
+        api.MapPost("/experiments", async Task<Created<ExperimentSummary>> (CreateExperiment command, ISender sender, CancellationToken ct) =>
+            {
+                var created = await sender.Send(command, ct);
+                return TypedResults.Created(string.Create(CultureInfo.InvariantCulture, $"/api/v1/experiments/{created.Id}"), created);
+            })
+            .WithName("CreateExperiment")
+            .WithSummary("Start an experiment: { recipe, nodes, testType, duration, parameters{}, load{}, slo{}, warmup, readyTimeout, keepService } → 201.")
+            .ProducesValidationProblem();
+}

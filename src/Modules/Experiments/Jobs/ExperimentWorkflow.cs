@@ -1,0 +1,491 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Aibench.Contracts.Client;
+using Aibench.Contracts.Experiments;
+using Aibench.Contracts.Server;
+using Aibench.Experiments.Persistence;
+using Aibench.Experiments.Planning;
+using Aibench.Shared.Api;
+using FluentValidation;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using static Aibench.Experiments.Jobs.ExperimentStages;
+
+namespace Aibench.Experiments.Jobs;
+
+/// <summary>
+/// The experiment state machine. Each call reads the experiment afresh, does what its stage needs now and stores
+/// the outcome; nothing is kept in memory between calls, so the recurring <c>experiments:advance</c> carries on after
+/// a restart from the database alone. Every step is safe to repeat: the service and run ids are stored before the
+/// Server and Client modules are asked to create them, and both answer a repeated id with what they made the first
+/// time. Waiting never blocks: a stage that is not done returns and is looked at again on the next poll or
+/// notification.
+/// </summary>
+internal sealed class ExperimentWorkflow(
+    IDbContextFactory<ExperimentsDbContext> dbFactory,
+    ISender sender,
+    IPublisher publisher,
+    ExperimentsSettings settings,
+    TimeProvider time,
+    ILogger<ExperimentWorkflow> logger)
+{
+    /// <summary>Load runs cut short by host restarts before the experiment gives up.</summary>
+    private const int MaxLoadAttempts = 3;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _gates = new();
+
+    /// <summary>This host process. A load run started by another one was cut short by a restart.</summary>
+    public Guid Instance { get; } = Guid.NewGuid();
+
+    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    public static T FromJson<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)!;
+
+    /// <summary>Moves one experiment on as far as it can go now.</summary>
+    public async Task AdvanceAsync(Guid id, CancellationToken cancellationToken)
+    {
+        // Polls, notifications and a cancel may all arrive at once; one step at a time per experiment.
+        var gate = _gates.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            // A stage that ends at once hands over to the next in the same call (bounded, in case of a bug).
+            for (var pass = 0; pass < 16; pass++)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var e = await db.Experiments.Include(x => x.Stages).SingleOrDefaultAsync(x => x.Id == id, cancellationToken);
+                if (e is null || e.Status != Running)
+                {
+                    return;
+                }
+
+                var before = (e.Stage, e.Reason, e.AbortReason, e.CancelRequested);
+                await StepAsync(db, e, cancellationToken);
+                await db.SaveChangesAsync(cancellationToken);
+                if ((e.Stage, e.Reason) != (before.Stage, before.Reason))
+                {
+                    await PublishAsync(e, cancellationToken);
+                }
+
+                if ((e.Stage, e.AbortReason, e.CancelRequested) == (before.Stage, before.AbortReason, before.CancelRequested))
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task PublishAsync(Experiment e, CancellationToken ct)
+    {
+        try
+        {
+            await publisher.Publish(new ExperimentChanged(e.Id, e.Stage, e.Status, e.Reason, e.ServiceId, e.BenchmarkId, e.UpdatedAt), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Live views are advisory: the change is stored, and a failing subscriber must not stop the workflow.
+            logger.LogWarning(ex, "ExperimentChanged for {Id} not delivered", e.Id);
+        }
+    }
+
+    private async Task StepAsync(ExperimentsDbContext db, Experiment e, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        if (e.CancelRequested || e.AbortReason is not null)
+        {
+            await WindDownAsync(e, now, ct);
+            return;
+        }
+
+        switch (e.Stage)
+        {
+            case Pending:
+                Enter(e, Deploying, now);
+                break;
+            case Deploying:
+                await DeployAsync(e, now, ct);
+                break;
+            case Waiting:
+                await WaitForReadyAsync(e, now, ct);
+                break;
+            case Warmup:
+                await WarmUpAsync(db, e, now, ct);
+                break;
+            case Loading:
+                await LoadAsync(db, e, now, ct);
+                break;
+            case Collecting:
+                await CollectAsync(e, now, ct);
+                break;
+            case Stopping:
+                await StopAsync(e, now, ct);
+                break;
+            case Summarising:
+                var result = e.Result is null ? null : FromJson<ExperimentResult>(e.Result);
+                Finish(e, Completed, result is null ? "completed" : Describe(result), now);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The deployment itself is made when the experiment is created (secret values never reach this module's tables);
+    /// this stage only confirms the Server module has the service, which a host stopping at that moment could prevent.
+    /// </summary>
+    private async Task DeployAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
+    {
+        if (await sender.Send(new GetServiceStatus(e.ServiceId!.Value), ct) is null)
+        {
+            Abort(e, "the service was never deployed (the host stopped while the experiment was being created); start the experiment again");
+            return;
+        }
+
+        Enter(e, Waiting, now, $"service {e.ServiceId} accepted");
+        e.Reason = "waiting for the scheduler";
+    }
+
+    private async Task WaitForReadyAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
+    {
+        var service = await ServiceAsync(e, ct);
+        if (service is null)
+        {
+            return;
+        }
+
+        if (service.Status == ServiceStatus.Ready)
+        {
+            e.Reason = null;
+            Enter(e, e.WarmupSeconds > 0 ? Warmup : Loading, now, $"ready: {service.Replicas.Count} replica(s) on {service.NodeList ?? "?"}");
+            return;
+        }
+
+        if (Ended(service))
+        {
+            Abort(e, ServiceFailure(service));
+            return;
+        }
+
+        var waited = now - StageStart(e);
+        var what = service.Status switch
+        {
+            ServiceStatus.Pending => "waiting to be submitted",
+            ServiceStatus.Queued => $"queued for {Minutes(waited)}{(service.Reason is { } r ? $": {r}" : "")} (job {service.JobId})",
+            ServiceStatus.Starting => $"starting on {service.NodeList ?? "?"}: {service.Reason ?? $"{service.Replicas.Count(x => x.Ready)} of {service.ExpectedReplicas} replica(s) ready"}",
+            _ => $"the scheduler does not answer: {service.Reason}",
+        };
+        if (waited > TimeSpan.FromSeconds(e.ReadyTimeoutSeconds))
+        {
+            Abort(e, $"not ready after {Minutes(TimeSpan.FromSeconds(e.ReadyTimeoutSeconds))}: {what}");
+            return;
+        }
+
+        e.Reason = what;
+    }
+
+    private async Task WarmUpAsync(ExperimentsDbContext db, Experiment e, DateTimeOffset now, CancellationToken ct)
+    {
+        if (e.WarmupBenchmarkId is null)
+        {
+            (e.WarmupBenchmarkId, e.LoadStartedBy) = (Guid.CreateVersion7(now), Instance);
+            await db.SaveChangesAsync(ct);
+        }
+
+        var run = await sender.Send(new GetBenchmarkResult(e.WarmupBenchmarkId.Value), ct);
+        if (run is null)
+        {
+            var spec = FromJson<BenchmarkSpec>(e.Spec);
+            await StartRunAsync(e, e.WarmupBenchmarkId.Value, TestTypes.Warmup(spec, Math.Max(1, e.Nodes), TimeSpan.FromSeconds(e.WarmupSeconds)), ct);
+            e.Reason = $"warming up for {e.WarmupSeconds} s";
+            return;
+        }
+
+        if (!Finished(run.Status))
+        {
+            await WatchServiceAsync(e, ct);
+            return;
+        }
+
+        // A warm-up is not measured: one cut short by a restart is as good as done.
+        if (run.Status == "failed" && e.LoadStartedBy == Instance)
+        {
+            Abort(e, $"the warm-up failed: {run.Error}");
+            return;
+        }
+
+        e.Reason = null;
+        Enter(e, Loading, now, $"warm-up {run.Status}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
+    }
+
+    private async Task LoadAsync(ExperimentsDbContext db, Experiment e, DateTimeOffset now, CancellationToken ct)
+    {
+        if (e.BenchmarkId is null)
+        {
+            (e.BenchmarkId, e.LoadStartedBy) = (Guid.CreateVersion7(now), Instance);
+            e.LoadAttempts++;
+            await db.SaveChangesAsync(ct);
+        }
+
+        var spec = FromJson<BenchmarkSpec>(e.Spec);
+        var run = await sender.Send(new GetBenchmarkResult(e.BenchmarkId.Value), ct);
+        if (run is null)
+        {
+            if (await StartRunAsync(e, e.BenchmarkId.Value, spec, ct))
+            {
+                e.Reason = $"load running: {spec.Load?.Kind} for {Minutes(TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec)))}";
+            }
+
+            return;
+        }
+
+        if (!Finished(run.Status))
+        {
+            // The run of a host that stopped is ended by the Client module at start-up; until then there is nothing to do.
+            if (e.LoadStartedBy != Instance || !await WatchServiceAsync(e, ct))
+            {
+                return;
+            }
+
+            var allowed = TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec)) + (Shared.Text.Duration.TryParse(spec.Timeout, out var t) ? t : TimeSpan.Zero) + TimeSpan.FromMinutes(2);
+            if (now - StageStart(e) > allowed)
+            {
+                Abort(e, $"the load run did not end within {Minutes(allowed)}");
+            }
+
+            return;
+        }
+
+        if (run.Status != "completed" && e.LoadStartedBy != Instance)
+        {
+            if (e.LoadAttempts >= MaxLoadAttempts)
+            {
+                Abort(e, $"the load was cut short by a host restart {e.LoadAttempts} times");
+                return;
+            }
+
+            // What a cut run measured covers part of the plan only: the load starts again, from the beginning.
+            e.BenchmarkId = null;
+            Enter(e, Loading, now, $"load run {run.Id} was cut short by a host restart ({run.Status}); started again");
+            return;
+        }
+
+        e.Result = ToJson(Judge.Result(e.TestType, spec, FromJson<ExperimentSlo>(e.Slo), run));
+        if (run.Status == "failed")
+        {
+            Abort(e, $"the load failed: {run.Error}");
+            return;
+        }
+
+        e.Reason = null;
+        Enter(e, Collecting, now, $"load {run.Status}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
+    }
+
+    private async Task CollectAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
+    {
+        // The service stays up a little longer so that the last metrics scrape and log lines are taken.
+        if (now - StageStart(e) < settings.CollectDelay)
+        {
+            return;
+        }
+
+        var run = await sender.Send(new GetBenchmarkResult(e.BenchmarkId!.Value), ct);
+        if (run is not null)
+        {
+            e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), run));
+        }
+
+        Enter(e, Stopping, now);
+    }
+
+    private async Task StopAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!e.KeepService && !await StopServiceAsync(e, ct))
+        {
+            return;
+        }
+
+        Enter(e, Summarising, now, e.KeepService ? "service kept running on request" : "service stopped");
+    }
+
+    /// <summary>
+    /// A cancel or a failure: the load and the service are stopped (a kept service stays up after a failure, not after a
+    /// cancel), the load run gets a moment to write what it measured, and the experiment ends with that partial result.
+    /// </summary>
+    private async Task WindDownAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
+    {
+        if (e.Stage != Stopping)
+        {
+            Enter(e, Stopping, now, e.CancelRequested ? "cancel requested" : e.AbortReason);
+            e.Reason = e.CancelRequested ? "cancelling: stopping the load and the service" : $"stopping: {e.AbortReason}";
+        }
+
+        foreach (var id in new[] { e.WarmupBenchmarkId, e.BenchmarkId })
+        {
+            if (id is { } runId && await sender.Send(new GetBenchmarkResult(runId), ct) is { } run && !Finished(run.Status))
+            {
+                await sender.Send(new CancelBenchmark(runId), ct);
+            }
+        }
+
+        if ((e.CancelRequested || !e.KeepService) && !await StopServiceAsync(e, ct))
+        {
+            return;
+        }
+
+        if (e.BenchmarkId is { } benchmarkId && await sender.Send(new GetBenchmarkResult(benchmarkId), ct) is { } last)
+        {
+            if (!Finished(last.Status) && now - StageStart(e) < settings.CancelGrace)
+            {
+                return;
+            }
+
+            if (Finished(last.Status))
+            {
+                e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), last));
+            }
+        }
+
+        var interrupted = e.Stages.Where(s => s.Stage != Stopping).OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.Stage ?? Pending;
+        if (e.CancelRequested)
+        {
+            Finish(e, Cancelled, $"cancelled on request during {interrupted}{(e.Result is null ? "" : "; what was measured is kept")}", now);
+        }
+        else
+        {
+            Finish(e, Failed, e.AbortReason, now);
+        }
+    }
+
+    /// <summary>Asks for the service to be stopped; false while the scheduler cannot be reached (tried again next time).</summary>
+    private async Task<bool> StopServiceAsync(Experiment e, CancellationToken ct)
+    {
+        if (e.ServiceId is not { } serviceId || await sender.Send(new GetServiceStatus(serviceId), ct) is not { } service || Ended(service))
+        {
+            return true;
+        }
+
+        try
+        {
+            await sender.Send(new CancelService(serviceId), ct);
+            return true;
+        }
+        catch (ConflictException ex)
+        {
+            e.Reason = $"stopping the service: {ex.Message}";
+            return false;
+        }
+    }
+
+    private async Task<bool> StartRunAsync(Experiment e, Guid id, BenchmarkSpec spec, CancellationToken ct)
+    {
+        try
+        {
+            await sender.Send(new StartBenchmark(spec with { Service = e.ServiceId, ExperimentId = e.Id }, id), ct);
+            e.LoadStartedBy = Instance;
+            return true;
+        }
+        catch (Exception ex) when (ex is ConflictException or NotFoundException or ValidationException)
+        {
+            // Most likely the service went away between the check and the start; say so when it did.
+            var service = await sender.Send(new GetServiceStatus(e.ServiceId!.Value), ct);
+            Abort(e, service is not null && Ended(service) ? ServiceFailure(service) : $"the load could not start: {ex.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>While load runs, a service that ends takes the experiment down with it; false when that happened.</summary>
+    private async Task<bool> WatchServiceAsync(Experiment e, CancellationToken ct)
+    {
+        var service = await ServiceAsync(e, ct);
+        if (service is not null && Ended(service))
+        {
+            Abort(e, $"{ServiceFailure(service)} during the {e.Stage}");
+            return false;
+        }
+
+        return service is not null;
+    }
+
+    private async Task<ServiceStatusInfo?> ServiceAsync(Experiment e, CancellationToken ct)
+    {
+        var service = await sender.Send(new GetServiceStatus(e.ServiceId!.Value), ct);
+        if (service is null)
+        {
+            Abort(e, $"the Server module has no service {e.ServiceId}");
+        }
+
+        return service;
+    }
+
+    private static bool Ended(ServiceStatusInfo service) =>
+        service.Status is ServiceStatus.Completed or ServiceStatus.Failed or ServiceStatus.Cancelled or ServiceStatus.TimedOut;
+
+    private static bool Finished(string benchmarkStatus) => benchmarkStatus is "completed" or "partial" or "failed" or "cancelled";
+
+    /// <summary>What happened to a service that ended, worded for the person who has to fix it.</summary>
+    internal static string ServiceFailure(ServiceStatusInfo service) => service.Status switch
+    {
+        ServiceStatus.Failed => $"the service failed{(service.JobId is { } j ? $" (job {j})" : "")}: {service.Reason ?? "no reason given"}",
+        ServiceStatus.TimedOut => $"the service's job reached its time limit: {service.Reason}",
+        ServiceStatus.Cancelled => $"the service was stopped: {service.Reason ?? "cancelled"}",
+        _ => $"the service ended: {service.Reason ?? "the job finished"}",
+    };
+
+    private void Abort(Experiment e, string reason)
+    {
+        e.AbortReason = reason.Length > 2048 ? reason[..2045] + "..." : reason;
+        logger.LogWarning("Experiment {Id} fails: {Reason}", e.Id, e.AbortReason);
+    }
+
+    private static DateTimeOffset StageStart(Experiment e) =>
+        e.Stages.Where(s => s.EndedAt is null).OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.StartedAt ?? e.UpdatedAt;
+
+    /// <summary>Closes the open stage (with a note on how it ended) and opens the next.</summary>
+    internal static void Enter(Experiment e, string stage, DateTimeOffset now, string? note = null)
+    {
+        foreach (var open in e.Stages.Where(s => s.EndedAt is null))
+        {
+            open.EndedAt = now;
+            open.Note = Clip(note ?? open.Note);
+        }
+
+        e.Stages.Add(new ExperimentStage { ExperimentId = e.Id, Stage = stage, StartedAt = now });
+        e.Stage = stage;
+        e.UpdatedAt = now;
+    }
+
+    private static void Finish(Experiment e, string status, string? reason, DateTimeOffset now)
+    {
+        Enter(e, status, now);
+        e.Stages[^1].EndedAt = now;
+        e.Status = status;
+        e.Reason = Clip(reason);
+        e.FinishedAt = now;
+    }
+
+    private static string? Clip(string? text) => text is { Length: > 2048 } ? text[..2045] + "..." : text;
+
+    private static string Minutes(TimeSpan span) =>
+        span < TimeSpan.FromMinutes(1) ? $"{Math.Max(1, (int)span.TotalSeconds)} s" : $"{(int)span.TotalMinutes} min";
+
+    /// <summary>The headline of a finished experiment, for lists and the end notification.</summary>
+    internal static string Describe(ExperimentResult r)
+    {
+        var parts = new List<string>();
+        if (r.Overall is { } o)
+        {
+            parts.Add($"{o.Completed} requests, {o.RequestThroughput:0.##} req/s, {o.OutputTokenThroughput:0.#} output tokens/s");
+            if (o.TtftP50Ms is { } ttft) parts.Add($"TTFT p50 {ttft:0.#} ms");
+            if (o.Failed > 0) parts.Add($"{o.Failed} failed");
+        }
+
+        if (r.Stress is { } s) parts.Add(s.Broken ? $"broke at {s.BreakingRate:0.###} req/s ({s.Cause})" : s.Cause);
+        if (r.Slo is { } slo) parts.Add($"SLO {slo.Summary}");
+        return string.Join("; ", parts);
+    }
+}
