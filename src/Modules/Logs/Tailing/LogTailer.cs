@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Aibench.Contracts.Server;
 using Aibench.Logs.Features;
@@ -13,6 +14,11 @@ namespace Aibench.Logs.Tailing;
 /// </summary>
 internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFactory, LogBroadcaster broadcaster, TimeProvider time)
 {
+    /// <summary>How long a task's output waits for its node to be known before it is stored without one.</summary>
+    public static readonly TimeSpan NodeWait = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingForNode = new(StringComparer.Ordinal);
+
     /// <summary>One pass over every file of these services; returns the number of lines stored.</summary>
     public async Task<int> TailAsync(IReadOnlyList<LogSource> sources, IReadOnlyDictionary<Guid, Guid> experiments, CancellationToken cancellationToken)
     {
@@ -26,6 +32,15 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
             Guid? experiment = experiments.TryGetValue(source.ServiceId, out var e) ? e : null;
             foreach (var (path, stream, task) in Discover(source.RunFolder))
             {
+                var node = task is { } t && source.NodeOfTask.TryGetValue(t, out var n) ? n : null;
+                // A task writes its endpoint file (its node) just before its first line, but the node list was taken a
+                // moment before the files are read: such lines would go without a node. They wait a pass or two instead.
+                if (task is not null && node is null && !source.Ended && time.GetUtcNow() - _waitingForNode.GetOrAdd(path, now) < NodeWait)
+                {
+                    continue;
+                }
+
+                _waitingForNode.TryRemove(path, out _);
                 if (!files.TryGetValue(path, out var file))
                 {
                     file = new LogFile { Path = path, ServiceId = source.ServiceId, Stream = stream, Task = task };
@@ -39,7 +54,6 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
                 }
 
                 var read = LogFileReader.Read(path, new TailState(file.Offset, file.Head, file.SkippingLongLine));
-                var node = task is { } t && source.NodeOfTask.TryGetValue(t, out var n) ? n : null;
                 foreach (var entry in LineParser.Parse(read.Lines, now.Year))
                 {
                     var line = new LogLine
