@@ -123,7 +123,7 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     }
 
     [Fact]
-    public void The_time_grid_averages_a_few_thousand_points_down_to_a_few_hundred_and_lines_every_line_up_on_it()
+    public void The_time_grid_averages_a_few_thousand_points_down_to_a_few_hundred_and_joins_sparse_lines_across_it()
     {
         var t0 = new DateTimeOffset(2026, 11, 27, 6, 0, 0, TimeSpan.Zero);
         var dense = new TimeLine("dense", [.. Enumerable.Range(0, 5_000).Select(i => new TimePoint(t0.AddSeconds(i), i % 10))]);
@@ -137,6 +137,8 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
         Assert.Equal(Math.Round(Enumerable.Range(0, 21).Average(i => i % 10), 3), chart.Series[0].Data.Values[0]);
         Assert.Equal(1, chart.Series[1].Data.Values[0]);
         Assert.All(chart.Series, s => Assert.Equal(chart.Labels.Length, s.Data.Count));
+        // Two points far apart are joined, not left as two dots.
+        Assert.Equal(2, chart.Series[1].Data.Values[chart.Labels.Length / 2], 0.1);
         Assert.True(TimeCharts.Build([new TimeLine("none", [])]).IsEmpty);
     }
 

@@ -63,6 +63,7 @@ internal static partial class TimeCharts
                 values[i] = counts[i] == 0 ? null : Math.Round(sums[i] / counts[i], 3);
             }
 
+            Bridge(values);
             series.Add(new ChartSeries<double> { Name = line.Name, Data = new ChartData<double>(values) });
         }
 
@@ -71,6 +72,34 @@ internal static partial class TimeCharts
             .Select(i => i % every == 0 ? (from + (bucket * i)).UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture) : "")
             .ToArray();
         return new TimeChart(labels, series);
+    }
+
+    /// <summary>
+    /// Draws straight across the buckets a line has no point in between two it has. Sources tick at their own pace
+    /// (progress about every second with jitter, scrapes every few seconds), so on a finer grid a line would otherwise
+    /// fall apart into dots; before its first and after its last point it stays empty.
+    /// </summary>
+    private static void Bridge(double?[] values)
+    {
+        var last = -1;
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (values[i] is not { } v)
+            {
+                continue;
+            }
+
+            if (last >= 0 && i - last > 1)
+            {
+                var start = values[last]!.Value;
+                for (var j = last + 1; j < i; j++)
+                {
+                    values[j] = Math.Round(start + ((v - start) * (j - last) / (i - last)), 3);
+                }
+            }
+
+            last = i;
+        }
     }
 
     /// <summary>Request rates and concurrency while the load runs, from its progress reports (one a second).</summary>
