@@ -84,6 +84,33 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     }
 
     [Fact]
+    public async Task A_cancelled_experiment_shows_what_it_measured_marked_partial_with_its_verdict_and_downloads()
+    {
+        var benchmark = Guid.NewGuid();
+        var overall = new Aibench.Contracts.Client.BenchmarkStepResult("concurrency 4", 4, null, null, 12.5, 240, 2, 19.2, 153.6, 41, 120, 12, 230, 410, 0.97);
+        var result = new Aibench.Experiments.Planning.ExperimentResult(benchmark, "partial", true, null, overall, [overall],
+            new Aibench.Experiments.Planning.SloVerdict(true, 0.97, 0.9, 0.008, 0.05, "passed: 97.0 % of requests met the objectives (needed 90 %)"), null, null);
+        var id = await SeedAsync("cancelled", "cancelled", "Cancelled on request during loading; 240 requests measured.", benchmark,
+            Aibench.Experiments.Jobs.ExperimentWorkflow.ToJson(result));
+
+        var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
+
+        page.WaitForAssertion(() => Assert.Equal("cancelled", page.Find("[data-testid=experiment-status]").TextContent.Trim()), Patience);
+        Assert.Contains("only the part that ran", page.Find("[data-testid=experiment-reason]").TextContent);
+        Assert.NotNull(page.Find("[data-testid=partial]"));
+        Assert.Equal("true", page.Find("[data-testid=summary]").GetAttribute("data-partial"));
+        var row = page.Find("[data-testid=summary-row]");
+        Assert.Contains("240", row.TextContent);
+        Assert.Contains("153.6", row.TextContent);
+        Assert.Equal("true", page.Find("[data-testid=slo-verdict]").GetAttribute("data-passed"));
+        Assert.Equal($"/api/v1/benchmarks/{benchmark}/export?format=json", page.Find("[data-testid=download-json]").GetAttribute("href"));
+        Assert.Equal($"/api/v1/benchmarks/{benchmark}/export?format=csv", page.Find("[data-testid=download-csv]").GetAttribute("href"));
+        // The Client module has no series for this run: an empty state, not an error.
+        Assert.Contains("No load yet", page.Find("[data-testid=chart-throughput]").TextContent);
+        Assert.Empty(page.FindAll("[data-testid=load-error]"));
+    }
+
+    [Fact]
     public async Task Cancel_asks_for_confirmation_first_and_sends_the_cancel_only_once_confirmed()
     {
         var id = await SeedAsync("held", "running", null);
@@ -142,7 +169,7 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
         Assert.True(TimeCharts.Build([new TimeLine("none", [])]).IsEmpty);
     }
 
-    private async Task<Guid> SeedAsync(string stage, string status, string? reason)
+    private async Task<Guid> SeedAsync(string stage, string status, string? reason, Guid? benchmark = null, string? result = null)
     {
         var id = Guid.NewGuid();
         var now = DateTimeOffset.UtcNow;
@@ -150,7 +177,7 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
         db.Experiments.Add(new Experiment
         {
             Id = id, Name = $"page-{stage}", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-            Stage = stage, Status = status, Reason = reason, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
+            Stage = stage, Status = status, Reason = reason, BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
             FinishedAt = status == "running" ? null : now,
             Stages =
             [
