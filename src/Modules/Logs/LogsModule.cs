@@ -4,6 +4,7 @@ using Aibench.Logs.Loki;
 using Aibench.Logs.Persistence;
 using Aibench.Logs.Tailing;
 using Aibench.Shared.Api;
+using Aibench.Shared.Components;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
 using FluentValidation;
@@ -55,6 +56,8 @@ public static class LogsModule
         services.AddHostedService<LogsStartup>();
         services.AddSingleton<LokiHostSink>();
         services.AddHostedService<LokiHostShipper>();
+        // Other modules' pages (the experiment page) show the live view through the slot, never by referencing this module.
+        services.AddUiSlot<Pages.LogView>(UiSlots.LiveLogs);
         return services;
     }
 

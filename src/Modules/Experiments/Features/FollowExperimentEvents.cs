@@ -14,9 +14,13 @@ namespace Aibench.Experiments.Features;
 /// What live views of experiments subscribe to: every stored change (<see cref="ExperimentChanged"/>) and the load's
 /// progress about once a second. In memory only; a view that (re)connects reads the current state first.
 /// </summary>
-internal sealed class ExperimentFeed
+internal sealed class ExperimentFeed(TimeProvider time)
 {
+    /// <summary>Two hours of one-second reports; a longer soak charts its latest two hours live and all of it once finished.</summary>
+    public const int MaxHistory = 7_200;
+
     private readonly ConcurrentDictionary<Guid, BenchmarkProgressed> _progress = new();
+    private readonly ConcurrentDictionary<Guid, List<ProgressPoint>> _history = new();
 
     public event Action<ExperimentChanged>? Changed;
 
@@ -24,11 +28,29 @@ internal sealed class ExperimentFeed
 
     public BenchmarkProgressed? Progress(Guid experimentId) => _progress.TryGetValue(experimentId, out var p) ? p : null;
 
+    /// <summary>
+    /// The reports of the running load so far, with when each arrived: a page opened mid-run charts them at once, since
+    /// the Client module stores its per-second series only when the run ends. Empty after a restart or once it ended.
+    /// </summary>
+    public IReadOnlyList<ProgressPoint> History(Guid experimentId)
+    {
+        if (!_history.TryGetValue(experimentId, out var history))
+        {
+            return [];
+        }
+
+        lock (history)
+        {
+            return [.. history];
+        }
+    }
+
     public void Report(ExperimentChanged change)
     {
         if (change.Status != ExperimentStages.Running)
         {
             _progress.TryRemove(change.ExperimentId, out _);
+            _history.TryRemove(change.ExperimentId, out _);
         }
 
         Changed?.Invoke(change);
@@ -36,10 +58,30 @@ internal sealed class ExperimentFeed
 
     public void Report(BenchmarkProgressed progress)
     {
-        _progress[progress.ExperimentId!.Value] = progress;
+        var id = progress.ExperimentId!.Value;
+        _progress[id] = progress;
+        var history = _history.GetOrAdd(id, _ => []);
+        lock (history)
+        {
+            // A load run again (after a restart or a retry) starts its own history.
+            if (history.Count > 0 && history[^1].Progress.BenchmarkId != progress.BenchmarkId)
+            {
+                history.Clear();
+            }
+
+            history.Add(new ProgressPoint(time.GetUtcNow(), progress));
+            if (history.Count > MaxHistory)
+            {
+                history.RemoveRange(0, history.Count - MaxHistory);
+            }
+        }
+
         Progressed?.Invoke(progress);
     }
 }
+
+/// <summary>One progress report and when it arrived.</summary>
+internal sealed record ProgressPoint(DateTimeOffset At, BenchmarkProgressed Progress);
 
 /// <summary>
 /// Wakes the workflow when the Server or Client module reports what a stage waits for, so a stage ends within moments

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace Aibench.Client.Pages;
+namespace Aibench.Shared.Text;
 
-/// <summary>How the benchmark pages print numbers: invariant culture so a table reads the same on every browser, a dash for "not measured".</summary>
-internal static class Numbers
+/// <summary>How pages print numbers: invariant culture so a table reads the same on every browser, a dash for "not measured".</summary>
+public static class Numbers
 {
     public const string None = "–";
 

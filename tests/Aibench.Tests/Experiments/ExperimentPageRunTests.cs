@@ -1,0 +1,43 @@
+using Aibench.Experiments.Pages;
+using Aibench.Tests.Infrastructure;
+using Bunit;
+using static Aibench.Tests.Experiments.ExperimentDriver;
+
+namespace Aibench.Tests.Experiments;
+
+/// <summary>The experiment page following a real experiment of the simulator on the local scheduler, from deploy to its results.</summary>
+[Collection(nameof(HostCollection))]
+public sealed class ExperimentPageRunTests : BunitContext
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task The_page_follows_a_real_experiment_through_its_stages_and_ends_with_summary_verdict_and_downloads()
+    {
+        await using var host = Start("local");
+        ExperimentPageTests.UseHost(this, host.Factory.Services);
+        var id = await CreateAsync(host.Client, SimExperiment("throughput", 1, "4s", slo: new { ttft = "5s" }, warmup: "0s"));
+
+        var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
+
+        // Rendered once; everything after comes from the feed and the page's own refresh.
+        page.WaitForAssertion(() => Assert.Equal("loading", page.Find("[data-testid=experiment-stage]").TextContent.Trim()), Patience);
+        page.WaitForAssertion(() => Assert.NotEqual("–", page.Find("[data-testid=progress-sent]").TextContent.Trim()), Patience);
+        var replica = page.Find("[data-testid=replicas] [data-testid=replica-row]");
+        Assert.DoesNotContain("–", replica.Children[2].TextContent);
+
+        page.WaitForAssertion(() => Assert.Equal("completed", page.Find("[data-testid=experiment-status]").TextContent.Trim()), Patience);
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=summary] [data-testid=summary-row]")), Patience);
+        Assert.Equal("completed", page.Find("[data-testid=experiment-stage]").TextContent.Trim());
+        Assert.Equal("false", page.Find("[data-testid=summary]").GetAttribute("data-partial"));
+        Assert.Equal("true", page.Find("[data-testid=slo-verdict]").GetAttribute("data-passed"));
+        var detail = await GetAsync(host.Client, id);
+        var benchmark = detail.GetProperty("experiment").GetProperty("benchmarkId").GetGuid();
+        Assert.Equal($"/api/v1/benchmarks/{benchmark}/export?format=json", page.Find("[data-testid=download-json]").GetAttribute("href"));
+        Assert.Equal($"/api/v1/benchmarks/{benchmark}/export?format=csv", page.Find("[data-testid=download-csv]").GetAttribute("href"));
+        Assert.Equal($"/api/v1/logs/download?experiment={id}", page.Find("[data-testid=download-logs]").GetAttribute("href"));
+        Assert.Empty(page.FindAll("[data-testid=chart-throughput] [data-testid=chart-empty]"));
+        Assert.Empty(page.FindAll("[data-testid=chart-latency] [data-testid=chart-empty]"));
+        Assert.Empty(page.FindAll("[data-testid=cancel]"));
+    }
+}
