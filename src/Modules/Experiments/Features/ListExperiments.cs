@@ -44,6 +44,7 @@ public sealed record ExperimentSummary(
     public double? RequestThroughput { get; init; }
     public double? OutputTokenThroughput { get; init; }
     public double? TtftP50Ms { get; init; }
+    public double? TtftP99Ms { get; init; }
     public double? E2eP50Ms { get; init; }
     public bool? SloPassed { get; init; }
     public double? BreakingRate { get; init; }
@@ -60,6 +61,7 @@ public sealed record ExperimentSummary(
             RequestThroughput = r?.Overall?.RequestThroughput,
             OutputTokenThroughput = r?.Overall?.OutputTokenThroughput,
             TtftP50Ms = r?.Overall?.TtftP50Ms,
+            TtftP99Ms = r?.Overall?.TtftP99Ms,
             E2eP50Ms = r?.Overall?.E2eP50Ms,
             SloPassed = r?.Slo?.Passed,
             BreakingRate = r?.Stress?.BreakingRate,
