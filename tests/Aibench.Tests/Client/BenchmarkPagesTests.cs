@@ -6,6 +6,7 @@ using Aibench.Client.Pages;
 using Aibench.Client.Persistence;
 using Aibench.Contracts.Client;
 using Aibench.Tests.Infrastructure;
+using static Aibench.Tests.Infrastructure.MudFields;
 using Bunit;
 using Mediator;
 using Microsoft.AspNetCore.Components;
@@ -147,13 +148,6 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
 
     private static IElement? Row(IRenderedComponent<BenchmarksPage> page, string name) =>
         page.FindAll("[data-testid=benchmarks-table] tbody tr").FirstOrDefault(r => r.QuerySelector("a")?.TextContent.Trim() == name);
-
-    /// <summary>The input of a Mud field, wherever MudBlazor puts the field's attributes.</summary>
-    private static IElement Input<T>(IRenderedComponent<T> cut, string testId) where T : IComponent
-    {
-        var element = cut.Find($"[data-testid={testId}]");
-        return element.TagName is "INPUT" or "TEXTAREA" ? element : element.QuerySelector("input, textarea")!;
-    }
 
     private async Task<Guid> SeedAsync(BenchmarkRun run)
     {

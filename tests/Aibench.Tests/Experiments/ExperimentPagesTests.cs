@@ -10,6 +10,7 @@ using Aibench.Experiments.Pages;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
 using Aibench.Tests.Infrastructure;
+using static Aibench.Tests.Infrastructure.MudFields;
 using Bunit;
 using Mediator;
 using Microsoft.AspNetCore.Components;
@@ -261,13 +262,6 @@ public sealed class ExperimentPagesTests : BunitContext, IClassFixture<SqliteExp
     /// <summary>The Mud field around a testid, where its helper and error texts are.</summary>
     private static IElement Field<T>(IRenderedComponent<T> cut, string testId) where T : IComponent =>
         cut.Find($"[data-testid={testId}]").Closest(".mud-input-control") ?? cut.Find($"[data-testid={testId}]");
-
-    /// <summary>The input of a Mud field, wherever MudBlazor puts the field's attributes.</summary>
-    private static IElement Input<T>(IRenderedComponent<T> cut, string testId) where T : IComponent
-    {
-        var element = cut.Find($"[data-testid={testId}]");
-        return element.TagName is "INPUT" or "TEXTAREA" ? element : element.QuerySelector("input, textarea")!;
-    }
 
     private async Task SetStatusAsync(Guid id, string status)
     {
