@@ -42,6 +42,8 @@ ensure_packages() {
   command -v promtool >/dev/null || missing+=(prometheus)
   # The node exporter sidecar of the deployment tests.
   command -v prometheus-node-exporter >/dev/null || missing+=(prometheus-node-exporter)
+  # The end-to-end tests drive Debian's chromium through Playwright.
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
   if ((${#missing[@]} == 0)); then return; fi
   if [[ $(id -u) -ne 0 ]]; then
@@ -113,6 +115,10 @@ export AIBENCHTEST_BINARY="$ARTIFACTS/aibench/aibench"
 
 log "Running the tests"
 mkdir -p "$ARTIFACTS/test-results"
+# Screenshots of the end-to-end tests, kept with the results as CI artifacts.
+rm -rf "$ARTIFACTS/test-results/screenshots"
+export AIBENCHTEST_SCREENSHOTS="$ARTIFACTS/test-results/screenshots"
+export AIBENCHTEST_REQUIRE_BROWSER=1
 set +e
 dotnet test --project tests/Aibench.Tests -c "$CONFIGURATION" --no-build \
   --results-directory "$ARTIFACTS/test-results" --report-xunit-trx "$@" 2>&1 | tee "$WORK/test.log"

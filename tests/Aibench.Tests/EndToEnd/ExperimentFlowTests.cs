@@ -1,0 +1,129 @@
+using System.Text.RegularExpressions;
+using Aibench.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace Aibench.Tests.EndToEnd;
+
+/// <summary>
+/// The user's whole flow in a real browser against the published program: open the printed link, start a throughput
+/// experiment of vllm-sim on 4 nodes from the dashboard, watch it deploy, load, collect logs and metrics, and finish;
+/// another one cancelled midway. Screenshots of each stage go to the test results folder.
+/// </summary>
+public abstract partial class ExperimentFlowTests : IDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("aibench-bin-e2e-");
+
+    protected abstract string Scheduler { get; }
+
+    protected virtual string? SkipReason => null;
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    private async Task<(AibenchProcess Aibench, Browser Browser)> OpenAsync(string name)
+    {
+        Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+        Assert.SkipWhen(Browser.Unavailable() is not null, Browser.Unavailable() ?? "");
+        var aibench = AibenchProcess.Start(Path.Combine(_temp.FullName, "home"), "serve", "--urls", "http://127.0.0.1:0",
+            "--set", $"Scheduler:Kind={Scheduler}", "--set", "Scheduler:PollSeconds=1");
+        var url = await aibench.ReadyAsync(StartTimeout);
+        var browser = await Browser.LogInAsync(url, aibench.Token, $"{Scheduler}-{name}");
+        return (aibench, browser);
+    }
+
+    /// <summary>From the dashboard through the form to the experiment page; returns the experiment's id.</summary>
+    private static async Task<string> StartFromDashboardAsync(Browser browser, string duration)
+    {
+        var page = browser.Page;
+        await Assertions.Expect(browser.ById("start-experiment")).ToBeVisibleAsync();
+        await Assertions.Expect(browser.ById("scheduler-status")).ToBeVisibleAsync();
+        await browser.ShotAsync("dashboard");
+        await browser.ById("start-experiment").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/experiments/new$"));
+
+        // The newcomer's choices: the default service (vllm-sim) and test type (throughput), 4 nodes, a short run.
+        await Assertions.Expect(browser.ById("recipe")).ToContainTextAsync("vllm-sim", new() { Timeout = 10_000 }).ConfigureAwait(false);
+        await Assertions.Expect(browser.ById("test-type")).ToContainTextAsync("hroughput");
+        await browser.Input("nodes").FillAsync("4");
+        await browser.Input("duration").FillAsync(duration);
+        await browser.Input("duration").PressAsync("Tab");
+        await Assertions.Expect(browser.ById("preview")).ToContainTextAsync("4");
+        await browser.ShotAsync("form");
+
+        await browser.ById("start").ClickAsync();
+        await page.WaitForURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
+        return page.Url[^36..];
+    }
+
+    private static Task StageAsync(Browser browser, string pattern, int seconds) =>
+        Assertions.Expect(browser.ById("experiment-stage")).ToHaveTextAsync(new Regex(pattern), new() { Timeout = seconds * 1000 });
+
+    [Fact]
+    public async Task A_throughput_experiment_on_four_nodes_runs_from_the_dashboard_to_its_summary()
+    {
+        var (aibench, browser) = await OpenAsync("throughput");
+        await using var _ = aibench;
+        await using var __ = browser;
+
+        await StartFromDashboardAsync(browser, "45s");
+        await StageAsync(browser, "deploying|waiting|warmup|loading", 30);
+        await browser.ShotAsync("deploying");
+
+        await StageAsync(browser, "loading", 120);
+        await Assertions.Expect(browser.ById("replicas").Locator("tbody tr")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
+        // Live numbers and log lines keep arriving while the load runs; nothing is refreshed by hand.
+        var progress = browser.ById("live-progress");
+        await Assertions.Expect(progress).ToBeVisibleAsync();
+        var before = await progress.InnerTextAsync();
+        await Assertions.Expect(progress).Not.ToHaveTextAsync(before, new() { Timeout = 10_000 });
+        var lines = browser.ById("logs").Locator("[data-testid='log-line']");
+        await Assertions.Expect(lines.First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        var count = await lines.CountAsync();
+        await Assertions.Expect(browser.ById("chart-throughput").Locator("svg path")).Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        await Assertions.Expect(browser.ById("chart-server-metrics")).ToBeVisibleAsync();
+        await browser.ShotAsync("loading");
+
+        await Assertions.Expect(browser.ById("experiment-status")).ToHaveTextAsync("completed", new() { Timeout = 180_000 });
+        Assert.True(await lines.CountAsync() >= count);
+        await Assertions.Expect(browser.ById("summary")).ToBeVisibleAsync();
+        await Assertions.Expect(browser.ById("slo-verdict")).ToBeVisibleAsync();
+        Assert.Contains("format=json", await browser.ById("download-json").GetAttributeAsync("href") ?? "", StringComparison.Ordinal);
+        Assert.Contains("format=csv", await browser.ById("download-csv").GetAttributeAsync("href") ?? "", StringComparison.Ordinal);
+        Assert.NotNull(await browser.ById("download-logs").GetAttributeAsync("href"));
+        await browser.ShotAsync("completed");
+    }
+
+    [Fact]
+    public async Task An_experiment_cancelled_while_loading_shows_cancelled_with_partial_results()
+    {
+        var (aibench, browser) = await OpenAsync("cancel");
+        await using var _ = aibench;
+        await using var __ = browser;
+
+        await StartFromDashboardAsync(browser, "5m");
+        await StageAsync(browser, "loading", 120);
+        // Some requests must have completed before the cancel, or there is nothing partial to show.
+        await Assertions.Expect(browser.ById("live-progress")).ToContainTextAsync(new Regex(@"[1-9]\d*"), new() { Timeout = 30_000 });
+        await browser.ShotAsync("loading");
+
+        await browser.ById("cancel").ClickAsync();
+        await browser.ById("confirm-cancel").ClickAsync();
+        await Assertions.Expect(browser.ById("experiment-status")).ToHaveTextAsync("cancelled", new() { Timeout = 120_000 });
+        await Assertions.Expect(browser.ById("summary")).ToContainTextAsync("partial", new() { Timeout = 60_000, IgnoreCase = true });
+        await browser.ShotAsync("cancelled");
+    }
+}
+
+[Collection(nameof(HostCollection))]
+public sealed class LocalExperimentFlowTests : ExperimentFlowTests
+{
+    protected override string Scheduler => "local";
+}
+
+[Collection(nameof(HostCollection))]
+public sealed class SlurmExperimentFlowTests : ExperimentFlowTests
+{
+    protected override string Scheduler => "slurm";
+
+    protected override string? SkipReason => SlurmCluster.Unavailable();
+}
