@@ -109,8 +109,10 @@ public abstract partial class ExperimentFlowTests : IDisposable
         await browser.ById("cancel").ClickAsync();
         await browser.ById("confirm-cancel").ClickAsync();
         await Assertions.Expect(browser.ById("experiment-status")).ToHaveTextAsync("cancelled", new() { Timeout = 120_000 });
-        await Assertions.Expect(browser.ById("summary")).ToContainTextAsync("partial", new() { Timeout = 60_000, IgnoreCase = true });
         await browser.ShotAsync("cancelled");
+        await Assertions.Expect(browser.ById("summary")).ToHaveAttributeAsync("data-partial", "true", new() { Timeout = 60_000 });
+        await Assertions.Expect(browser.ById("summary-row").First).ToBeVisibleAsync();
+        await Assertions.Expect(browser.Page.GetByText("partial", new() { Exact = false }).First).ToBeVisibleAsync();
     }
 }
 
