@@ -27,7 +27,7 @@ internal sealed record ExperimentsSettings(int PollSeconds, TimeSpan ReadyTimeou
         return new ExperimentsSettings(
             seconds,
             SettingReader.Time(configuration, "Experiments:ReadyTimeout", TimeSpan.FromMinutes(30), errors),
-            SettingReader.Time(configuration, "Experiments:Warmup", TimeSpan.FromSeconds(30), errors),
+            SettingReader.Time(configuration, "Experiments:Warmup", TimeSpan.FromSeconds(10), errors),
             SettingReader.Time(configuration, "Experiments:CollectDelay", TimeSpan.FromSeconds(5), errors),
             SettingReader.Time(configuration, "Experiments:CancelGrace", TimeSpan.FromSeconds(30), errors));
     }

@@ -76,6 +76,9 @@ public abstract partial class ExperimentFlowTests : IDisposable
         await Assertions.Expect(progress).ToBeVisibleAsync();
         var before = await progress.InnerTextAsync();
         await Assertions.Expect(progress).Not.ToHaveTextAsync(before, new() { Timeout = 10_000 });
+        var loadingRow = browser.Page.Locator("[data-testid='stage-row'][data-stage='loading']");
+        var took = await loadingRow.InnerTextAsync();
+        await Assertions.Expect(loadingRow).Not.ToHaveTextAsync(took, new() { Timeout = 10_000 });
         var lines = browser.ById("logs").Locator("[data-testid='log-line']");
         await Assertions.Expect(lines.First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var count = await lines.CountAsync();
