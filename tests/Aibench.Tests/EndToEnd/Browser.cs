@@ -50,6 +50,8 @@ public sealed class Browser : IAsyncDisposable
     /// <summary>A laptop-sized window, logged in through the printed link as a user would be.</summary>
     public static async Task<Browser> LogInAsync(Uri baseUrl, string token, string name, int width = 1366, int height = 900)
     {
+        // CI has 2 cores shared with every other test: an answer may take seconds, so expectations wait up to 30 s.
+        Assertions.SetDefaultExpectTimeout(30_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -42,18 +42,24 @@ public abstract partial class ExperimentFlowTests : IDisposable
         await page.WaitForURLAsync(new Regex("/experiments/new$"));
 
         // The newcomer's choices: the default service (vllm-sim) and test type (throughput), 4 nodes, a short run.
-        await Assertions.Expect(browser.ById("recipe")).ToContainTextAsync("vllm-sim", new() { Timeout = 10_000 }).ConfigureAwait(false);
+        await Assertions.Expect(browser.ById("recipe")).ToContainTextAsync("vllm-sim");
         await Assertions.Expect(browser.ById("test-type")).ToContainTextAsync("hroughput");
         await browser.Input("nodes").FillAsync("4");
         await browser.Input("duration").FillAsync(duration);
         await browser.Input("duration").PressAsync("Tab");
-        await Assertions.Expect(browser.ById("preview")).ToContainTextAsync("4");
+        // What will be submitted follows the choices before Start.
+        await Assertions.Expect(browser.ById("preview")).ToContainTextAsync("4 nodes");
+        await Assertions.Expect(browser.ById("preview-duration")).ToContainTextAsync($"{DurationText(duration)} measured");
         await browser.ShotAsync("form");
 
         await browser.ById("start").ClickAsync();
         await page.WaitForURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
         return page.Url[^36..];
     }
+
+    /// <summary>How the preview writes a duration: 45s as "45 s", 5m as "5:00".</summary>
+    private static string DurationText(string duration) =>
+        duration.EndsWith('m') ? $"{duration[..^1]}:00" : $"{duration[..^1]} s";
 
     private static Task StageAsync(Browser browser, string pattern, int seconds) =>
         Assertions.Expect(browser.ById("experiment-stage")).ToHaveTextAsync(new Regex(pattern), new() { Timeout = seconds * 1000 });
@@ -75,10 +81,10 @@ public abstract partial class ExperimentFlowTests : IDisposable
         var progress = browser.ById("live-progress");
         await Assertions.Expect(progress).ToBeVisibleAsync();
         var before = await progress.InnerTextAsync();
-        await Assertions.Expect(progress).Not.ToHaveTextAsync(before, new() { Timeout = 10_000 });
+        await Assertions.Expect(progress).Not.ToHaveTextAsync(before);
         var loadingRow = browser.Page.Locator("[data-testid='stage-row'][data-stage='loading']");
         var took = await loadingRow.InnerTextAsync();
-        await Assertions.Expect(loadingRow).Not.ToHaveTextAsync(took, new() { Timeout = 10_000 });
+        await Assertions.Expect(loadingRow).Not.ToHaveTextAsync(took);
         var lines = browser.ById("logs").Locator("[data-testid='log-line']");
         await Assertions.Expect(lines.First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         var count = await lines.CountAsync();
