@@ -48,7 +48,7 @@ public sealed class Browser : IAsyncDisposable
     }
 
     /// <summary>A laptop-sized window, logged in through the printed link as a user would be.</summary>
-    public static async Task<Browser> LogInAsync(Uri baseUrl, string token, string name, int width = 1366, int height = 900)
+    public static async Task<Browser> LogInAsync(Uri baseUrl, string token, string name, bool expectDashboard = true, int width = 1366, int height = 900)
     {
         // CI has 2 cores shared with every other test: an answer may take seconds, so expectations wait up to 30 s.
         Assertions.SetDefaultExpectTimeout(30_000);
@@ -64,8 +64,20 @@ public sealed class Browser : IAsyncDisposable
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
         await page.GotoAsync($"/?token={Uri.EscapeDataString(token)}");
-        return new Browser(playwright, browser, page, name);
+        var session = new Browser(playwright, browser, page, name);
+        if (expectDashboard)
+        {
+            await session.LiveAsync();
+        }
+
+        return session;
     }
+
+    /// <summary>
+    /// Waits until the page runs live: the prerendered HTML looks the same but ignores clicks and typing, which a test
+    /// (unlike a person) would send at once. After every full page load.
+    /// </summary>
+    public Task LiveAsync() => Page.Locator("[data-testid='interactive']").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
 
     public ILocator ById(string testId) => Page.Locator($"[data-testid='{testId}']");
 

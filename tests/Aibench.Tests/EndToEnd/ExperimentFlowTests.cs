@@ -38,7 +38,9 @@ public abstract partial class ExperimentFlowTests : IDisposable
         await Assertions.Expect(browser.ById("start-experiment")).ToBeVisibleAsync();
         await Assertions.Expect(browser.ById("scheduler-status")).ToBeVisibleAsync();
         await browser.ShotAsync("dashboard");
-        await browser.ById("start-experiment").ClickAsync();
+        // By keyboard: the main action is a real link or button.
+        await browser.ById("start-experiment").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync(new Regex("/experiments/new$"));
 
         // The newcomer's choices: the default service (vllm-sim) and test type (throughput), 4 nodes, a short run.
@@ -52,7 +54,8 @@ public abstract partial class ExperimentFlowTests : IDisposable
         await Assertions.Expect(browser.ById("preview-duration")).ToContainTextAsync($"{DurationText(duration)} measured");
         await browser.ShotAsync("form");
 
-        await browser.ById("start").ClickAsync();
+        // Enter in a field submits the form, as in any form.
+        await browser.Input("duration").PressAsync("Enter");
         await page.WaitForURLAsync(new Regex("/experiments/[0-9a-f-]{36}$"), new() { Timeout = 60_000 });
         return page.Url[^36..];
     }
@@ -60,6 +63,13 @@ public abstract partial class ExperimentFlowTests : IDisposable
     /// <summary>How the preview writes a duration: 45s as "45 s", 5m as "5:00".</summary>
     private static string DurationText(string duration) =>
         duration.EndsWith('m') ? $"{duration[..^1]}:00" : $"{duration[..^1]} s";
+
+    /// <summary>Relative luminance (0 black … 1 white) of a CSS rgb()/rgba() colour.</summary>
+    private static double Luminance(string css)
+    {
+        var parts = Regex.Matches(css, @"[\d.]+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture) / 255).ToArray();
+        return (0.2126 * parts[0]) + (0.7152 * parts[1]) + (0.0722 * parts[2]);
+    }
 
     private static Task StageAsync(Browser browser, string pattern, int seconds) =>
         Assertions.Expect(browser.ById("experiment-stage")).ToHaveTextAsync(new Regex(pattern), new() { Timeout = seconds * 1000 });
@@ -70,36 +80,61 @@ public abstract partial class ExperimentFlowTests : IDisposable
         var (aibench, browser) = await OpenAsync("throughput");
         await using var _ = aibench;
         await using var __ = browser;
+        try
+        {
 
-        await StartFromDashboardAsync(browser, "45s");
-        await StageAsync(browser, "deploying|waiting|warmup|loading", 30);
-        await browser.ShotAsync("deploying");
+            await StartFromDashboardAsync(browser, "45s");
+            await StageAsync(browser, "deploying|waiting|warmup|loading", 30);
+            await browser.ShotAsync("deploying");
 
-        await StageAsync(browser, "loading", 120);
-        await Assertions.Expect(browser.ById("replicas").Locator("tbody tr")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
-        // Live numbers and log lines keep arriving while the load runs; nothing is refreshed by hand.
-        var progress = browser.ById("live-progress");
-        await Assertions.Expect(progress).ToBeVisibleAsync();
-        var before = await progress.InnerTextAsync();
-        await Assertions.Expect(progress).Not.ToHaveTextAsync(before);
-        var loadingRow = browser.Page.Locator("[data-testid='stage-row'][data-stage='loading']");
-        var took = await loadingRow.InnerTextAsync();
-        await Assertions.Expect(loadingRow).Not.ToHaveTextAsync(took);
-        var lines = browser.ById("logs").Locator("[data-testid='log-line']");
-        await Assertions.Expect(lines.First).ToBeVisibleAsync(new() { Timeout = 30_000 });
-        var count = await lines.CountAsync();
-        await Assertions.Expect(browser.ById("chart-throughput").Locator("svg path")).Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
-        await Assertions.Expect(browser.ById("chart-server-metrics")).ToBeVisibleAsync();
-        await browser.ShotAsync("loading");
+            await StageAsync(browser, "loading", 120);
+            await Assertions.Expect(browser.ById("replicas").Locator("tbody tr")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
+            // Live numbers and log lines keep arriving while the load runs; nothing is refreshed by hand.
+            var progress = browser.ById("live-progress");
+            await Assertions.Expect(progress).ToBeVisibleAsync();
+            var before = await progress.InnerTextAsync();
+            await Assertions.Expect(progress).Not.ToHaveTextAsync(before);
+            var loadingRow = browser.Page.Locator("[data-testid='stage-row'][data-stage='loading']");
+            var took = await loadingRow.InnerTextAsync();
+            await Assertions.Expect(loadingRow).Not.ToHaveTextAsync(took);
+            var lines = browser.ById("logs").Locator("[data-testid='log-line']");
+            await Assertions.Expect(lines.First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            var count = await lines.CountAsync();
+            await Assertions.Expect(browser.ById("chart-throughput").Locator("svg path")).Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
+            await Assertions.Expect(browser.ById("chart-server-metrics")).ToBeVisibleAsync();
+            await browser.ShotAsync("loading");
 
-        await Assertions.Expect(browser.ById("experiment-status")).ToHaveTextAsync("completed", new() { Timeout = 180_000 });
-        Assert.True(await lines.CountAsync() >= count);
-        await Assertions.Expect(browser.ById("summary")).ToBeVisibleAsync();
-        await Assertions.Expect(browser.ById("slo-verdict")).ToBeVisibleAsync();
-        Assert.Contains("format=json", await browser.ById("download-json").GetAttributeAsync("href") ?? "", StringComparison.Ordinal);
-        Assert.Contains("format=csv", await browser.ById("download-csv").GetAttributeAsync("href") ?? "", StringComparison.Ordinal);
-        Assert.NotNull(await browser.ById("download-logs").GetAttributeAsync("href"));
-        await browser.ShotAsync("completed");
+            await Assertions.Expect(browser.ById("experiment-status")).ToHaveTextAsync("completed", new() { Timeout = 180_000 });
+            Assert.True(await lines.CountAsync() >= count);
+            await Assertions.Expect(browser.ById("summary")).ToBeVisibleAsync();
+            await Assertions.Expect(browser.ById("slo-verdict")).ToBeVisibleAsync();
+            Assert.Contains("format=json", await browser.ById("download-json").GetAttributeAsync("href") ?? "", StringComparison.Ordinal);
+            Assert.Contains("format=csv", await browser.ById("download-csv").GetAttributeAsync("href") ?? "", StringComparison.Ordinal);
+            Assert.NotNull(await browser.ById("download-logs").GetAttributeAsync("href"));
+            await browser.ShotAsync("completed");
+
+            // A laptop screen needs no sideways scrolling; a large monitor and dark mode get a look of their own.
+            Assert.True(await browser.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+                "the experiment page scrolls sideways at 1366 px");
+            await browser.Page.SetViewportSizeAsync(2560, 1440);
+            await browser.ShotAsync("completed-2560");
+            const string Background = "() => getComputedStyle(document.body).backgroundColor";
+            var light = await browser.Page.EvaluateAsync<string>(Background);
+            Assert.True(Luminance(light) > 0.7, $"light mode background is {light}");
+            await browser.ById("theme-toggle").ClickAsync();
+            await Assertions.Expect(browser.ById("theme-toggle")).ToBeVisibleAsync();
+            await browser.Page.WaitForFunctionAsync($"() => {Background[6..]} !== '{light}'");
+            var dark = await browser.Page.EvaluateAsync<string>(Background);
+            Assert.True(Luminance(dark) < 0.3, $"dark mode background is {dark}");
+            await browser.ShotAsync("completed-dark");
+        }
+        catch
+        {
+            // What the page said when it went wrong, next to the other screenshots.
+            await browser.ShotAsync("failure");
+            throw;
+        }
+
     }
 
     [Fact]
@@ -108,20 +143,30 @@ public abstract partial class ExperimentFlowTests : IDisposable
         var (aibench, browser) = await OpenAsync("cancel");
         await using var _ = aibench;
         await using var __ = browser;
+        try
+        {
 
-        await StartFromDashboardAsync(browser, "5m");
-        await StageAsync(browser, "loading", 120);
-        // Some requests must have completed before the cancel, or there is nothing partial to show.
-        await Assertions.Expect(browser.ById("live-progress")).ToContainTextAsync(new Regex(@"[1-9]\d*"), new() { Timeout = 30_000 });
-        await browser.ShotAsync("loading");
+            await StartFromDashboardAsync(browser, "5m");
+            await StageAsync(browser, "loading", 120);
+            // Some requests must have completed before the cancel, or there is nothing partial to show.
+            await Assertions.Expect(browser.ById("live-progress")).ToContainTextAsync(new Regex(@"[1-9]\d*"), new() { Timeout = 30_000 });
+            await browser.ShotAsync("loading");
 
-        await browser.ById("cancel").ClickAsync();
-        await browser.ById("confirm-cancel").ClickAsync();
-        await Assertions.Expect(browser.ById("experiment-status")).ToHaveTextAsync("cancelled", new() { Timeout = 120_000 });
-        await browser.ShotAsync("cancelled");
-        await Assertions.Expect(browser.ById("summary")).ToHaveAttributeAsync("data-partial", "true", new() { Timeout = 60_000 });
-        await Assertions.Expect(browser.ById("summary-row").First).ToBeVisibleAsync();
-        await Assertions.Expect(browser.Page.GetByText("partial", new() { Exact = false }).First).ToBeVisibleAsync();
+            await browser.ById("cancel").ClickAsync();
+            await browser.ById("confirm-cancel").ClickAsync();
+            await Assertions.Expect(browser.ById("experiment-status")).ToHaveTextAsync("cancelled", new() { Timeout = 120_000 });
+            await browser.ShotAsync("cancelled");
+            await Assertions.Expect(browser.ById("summary")).ToHaveAttributeAsync("data-partial", "true", new() { Timeout = 60_000 });
+            await Assertions.Expect(browser.ById("summary-row").First).ToBeVisibleAsync();
+            await Assertions.Expect(browser.Page.GetByText("partial", new() { Exact = false }).First).ToBeVisibleAsync();
+        }
+        catch
+        {
+            // What the page said when it went wrong, next to the other screenshots.
+            await browser.ShotAsync("failure");
+            throw;
+        }
+
     }
 }
 

@@ -18,7 +18,7 @@ public sealed class LoginFlowTests : IDisposable
         await using var aibench = AibenchProcess.Start(Path.Combine(_temp.FullName, "home"), "serve", "--urls", "http://127.0.0.1:0");
         var url = await aibench.ReadyAsync(TimeSpan.FromSeconds(90));
 
-        await using (var wrong = await Browser.LogInAsync(url, "not-the-token", "login-wrong"))
+        await using (var wrong = await Browser.LogInAsync(url, "not-the-token", "login-wrong", expectDashboard: false))
         {
             await wrong.Page.WaitForURLAsync(new Regex("/login"));
             await Assertions.Expect(wrong.Page.Locator("form[action='/login']")).ToBeVisibleAsync();
