@@ -137,14 +137,19 @@ internal sealed class CreateExperimentHandler(
         {
             // Deployed here rather than by the workflow, so that secret parameter values are handed to the Server
             // module once and never stored by this one.
-            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes), cancellationToken);
+            // Not cancelled half-way by a client that hangs up: a job submitted must have its experiment.
+            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes), CancellationToken.None);
         }
         catch
         {
-            // Nothing half-written: no experiment without its service.
-            db.Experiments.Remove(experiment);
-            await db.SaveChangesAsync(CancellationToken.None);
-            throw;
+            // Nothing half-written: no experiment without its service, and no service without its experiment (the
+            // Server module may have committed it before something later failed).
+            if (await sender.Send(new GetServiceStatus(experiment.ServiceId!.Value), CancellationToken.None) is null)
+            {
+                db.Experiments.Remove(experiment);
+                await db.SaveChangesAsync(CancellationToken.None);
+                throw;
+            }
         }
 
         await publisher.Publish(new ExperimentChanged(experiment.Id, experiment.Stage, experiment.Status, null, experiment.ServiceId, null, now), cancellationToken);

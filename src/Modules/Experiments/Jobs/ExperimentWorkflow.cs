@@ -138,10 +138,18 @@ internal sealed class ExperimentWorkflow(
     /// The deployment itself is made when the experiment is created (secret values never reach this module's tables);
     /// this stage only confirms the Server module has the service, which a host stopping at that moment could prevent.
     /// </summary>
+    private static readonly TimeSpan DeployGrace = TimeSpan.FromMinutes(2);
+
     private async Task DeployAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
     {
         if (await sender.Send(new GetServiceStatus(e.ServiceId!.Value), ct) is null)
         {
+            // The experiment row is stored just before the deployment: a pass in between must not give up on it.
+            if (now - e.CreatedAt < DeployGrace)
+            {
+                return;
+            }
+
             Abort(e, "the service was never deployed (the host stopped while the experiment was being created); start the experiment again");
             return;
         }

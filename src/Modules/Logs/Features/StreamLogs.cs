@@ -66,7 +66,7 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
             // Lines this client was too slow for were dropped from its buffer; they are in the store.
             if (live.DroppedUpTo > last)
             {
-                await foreach (var line in StoredAsync(query, last, batch[0].Id, cancellationToken))
+                await foreach (var line in StoredAsync(query, last, batch.Count > 0 ? batch[0].Id : long.MaxValue, cancellationToken))
                 {
                     last = line.Id;
                     yield return line;

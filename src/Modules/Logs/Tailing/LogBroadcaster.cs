@@ -75,11 +75,16 @@ internal sealed class LogBroadcaster(int maxBufferedLines = LogBroadcaster.Defau
             while (true)
             {
                 await _signal.WaitAsync(cancellationToken);
-                // A signal may belong to a batch the writer dropped; then there is nothing to take for it.
                 if (_batches.TryDequeue(out var batch))
                 {
                     Interlocked.Add(ref _buffered, -batch.Count);
                     yield return batch;
+                }
+                else if (DroppedUpTo > 0)
+                {
+                    // The signal was for a batch the writer dropped: an empty batch tells the reader to fetch what it
+                    // lost from the store now, not when (or if) the job writes again.
+                    yield return [];
                 }
             }
         }

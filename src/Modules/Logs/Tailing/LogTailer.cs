@@ -34,13 +34,20 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
             {
                 var node = task is { } t && source.NodeOfTask.TryGetValue(t, out var n) ? n : null;
                 // A task writes its endpoint file (its node) just before its first line, but the node list was taken a
-                // moment before the files are read: such lines would go without a node. They wait a pass or two instead.
-                if (task is not null && node is null && !source.Ended && time.GetUtcNow() - _waitingForNode.GetOrAdd(path, now) < NodeWait)
+                // moment before the files are read: such lines would go without a node. They wait a pass or two
+                // instead; a file whose node never comes is read without one from then on.
+                if (task is not null && node is null && !source.Ended)
                 {
-                    continue;
+                    if (time.GetUtcNow() - _waitingForNode.GetOrAdd(path, now) < NodeWait)
+                    {
+                        continue;
+                    }
+                }
+                else
+                {
+                    _waitingForNode.TryRemove(path, out _);
                 }
 
-                _waitingForNode.TryRemove(path, out _);
                 if (!files.TryGetValue(path, out var file))
                 {
                     file = new LogFile { Path = path, ServiceId = source.ServiceId, Stream = stream, Task = task };
@@ -82,6 +89,8 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
                 if (source.Ended && read.Lines.Count == 0)
                 {
                     file.Finished = true;
+                    // Retention forgets finished files by this time; it must not be the last time the file grew.
+                    file.UpdatedAt = now;
                 }
             }
         }
