@@ -13,7 +13,8 @@ public sealed class ServerHost : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = null!;
 
-    public static ServerHost Start(string scheduler, string? home = null, IDictionary<string, string?>? extra = null)
+    /// <param name="kestrel">Serve on a real port (not in memory), for callers outside this process such as load-generator workers.</param>
+    public static ServerHost Start(string scheduler, string? home = null, IDictionary<string, string?>? extra = null, bool kestrel = false)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -24,6 +25,11 @@ public sealed class ServerHost : IAsyncDisposable
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         var factory = new AibenchFactory(settings: settings, home: home);
+        if (kestrel)
+        {
+            factory.UseKestrel(AibenchProcess.FreePort());
+        }
+
         CopyRecipes(factory.Home);
         var host = new ServerHost(factory);
         host.Client = factory.Authorized();
