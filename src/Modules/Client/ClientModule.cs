@@ -18,7 +18,17 @@ namespace Aibench.Client;
 public static class ClientModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Client", "client", ["/api/v1/benchmarks"], typeof(ClientModule).Assembly) { DefaultPort = 8002 };
+        new("Client", "client", ["/api/v1/benchmarks"], typeof(ClientModule).Assembly)
+        {
+            DefaultPort = 8002,
+            ConfigurationSections = ["Client"],
+            CheckConfiguration = (configuration, _) =>
+            {
+                var errors = new List<string>();
+                ClientSettings.Load(configuration, errors);
+                return errors;
+            },
+        };
 
     public static IServiceCollection AddClient(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,6 +39,7 @@ public static class ClientModule
         services.AddSingleton<BenchmarkMeter>();
         services.AddSingleton<TargetResolver>();
         services.AddTransient<RunBenchmarkJob>();
+        services.AddSingleton(sp => ClientSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
         services.AddSingleton<WorkerReports>();
         services.AddSingleton<DistributedRun>();
         // The Host tells workers its address and token; without it they hand in files.

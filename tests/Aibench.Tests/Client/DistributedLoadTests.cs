@@ -26,7 +26,7 @@ public abstract class DistributedLoadTests
     private ServerHost Start(bool kestrel, IDictionary<string, string?>? extra = null)
     {
         Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
-        var settings = new Dictionary<string, string?> { ["Client:WorkerStartLeadSeconds"] = "6" };
+        var settings = new Dictionary<string, string?> { ["Client:WorkerStartLead"] = "6s" };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         return ServerHost.Start(Scheduler, extra: settings, kestrel: kestrel);
     }
@@ -71,7 +71,7 @@ public abstract class DistributedLoadTests
         placement = new { kind = "slurm", nodes = 4, tasksPerNode = 1, reporting },
     };
 
-    private static string RunFolder(ServerHost host, Guid benchmark) => Path.Combine(host.Factory.Home, "runs", $"loadgen-{benchmark}");
+    private static string RunFolder(ServerHost host, Guid benchmark) => Path.Combine(host.Factory.Home, "runs", benchmark.ToString());
 
     [Fact]
     public async Task Four_workers_report_over_http_and_the_merge_equals_the_percentiles_of_all_records_with_the_rate_split_exactly()

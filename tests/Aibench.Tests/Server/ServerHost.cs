@@ -24,15 +24,25 @@ public sealed class ServerHost : IAsyncDisposable
             ["Server:AibenchBinary"] = AibenchProcess.Binary(),
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
+        if (kestrel)
+        {
+            // Not aibench's default port: the simulator's replicas search for theirs from 8000 up.
+            settings["Urls"] = $"http://127.0.0.1:{AibenchProcess.FreePort()}";
+        }
+
         var factory = new AibenchFactory(settings: settings, home: home);
         if (kestrel)
         {
-            factory.UseKestrel(AibenchProcess.FreePort());
+            factory.UseKestrel();
         }
 
         CopyRecipes(factory.Home);
         var host = new ServerHost(factory);
         host.Client = factory.Authorized();
+        if (kestrel)
+        {
+            host.Client.BaseAddress = new Uri(settings["Urls"]!);
+        }
         return host;
     }
 

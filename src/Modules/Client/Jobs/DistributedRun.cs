@@ -6,7 +6,6 @@ using Aibench.Contracts.Client;
 using Aibench.Contracts.Server;
 using HdrHistogram;
 using Mediator;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Aibench.Client.Jobs;
@@ -23,12 +22,12 @@ internal sealed class DistributedRun(
     ISender sender,
     WorkerReports reports,
     IWorkerCallback callback,
-    IConfiguration configuration,
+    ClientSettings settings,
     TimeProvider time,
     ILogger<DistributedRun> logger)
 {
     /// <summary>Time from submission to the shared start: the job must be scheduled and every worker started by then.</summary>
-    private TimeSpan StartLead => TimeSpan.FromSeconds(configuration.GetValue("Client:WorkerStartLeadSeconds", 20.0));
+    private TimeSpan StartLead => settings.WorkerStartLead;
 
     /// <summary>How long the host waits for a worker's last report after its process ended or the job was cancelled.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(15);

@@ -35,7 +35,8 @@ internal sealed class SubmitWorkerJobHandler(ServerSettings settings, SchedulerS
     public async ValueTask<WorkerJob> Handle(SubmitWorkerJob command, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.SchedulerAsync(cancellationToken);
-        var runFolder = Path.Combine(settings.RunsFolder, $"loadgen-{command.BenchmarkId}");
+        // The same layout as a service's (runs/<id>): ids never collide, and every backend finds its job state there.
+        var runFolder = RunFolder.For(settings, command.BenchmarkId);
         var marker = Path.Combine(runFolder, RunFolder.SubmittedMarker);
         if (File.Exists(marker))
         {
