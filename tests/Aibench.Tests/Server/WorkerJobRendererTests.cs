@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using Aibench.Server.Scheduling;
-using Aibench.Tests.Infrastructure;
 
 namespace Aibench.Tests.Server;
 
@@ -13,21 +11,7 @@ public sealed class WorkerJobRendererTests
         new(BenchmarkId, 4, 2, "cpu", "p200000", TimeSpan.FromMinutes(12.5), runFolder) { AibenchBinary = "/project/home/u100000/bin/aibench" };
 
     [Fact]
-    public void Worker_job_renders_to_its_golden_scripts()
-    {
-        var rendered = WorkerJobRenderer.Render(Spec());
-        foreach (var (file, text) in new[] { ("job.sh", rendered.BatchScript), ("env.sh", rendered.EnvScript), ("task.sh", rendered.TaskScript) })
-        {
-            var golden = $"loadgen-workers.{file}";
-            if (Environment.GetEnvironmentVariable("AIBENCHTEST_UPDATE_GOLDEN") == "1")
-            {
-                File.WriteAllText(Path.Combine(Repo.Root, "tests", "Aibench.Tests", "Server", "Golden", golden), text);
-                continue;
-            }
-
-            Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Server", "Golden", golden)), text);
-        }
-    }
+    public void Worker_job_renders_to_its_golden_scripts() => Scripts.AssertGolden("loadgen-workers", WorkerJobRenderer.Render(Spec()));
 
     [Fact]
     public void The_batch_script_asks_for_every_worker_and_lets_the_others_go_on_when_one_dies()
@@ -64,10 +48,10 @@ public sealed class WorkerJobRendererTests
             await File.WriteAllTextAsync(Path.Combine(folder, "task.sh"), rendered.TaskScript, TestContext.Current.CancellationToken);
             foreach (var script in new[] { rendered.BatchScript, rendered.EnvScript, rendered.TaskScript })
             {
-                Assert.Equal(0, (await Bash(["-n"], script, new Dictionary<string, string>())).Code);
+                Assert.Equal(0, (await Scripts.BashAsync(["-n"], script, new Dictionary<string, string>())).Code);
             }
 
-            var (code, stdout, stderr) = await Bash([Path.Combine(folder, "task.sh")], null,
+            var (code, stdout, stderr) = await Scripts.BashAsync([Path.Combine(folder, "task.sh")], null,
                 new Dictionary<string, string> { ["SLURM_PROCID"] = "3", ["SLURMD_NODENAME"] = "node4" });
             Assert.True(code == 0, stderr);
             Assert.Equal(["loadgen", "--worker", Path.Combine(folder, "worker.json"), "--worker-index", "3", "--worker-node", "node4"],
@@ -80,19 +64,5 @@ public sealed class WorkerJobRendererTests
         {
             Directory.Delete(root, recursive: true);
         }
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> Bash(string[] args, string? stdin, Dictionary<string, string> env)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in env) info.Environment[k] = v;
-        using var process = Process.Start(info)!;
-        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, stdout, stderr);
     }
 }

@@ -85,11 +85,9 @@ internal static class WorkerJobRenderer
         + "mv \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.exit.tmp\" \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.exit\"\n"
         + "exit \"$rc\"\n";
 
-    private static void Directive(StringBuilder script, string name, string value) =>
-        script.Append("#SBATCH --").Append(name).Append('=').Append(value.Contains(' ', StringComparison.Ordinal) ? $"\"{value}\"" : value).Append('\n');
+    private static void Directive(StringBuilder script, string name, string value) => JobRenderer.Directive(script, name, value);
 
-    private static void Export(StringBuilder script, string name, string value) =>
-        script.Append("export ").Append(name).Append('=').Append(JobRenderer.Quote(value)).Append('\n');
+    private static void Export(StringBuilder script, string name, string value) => JobRenderer.Export(script, name, value);
 
-    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Num(int value) => JobRenderer.Num(value);
 }

@@ -52,6 +52,14 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"aibench worker {worker}/{_config.Workers} on {node}: {string.Join(", ", plan.Steps.Select(s => s.Label))}, start at {DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs):O}"));
             await WaitForStartAsync(ct);
+            var late = time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs);
+            if (late > TimeSpan.FromMilliseconds(50))
+            {
+                // Its requests are still scheduled from its own start; the merge shows the offset, this line says why.
+                await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"aibench worker {worker}: started {late.TotalMilliseconds:0} ms after the shared start (Client:WorkerStartLead too short for this queue)"));
+            }
+
 
             using var http = LoadRunner.CreateHttpClient();
             using var runner = new LoadRunner(plan, prompts, http, time, Observe);
