@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aibench.Server.Scheduling;
 using Aibench.Tests.Infrastructure;
 
 namespace Aibench.Tests.Server;
