@@ -2,6 +2,8 @@
 # Runs a benchmark of bench/Aibench.Bench, starting what it needs. Usage: scripts/bench.sh polling [--jobs 1,100,1000]
 #   scripts/bench.sh loadgen [--quick]   (installs wrk, the reference client, when missing and running as root)
 #   scripts/bench.sh sim | monitor-parse [--seconds 1] [--rounds 5]   (need nothing started)
+#   scripts/bench.sh distributed [--rate 400] [--seconds 15] [--workers 4]   (starts the 4-node SLURM test cluster, as root,
+#     and builds the aibench binary the workers run; wrap it in flock /tmp/aibench-slurm.lock like scripts/test.sh)
 #   scripts/bench.sh logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail, the reference, is on PATH already)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +12,11 @@ WORK=$(mktemp -d /tmp/aibench-bench.XXXXXX)
 chmod 755 "$WORK"
 trap '"$ROOT/scripts/slurm-cluster.sh" stop "$WORK/slurm" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 case "${1:-}" in
-  polling)
+  polling|distributed)
+    if [ "$1" = distributed ]; then
+      echo "distributed: needs the 4-node SLURM test cluster (root); starting one and building the aibench binary for the workers" >&2
+      dotnet build src/Host -c Release -nologo -clp:ErrorsOnly >&2
+    fi
     "$ROOT/scripts/slurm-cluster.sh" start "$WORK/slurm"
     # shellcheck disable=SC1091
     source "$WORK/slurm/env"

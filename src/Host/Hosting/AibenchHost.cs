@@ -96,6 +96,7 @@ internal static class AibenchHost
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
 
         services.AddSingleton<TokenStore>();
+        services.AddSingleton<Aibench.Client.LoadGen.Distributed.IWorkerCallback, HostWorkerCallback>();
         services.AddSingleton<TokenGuard>();
         services.AddTokenAuthentication();
         services.AddDataProtection().SetApplicationName("aibench");

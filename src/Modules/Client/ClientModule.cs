@@ -1,6 +1,7 @@
 using Aibench.Client.Features;
 using Aibench.Client.Jobs;
 using Aibench.Client.LoadGen;
+using Aibench.Client.LoadGen.Distributed;
 using Aibench.Client.Persistence;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
@@ -9,6 +10,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Aibench.Client;
 
@@ -16,7 +18,17 @@ namespace Aibench.Client;
 public static class ClientModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Client", "client", ["/api/v1/benchmarks"], typeof(ClientModule).Assembly) { DefaultPort = 8002 };
+        new("Client", "client", ["/api/v1/benchmarks"], typeof(ClientModule).Assembly)
+        {
+            DefaultPort = 8002,
+            ConfigurationSections = ["Client"],
+            CheckConfiguration = (configuration, _) =>
+            {
+                var errors = new List<string>();
+                ClientSettings.Load(configuration, errors);
+                return errors;
+            },
+        };
 
     public static IServiceCollection AddClient(this IServiceCollection services, IConfiguration configuration)
     {
@@ -27,6 +39,11 @@ public static class ClientModule
         services.AddSingleton<BenchmarkMeter>();
         services.AddSingleton<TargetResolver>();
         services.AddTransient<RunBenchmarkJob>();
+        services.AddSingleton(sp => ClientSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddSingleton<WorkerReports>();
+        services.AddSingleton<DistributedRun>();
+        // The Host tells workers its address and token; without it they hand in files.
+        services.TryAddSingleton<IWorkerCallback, NoWorkerCallback>();
         services.AddHostedService<RecoverInterruptedRuns>();
         return services;
     }
@@ -39,6 +56,7 @@ public static class ClientModule
         GetBenchmarkHandler.Map(api);
         CancelBenchmarkHandler.Map(api);
         ExportBenchmarkHandler.Map(api);
+        WorkerReports.Map(api);
         return app;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Aibench.Server.Recipes;
 using Aibench.Server.Scheduling;
 using Aibench.Tests.Infrastructure;
@@ -24,27 +23,11 @@ public sealed class JobRendererTests
         };
     }
 
-    /// <summary>
-    /// The rendered scripts of every shipped recipe are pinned: a change to them is a change in what runs on the
-    /// cluster and shows up in review. AIBENCHTEST_UPDATE_GOLDEN=1 rewrites the files after a deliberate change.
-    /// </summary>
+    /// <summary>The rendered scripts of every shipped recipe are pinned (golden files).</summary>
     [Theory]
     [MemberData(nameof(ShippedRecipes))]
-    public void Shipped_recipes_render_to_their_golden_scripts(string name)
-    {
-        var rendered = JobRenderer.Render(Spec(Shipped(name)));
-        foreach (var (file, text) in new[] { ("job.sh", rendered.BatchScript), ("env.sh", rendered.EnvScript), ("task.sh", rendered.TaskScript) })
-        {
-            var golden = $"{name}.{file}";
-            if (Environment.GetEnvironmentVariable("AIBENCHTEST_UPDATE_GOLDEN") == "1")
-            {
-                File.WriteAllText(Path.Combine(Repo.Root, "tests", "Aibench.Tests", "Server", "Golden", golden), text);
-                continue;
-            }
-
-            Assert.Equal(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Server", "Golden", golden)), text);
-        }
-    }
+    public void Shipped_recipes_render_to_their_golden_scripts(string name) =>
+        Scripts.AssertGolden(name, JobRenderer.Render(Spec(Shipped(name))));
 
     [Theory]
     [MemberData(nameof(ShippedRecipes))]
@@ -53,7 +36,7 @@ public sealed class JobRendererTests
         var rendered = JobRenderer.Render(Spec(Shipped(name)));
         foreach (var script in new[] { rendered.BatchScript, rendered.EnvScript, rendered.TaskScript })
         {
-            var (code, _, stderr) = await Bash(["-n"], script);
+            var (code, _, stderr) = await Scripts.BashAsync(["-n"], script);
             Assert.True(code == 0, stderr);
         }
     }
@@ -94,13 +77,13 @@ public sealed class JobRendererTests
         {
             var env = Path.Combine(folder, "env.sh");
             await File.WriteAllTextAsync(env, rendered.EnvScript.Replace($"/project/scratch/p200000/aibench/runs/{ServiceId}", folder, StringComparison.Ordinal), TestContext.Current.CancellationToken);
-            var (code, stdout, stderr) = await Bash(["-c", $"source '{env}'; printf '%s' \"$AIBENCH_P_TEXT\""], null);
+            var (code, stdout, stderr) = await Scripts.BashAsync(["-c", $"source '{env}'; printf '%s' \"$AIBENCH_P_TEXT\""], null);
             Assert.True(code == 0, stderr);
             Assert.Equal(value, stdout);
 
             var command = rendered.TaskScript.Split('\n').Single(l => l.StartsWith("exec ", StringComparison.Ordinal))[5..];
             var exports = rendered.TaskScript.Split('\n').Single(l => l.StartsWith("export ECHOED=", StringComparison.Ordinal));
-            (code, stdout, stderr) = await Bash(["-c", $"source '{env}'; {exports}; {command}; printf '|%s' \"$ECHOED\""], null);
+            (code, stdout, stderr) = await Scripts.BashAsync(["-c", $"source '{env}'; {exports}; {command}; printf '|%s' \"$ECHOED\""], null);
             Assert.True(code == 0, stderr);
             Assert.Equal($"{value}|x{value}y|<{value}>", stdout);
         }
@@ -114,18 +97,5 @@ public sealed class JobRendererTests
     public void Control_characters_can_never_be_rendered()
     {
         Assert.Throws<ArgumentException>(() => JobRenderer.Quote("a\nb"));
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> Bash(string[] args, string? stdin)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, stdout, stderr);
     }
 }

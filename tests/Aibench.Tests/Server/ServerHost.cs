@@ -13,7 +13,8 @@ public sealed class ServerHost : IAsyncDisposable
 
     public HttpClient Client { get; private set; } = null!;
 
-    public static ServerHost Start(string scheduler, string? home = null, IDictionary<string, string?>? extra = null)
+    /// <param name="kestrel">Serve on a real port (not in memory), for callers outside this process such as load-generator workers.</param>
+    public static ServerHost Start(string scheduler, string? home = null, IDictionary<string, string?>? extra = null, bool kestrel = false)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -23,10 +24,25 @@ public sealed class ServerHost : IAsyncDisposable
             ["Server:AibenchBinary"] = AibenchProcess.Binary(),
         };
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
+        if (kestrel)
+        {
+            // Not aibench's default port: the simulator's replicas search for theirs from 8000 up.
+            settings["Urls"] = $"http://127.0.0.1:{AibenchProcess.FreePort()}";
+        }
+
         var factory = new AibenchFactory(settings: settings, home: home);
+        if (kestrel)
+        {
+            factory.UseKestrel();
+        }
+
         CopyRecipes(factory.Home);
         var host = new ServerHost(factory);
         host.Client = factory.Authorized();
+        if (kestrel)
+        {
+            host.Client.BaseAddress = new Uri(settings["Urls"]!);
+        }
         return host;
     }
 

@@ -22,6 +22,7 @@ internal sealed class RunBenchmarkJob(
     TargetResolver targets,
     ActiveBenchmarks active,
     BenchmarkMeter meter,
+    DistributedRun distributed,
     IPublisher publisher,
     TimeProvider time,
     ILogger<RunBenchmarkJob> logger)
@@ -82,10 +83,23 @@ internal sealed class RunBenchmarkJob(
         // Shown while the run goes, not only once it has ended.
         await db.SaveChangesAsync(ct);
         var plan = LoadPlan.From(spec, endpoints, model);
-        using var runner = new LoadRunner(plan, prompts, http, time, meter.For(run.Id, run.ExperimentId));
-        var outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
+        RunOutcome outcome;
+        RunSummary summary;
+        if (spec.Placement?.Kind == "slurm")
+        {
+            var result = await distributed.RunAsync(run, spec, endpoints, model, plan, p => Publish(run, p), ct);
+            outcome = result.Merged.Outcome;
+            summary = Summarizer.Summarize(outcome) with { Workers = result.Merged.Workers, WorkerJobId = result.JobId };
+            // A lost worker is named on the run itself, not only in the breakdown: the run is partial because of it.
+            run.Error = result.Problem;
+        }
+        else
+        {
+            using var runner = new LoadRunner(plan, prompts, http, time, meter.For(run.Id, run.ExperimentId));
+            outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
+            summary = Summarizer.Summarize(outcome);
+        }
 
-        var summary = Summarizer.Summarize(outcome);
         run.Summary = JsonSerializer.Serialize(summary, Json.Options);
         run.Series = JsonSerializer.Serialize(Summarizer.Series(outcome), Json.Options);
         run.Vllm = JsonSerializer.Serialize(VllmKeys.From(summary, plan, outcome.Records), Json.Options);

@@ -96,7 +96,64 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
                 }
             });
         });
+
+        PlacementRules();
     }
+
+    public const int MaxWorkers = 1024;
+
+    private void PlacementRules()
+    {
+        When(s => s.Placement is not null, () =>
+        {
+            RuleFor(s => s.Placement!.Kind).Must(k => k is "in-process" or "slurm")
+                .WithMessage(s => $"placement.kind: '{s.Placement!.Kind}' is not one of in-process, slurm.").OverridePropertyName("placement.kind");
+            RuleFor(s => s.Placement!.Reporting).Must(r => r is "http" or "files")
+                .WithMessage(s => $"placement.reporting: '{s.Placement!.Reporting}' is not one of http, files.").OverridePropertyName("placement.reporting");
+            RuleFor(s => s.Placement!.Nodes).InclusiveBetween(1, MaxWorkers).OverridePropertyName("placement.nodes")
+                .WithMessage($"placement.nodes must be between 1 and {MaxWorkers}.");
+            RuleFor(s => s.Placement!.TasksPerNode).InclusiveBetween(1, 256).OverridePropertyName("placement.tasksPerNode")
+                .WithMessage("placement.tasksPerNode must be between 1 and 256.");
+            RuleFor(s => s.Placement!.Partition).Must(BeSlurmName).OverridePropertyName("placement.partition")
+                .WithMessage("placement.partition must be a SLURM name: letters, digits, '_', '.', '-' (at most 64).");
+            RuleFor(s => s.Placement!.Account).Must(BeSlurmName).OverridePropertyName("placement.account")
+                .WithMessage("placement.account must be a SLURM name: letters, digits, '_', '.', '-' (at most 64).");
+            RuleFor(s => s).Custom((s, context) =>
+            {
+                var p = s.Placement!;
+                if (p.Kind != "slurm" || p.Nodes < 1 || p.TasksPerNode < 1)
+                {
+                    return;
+                }
+
+                var workers = (long)p.Nodes * p.TasksPerNode;
+                if (workers > MaxWorkers)
+                {
+                    context.AddFailure("placement.workers", $"placement.workers: nodes × tasksPerNode is {workers}; at most {MaxWorkers}.");
+                }
+
+                if (s.Duration is null)
+                {
+                    context.AddFailure("duration", "duration is required with placement.kind 'slurm': the worker job's time limit is derived from it.");
+                }
+
+                var smallest = s.Load?.Kind switch
+                {
+                    "concurrency" or null => s.Load?.Concurrency ?? 1,
+                    "sweep" when s.Load.Concurrencies is { Count: > 0 } c => c.Min(),
+                    _ => int.MaxValue,
+                };
+                if (smallest < workers)
+                {
+                    context.AddFailure("placement.workers",
+                        $"placement.workers: {workers} workers (nodes × tasksPerNode) but a concurrency of {smallest}: every worker needs at least one request in flight.");
+                }
+            });
+        });
+    }
+
+    private static bool BeSlurmName(string? name) =>
+        name is null || (name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'));
 
     /// <summary>An endpoint base URL as the runner uses it: no trailing <c>/v1</c>, no trailing slash.</summary>
     public static bool TryEndpoint(string? text, out Uri endpoint)

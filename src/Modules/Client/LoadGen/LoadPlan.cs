@@ -46,6 +46,12 @@ internal sealed record LoadPlan(
     int Seed,
     bool IgnoreEos)
 {
+    /// <summary>
+    /// When each step begins, in microseconds from the run's start; null begins each step when the previous one has
+    /// drained. Distributed workers get the same list so that their steps change together.
+    /// </summary>
+    public IReadOnlyList<long>? StepStartsUs { get; init; }
+
     /// <summary>Builds the plan from a spec the validator accepted.</summary>
     public static LoadPlan From(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, string model)
     {

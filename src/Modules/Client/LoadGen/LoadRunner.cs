@@ -127,6 +127,22 @@ internal sealed class LoadRunner : IDisposable
                 _currentStep = i;
                 var step = _plan.Steps[i];
                 var start = NowUs();
+                if (_plan.StepStartsUs is { } starts && i < starts.Count && starts[i] > start)
+                {
+                    // Lock-step (distributed workers): every worker begins step i at the same offset of the shared start,
+                    // not whenever its own previous step drained.
+                    try
+                    {
+                        await Task.Run(() => WaitUntil(starts[i], cancellationToken), CancellationToken.None);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+
+                    start = starts[i];
+                }
+
                 var warmupEnd = start + Micro(_plan.Warmup);
                 var dispatchEnd = step.ClosedLoop
                     ? await RunClosedAsync(step, i, start, warmupEnd, cancellationToken)

@@ -81,6 +81,12 @@ public sealed record RunSummary(
     IReadOnlyDictionary<string, string> ErrorSamples,
     string TokenCounter)
 {
+    /// <summary>Per-worker numbers of a distributed run (placement slurm); null for an in-process run.</summary>
+    public IReadOnlyList<Distributed.WorkerResult>? Workers { get; init; }
+
+    /// <summary>The batch job of a distributed run's workers.</summary>
+    public string? WorkerJobId { get; init; }
+
     /// <summary>How every number is computed; the same text is in docs/metrics.md.</summary>
     public IReadOnlyDictionary<string, string> Definitions => MetricDefinitions.All;
 }

@@ -22,6 +22,7 @@ namespace Aibench.Contracts.Client;
 /// <param name="Timeout">A request that has not finished after this long counts as a timeout error.</param>
 /// <param name="IgnoreEos">Ask the server to generate exactly <c>max_tokens</c> (vLLM's <c>ignore_eos</c>).</param>
 /// <param name="ExperimentId">The experiment this run belongs to, if any.</param>
+/// <param name="Placement">Where the load comes from: this process (the default) or workers in a SLURM job.</param>
 public sealed record BenchmarkSpec(
     string? Name = null,
     Guid? Service = null,
@@ -39,7 +40,34 @@ public sealed record BenchmarkSpec(
     int Seed = 42,
     string Timeout = "5m",
     bool IgnoreEos = true,
-    Guid? ExperimentId = null);
+    Guid? ExperimentId = null,
+    PlacementSpec? Placement = null);
+
+/// <summary>
+/// Where a run's load is generated. <c>in-process</c> sends every request from the host; <c>slurm</c> starts
+/// <paramref name="Nodes"/> × <paramref name="TasksPerNode"/> load-generator workers as one batch job, each sending its
+/// share, and merges what they measured. docs/adr/0009-distributed-load-generation.md explains the protocol.
+/// </summary>
+/// <param name="Kind"><c>in-process</c> or <c>slurm</c>.</param>
+/// <param name="Nodes">Nodes of the worker job (slurm only).</param>
+/// <param name="TasksPerNode">Workers per node (slurm only).</param>
+/// <param name="Partition">SLURM partition of the worker job; the scheduler's default when empty.</param>
+/// <param name="Account">SLURM account of the worker job; the scheduler's default when empty.</param>
+/// <param name="Reporting">
+/// How workers hand in what they measured: <c>http</c> (to this host with its token, falling back to files when the
+/// host cannot be reached) or <c>files</c> (in the job's run folder, read by the host).
+/// </param>
+public sealed record PlacementSpec(
+    string Kind = "in-process",
+    int Nodes = 1,
+    int TasksPerNode = 1,
+    string? Partition = null,
+    string? Account = null,
+    string Reporting = "http")
+{
+    /// <summary>Workers started: nodes × tasks per node, or one for in-process.</summary>
+    public int Workers => Kind == "slurm" ? Nodes * TasksPerNode : 1;
+}
 
 /// <summary>The load shape of a run.</summary>
 /// <param name="Kind">

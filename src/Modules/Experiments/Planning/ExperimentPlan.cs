@@ -19,6 +19,7 @@ namespace Aibench.Experiments.Planning;
 /// <param name="Model">Model name sent; asked from the service when empty.</param>
 /// <param name="Timeout">A request slower than this counts as a timeout error.</param>
 /// <param name="Seed">Seed of prompts and arrivals.</param>
+/// <param name="Placement">Where the load comes from: in-process (default) or SLURM workers (see BenchmarkSpec.Placement).</param>
 public sealed record ExperimentLoad(
     int? Concurrency = null,
     double? Rate = null,
@@ -34,7 +35,8 @@ public sealed record ExperimentLoad(
     bool? Stream = null,
     string? Model = null,
     string? Timeout = null,
-    int? Seed = null);
+    int? Seed = null,
+    PlacementSpec? Placement = null);
 
 /// <summary>Service-level objectives of an experiment and how strictly they are judged.</summary>
 /// <param name="Ttft">Time to first token, e.g. <c>500ms</c>.</param>
@@ -123,7 +125,8 @@ internal static class TestTypes
             Dataset: load?.Dataset ?? defaults.Dataset,
             Slo: slo.ToSpec(),
             Seed: load?.Seed ?? defaults.Seed,
-            Timeout: load?.Timeout ?? defaults.Timeout);
+            Timeout: load?.Timeout ?? defaults.Timeout,
+            Placement: load?.Placement);
     }
 
     /// <summary>A short closed-loop run before the measured one, so that caches, compiled graphs and connections are warm.</summary>
@@ -134,6 +137,8 @@ internal static class TestTypes
             Load = new LoadShape("concurrency", Concurrency: 4 * replicas),
             Duration = Seconds(warmup),
             Slo = null,
+            // Warming up is short and light: from this host, whatever the measured run's placement.
+            Placement = null,
         };
 
     /// <summary>Seconds of load in all: one duration per step.</summary>

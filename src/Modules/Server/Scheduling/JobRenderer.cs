@@ -313,17 +313,17 @@ internal static partial class JobRenderer
 
     private static string PortVariable(string name) => "AIBENCH_PORT_" + name.ToUpperInvariant();
 
-    private static void Directive(StringBuilder script, string name, string value)
+    internal static void Directive(StringBuilder script, string name, string value)
     {
         // Directives are read by sbatch, not by the shell; values are already restricted by the recipe validator
         // and by the host's own choice of paths, and quoting keeps even a space in a run folder intact.
         script.Append("#SBATCH --").Append(name).Append('=').Append(value.Contains(' ', StringComparison.Ordinal) ? $"\"{value}\"" : value).Append('\n');
     }
 
-    private static void Export(StringBuilder script, string name, string value) =>
+    internal static void Export(StringBuilder script, string name, string value) =>
         script.Append("export ").Append(name).Append('=').Append(Quote(value)).Append('\n');
 
-    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+    internal static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"\{\{\s*(?<name>[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?)\s*\}\}")]
     private static partial Regex Placeholder();

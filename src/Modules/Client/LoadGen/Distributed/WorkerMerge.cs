@@ -1,0 +1,119 @@
+using HdrHistogram;
+
+namespace Aibench.Client.LoadGen.Distributed;
+
+/// <summary>A worker the host heard no end from: where it ran and why it stopped.</summary>
+internal sealed record LostWorker(int Worker, string? Node, string Reason, WorkerSnapshot? LastSnapshot);
+
+/// <summary>The merged run, shaped like an in-process one, and the per-worker breakdown.</summary>
+internal sealed record MergedRun(RunOutcome Outcome, IReadOnlyList<WorkerResult> Workers, LongHistogram Ttft, LongHistogram E2e);
+
+/// <summary>
+/// Merges what the workers measured. Records are put on one clock (each worker's offset from the earliest start) and
+/// summarised exactly like an in-process run's, so every percentile is computed from all requests; the inter-token
+/// histograms and the workers' own TTFT/E2E histograms are added (HdrHistogram add, never averaged percentiles);
+/// per-second columns are summed second by second.
+/// </summary>
+internal static class WorkerMerge
+{
+    public static MergedRun Merge(LoadPlan plan, IReadOnlyList<WorkerFinal> finals, IReadOnlyList<LostWorker> lost, bool cancelled)
+    {
+        var origin = finals.Count == 0 ? 0 : finals.Min(f => f.StartedAtUnixUs);
+        var records = new List<RequestRecord>();
+        var itl = plan.Steps.Select(_ => Histograms.New()).ToArray();
+        var series = new PerSecond();
+        var windows = new Dictionary<int, StepWindow>();
+        var ttft = Histograms.New();
+        var e2e = Histograms.New();
+        var errorSamples = new Dictionary<string, string>(StringComparer.Ordinal);
+        var breakdown = new List<WorkerResult>();
+        long maxInFlight = 0;
+        foreach (var final in finals.OrderBy(f => f.Worker))
+        {
+            var offset = final.StartedAtUnixUs - origin;
+            var mine = Exports.Decode(Convert.FromBase64String(final.Records));
+            for (var i = 0; i < mine.Length; i++)
+            {
+                ref var r = ref mine[i];
+                r.ScheduledUs += offset;
+                r.SentUs += offset;
+                r.EndUs += offset;
+                if (r.FirstTokenUs >= 0) r.FirstTokenUs += offset;
+            }
+
+            records.AddRange(mine);
+            for (var s = 0; s < Math.Min(itl.Length, final.ItlUs.Count); s++)
+            {
+                itl[s].Add(final.ItlUs[s].ToHistogram());
+            }
+
+            var shift = (long)Math.Round(offset / 1e6) * 1_000_000;
+            for (var second = 0; second < final.Series.Count; second++)
+            {
+                var columns = final.Series[second];
+                for (var c = 0; c < columns.Length; c++)
+                {
+                    series.Add((second * 1_000_000L) + shift, (SecondColumn)c, columns[c]);
+                }
+            }
+
+            foreach (var w in final.Steps)
+            {
+                var moved = w with { StartUs = w.StartUs + offset, WarmupEndUs = w.WarmupEndUs + offset, DispatchEndUs = w.DispatchEndUs + offset, EndUs = w.EndUs + offset };
+                windows[w.Index] = windows.TryGetValue(w.Index, out var seen)
+                    ? seen with
+                    {
+                        StartUs = Math.Min(seen.StartUs, moved.StartUs),
+                        WarmupEndUs = Math.Min(seen.WarmupEndUs, moved.WarmupEndUs),
+                        DispatchEndUs = Math.Max(seen.DispatchEndUs, moved.DispatchEndUs),
+                        EndUs = Math.Max(seen.EndUs, moved.EndUs),
+                        // The step's target is the whole run's, not one worker's share.
+                    }
+                    : moved with { TargetRate = plan.Steps[w.Index].TargetRate, Concurrency = plan.Steps[w.Index].Concurrency, Label = plan.Steps[w.Index].Label };
+            }
+
+            ttft.Add(final.Ttft.ToHistogram());
+            e2e.Add(final.E2e.ToHistogram());
+            maxInFlight += final.MaxInFlight;
+            foreach (var (k, v) in final.ErrorSamples) errorSamples.TryAdd(k, v);
+
+            var own = Summarizer.Summarize(new RunOutcome(plan, final.Dataset, DateTimeOffset.UnixEpoch, mine, [.. final.ItlUs.Select(h => h.ToHistogram())],
+                new PerSecond(), final.Steps, final.MaxInFlight, final.StopReason, final.Partial, final.ErrorSamples)).Overall;
+            breakdown.Add(new WorkerResult(final.Worker, final.Node, final.Partial ? "partial" : "completed", null, own.Sent, own.Completed, own.Failed,
+                own.AchievedRate, own.TtftMs?.P50, own.TtftMs?.P99, own.E2eMs?.P50, own.E2eMs?.P99, own.ScheduleLagMs?.P99));
+        }
+
+        foreach (var l in lost)
+        {
+            var s = l.LastSnapshot;
+            breakdown.Add(new WorkerResult(l.Worker, l.Node ?? s?.Node, "died", l.Reason, s?.Sent ?? 0, s?.Completed ?? 0, s?.Errors ?? 0, null,
+                null, null, null, null, null));
+        }
+
+        // One index space: in the order requests were scheduled, as an in-process run numbers them.
+        var merged = records.OrderBy(r => r.ScheduledUs).ThenBy(r => r.Index).ToArray();
+        for (var i = 0; i < merged.Length; i++)
+        {
+            merged[i].Index = i;
+        }
+
+        var partial = cancelled || lost.Count > 0 || finals.Any(f => f.Partial);
+        var stop = cancelled ? "cancelled" : lost.Count > 0 ? "worker lost" : finals.FirstOrDefault()?.StopReason ?? "duration";
+        var outcome = new RunOutcome(plan, finals.FirstOrDefault()?.Dataset ?? "", DateTimeOffset.FromUnixTimeMilliseconds(origin / 1000), merged, itl, series,
+            [.. windows.Values.OrderBy(w => w.Index)], maxInFlight, stop, partial, errorSamples);
+        return new MergedRun(outcome, [.. breakdown.OrderBy(b => b.Worker)], ttft, e2e);
+    }
+
+    /// <summary>A worker's per-second columns, for its final report.</summary>
+    public static IReadOnlyList<long[]> Columns(PerSecond series)
+    {
+        var columns = Enum.GetValues<SecondColumn>();
+        var rows = new List<long[]>();
+        for (long s = 0; s < series.Seconds; s++)
+        {
+            rows.Add([.. columns.Select(c => series.Get(s, c))]);
+        }
+
+        return rows;
+    }
+}

@@ -1,0 +1,46 @@
+using Mediator;
+
+namespace Aibench.Contracts.Server;
+
+/// <summary>
+/// Asks the Server module to start the load-generator workers of a distributed benchmark as one batch job: every task
+/// runs <c>aibench loadgen --worker</c> with the given configuration file. The script is rendered by the Server module
+/// with the same rules as service scripts: nothing in it comes from the caller except validated directive values.
+/// Fails with a validation error naming the field, or a conflict when the scheduler refuses the job.
+/// </summary>
+/// <param name="BenchmarkId">The run the workers belong to; names the job and its run folder.</param>
+/// <param name="Nodes">Nodes to spread the workers over.</param>
+/// <param name="TasksPerNode">Workers per node.</param>
+/// <param name="Partition">SLURM partition, or the site's default.</param>
+/// <param name="Account">SLURM account, or the site's default.</param>
+/// <param name="TimeLimit">Wall-clock limit of the job.</param>
+/// <param name="WorkerConfig">The workers' configuration (JSON), written as <c>worker.json</c> (owner-only) and passed by path.</param>
+public sealed record SubmitWorkerJob(
+    Guid BenchmarkId,
+    int Nodes,
+    int TasksPerNode,
+    string? Partition,
+    string? Account,
+    TimeSpan TimeLimit,
+    string WorkerConfig) : ICommand<WorkerJob>;
+
+/// <summary>A submitted worker job.</summary>
+/// <param name="JobId">The scheduler's job id.</param>
+/// <param name="RunFolder">Its run folder: scripts, <c>task-&lt;n&gt;.out/.err</c>, and the workers' files under <c>workers/</c>.</param>
+/// <param name="Scheduler">The backend that runs it: <c>slurm</c>, <c>slurm-rest</c> or <c>local</c>.</param>
+public sealed record WorkerJob(string JobId, string RunFolder, string Scheduler);
+
+/// <summary>Asks the Server module where a worker job stands.</summary>
+/// <param name="JobId">The job.</param>
+public sealed record GetWorkerJobState(string JobId) : IQuery<WorkerJobState>;
+
+/// <summary>Where a worker job stands.</summary>
+/// <param name="State">The scheduler's state name (PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, UNKNOWN…).</param>
+/// <param name="Ended">Whether the job will run no more.</param>
+/// <param name="Reason">The scheduler's reason or failure cause.</param>
+/// <param name="Nodes">The nodes it runs on, as a host list.</param>
+public sealed record WorkerJobState(string State, bool Ended, string? Reason, string? Nodes);
+
+/// <summary>Cancels a worker job (idempotent); answers its state afterwards.</summary>
+/// <param name="JobId">The job.</param>
+public sealed record CancelWorkerJob(string JobId) : ICommand<WorkerJobState>;

@@ -1,0 +1,112 @@
+using Aibench.Contracts.Server;
+using Aibench.Server.Lifecycle;
+using Aibench.Server.Recipes;
+using Aibench.Server.Scheduling;
+using Aibench.Shared.Api;
+using FluentValidation;
+using Mediator;
+
+namespace Aibench.Server.Features;
+
+internal sealed class SubmitWorkerJobValidator : AbstractValidator<SubmitWorkerJob>
+{
+    public SubmitWorkerJobValidator(ServerSettings settings)
+    {
+        RuleFor(c => c.Nodes).InclusiveBetween(1, settings.MaxNodes).OverridePropertyName("placement.nodes")
+            .WithMessage($"placement.nodes must be between 1 and {settings.MaxNodes} (Server:MaxNodes).");
+        RuleFor(c => c.TasksPerNode).InclusiveBetween(1, 256).OverridePropertyName("placement.tasksPerNode")
+            .WithMessage("placement.tasksPerNode must be between 1 and 256.");
+        RuleFor(c => c.Partition).Matches(RecipeValidator.SlurmNamePattern()).When(c => c.Partition is not null)
+            .OverridePropertyName("placement.partition").WithMessage("placement.partition must be a SLURM name: letters, digits, '_', '.', '-'.");
+        RuleFor(c => c.Account).Matches(RecipeValidator.SlurmNamePattern()).When(c => c.Account is not null)
+            .OverridePropertyName("placement.account").WithMessage("placement.account must be a SLURM name: letters, digits, '_', '.', '-'.");
+        RuleFor(c => c.TimeLimit).InclusiveBetween(TimeSpan.FromMinutes(1), TimeSpan.FromDays(366)).OverridePropertyName("timeLimit");
+        RuleFor(c => c.WorkerConfig).NotEmpty().MaximumLength(16 * 1024 * 1024).OverridePropertyName("workerConfig");
+    }
+}
+
+/// <summary>
+/// Starts the load-generator workers of a distributed benchmark. Idempotent like service submission: the job id is
+/// kept in a marker file of the run folder, so a retried request never starts a second job.
+/// </summary>
+internal sealed class SubmitWorkerJobHandler(ServerSettings settings, SchedulerSelector schedulers, ILogger<SubmitWorkerJobHandler> logger)
+    : ICommandHandler<SubmitWorkerJob, WorkerJob>
+{
+    public async ValueTask<WorkerJob> Handle(SubmitWorkerJob command, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.SchedulerAsync(cancellationToken);
+        // The same layout as a service's (runs/<id>): ids never collide, and every backend finds its job state there.
+        var runFolder = RunFolder.For(settings, command.BenchmarkId);
+        var marker = Path.Combine(runFolder, RunFolder.SubmittedMarker);
+        if (File.Exists(marker))
+        {
+            return new WorkerJob((await File.ReadAllTextAsync(marker, cancellationToken)).Trim(), runFolder, scheduler.Kind);
+        }
+
+        var job = new WorkerJobSpec(command.BenchmarkId, command.Nodes, command.TasksPerNode,
+            command.Partition ?? settings.Partition, command.Account ?? settings.Account, command.TimeLimit, runFolder)
+        {
+            AibenchBinary = settings.AibenchBinary,
+        };
+        var rendered = WorkerJobRenderer.Render(job);
+        const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        const UnixFileMode secret = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        Directory.CreateDirectory(settings.RunsFolder, owner);
+        Directory.CreateDirectory(runFolder, owner);
+        Directory.CreateDirectory(Path.Combine(runFolder, "workers"), owner);
+        // worker.json carries the host's token: owner-only, like a service's env.sh.
+        await WriteAsync(Path.Combine(runFolder, WorkerJobSpec.ConfigFile), command.WorkerConfig, secret, cancellationToken);
+        await WriteAsync(Path.Combine(runFolder, RenderedJob.EnvFile), rendered.EnvScript, secret, cancellationToken);
+        await WriteAsync(Path.Combine(runFolder, RenderedJob.BatchFile), rendered.BatchScript, owner, cancellationToken);
+        await WriteAsync(Path.Combine(runFolder, RenderedJob.TaskFile), rendered.TaskScript, owner, cancellationToken);
+
+        string jobId;
+        try
+        {
+            jobId = await scheduler.FindByNameAsync(job.JobName, cancellationToken)
+                    ?? await scheduler.SubmitAsync(new SubmittedJob(command.BenchmarkId, job.JobName, job.Tasks, job.TimeLimitText, runFolder), cancellationToken);
+        }
+        catch (SubmissionRejectedException e)
+        {
+            throw new ConflictException($"{scheduler.Kind} refused the worker job: {e.Message}");
+        }
+
+        await File.WriteAllTextAsync(marker, jobId, cancellationToken);
+        logger.LogInformation("Load-generator workers of benchmark {BenchmarkId}: {Tasks} task(s) on {Scheduler} as job {JobId}",
+            command.BenchmarkId, job.Tasks, scheduler.Kind, jobId);
+        return new WorkerJob(jobId, runFolder, scheduler.Kind);
+    }
+
+    private static async Task WriteAsync(string path, string content, UnixFileMode mode, CancellationToken ct)
+    {
+        await using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode });
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(content.AsMemory(), ct);
+    }
+}
+
+internal sealed class GetWorkerJobStateHandler(SchedulerSelector schedulers) : IQueryHandler<GetWorkerJobState, WorkerJobState>
+{
+    public async ValueTask<WorkerJobState> Handle(GetWorkerJobState query, CancellationToken cancellationToken) =>
+        await WorkerJobStates.QueryAsync(await schedulers.SchedulerAsync(cancellationToken), query.JobId, cancellationToken);
+}
+
+internal sealed class CancelWorkerJobHandler(SchedulerSelector schedulers) : ICommandHandler<CancelWorkerJob, WorkerJobState>
+{
+    public async ValueTask<WorkerJobState> Handle(CancelWorkerJob command, CancellationToken cancellationToken)
+    {
+        var scheduler = await schedulers.SchedulerAsync(cancellationToken);
+        await scheduler.CancelAsync(command.JobId, cancellationToken);
+        return await WorkerJobStates.QueryAsync(scheduler, command.JobId, cancellationToken);
+    }
+}
+
+internal static class WorkerJobStates
+{
+    public static async Task<WorkerJobState> QueryAsync(IScheduler scheduler, string jobId, CancellationToken cancellationToken)
+    {
+        var states = await scheduler.QueryAsync([jobId], cancellationToken);
+        var state = states.GetValueOrDefault(jobId) ?? JobState.Gone;
+        return new WorkerJobState(state.State, !state.IsPending && !state.IsRunning, state.Reason, state.Nodes);
+    }
+}
