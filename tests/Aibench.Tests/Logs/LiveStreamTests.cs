@@ -20,16 +20,65 @@ public sealed class LiveStreamTests : IDisposable
         _folder.Delete(recursive: true);
     }
 
-    [Fact]
-    public async Task A_reader_too_slow_for_its_buffer_still_gets_every_line_once_in_order_from_the_store()
+    private async Task<PooledDbContextFactory<LogsDbContext>> StoreAsync()
     {
         var options = new DbContextOptionsBuilder<LogsDbContext>();
         ModuleDatabaseExtensions.Configure(options, DatabaseSettings.ForSqliteFile(Path.Combine(_folder.FullName, "logs.db")), LogsDbContext.SchemaName);
         var factory = new PooledDbContextFactory<LogsDbContext>(options.Options);
-        await using (var db = await factory.CreateDbContextAsync(Ct))
+        await using var db = await factory.CreateDbContextAsync(Ct);
+        await db.Database.MigrateAsync(Ct);
+        return factory;
+    }
+
+    private static async Task<List<LogLine>> CommitAsync(PooledDbContextFactory<LogsDbContext> factory, LogBroadcaster broadcaster, List<LogLine> rows)
+    {
+        await using var db = await factory.CreateDbContextAsync(Ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(Ct);
+        await BulkInsert.InsertAsync(db, rows, Ct);
+        await transaction.CommitAsync(Ct);
+        broadcaster.Publish([.. rows.Select(ListLogsHandler.View)]);
+        return rows;
+    }
+
+    [Fact]
+    public async Task One_replicas_stream_carries_only_its_lines_from_the_store_and_live()
+    {
+        var factory = await StoreAsync();
+        var broadcaster = new LogBroadcaster();
+        var handler = new StreamLogsHandler(factory, broadcaster, new StreamLogsValidator());
+        var service = Guid.NewGuid();
+        List<LogLine> Lines(string prefix) => [.. Enumerable.Range(0, 40).Select(i => new LogLine
         {
-            await db.Database.MigrateAsync(Ct);
+            ServiceId = service, Task = i % 4, Stream = "stdout", Timestamp = DateTimeOffset.UnixEpoch, Text = $"{prefix} {i} of task {i % 4}",
+        })];
+        await CommitAsync(factory, broadcaster, Lines("old"));
+
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var lines = handler.Handle(new StreamLogs(service, null, null, Tail: 5, Task: 2), patience.Token).GetAsyncEnumerator(patience.Token);
+        var received = new List<LogLineView>();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(await lines.MoveNextAsync());
+            received.Add(lines.Current);
         }
+
+        await CommitAsync(factory, broadcaster, Lines("new"));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(await lines.MoveNextAsync());
+            received.Add(lines.Current);
+        }
+
+        Assert.All(received, l => Assert.Equal(2, l.Task));
+        Assert.Equal(["old 22 of task 2", "old 26 of task 2", "old 30 of task 2", "old 34 of task 2", "old 38 of task 2"], received.Take(5).Select(l => l.Text));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"new {(i * 4) + 2} of task 2"), received.Skip(5).Select(l => l.Text));
+    }
+
+    [Fact]
+    public async Task A_reader_too_slow_for_its_buffer_still_gets_every_line_once_in_order_from_the_store()
+    {
+        var factory = await StoreAsync();
 
         var broadcaster = new LogBroadcaster(maxBufferedLines: 250);
         var handler = new StreamLogsHandler(factory, broadcaster, new StreamLogsValidator());
@@ -56,11 +105,7 @@ public sealed class LiveStreamTests : IDisposable
                 Timestamp = DateTimeOffset.UnixEpoch,
                 Text = i < 100 ? $"line {n++}" : "someone else's",
             }).ToList();
-            await using var db = await factory.CreateDbContextAsync(Ct);
-            await using var transaction = await db.Database.BeginTransactionAsync(Ct);
-            await BulkInsert.InsertAsync(db, rows, Ct);
-            await transaction.CommitAsync(Ct);
-            broadcaster.Publish([.. rows.Select(ListLogsHandler.View)]);
+            await CommitAsync(factory, broadcaster, rows);
         }
 
         var received = new List<LogLineView>();

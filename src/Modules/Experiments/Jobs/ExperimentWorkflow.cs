@@ -253,8 +253,9 @@ internal sealed class ExperimentWorkflow(
 
         if (!Finished(run.Status))
         {
-            // The run of a host that stopped is ended by the Client module at start-up; until then there is nothing to do.
-            if (e.LoadStartedBy != Instance || !await WatchServiceAsync(e, ct))
+            // The run of a host that stopped is ended by the Client module at start-up; the service and the time limit
+            // are watched all the same, so that an experiment can never wait for it forever.
+            if (!await WatchServiceAsync(e, ct))
             {
                 return;
             }

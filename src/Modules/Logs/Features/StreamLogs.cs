@@ -16,7 +16,8 @@ namespace Aibench.Logs.Features;
 /// every line after <paramref name="After"/>), then each new line as it is stored.
 /// </summary>
 /// <param name="After">The id of the last line the client has (SSE's Last-Event-ID).</param>
-public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100) : IStreamQuery<LogLineView>;
+/// <param name="Task">Only this task's (replica's) lines; all when null.</param>
+public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100, int? Task = null) : IStreamQuery<LogLineView>;
 
 internal sealed class StreamLogsValidator : AbstractValidator<StreamLogs>
 {
@@ -25,6 +26,7 @@ internal sealed class StreamLogsValidator : AbstractValidator<StreamLogs>
         RuleFor(q => q.Service).NotNull().When(q => q.Experiment is null).WithMessage("Give 'service' or 'experiment'.");
         RuleFor(q => q.Tail).InclusiveBetween(0, 10_000).OverridePropertyName("tail");
         RuleFor(q => q.After).GreaterThanOrEqualTo(0).OverridePropertyName("Last-Event-ID");
+        RuleFor(q => q.Task).GreaterThanOrEqualTo(0).OverridePropertyName("task");
     }
 }
 
@@ -37,7 +39,8 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
     {
         // Stream queries skip the validation pipeline; the same rules apply all the same.
         await validator.ValidateAndThrowAsync(query, cancellationToken);
-        bool Wanted(LogLineView l) => (query.Service is null || l.ServiceId == query.Service) && (query.Experiment is null || l.ExperimentId == query.Experiment);
+        bool Wanted(LogLineView l) => (query.Service is null || l.ServiceId == query.Service) && (query.Experiment is null || l.ExperimentId == query.Experiment)
+            && (query.Task is null || l.Task == query.Task);
 
         // Subscribe before reading the backlog, so no line falls between the two; ids drop the overlap.
         using var live = broadcaster.Subscribe(Wanted);
@@ -89,6 +92,7 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
         var lines = db.Lines.AsNoTracking();
         if (query.Service is { } service) lines = lines.Where(l => l.ServiceId == service);
         if (query.Experiment is { } experiment) lines = lines.Where(l => l.ExperimentId == experiment);
+        if (query.Task is { } task) lines = lines.Where(l => l.Task == task);
         return lines;
     }
 
@@ -118,14 +122,14 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
     }
 
     public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/logs/stream", (Guid? service, Guid? experiment, int? tail, HttpRequest request, ISender sender, CancellationToken ct) =>
+        api.MapGet("/logs/stream", (Guid? service, Guid? experiment, int? tail, int? task, HttpRequest request, ISender sender, CancellationToken ct) =>
             {
                 long? after = long.TryParse(request.Headers["Last-Event-ID"].ToString(), out var id) ? id : null;
-                var lines = sender.CreateStream(new StreamLogs(service, experiment, after, tail ?? 100), ct);
+                var lines = sender.CreateStream(new StreamLogs(service, experiment, after, tail ?? 100, task), ct);
                 return TypedResults.ServerSentEvents(Items(lines, ct));
             })
             .WithName("StreamLogs")
-            .WithSummary("Live log lines as server-sent events (event 'line', id = line id): the last ?tail= lines, then new ones; resumes after Last-Event-ID.")
+            .WithSummary("Live log lines as server-sent events (event 'line', id = line id): the last ?tail= lines, then new ones (?task= for one replica); resumes after Last-Event-ID.")
             .ProducesValidationProblem();
 
     private static async IAsyncEnumerable<SseItem<LogLineView>> Items(IAsyncEnumerable<LogLineView> lines, [EnumeratorCancellation] CancellationToken ct)
