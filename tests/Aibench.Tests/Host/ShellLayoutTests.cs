@@ -12,6 +12,8 @@ public sealed class ShellLayoutTests : BunitContext
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        // The layout renders a marker once it runs live; here it does, as on a connected circuit.
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 
     [Fact]
