@@ -9,6 +9,7 @@ using Aibench.Tests.Infrastructure;
 namespace Aibench.Tests.Client;
 
 [Collection(nameof(TimingCollection))]
+[Trait("Category", TimingCollection.Trait)]
 public sealed class LoadRunnerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

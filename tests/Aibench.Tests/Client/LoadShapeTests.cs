@@ -6,6 +6,7 @@ namespace Aibench.Tests.Client;
 
 /// <summary>The load shapes against a real (simulated) server, on the real clock.</summary>
 [Collection(nameof(TimingCollection))]
+[Trait("Category", TimingCollection.Trait)]
 public sealed class LoadShapeTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

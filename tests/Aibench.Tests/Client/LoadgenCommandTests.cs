@@ -13,6 +13,7 @@ namespace Aibench.Tests.Client;
 /// timing collection: no other test writes to the console meanwhile.
 /// </summary>
 [Collection(nameof(TimingCollection))]
+[Trait("Category", TimingCollection.Trait)]
 public sealed class LoadgenCommandTests : IDisposable
 {
     private static readonly SimOptions Fast = new() { Ttft = TimeSpan.FromMilliseconds(5), Itl = TimeSpan.FromMilliseconds(1) };

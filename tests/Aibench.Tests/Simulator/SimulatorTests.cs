@@ -83,6 +83,7 @@ public sealed partial class SimulatorTests
     }
 
     [Fact]
+    [Trait("Category", TimingCollection.Trait)]
     public async Task Fixed_latency_mode_gives_the_configured_ttft_and_gaps_within_a_millisecond()
     {
         await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(50), Itl = TimeSpan.FromMilliseconds(10) });
