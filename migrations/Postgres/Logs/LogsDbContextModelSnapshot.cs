@@ -39,11 +39,11 @@ namespace Aibench.Migrations.Postgres.Logs
                     b.Property<long>("Offset")
                         .HasColumnType("bigint");
 
-                    b.Property<Guid>("ServiceId")
-                        .HasColumnType("uuid");
-
                     b.Property<bool>("SkippingLongLine")
                         .HasColumnType("boolean");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("Stream")
                         .IsRequired()
@@ -58,7 +58,7 @@ namespace Aibench.Migrations.Postgres.Logs
 
                     b.HasKey("Path");
 
-                    b.HasIndex("ServiceId");
+                    b.HasIndex("SourceId");
 
                     b.ToTable("log_files", "logs");
                 });
@@ -70,6 +70,9 @@ namespace Aibench.Migrations.Postgres.Logs
                         .HasColumnType("bigint");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid?>("BenchmarkId")
+                        .HasColumnType("uuid");
 
                     b.Property<Guid?>("ExperimentId")
                         .HasColumnType("uuid");
@@ -103,6 +106,8 @@ namespace Aibench.Migrations.Postgres.Logs
                     b.HasKey("Id");
 
                     b.HasIndex("Timestamp");
+
+                    b.HasIndex("BenchmarkId", "Id");
 
                     b.HasIndex("ExperimentId", "Id");
 

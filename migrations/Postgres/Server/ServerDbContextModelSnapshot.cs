@@ -176,6 +176,48 @@ namespace Aibench.Migrations.Postgres.Server
                     b.ToTable("service_transitions", "server");
                 });
 
+            modelBuilder.Entity("Aibench.Server.Persistence.WorkerJobRecord", b =>
+                {
+                    b.Property<Guid>("BenchmarkId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("RunFolder")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("Scheduler")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("State")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<int>("Tasks")
+                        .HasColumnType("integer");
+
+                    b.HasKey("BenchmarkId");
+
+                    b.HasIndex("EndedAt");
+
+                    b.HasIndex("JobId");
+
+                    b.ToTable("worker_jobs", "server");
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
                 {
                     b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)

@@ -33,11 +33,11 @@ namespace Aibench.Migrations.Sqlite.Logs
                     b.Property<long>("Offset")
                         .HasColumnType("INTEGER");
 
-                    b.Property<Guid>("ServiceId")
-                        .HasColumnType("TEXT");
-
                     b.Property<bool>("SkippingLongLine")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Stream")
                         .IsRequired()
@@ -52,7 +52,7 @@ namespace Aibench.Migrations.Sqlite.Logs
 
                     b.HasKey("Path");
 
-                    b.HasIndex("ServiceId");
+                    b.HasIndex("SourceId");
 
                     b.ToTable("logs_log_files", (string)null);
                 });
@@ -62,6 +62,9 @@ namespace Aibench.Migrations.Sqlite.Logs
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("BenchmarkId")
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid?>("ExperimentId")
                         .HasColumnType("TEXT");
@@ -95,6 +98,8 @@ namespace Aibench.Migrations.Sqlite.Logs
                     b.HasKey("Id");
 
                     b.HasIndex("Timestamp");
+
+                    b.HasIndex("BenchmarkId", "Id");
 
                     b.HasIndex("ExperimentId", "Id");
 

@@ -168,6 +168,48 @@ namespace Aibench.Migrations.Sqlite.Server
                     b.ToTable("server_service_transitions", (string)null);
                 });
 
+            modelBuilder.Entity("Aibench.Server.Persistence.WorkerJobRecord", b =>
+                {
+                    b.Property<Guid>("BenchmarkId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JobId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RunFolder")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scheduler")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Tasks")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("BenchmarkId");
+
+                    b.HasIndex("EndedAt");
+
+                    b.HasIndex("JobId");
+
+                    b.ToTable("server_worker_jobs", (string)null);
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
                 {
                     b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)

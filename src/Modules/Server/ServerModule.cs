@@ -47,6 +47,7 @@ public static class ServerModule
         services.AddSingleton<LocalScheduler>();
         services.AddSingleton<SlurmRestScheduler>();
         services.AddSingleton<SchedulerSelector>();
+        services.AddSingleton<WorkerJobStates>();
         services.AddSingleton<ReadinessProbe>();
         services.AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
         services.AddTransient<SubmitServiceJob>();

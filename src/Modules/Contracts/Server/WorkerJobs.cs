@@ -14,7 +14,10 @@ namespace Aibench.Contracts.Server;
 /// <param name="Partition">SLURM partition, or the site's default.</param>
 /// <param name="Account">SLURM account, or the site's default.</param>
 /// <param name="TimeLimit">Wall-clock limit of the job.</param>
-/// <param name="WorkerConfig">The workers' configuration (JSON), written as <c>worker.json</c> (owner-only) and passed by path.</param>
+/// <param name="WorkerConfig">
+/// The workers' configuration (JSON), written as <c>worker.json</c> (owner-only) and passed by path. A top-level
+/// <c>token</c> string in it is a secret: masked wherever the workers' logs are stored, streamed or forwarded.
+/// </param>
 public sealed record SubmitWorkerJob(
     Guid BenchmarkId,
     int Nodes,

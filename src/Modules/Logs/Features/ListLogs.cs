@@ -22,7 +22,8 @@ public sealed record ListLogs(
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     long? Cursor = null,
-    int Limit = ListLogs.DefaultLimit) : IQuery<LogPage>
+    int Limit = ListLogs.DefaultLimit,
+    Guid? Benchmark = null) : IQuery<LogPage>
 {
     public const int DefaultLimit = 500;
     public static readonly string[] Streams = ["stdout", "stderr"];
@@ -31,7 +32,8 @@ public sealed record ListLogs(
 
 public sealed record LogPage(IReadOnlyList<LogLineView> Lines, long? NextCursor);
 
-public sealed record LogLineView(long Id, Guid? ServiceId, Guid? ExperimentId, string? Node, int? Task, string Stream, string? Level, DateTimeOffset Timestamp, string Text);
+/// <param name="BenchmarkId">Set on the output of a benchmark's load-generator workers (which has no service).</param>
+public sealed record LogLineView(long Id, Guid? ServiceId, Guid? ExperimentId, string? Node, int? Task, string Stream, string? Level, DateTimeOffset Timestamp, string Text, Guid? BenchmarkId = null);
 
 internal sealed class ListLogsValidator : AbstractValidator<ListLogs>
 {
@@ -51,7 +53,7 @@ internal sealed class ListLogsValidator : AbstractValidator<ListLogs>
 
 internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory) : IQueryHandler<ListLogs, LogPage>
 {
-    public static LogLineView View(LogLine l) => new(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text);
+    public static LogLineView View(LogLine l) => new(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text, l.BenchmarkId);
 
     public async ValueTask<LogPage> Handle(ListLogs query, CancellationToken cancellationToken)
     {
@@ -59,6 +61,7 @@ internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory
         var lines = db.Lines.AsNoTracking();
         if (query.Service is { } service) lines = lines.Where(l => l.ServiceId == service);
         if (query.Experiment is { } experiment) lines = lines.Where(l => l.ExperimentId == experiment);
+        if (query.Benchmark is { } benchmark) lines = lines.Where(l => l.BenchmarkId == benchmark);
         if (query.Stream is { } stream) lines = lines.Where(l => l.Stream == stream);
         if (query.Level is { } level) lines = lines.Where(l => l.Level == level);
         if (query.Q is { Length: > 0 } text) lines = lines.Where(l => l.Text.Contains(text));
@@ -68,7 +71,7 @@ internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory
 
         // One more than asked tells whether another page exists without a count query.
         var page = await lines.OrderBy(l => l.Id).Take(query.Limit + 1)
-            .Select(l => new LogLineView(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text))
+            .Select(l => new LogLineView(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text, l.BenchmarkId))
             .ToListAsync(cancellationToken);
         var more = page.Count > query.Limit;
         if (more)
@@ -81,11 +84,11 @@ internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/logs", async Task<Ok<LogPage>> (
-                Guid? service, Guid? experiment, string? stream, string? level, string? q,
+                Guid? service, Guid? experiment, Guid? benchmark, string? stream, string? level, string? q,
                 DateTimeOffset? since, DateTimeOffset? until, long? cursor, int? limit, ISender sender, CancellationToken ct) =>
                 TypedResults.Ok(await sender.Send(
-                    new ListLogs(service, experiment, stream, level, q, since, until, cursor, limit ?? ListLogs.DefaultLimit), ct)))
+                    new ListLogs(service, experiment, stream, level, q, since, until, cursor, limit ?? ListLogs.DefaultLimit, benchmark), ct)))
             .WithName("ListLogs")
-            .WithSummary("Stored log lines in arrival order; pass nextCursor back as ?cursor= for the next page.")
+            .WithSummary("Stored log lines in arrival order (?benchmark= for a benchmark's load-generator workers); pass nextCursor back as ?cursor= for the next page.")
             .ProducesValidationProblem();
 }

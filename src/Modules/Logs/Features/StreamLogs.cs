@@ -12,18 +12,18 @@ using Microsoft.EntityFrameworkCore;
 namespace Aibench.Logs.Features;
 
 /// <summary>
-/// Live lines of a service or experiment: the last <paramref name="Tail"/> lines first (or, when the client resumes,
+/// Live lines of a service, experiment or benchmark (its load-generator workers): the last <paramref name="Tail"/> lines first (or, when the client resumes,
 /// every line after <paramref name="After"/>), then each new line as it is stored.
 /// </summary>
 /// <param name="After">The id of the last line the client has (SSE's Last-Event-ID).</param>
 /// <param name="Task">Only this task's (replica's) lines; all when null.</param>
-public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100, int? Task = null) : IStreamQuery<LogLineView>;
+public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100, int? Task = null, Guid? Benchmark = null) : IStreamQuery<LogLineView>;
 
 internal sealed class StreamLogsValidator : AbstractValidator<StreamLogs>
 {
     public StreamLogsValidator()
     {
-        RuleFor(q => q.Service).NotNull().When(q => q.Experiment is null).WithMessage("Give 'service' or 'experiment'.");
+        RuleFor(q => q.Service).NotNull().When(q => q.Experiment is null && q.Benchmark is null).WithMessage("Give 'service', 'experiment' or 'benchmark'.");
         RuleFor(q => q.Tail).InclusiveBetween(0, 10_000).OverridePropertyName("tail");
         RuleFor(q => q.After).GreaterThanOrEqualTo(0).OverridePropertyName("Last-Event-ID");
         RuleFor(q => q.Task).GreaterThanOrEqualTo(0).OverridePropertyName("task");
@@ -40,7 +40,7 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
         // Stream queries skip the validation pipeline; the same rules apply all the same.
         await validator.ValidateAndThrowAsync(query, cancellationToken);
         bool Wanted(LogLineView l) => (query.Service is null || l.ServiceId == query.Service) && (query.Experiment is null || l.ExperimentId == query.Experiment)
-            && (query.Task is null || l.Task == query.Task);
+            && (query.Benchmark is null || l.BenchmarkId == query.Benchmark) && (query.Task is null || l.Task == query.Task);
 
         // Subscribe before reading the backlog, so no line falls between the two; ids drop the overlap.
         using var live = broadcaster.Subscribe(Wanted);
@@ -92,6 +92,7 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
         var lines = db.Lines.AsNoTracking();
         if (query.Service is { } service) lines = lines.Where(l => l.ServiceId == service);
         if (query.Experiment is { } experiment) lines = lines.Where(l => l.ExperimentId == experiment);
+        if (query.Benchmark is { } benchmark) lines = lines.Where(l => l.BenchmarkId == benchmark);
         if (query.Task is { } task) lines = lines.Where(l => l.Task == task);
         return lines;
     }
@@ -122,10 +123,10 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
     }
 
     public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/logs/stream", (Guid? service, Guid? experiment, int? tail, int? task, HttpRequest request, ISender sender, CancellationToken ct) =>
+        api.MapGet("/logs/stream", (Guid? service, Guid? experiment, Guid? benchmark, int? tail, int? task, HttpRequest request, ISender sender, CancellationToken ct) =>
             {
                 long? after = long.TryParse(request.Headers["Last-Event-ID"].ToString(), out var id) ? id : null;
-                var lines = sender.CreateStream(new StreamLogs(service, experiment, after, tail ?? 100, task), ct);
+                var lines = sender.CreateStream(new StreamLogs(service, experiment, after, tail ?? 100, task, benchmark), ct);
                 return TypedResults.ServerSentEvents(Items(lines, ct));
             })
             .WithName("StreamLogs")

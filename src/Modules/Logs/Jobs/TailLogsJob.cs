@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace Aibench.Logs.Jobs;
 
 /// <summary>
-/// Follows the log files of every service in its run folder. Started every minute (and once at start-up) and looping until the minute ends,
+/// Follows the log files of every service and load-generator worker job in its run folder. Started every minute (and once at start-up) and looping until the minute ends,
 /// polling four times a second, so lines reach the store and live streams well under a second after they are
 /// written without a recurring job per poll. Only one loop runs at a time (<see cref="LogTailer"/> relies on a single writer).
 /// </summary>
@@ -65,7 +65,17 @@ internal sealed class TailLogsJob(
             return 0;
         }
 
-        var experiments = await sender.Send(new GetExperimentsOfServices([.. sources.Select(s => s.ServiceId)]), cancellationToken);
+        var experiments = new Dictionary<Guid, Guid>(await sender.Send(
+            new GetExperimentsOfServices([.. sources.Where(s => s.Kind == LogSourceKind.Service).Select(s => s.Id)]), cancellationToken));
+        var workers = sources.Where(s => s.Kind == LogSourceKind.Workers).Select(s => s.Id).ToList();
+        if (workers.Count > 0)
+        {
+            foreach (var (benchmark, experiment) in await sender.Send(new GetExperimentsOfBenchmarks(workers), cancellationToken))
+            {
+                experiments[benchmark] = experiment;
+            }
+        }
+
         return await tailer.TailAsync(sources, experiments, cancellationToken);
     }
 }

@@ -193,6 +193,11 @@ internal sealed class LokiForwarder(
             labels["service"] = service.ToString();
         }
 
+        if (line.BenchmarkId is { } benchmark)
+        {
+            labels["benchmark"] = benchmark.ToString();
+        }
+
         if (line.ExperimentId is { } experiment)
         {
             labels["experiment"] = experiment.ToString();

@@ -38,7 +38,7 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
             file.Property(f => f.Path).HasMaxLength(1024);
             file.Property(f => f.Stream).HasMaxLength(16).IsRequired();
             file.Property(f => f.Head).HasMaxLength(80);
-            file.HasIndex(f => f.ServiceId);
+            file.HasIndex(f => f.SourceId);
         });
         modelBuilder.Entity<LogLine>(line =>
         {
@@ -50,6 +50,7 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
             line.Property(l => l.Text).IsRequired();
             line.HasIndex(l => new { l.ServiceId, l.Id });
             line.HasIndex(l => new { l.ExperimentId, l.Id });
+            line.HasIndex(l => new { l.BenchmarkId, l.Id });
             line.HasIndex(l => l.Timestamp);
         });
     }
@@ -59,14 +60,17 @@ internal sealed class LogsDbContext(DbContextOptions<LogsDbContext> options) : M
 internal sealed class LogFile
 {
     public required string Path { get; set; }
-    public Guid ServiceId { get; set; }
+
+    /// <summary>The service whose file it is, or the benchmark whose load-generator workers write it.</summary>
+    public Guid SourceId { get; set; }
+
     public required string Stream { get; set; }
     public int? Task { get; set; }
     public long Offset { get; set; }
     public string? Head { get; set; }
     public bool SkippingLongLine { get; set; }
 
-    /// <summary>Read once more after the service ended: nothing more will come.</summary>
+    /// <summary>Read once more after the job ended: nothing more will come.</summary>
     public bool Finished { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -79,6 +83,10 @@ internal sealed class LogLine
     public long Id { get; set; }
 
     public Guid? ServiceId { get; set; }
+
+    /// <summary>The benchmark, for the output of its load-generator workers.</summary>
+    public Guid? BenchmarkId { get; set; }
+
     public Guid? ExperimentId { get; set; }
     public string? Node { get; set; }
 

@@ -19,17 +19,22 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingForNode = new(StringComparer.Ordinal);
 
-    /// <summary>One pass over every file of these services; returns the number of lines stored.</summary>
+    /// <summary>
+    /// One pass over every file of these services and worker jobs; <paramref name="experiments"/> maps a source's id
+    /// to its experiment. Returns the number of lines stored.
+    /// </summary>
     public async Task<int> TailAsync(IReadOnlyList<LogSource> sources, IReadOnlyDictionary<Guid, Guid> experiments, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var ids = sources.Select(s => s.ServiceId).ToList();
-        var files = await db.Files.Where(f => ids.Contains(f.ServiceId)).ToDictionaryAsync(f => f.Path, cancellationToken);
+        var ids = sources.Select(s => s.Id).ToList();
+        var files = await db.Files.Where(f => ids.Contains(f.SourceId)).ToDictionaryAsync(f => f.Path, cancellationToken);
         var added = new List<LogLine>();
         foreach (var source in sources)
         {
-            Guid? experiment = experiments.TryGetValue(source.ServiceId, out var e) ? e : null;
+            Guid? experiment = experiments.TryGetValue(source.Id, out var e) ? e : null;
+            Guid? service = source.Kind == LogSourceKind.Service ? source.Id : null;
+            Guid? benchmark = source.Kind == LogSourceKind.Workers ? source.Id : null;
             foreach (var (path, stream, task) in Discover(source.RunFolder))
             {
                 var node = task is { } t && source.NodeOfTask.TryGetValue(t, out var n) ? n : null;
@@ -50,7 +55,7 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
 
                 if (!files.TryGetValue(path, out var file))
                 {
-                    file = new LogFile { Path = path, ServiceId = source.ServiceId, Stream = stream, Task = task };
+                    file = new LogFile { Path = path, SourceId = source.Id, Stream = stream, Task = task };
                     files[path] = file;
                     db.Files.Add(file);
                 }
@@ -65,7 +70,8 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
                 {
                     var line = new LogLine
                     {
-                        ServiceId = source.ServiceId,
+                        ServiceId = service,
+                        BenchmarkId = benchmark,
                         ExperimentId = experiment,
                         Node = node,
                         Task = task,

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Aibench.Contracts.Server;
 using Aibench.Server.Lifecycle;
 using Aibench.Server.Persistence;
@@ -8,25 +9,34 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Aibench.Server.Features;
 
-/// <summary>Tells the Logs module which run folders to read, on which nodes their tasks run, and which values to mask.</summary>
+/// <summary>
+/// Tells the Logs module which run folders to read (services' and load-generator workers'), on which nodes their tasks
+/// run, and which values to mask.
+/// </summary>
 internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFactory, RecipeCatalog catalog)
     : IQueryHandler<ListLogSources, IReadOnlyList<LogSource>>
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> _workerSecrets = new(StringComparer.Ordinal);
+
     public async ValueTask<IReadOnlyList<LogSource>> Handle(ListLogSources query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var services = await db.Services.AsNoTracking().Include(s => s.Endpoints)
             .Where(s => s.RunFolder != null)
             .ToListAsync(cancellationToken);
-        return [.. services
-            .Where(s => !s.Status.IsTerminal() || s.UpdatedAt >= query.EndedSince)
-            .OrderBy(s => s.CreatedAt)
-            .Select(s => new LogSource(
-                s.Id,
-                s.RunFolder!,
-                s.Status.IsTerminal(),
-                NodeOfTask(s),
-                Secrets(s)))];
+        var workers = await db.WorkerJobs.AsNoTracking()
+            .Where(w => w.EndedAt == null || w.EndedAt >= query.EndedSince)
+            .ToListAsync(cancellationToken);
+        return
+        [
+            .. services
+                .Where(s => !s.Status.IsTerminal() || s.UpdatedAt >= query.EndedSince)
+                .OrderBy(s => s.CreatedAt)
+                .Select(s => new LogSource(s.Id, LogSourceKind.Service, s.RunFolder!, s.Status.IsTerminal(), NodeOfTask(s), Secrets(s))),
+            .. workers
+                .OrderBy(w => w.CreatedAt)
+                .Select(w => new LogSource(w.BenchmarkId, LogSourceKind.Workers, w.RunFolder, w.EndedAt is not null, NodeOfWorker(w.RunFolder), WorkerSecrets(w.RunFolder))),
+        ];
     }
 
     /// <summary>
@@ -75,6 +85,59 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
             return secrets;
         }
 
+        return secrets;
+    }
+
+    /// <summary>Each worker's node, from <c>workers/&lt;task&gt;.node</c>, which its task script writes before starting it.</summary>
+    private static Dictionary<int, string> NodeOfWorker(string runFolder)
+    {
+        var nodes = new Dictionary<int, string>();
+        var folder = Path.Combine(runFolder, "workers");
+        if (!Directory.Exists(folder)) return nodes;
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "*.node"))
+            {
+                if (int.TryParse(Path.GetFileNameWithoutExtension(file), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var task)
+                    && File.ReadAllText(file).Trim() is { Length: > 0 and <= 255 } node)
+                {
+                    nodes[task] = node;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // A file being written: the next pass reads it.
+        }
+
+        return nodes;
+    }
+
+    /// <summary>
+    /// The workers' token for the host, from worker.json (owner-only): it must never reach a log. Read once per job:
+    /// the file does not change, and it can be large (a dataset inline).
+    /// </summary>
+    private IReadOnlyList<string> WorkerSecrets(string runFolder)
+    {
+        if (_workerSecrets.TryGetValue(runFolder, out var known)) return known;
+        IReadOnlyList<string> secrets = [];
+        try
+        {
+            using var stream = File.OpenRead(Path.Combine(runFolder, WorkerJobSpec.ConfigFile));
+            using var json = JsonDocument.Parse(stream);
+            if (json.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                var token = json.RootElement.EnumerateObject().FirstOrDefault(p => p.Name.Equals("token", StringComparison.OrdinalIgnoreCase));
+                if (token.Value.ValueKind == JsonValueKind.String && token.Value.GetString() is { Length: > 0 } value) secrets = [value];
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            // Not there (yet) or unreadable: nothing to mask that could be known, and asked again next pass.
+            return secrets;
+        }
+
+        _workerSecrets[runFolder] = secrets;
         return secrets;
     }
 }

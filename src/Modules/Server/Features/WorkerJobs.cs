@@ -1,10 +1,12 @@
 using Aibench.Contracts.Server;
 using Aibench.Server.Lifecycle;
+using Aibench.Server.Persistence;
 using Aibench.Server.Recipes;
 using Aibench.Server.Scheduling;
 using Aibench.Shared.Api;
 using FluentValidation;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 
 namespace Aibench.Server.Features;
 
@@ -27,9 +29,15 @@ internal sealed class SubmitWorkerJobValidator : AbstractValidator<SubmitWorkerJ
 
 /// <summary>
 /// Starts the load-generator workers of a distributed benchmark. Idempotent like service submission: the job id is
-/// kept in a marker file of the run folder, so a retried request never starts a second job.
+/// kept in a marker file of the run folder, so a retried request never starts a second job. The job is also recorded in
+/// the database, so that its logs are collected and <c>server:poll</c> notices its end.
 /// </summary>
-internal sealed class SubmitWorkerJobHandler(ServerSettings settings, SchedulerSelector schedulers, ILogger<SubmitWorkerJobHandler> logger)
+internal sealed class SubmitWorkerJobHandler(
+    ServerSettings settings,
+    SchedulerSelector schedulers,
+    IDbContextFactory<ServerDbContext> dbFactory,
+    TimeProvider time,
+    ILogger<SubmitWorkerJobHandler> logger)
     : ICommandHandler<SubmitWorkerJob, WorkerJob>
 {
     public async ValueTask<WorkerJob> Handle(SubmitWorkerJob command, CancellationToken cancellationToken)
@@ -40,7 +48,10 @@ internal sealed class SubmitWorkerJobHandler(ServerSettings settings, SchedulerS
         var marker = Path.Combine(runFolder, RunFolder.SubmittedMarker);
         if (File.Exists(marker))
         {
-            return new WorkerJob((await File.ReadAllTextAsync(marker, cancellationToken)).Trim(), runFolder, scheduler.Kind);
+            var known = new WorkerJob((await File.ReadAllTextAsync(marker, cancellationToken)).Trim(), runFolder, scheduler.Kind);
+            // A submission interrupted between marker and record gets its record now.
+            await RecordAsync(command, known, cancellationToken);
+            return known;
         }
 
         var job = new WorkerJobSpec(command.BenchmarkId, command.Nodes, command.TasksPerNode,
@@ -72,9 +83,36 @@ internal sealed class SubmitWorkerJobHandler(ServerSettings settings, SchedulerS
         }
 
         await File.WriteAllTextAsync(marker, jobId, cancellationToken);
+        var submitted = new WorkerJob(jobId, runFolder, scheduler.Kind);
+        await RecordAsync(command, submitted, cancellationToken);
         logger.LogInformation("Load-generator workers of benchmark {BenchmarkId}: {Tasks} task(s) on {Scheduler} as job {JobId}",
             command.BenchmarkId, job.Tasks, scheduler.Kind, jobId);
-        return new WorkerJob(jobId, runFolder, scheduler.Kind);
+        return submitted;
+    }
+
+    private async Task RecordAsync(SubmitWorkerJob command, WorkerJob job, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        if (await db.WorkerJobs.AnyAsync(w => w.BenchmarkId == command.BenchmarkId, ct)) return;
+        db.WorkerJobs.Add(new WorkerJobRecord
+        {
+            BenchmarkId = command.BenchmarkId,
+            JobId = job.JobId,
+            RunFolder = job.RunFolder,
+            Scheduler = job.Scheduler,
+            Tasks = command.Nodes * command.TasksPerNode,
+            CreatedAt = time.GetUtcNow(),
+        });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Only a concurrent retry that recorded it first is fine.
+            await using var again = await dbFactory.CreateDbContextAsync(ct);
+            if (!await again.WorkerJobs.AnyAsync(w => w.BenchmarkId == command.BenchmarkId, ct)) throw;
+        }
     }
 
     private static async Task WriteAsync(string path, string content, UnixFileMode mode, CancellationToken ct)
@@ -85,28 +123,49 @@ internal sealed class SubmitWorkerJobHandler(ServerSettings settings, SchedulerS
     }
 }
 
-internal sealed class GetWorkerJobStateHandler(SchedulerSelector schedulers) : IQueryHandler<GetWorkerJobState, WorkerJobState>
+internal sealed class GetWorkerJobStateHandler(SchedulerSelector schedulers, WorkerJobStates states) : IQueryHandler<GetWorkerJobState, WorkerJobState>
 {
     public async ValueTask<WorkerJobState> Handle(GetWorkerJobState query, CancellationToken cancellationToken) =>
-        await WorkerJobStates.QueryAsync(await schedulers.SchedulerAsync(cancellationToken), query.JobId, cancellationToken);
+        await states.QueryAsync(await schedulers.SchedulerAsync(cancellationToken), query.JobId, cancellationToken);
 }
 
-internal sealed class CancelWorkerJobHandler(SchedulerSelector schedulers) : ICommandHandler<CancelWorkerJob, WorkerJobState>
+internal sealed class CancelWorkerJobHandler(SchedulerSelector schedulers, WorkerJobStates states) : ICommandHandler<CancelWorkerJob, WorkerJobState>
 {
     public async ValueTask<WorkerJobState> Handle(CancelWorkerJob command, CancellationToken cancellationToken)
     {
         var scheduler = await schedulers.SchedulerAsync(cancellationToken);
         await scheduler.CancelAsync(command.JobId, cancellationToken);
-        return await WorkerJobStates.QueryAsync(scheduler, command.JobId, cancellationToken);
+        return await states.QueryAsync(scheduler, command.JobId, cancellationToken);
     }
 }
 
-internal static class WorkerJobStates
+/// <summary>Asks the scheduler where worker jobs stand and keeps their records up to date.</summary>
+internal sealed class WorkerJobStates(IDbContextFactory<ServerDbContext> dbFactory, TimeProvider time)
 {
-    public static async Task<WorkerJobState> QueryAsync(IScheduler scheduler, string jobId, CancellationToken cancellationToken)
+    public async Task<WorkerJobState> QueryAsync(IScheduler scheduler, string jobId, CancellationToken cancellationToken)
     {
         var states = await scheduler.QueryAsync([jobId], cancellationToken);
-        var state = states.GetValueOrDefault(jobId) ?? JobState.Gone;
+        var state = View(states.GetValueOrDefault(jobId));
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        foreach (var record in await db.WorkerJobs.Where(w => w.JobId == jobId && w.EndedAt == null).ToListAsync(cancellationToken))
+        {
+            Apply(record, state, time.GetUtcNow());
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return state;
+    }
+
+    /// <summary>A job the scheduler no longer knows has ended (<see cref="JobState.Gone"/>).</summary>
+    public static WorkerJobState View(JobState? state)
+    {
+        state ??= JobState.Gone;
         return new WorkerJobState(state.State, !state.IsPending && !state.IsRunning, state.Reason, state.Nodes);
+    }
+
+    public static void Apply(WorkerJobRecord record, WorkerJobState state, DateTimeOffset now)
+    {
+        record.State = state.State.Length > 32 ? state.State[..32] : state.State;
+        if (state.Ended) record.EndedAt ??= now;
     }
 }

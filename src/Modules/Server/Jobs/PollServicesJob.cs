@@ -1,4 +1,5 @@
 using Aibench.Contracts.Server;
+using Aibench.Server.Features;
 using Aibench.Server.Lifecycle;
 using Aibench.Server.Persistence;
 using Aibench.Server.Scheduling;
@@ -13,6 +14,8 @@ namespace Aibench.Server.Jobs;
 /// The recurring <c>server:poll</c>: one scheduler query for every active service, then state changes, endpoint
 /// discovery and readiness probes. Everything it needs is in the database and the run folders, so after a host
 /// restart it simply carries on; pending services whose submission was lost are submitted again (idempotently).
+/// Load-generator worker jobs that may still run are polled too, so their end is recorded even when no benchmark
+/// watches them any more.
 /// </summary>
 [AutomaticRetry(Attempts = 0)]
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
@@ -32,6 +35,7 @@ internal sealed class PollServicesJob(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        await PollWorkerJobsAsync(cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var active = await db.Services.Include(s => s.Transitions).Include(s => s.Endpoints)
             .Where(s => ServiceTransitions.Active.Contains(s.Status))
@@ -84,6 +88,36 @@ internal sealed class PollServicesJob(
         {
             await publisher.Publish(e, cancellationToken);
         }
+    }
+
+    private async Task PollWorkerJobsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var open = await db.WorkerJobs.Where(w => w.EndedAt == null).ToListAsync(cancellationToken);
+        if (open.Count == 0)
+        {
+            return;
+        }
+
+        var scheduler = await schedulers.SchedulerAsync(cancellationToken);
+        IReadOnlyDictionary<string, JobState> states;
+        try
+        {
+            states = await scheduler.QueryAsync([.. open.Select(w => w.JobId).Distinct()], cancellationToken);
+        }
+        catch (SchedulerUnavailableException)
+        {
+            // Unknown until the scheduler answers again; the services' poll below says so.
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var worker in open)
+        {
+            WorkerJobStates.Apply(worker, WorkerJobStates.View(states.GetValueOrDefault(worker.JobId)), now);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private async Task ApplyAsync(ServiceRecord service, JobState state, IScheduler scheduler, List<INotification> events, DateTimeOffset now, CancellationToken ct)

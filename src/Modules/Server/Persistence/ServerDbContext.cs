@@ -16,6 +16,8 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
 
     public DbSet<ServiceEndpoint> Endpoints => Set<ServiceEndpoint>();
 
+    public DbSet<WorkerJobRecord> WorkerJobs => Set<WorkerJobRecord>();
+
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<ServiceRecord>(service =>
@@ -54,6 +56,18 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
             endpoint.HasKey(e => new { e.ServiceId, e.Task });
             endpoint.Property(e => e.Host).HasMaxLength(255);
             endpoint.Property(e => e.Node).HasMaxLength(255);
+        });
+        modelBuilder.Entity<WorkerJobRecord>(worker =>
+        {
+            worker.ToTable("worker_jobs");
+            worker.HasKey(w => w.BenchmarkId);
+            worker.Property(w => w.BenchmarkId).ValueGeneratedNever();
+            worker.Property(w => w.JobId).HasMaxLength(64).IsRequired();
+            worker.Property(w => w.RunFolder).HasMaxLength(4096).IsRequired();
+            worker.Property(w => w.Scheduler).HasMaxLength(16).IsRequired();
+            worker.Property(w => w.State).HasMaxLength(32);
+            worker.HasIndex(w => w.JobId);
+            worker.HasIndex(w => w.EndedAt);
         });
     }
 }
@@ -111,4 +125,25 @@ internal sealed class ServiceTransition
     public ServiceStatus Status { get; set; }
     public string? Reason { get; set; }
     public DateTimeOffset At { get; set; }
+}
+
+/// <summary>
+/// The load-generator worker job of a distributed benchmark: kept so that its logs are collected and its end is noticed
+/// even when nobody asks for its state any more (the benchmark's host restarted, the benchmark was left).
+/// </summary>
+internal sealed class WorkerJobRecord
+{
+    public Guid BenchmarkId { get; set; }
+    public required string JobId { get; set; }
+    public required string RunFolder { get; set; }
+    public required string Scheduler { get; set; }
+    public int Tasks { get; set; }
+
+    /// <summary>The scheduler's state name when last seen.</summary>
+    public string? State { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When the job was first seen ended; null while it may still run.</summary>
+    public DateTimeOffset? EndedAt { get; set; }
 }

@@ -74,6 +74,8 @@ internal static class WorkerJobRenderer
         + "export AIBENCH_TASK=\"${SLURM_PROCID:-0}\"\n"
         + "export AIBENCH_NODE=\"${SLURMD_NODENAME:-$(hostname -s)}\"\n"
         + "mkdir -p \"$AIBENCH_RUN_DIR/workers\"\n"
+        // The node goes first, so that the worker's log lines are stored with it from the first one on.
+        + "printf '%s\\n' \"$AIBENCH_NODE\" > \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.node\"\n"
         + "\"$AIBENCH_BIN\" loadgen --worker \"$AIBENCH_RUN_DIR/" + WorkerJobSpec.ConfigFile + "\" --worker-index \"$AIBENCH_TASK\" --worker-node \"$AIBENCH_NODE\" &\n"
         + "pid=$!\n"
         + "printf '%d\\n' \"$pid\" > \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.pid\"\n"
