@@ -113,6 +113,26 @@ public abstract class DistributedLoadTests
 
             // Reported over HTTP: nothing had to be written to files.
             Assert.Empty(Directory.GetFiles(Path.Combine(RunFolder(host, id), "workers"), "*.final.json"));
+
+            // The workers' own output is collected as the benchmark's logs, each line with its worker's node.
+            var nodeOf = workers.ToDictionary(w => w.GetProperty("worker").GetInt32(), w => w.GetProperty("node").GetString());
+            var until = DateTime.UtcNow.AddSeconds(30);
+            List<JsonElement> lines;
+            do
+            {
+                await Task.Delay(250, Ct);
+                lines = [.. (await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/logs?benchmark={id}&limit=1000", Ct)).GetProperty("lines").EnumerateArray()];
+            }
+            while (lines.Count(l => l.GetProperty("text").GetString()!.Contains(" requests, ", StringComparison.Ordinal)) < 4 && DateTime.UtcNow < until);
+
+            foreach (var (worker, node) in nodeOf)
+            {
+                var started = Assert.Single(lines, l => l.GetProperty("text").GetString()!.StartsWith($"aibench worker {worker}/4 on {node}: ", StringComparison.Ordinal));
+                Assert.Equal((worker, node), (started.GetProperty("task").GetInt32(), started.GetProperty("node").GetString()));
+                var finished = Assert.Single(lines, l => l.GetProperty("text").GetString()!.StartsWith($"aibench worker {worker}: ", StringComparison.Ordinal)
+                    && l.GetProperty("text").GetString()!.Contains(" requests, ", StringComparison.Ordinal));
+                Assert.Equal(node, finished.GetProperty("node").GetString());
+            }
         }
         finally
         {

@@ -244,6 +244,28 @@ public abstract class ApiContractTests(HostFixture host)
     }
 
     [Fact]
+    public async Task Other_modules_learn_the_experiment_of_a_warmup_or_load_benchmark()
+    {
+        var now = DateTimeOffset.UtcNow;
+        Guid experiment = Guid.NewGuid(), warmup = Guid.NewGuid(), load = Guid.NewGuid(), stranger = Guid.NewGuid();
+        await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ExperimentsDbContext>>().CreateDbContextAsync(Ct))
+        {
+            db.Experiments.Add(new Experiment
+            {
+                Id = experiment, Name = "x", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
+                Stage = "load", WarmupBenchmarkId = warmup, BenchmarkId = load, CreatedAt = now, UpdatedAt = now,
+            });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var sender = Factory.Services.GetRequiredService<Mediator.ISender>();
+        var map = await sender.Send(new Aibench.Contracts.Experiments.GetExperimentsOfBenchmarks([load, stranger]), Ct);
+
+        Assert.Equal(new Dictionary<Guid, Guid> { [load] = experiment }, map);
+        Assert.Equal(experiment, (await sender.Send(new Aibench.Contracts.Experiments.GetExperimentsOfBenchmarks([warmup]), Ct))[warmup]);
+    }
+
+    [Fact]
     public async Task Benchmarks_are_listed_by_experiment()
     {
         var now = DateTimeOffset.UtcNow;

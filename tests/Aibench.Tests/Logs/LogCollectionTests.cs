@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Aibench.Contracts.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Aibench.Tests.Infrastructure;
 using Aibench.Tests.Server;
 
@@ -23,14 +25,15 @@ public abstract class LogCollectionTests
         return ServerHost.Start(Scheduler, home);
     }
 
-    private static async Task<List<JsonElement>> AllLinesAsync(HttpClient client, Guid service, string? extra = null)
+    /// <param name="filter">The source, e.g. <c>service=&lt;id&gt;</c> or <c>benchmark=&lt;id&gt;</c>.</param>
+    private static async Task<List<JsonElement>> AllLinesAsync(HttpClient client, string filter)
     {
         var lines = new List<JsonElement>();
         long? cursor = null;
         do
         {
             var page = await client.GetFromJsonAsync<JsonElement>(
-                $"/api/v1/logs?service={service}&limit=1000{extra}{(cursor is null ? "" : $"&cursor={cursor}")}", Ct);
+                $"/api/v1/logs?{filter}&limit=1000{(cursor is null ? "" : $"&cursor={cursor}")}", Ct);
             lines.AddRange(page.GetProperty("lines").EnumerateArray());
             cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null ? null : page.GetProperty("nextCursor").GetInt64();
         }
@@ -39,12 +42,15 @@ public abstract class LogCollectionTests
         return lines;
     }
 
-    private static async Task<List<JsonElement>> WaitForLinesAsync(HttpClient client, Guid service, Func<List<JsonElement>, bool> done, TimeSpan patience)
+    private static Task<List<JsonElement>> WaitForLinesAsync(HttpClient client, Guid service, Func<List<JsonElement>, bool> done, TimeSpan patience) =>
+        WaitForLinesAsync(client, $"service={service}", done, patience);
+
+    private static async Task<List<JsonElement>> WaitForLinesAsync(HttpClient client, string filter, Func<List<JsonElement>, bool> done, TimeSpan patience)
     {
         var until = DateTime.UtcNow + patience;
         while (true)
         {
-            var lines = await AllLinesAsync(client, service);
+            var lines = await AllLinesAsync(client, filter);
             if (done(lines)) return lines;
             Assert.True(DateTime.UtcNow < until, $"lines did not arrive: have {lines.Count}");
             await Task.Delay(250, Ct);
@@ -119,6 +125,75 @@ public abstract class LogCollectionTests
         {
             await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
         }
+    }
+
+    [Fact]
+    public async Task Load_generator_workers_output_is_collected_by_benchmark_with_nodes_and_the_token_masked()
+    {
+        await using var host = Start();
+        var benchmark = Guid.NewGuid();
+        var runFolder = Path.Combine(host.Factory.Home, "runs", benchmark.ToString());
+        // A file the job itself might write under logs/, naming the token; it is there before the job starts.
+        Directory.CreateDirectory(Path.Combine(runFolder, "logs"));
+        await File.WriteAllTextAsync(Path.Combine(runFolder, "logs", "1-trace.log"), $"reporting with token {Secret}\n", Ct);
+        var sender = host.Factory.Services.GetRequiredService<Mediator.ISender>();
+        // Zero workers configured: each of the two tasks says its index is out of range and exits, a real job's real output.
+        var job = await sender.Send(new SubmitWorkerJob(benchmark, 2, 1, null, null, TimeSpan.FromMinutes(5),
+            $$"""{"benchmarkId":"{{benchmark}}","workers":0,"token":"{{Secret}}"}"""), Ct);
+        Assert.Equal(runFolder, job.RunFolder);
+
+        var waitUntil = DateTime.UtcNow.AddSeconds(60);
+        List<JsonElement> lines;
+        while (true)
+        {
+            lines = await AllLinesAsync(host.Client, $"benchmark={benchmark}");
+            if (lines.Count(x => x.GetProperty("text").GetString()!.Contains("is outside", StringComparison.Ordinal)) == 2
+                && lines.Any(x => x.GetProperty("text").GetString()!.StartsWith("reporting with token", StringComparison.Ordinal)))
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < waitUntil, $"""
+                lines did not arrive; have: {string.Join(" | ", lines.Select(x => x.GetProperty("text").GetString()))}
+                sources: {string.Join(" | ", await sender.Send(new ListLogSources(DateTimeOffset.UtcNow.AddHours(-1)), Ct))}
+                run folder: {string.Join(", ", Directory.EnumerateFiles(runFolder, "*", SearchOption.AllDirectories).Select(f => $"{Path.GetRelativePath(runFolder, f)} ({new FileInfo(f).Length} B)"))}
+                """);
+            await Task.Delay(250, Ct);
+        }
+
+        var outOfRange = lines.Where(x => x.GetProperty("text").GetString()!.Contains("is outside", StringComparison.Ordinal)).ToList();
+        Assert.Equal([0, 1], outOfRange.Select(x => x.GetProperty("task").GetInt32()).Order());
+        foreach (var line in outOfRange)
+        {
+            // The node each task's script wrote before starting its worker.
+            var node = (await File.ReadAllTextAsync(Path.Combine(runFolder, "workers", $"{line.GetProperty("task").GetInt32()}.node"), Ct)).Trim();
+            Assert.Equal(node, line.GetProperty("node").GetString());
+        }
+
+        Assert.All(lines, x =>
+        {
+            Assert.Equal(benchmark, x.GetProperty("benchmarkId").GetGuid());
+            Assert.Equal(JsonValueKind.Null, x.GetProperty("serviceId").ValueKind);
+            Assert.DoesNotContain(Secret, x.GetProperty("text").GetString()!, StringComparison.Ordinal);
+        });
+        var masked = Assert.Single(lines, x => x.GetProperty("text").GetString()!.StartsWith("reporting with token", StringComparison.Ordinal));
+        Assert.Equal("reporting with token ****", masked.GetProperty("text").GetString());
+        Assert.Equal(1, masked.GetProperty("task").GetInt32());
+
+        // server:poll notices the end without anyone asking for the job's state; its files are then read a last time.
+        var until = DateTime.UtcNow.AddSeconds(60);
+        LogSource? source;
+        do
+        {
+            await Task.Delay(250, Ct);
+            source = (await sender.Send(new ListLogSources(DateTimeOffset.UtcNow.AddHours(-1)), Ct)).SingleOrDefault(s => s.Id == benchmark);
+        }
+        while (source is not { Ended: true } && DateTime.UtcNow < until);
+
+        Assert.NotNull(source);
+        Assert.Equal((LogSourceKind.Workers, true), (source.Kind, source.Ended));
+        Assert.Equal([Secret], source.Secrets);
+        Assert.DoesNotContain(await sender.Send(new ListLogSources(DateTimeOffset.UtcNow.AddMinutes(1)), Ct), s => s.Id == benchmark);
     }
 
     [Fact]

@@ -45,6 +45,11 @@ internal sealed class TailLogsJob(
             {
                 logger.LogWarning(e, "Reading job logs failed; trying again");
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Anything else (another module's query failing, a bug) must not stop collection until the next minute.
+                logger.LogError(e, "Reading job logs failed unexpectedly; trying again");
+            }
 
             await Task.Delay(UntilNextPass(time.GetElapsedTime(started)), time, cancellationToken);
         }
