@@ -109,6 +109,30 @@ public sealed class LogsPageTests : BunitContext, IClassFixture<SqliteHost>
     }
 
     [Fact]
+    public async Task An_experiment_shows_its_replicas_and_its_load_generator_workers_apart_and_a_benchmark_shows_its_workers()
+    {
+        Guid experiment = Guid.NewGuid(), service = Guid.NewGuid(), benchmark = Guid.NewGuid();
+        await using (var db = await _host.Factory.Services.GetRequiredService<IDbContextFactory<LogsDbContext>>().CreateDbContextAsync(Ct))
+        {
+            db.Lines.AddRange(
+                new LogLine { ServiceId = service, ExperimentId = experiment, Node = "node1", Task = 0, Stream = "stdout", Timestamp = T0, Text = "replica up" },
+                new LogLine { BenchmarkId = benchmark, ExperimentId = experiment, Node = "node2", Task = 0, Stream = "stdout", Timestamp = T0.AddSeconds(1), Text = "worker up" });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var view = Render<LogView>(p => p.Add(v => v.Experiment, experiment));
+        view.WaitForAssertion(() => Assert.Equal(2, Rows(view).Count), Patience);
+        Assert.Contains("node1/0", Rows(view)[0].TextContent);
+        Assert.Contains("node2/w0", Rows(view)[1].TextContent);
+
+        var workers = Render<LogView>(p => p.Add(v => v.Benchmark, benchmark));
+        workers.WaitForAssertion(() => Assert.Equal(["worker up"], Rows(workers).Select(r => r.QuerySelectorAll("span")[^1].TextContent)), Patience);
+        Assert.Equal($"/api/v1/logs/download?benchmark={benchmark}", workers.Find("[data-testid=log-download]").GetAttribute("href"));
+        var file = await _host.Factory.Authorized().GetStringAsync($"/api/v1/logs/download?benchmark={benchmark}", Ct);
+        Assert.EndsWith(" node2/w0 stdout - worker up\n", file, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_page_offers_the_services_that_have_lines()
     {
         var service = Guid.NewGuid();
