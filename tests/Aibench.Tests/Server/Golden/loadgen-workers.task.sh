@@ -6,6 +6,7 @@ source '/project/scratch/p200000/aibench/runs/loadgen-0192f3a4-5b6c-7d8e-9f01-23
 export AIBENCH_TASK="${SLURM_PROCID:-0}"
 export AIBENCH_NODE="${SLURMD_NODENAME:-$(hostname -s)}"
 mkdir -p "$AIBENCH_RUN_DIR/workers"
+printf '%s\n' "$AIBENCH_NODE" > "$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.node"
 "$AIBENCH_BIN" loadgen --worker "$AIBENCH_RUN_DIR/worker.json" --worker-index "$AIBENCH_TASK" --worker-node "$AIBENCH_NODE" &
 pid=$!
 printf '%d\n' "$pid" > "$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.pid"
