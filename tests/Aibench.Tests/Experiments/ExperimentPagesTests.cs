@@ -121,6 +121,36 @@ public sealed class ExperimentPagesTests : BunitContext, IClassFixture<SqliteExp
     }
 
     [Fact]
+    public async Task Start_form_sends_the_load_from_slurm_workers_and_shows_a_bad_worker_count_at_its_field()
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        var form = RenderForm();
+        form.Find("[data-testid=advanced]").Click();
+        Assert.Equal("this host", form.Find("[data-testid=preview-placement]").TextContent.Trim());
+        var placement = form.FindComponents<MudSelect<string>>().Single(s => s.Instance.UserAttributes.TryGetValue("data-testid", out var t) && (string?)t == "load-placement");
+        await form.InvokeAsync(() => placement.Instance.ValueChanged.InvokeAsync("slurm"));
+
+        Input(form, "load-placement-nodes").Input("0");
+        form.WaitForAssertion(() => Assert.Contains("placement.nodes must be between 1", Field(form, "load-placement-nodes").TextContent), Patience);
+
+        Input(form, "load-placement-nodes").Input("2");
+        Input(form, "load-placement-tasksPerNode").Input("2");
+        Input(form, "duration").Input("5s");
+        form.WaitForAssertion(() => Assert.Equal("4 load-generator workers as a SLURM job: 2 nodes × 2",
+            form.Find("[data-testid=preview-placement]").TextContent.Trim()), Patience);
+        form.WaitForAssertion(() => Assert.Contains("5 s measured", form.Find("[data-testid=preview-duration]").TextContent), Patience);
+
+        form.Find("[data-testid=experiment-form]").Submit();
+
+        form.WaitForAssertion(() => Assert.Matches("/experiments/[0-9a-f-]{36}$", navigation.Uri), Patience);
+        var id = Guid.Parse(navigation.Uri[^36..]);
+        var sender = Host.GetRequiredService<ISender>();
+        var created = await sender.Send(new GetExperiment(id), Ct);
+        Assert.Equal(new Aibench.Contracts.Client.PlacementSpec("slurm", 2, 2), created.Definition.Load.Placement);
+        await sender.Send(new CancelExperiment(id), Ct);
+    }
+
+    [Fact]
     public async Task The_list_filters_by_status_and_says_when_nothing_matches()
     {
         var done = await SeedAsync("completed", "list-completed");
