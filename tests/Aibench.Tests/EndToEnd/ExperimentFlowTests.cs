@@ -18,6 +18,9 @@ public abstract partial class ExperimentFlowTests : IDisposable
 
     protected virtual string? SkipReason => null;
 
+    /// <summary>Whether the throughput run's load comes from load-generator workers in a SLURM job of their own.</summary>
+    protected virtual int LoadWorkerNodes => 0;
+
     public void Dispose() => _temp.Delete(recursive: true);
 
     private async Task<(AibenchProcess Aibench, Browser Browser)> OpenAsync(string name)
@@ -32,7 +35,7 @@ public abstract partial class ExperimentFlowTests : IDisposable
     }
 
     /// <summary>From the dashboard through the form to the experiment page; returns the experiment's id.</summary>
-    private static async Task<string> StartFromDashboardAsync(Browser browser, string duration)
+    private static async Task<string> StartFromDashboardAsync(Browser browser, string duration, int workerNodes = 0)
     {
         var page = browser.Page;
         await Assertions.Expect(browser.ById("start-experiment")).ToBeVisibleAsync();
@@ -52,6 +55,17 @@ public abstract partial class ExperimentFlowTests : IDisposable
         // What will be submitted follows the choices before Start.
         await Assertions.Expect(browser.ById("preview")).ToContainTextAsync("4 nodes");
         await Assertions.Expect(browser.ById("preview-duration")).ToContainTextAsync($"{DurationText(duration)} measured");
+        if (workerNodes > 0)
+        {
+            // Load from compute nodes rather than the login node: the advanced section's "Load from".
+            await browser.ById("advanced").ClickAsync();
+            await browser.ById("load-placement").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "load-generator workers as a SLURM job" }).ClickAsync();
+            await browser.Input("load-placement-nodes").FillAsync(workerNodes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await browser.Input("load-placement-nodes").PressAsync("Tab");
+            await Assertions.Expect(browser.ById("preview-placement")).ToContainTextAsync($"{workerNodes} load-generator workers as a SLURM job");
+        }
+
         await browser.ShotAsync("form");
 
         // Enter in a field submits the form, as in any form.
@@ -83,7 +97,7 @@ public abstract partial class ExperimentFlowTests : IDisposable
         try
         {
 
-            await StartFromDashboardAsync(browser, "45s");
+            await StartFromDashboardAsync(browser, "45s", LoadWorkerNodes);
             await StageAsync(browser, "deploying|waiting|warmup|loading", 30);
             await browser.ShotAsync("deploying");
 
@@ -99,6 +113,13 @@ public abstract partial class ExperimentFlowTests : IDisposable
             await Assertions.Expect(loadingRow).Not.ToHaveTextAsync(took);
             var lines = browser.ById("logs").Locator("[data-testid='log-line']");
             await Assertions.Expect(lines.First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            if (LoadWorkerNodes > 0)
+            {
+                // The workers' own output joins the replicas' in the experiment's live logs, each with its node.
+                var workerLine = lines.Filter(new() { HasTextRegex = new Regex(@"node\d+/w\d+") }).First;
+                await Assertions.Expect(workerLine).ToContainTextAsync("aibench worker", new() { Timeout = 60_000 });
+            }
+
                 await Assertions.Expect(browser.ById("chart-throughput").Locator("svg path")).Not.ToHaveCountAsync(0, new() { Timeout = 30_000 });
             await Assertions.Expect(browser.ById("chart-server-metrics")).ToBeVisibleAsync();
             await browser.ShotAsync("loading");
@@ -189,4 +210,6 @@ public sealed class SlurmExperimentFlowTests : ExperimentFlowTests
     protected override string Scheduler => "slurm";
 
     protected override string? SkipReason => SlurmCluster.Unavailable();
+
+    protected override int LoadWorkerNodes => 2;
 }

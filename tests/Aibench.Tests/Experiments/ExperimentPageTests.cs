@@ -135,12 +135,18 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     [Fact]
     public async Task A_progress_report_on_the_feed_shows_in_the_live_numbers_without_navigating()
     {
-        var id = await SeedAsync("held", "running", null);
+        var load = Guid.NewGuid();
+        var id = await SeedAsync("held", "running", null, benchmark: load);
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
         page.WaitForAssertion(() => Assert.Contains("once the load starts", page.Find("[data-testid=live-progress]").TextContent), Patience);
 
+        // Another run's numbers (the warm-up's, still on the feed) do not pass for the measured load's.
         var feed = _host.Factory.Services.GetRequiredService<ExperimentFeed>();
-        feed.Report(new Aibench.Contracts.Client.BenchmarkProgressed(Guid.NewGuid(), id, 12.5, 1, 1, "concurrency 4", 987_654, 900_001, 3, 4, 21.5, 172, 35));
+        feed.Report(new Aibench.Contracts.Client.BenchmarkProgressed(Guid.NewGuid(), id, 10, 1, 1, "concurrency 1", 96, 80, 0, 16, 16, 1171, 20));
+        page.WaitForAssertion(() => Assert.DoesNotContain("No load yet", page.Find("[data-testid=chart-throughput]").TextContent), Patience);
+        Assert.Contains("once the load starts", page.Find("[data-testid=live-progress]").TextContent);
+
+        feed.Report(new Aibench.Contracts.Client.BenchmarkProgressed(load, id, 12.5, 1, 1, "concurrency 4", 987_654, 900_001, 3, 4, 21.5, 172, 35));
 
         page.WaitForAssertion(() => Assert.Equal("987,654", page.Find("[data-testid=progress-sent]").TextContent.Trim()), Patience);
         Assert.Equal("900,001", page.Find("[data-testid=progress-completed]").TextContent.Trim());
