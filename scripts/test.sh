@@ -127,10 +127,14 @@ run_tests() { # <log file> <arguments...>
     --results-directory "$ARTIFACTS/test-results" --report-xunit-trx "$@" 2>&1 | tee "$log_file"
   return "${PIPESTATUS[0]}"
 }
-count() { # <field> <log files...>: the runner's summary field, summed over the runs
-  local field=$1
+count() { # <field> <log files...>: the runner's summary field (its last in each log, after any test output), summed
+  local field=$1 log n=0 value
   shift
-  sed -n "s/^ *$field: *\([0-9]*\).*/\1/p" "$@" | awk '{ n += $1 } END { print n + 0 }'
+  for log in "$@"; do
+    value=$(sed -n "s/^ *$field: *\([0-9]*\).*/\1/p" "$log" | tail -n 1)
+    n=$((n + ${value:-0}))
+  done
+  echo "$n"
 }
 set +e
 if (($# > 0)); then
@@ -153,7 +157,7 @@ set -e
 # One plain closing part, whatever the runner printed above it: the failed tests by name, then the counts.
 failed_names=$(find "$ARTIFACTS/test-results" -maxdepth 1 -name '*.trx' -newer "$WORK/started" -print0 \
   | xargs -0 -r grep -ho '<UnitTestResult [^>]*outcome="Failed"[^>]*>' \
-  | sed -n 's/.*testName="\([^"]*\)".*/\1/p' | sort -u)
+  | sed -n 's/.*testName="\([^"]*\)".*/\1/p' | sort -u || true)
 total=$(count total "${logs[@]}")
 passed=$(count succeeded "${logs[@]}")
 failed=$(count failed "${logs[@]}")

@@ -83,6 +83,11 @@ public abstract class ExperimentApiTests(ExperimentHostFixture fixture)
         { """{"recipe": "vllm-sim", "testType": "latency", "load": {"dataset": "nonsense:x"}}""", "load.dataset" },
         { """{"recipe": "vllm-sim", "testType": "latency", "slo": {"ttft": "fast"}}""", "slo.ttft" },
         { """{"recipe": "vllm-sim", "testType": "latency", "slo": {"target": 2}}""", "slo.target" },
+        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"placement": {"kind": "cloud"}}}""", "load.placement.kind" },
+        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"placement": {"kind": "slurm", "nodes": 0}}}""", "load.placement.nodes" },
+        // Within the load generator's own limit but over the site's node limit, which the worker job would meet only after the deploy.
+        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"concurrency": 1000, "placement": {"kind": "slurm", "nodes": 100}}}""", "load.placement.nodes" },
+        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"placement": {"kind": "slurm", "partition": "a;b"}}}""", "load.placement.partition" },
     };
 
     [Theory]

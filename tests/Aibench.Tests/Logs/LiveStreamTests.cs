@@ -76,6 +76,37 @@ public sealed class LiveStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task An_experiments_replica_stream_leaves_out_the_load_generator_worker_with_the_same_index()
+    {
+        var factory = await StoreAsync();
+        var broadcaster = new LogBroadcaster();
+        var handler = new StreamLogsHandler(factory, broadcaster, new StreamLogsValidator());
+        Guid experiment = Guid.NewGuid(), service = Guid.NewGuid(), benchmark = Guid.NewGuid();
+        List<LogLine> Lines(string when) =>
+        [
+            new() { ServiceId = service, ExperimentId = experiment, Task = 0, Stream = "stdout", Timestamp = DateTimeOffset.UnixEpoch, Text = $"{when} replica 0" },
+            new() { BenchmarkId = benchmark, ExperimentId = experiment, Task = 0, Stream = "stderr", Timestamp = DateTimeOffset.UnixEpoch, Text = $"{when} worker 0" },
+        ];
+        await CommitAsync(factory, broadcaster, Lines("old"));
+
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        patience.CancelAfter(TimeSpan.FromSeconds(30));
+        await using var replica = handler.Handle(new StreamLogs(null, experiment, null, Tail: 10, Task: 0), patience.Token).GetAsyncEnumerator(patience.Token);
+        Assert.True(await replica.MoveNextAsync());
+        Assert.Equal("old replica 0", replica.Current.Text);
+        await CommitAsync(factory, broadcaster, Lines("new"));
+        Assert.True(await replica.MoveNextAsync());
+        Assert.Equal("new replica 0", replica.Current.Text);
+
+        // The benchmark's own stream: task 0 is its worker 0.
+        await using var worker = handler.Handle(new StreamLogs(null, null, null, Tail: 10, Task: 0, Benchmark: benchmark), patience.Token).GetAsyncEnumerator(patience.Token);
+        Assert.True(await worker.MoveNextAsync());
+        Assert.Equal("old worker 0", worker.Current.Text);
+        Assert.True(await worker.MoveNextAsync());
+        Assert.Equal("new worker 0", worker.Current.Text);
+    }
+
+    [Fact]
     public async Task A_reader_too_slow_for_its_buffer_still_gets_every_line_once_in_order_from_the_store()
     {
         var factory = await StoreAsync();

@@ -13,7 +13,10 @@ public sealed record ListLogSources(DateTimeOffset EndedSince) : IQuery<IReadOnl
 /// <param name="Id">The service's id, or for load-generator workers the benchmark's.</param>
 /// <param name="Kind">Whether the job is a service or a benchmark's load-generator workers.</param>
 /// <param name="RunFolder">Its run folder: <c>task-&lt;n&gt;.out/.err</c>, <c>slurm-&lt;job&gt;.out/.err</c>, and files under <c>logs/</c>.</param>
-/// <param name="Ended">Whether the job will write no more (the service reached an end state, the worker job ended).</param>
+/// <param name="Ended">
+/// Whether the job will write no more: it reached an end state (service) or ended (worker job) long enough ago for its
+/// processes to have been killed.
+/// </param>
 /// <param name="NodeOfTask">The node each task (replica or worker) runs on, as far as known.</param>
 /// <param name="Secrets">Values to be masked: recipe parameters marked secret, the workers' token for the host.</param>
 public sealed record LogSource(Guid Id, LogSourceKind Kind, string RunFolder, bool Ended, IReadOnlyDictionary<int, string> NodeOfTask, IReadOnlyList<string> Secrets);

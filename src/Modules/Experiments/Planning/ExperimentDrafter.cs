@@ -62,6 +62,16 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
         }
 
         var plan = await CheckAsync(load, ct);
+        if (load.Placement is { Kind: "slurm", Nodes: var workerNodes })
+        {
+            // The Server module refuses a worker job over the site's node limit; said now, not after the deploy and warm-up.
+            var maxNodes = (await sender.Send(new ListRecipeOptions(), ct)).MaxNodes;
+            if (workerNodes > maxNodes)
+            {
+                throw new ValidationException([new ValidationFailure("load.placement.nodes",
+                    $"load.placement.nodes must be between 1 and {maxNodes} (Server:MaxNodes), not {workerNodes}.")]);
+            }
+        }
         var warmupSpec = warmup > TimeSpan.Zero ? TestTypes.Warmup(load, found.Replicas, warmup) : null;
 
         // The job lives from its start to the service's stop: readiness, warm-up, load, the drain of the last

@@ -16,7 +16,10 @@ namespace Aibench.Logs.Features;
 /// every line after <paramref name="After"/>), then each new line as it is stored.
 /// </summary>
 /// <param name="After">The id of the last line the client has (SSE's Last-Event-ID).</param>
-/// <param name="Task">Only this task's (replica's) lines; all when null.</param>
+/// <param name="Task">
+/// Only this task's lines; all when null. A replica's, unless <paramref name="Benchmark"/> is given: then a
+/// load-generator worker's (an experiment's workers number their tasks from 0 too).
+/// </param>
 public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100, int? Task = null, Guid? Benchmark = null) : IStreamQuery<LogLineView>;
 
 internal sealed class StreamLogsValidator : AbstractValidator<StreamLogs>
@@ -40,7 +43,8 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
         // Stream queries skip the validation pipeline; the same rules apply all the same.
         await validator.ValidateAndThrowAsync(query, cancellationToken);
         bool Wanted(LogLineView l) => (query.Service is null || l.ServiceId == query.Service) && (query.Experiment is null || l.ExperimentId == query.Experiment)
-            && (query.Benchmark is null || l.BenchmarkId == query.Benchmark) && (query.Task is null || l.Task == query.Task);
+            && (query.Benchmark is null || l.BenchmarkId == query.Benchmark)
+            && (query.Task is null || (l.Task == query.Task && (query.Benchmark is not null || l.BenchmarkId is null)));
 
         // Subscribe before reading the backlog, so no line falls between the two; ids drop the overlap.
         using var live = broadcaster.Subscribe(Wanted);
@@ -93,7 +97,11 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
         if (query.Service is { } service) lines = lines.Where(l => l.ServiceId == service);
         if (query.Experiment is { } experiment) lines = lines.Where(l => l.ExperimentId == experiment);
         if (query.Benchmark is { } benchmark) lines = lines.Where(l => l.BenchmarkId == benchmark);
-        if (query.Task is { } task) lines = lines.Where(l => l.Task == task);
+        if (query.Task is { } task)
+        {
+            lines = query.Benchmark is null ? lines.Where(l => l.Task == task && l.BenchmarkId == null) : lines.Where(l => l.Task == task);
+        }
+
         return lines;
     }
 

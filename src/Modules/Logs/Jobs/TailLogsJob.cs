@@ -34,6 +34,7 @@ internal sealed class TailLogsJob(
         // as this one ends, so following never pauses.
         var now = time.GetUtcNow();
         var until = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1) + Overlap;
+        var reported = false;
         while (!cancellationToken.IsCancellationRequested && time.GetUtcNow() < until)
         {
             var started = time.GetTimestamp();
@@ -47,8 +48,13 @@ internal sealed class TailLogsJob(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Anything else (another module's query failing, a bug) must not stop collection until the next minute.
-                logger.LogError(e, "Reading job logs failed unexpectedly; trying again");
+                // Anything else (another module's query failing, a bug) must not stop collection until the next minute;
+                // said once per run, not four times a second.
+                if (!reported)
+                {
+                    logger.LogError(e, "Reading job logs failed unexpectedly; trying again every pass");
+                    reported = true;
+                }
             }
 
             await Task.Delay(UntilNextPass(time.GetElapsedTime(started)), time, cancellationToken);

@@ -13,9 +13,16 @@ namespace Aibench.Server.Features;
 /// Tells the Logs module which run folders to read (services' and load-generator workers'), on which nodes their tasks
 /// run, and which values to mask.
 /// </summary>
-internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFactory, RecipeCatalog catalog)
+internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFactory, RecipeCatalog catalog, TimeProvider time)
     : IQueryHandler<ListLogSources, IReadOnlyList<LogSource>>
 {
+    /// <summary>
+    /// A job's processes may still write for a while after the scheduler reports its end: a cancelled or timed-out job
+    /// gets TERM and is killed only after SLURM's KillWait (30 s by default; the local scheduler waits 10 s), and
+    /// workers hand in what they measured in that time. Its files are therefore followed that much longer.
+    /// </summary>
+    public static readonly TimeSpan EndGrace = TimeSpan.FromSeconds(30);
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>> _workerSecrets = new(StringComparer.Ordinal);
 
     public async ValueTask<IReadOnlyList<LogSource>> Handle(ListLogSources query, CancellationToken cancellationToken)
@@ -24,6 +31,7 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
         var services = await db.Services.AsNoTracking().Include(s => s.Endpoints)
             .Where(s => s.RunFolder != null)
             .ToListAsync(cancellationToken);
+        var quiet = time.GetUtcNow() - EndGrace;
         var workers = await db.WorkerJobs.AsNoTracking()
             .Where(w => w.EndedAt == null || w.EndedAt >= query.EndedSince)
             .ToListAsync(cancellationToken);
@@ -32,10 +40,10 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
             .. services
                 .Where(s => !s.Status.IsTerminal() || s.UpdatedAt >= query.EndedSince)
                 .OrderBy(s => s.CreatedAt)
-                .Select(s => new LogSource(s.Id, LogSourceKind.Service, s.RunFolder!, s.Status.IsTerminal(), NodeOfTask(s), Secrets(s))),
+                .Select(s => new LogSource(s.Id, LogSourceKind.Service, s.RunFolder!, s.Status.IsTerminal() && s.UpdatedAt <= quiet, NodeOfTask(s), Secrets(s))),
             .. workers
                 .OrderBy(w => w.CreatedAt)
-                .Select(w => new LogSource(w.BenchmarkId, LogSourceKind.Workers, w.RunFolder, w.EndedAt is not null, NodeOfWorker(w.RunFolder), WorkerSecrets(w.RunFolder))),
+                .Select(w => new LogSource(w.BenchmarkId, LogSourceKind.Workers, w.RunFolder, w.EndedAt <= quiet, NodeOfWorker(w.RunFolder), WorkerSecrets(w.RunFolder))),
         ];
     }
 
@@ -105,9 +113,9 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
                 }
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // A file being written: the next pass reads it.
+            // A file being written, or not readable yet: the next pass reads it.
         }
 
         return nodes;

@@ -90,7 +90,24 @@ internal sealed class SubmitWorkerJobHandler(
         return submitted;
     }
 
+    /// <summary>
+    /// Best effort: the job runs whether or not it is recorded, and failing here would leave it running unwatched (its
+    /// caller would never learn its id to cancel it). Unrecorded, only its logs go uncollected; a retry records it.
+    /// </summary>
     private async Task RecordAsync(SubmitWorkerJob command, WorkerJob job, CancellationToken ct)
+    {
+        try
+        {
+            await InsertAsync(command, job, ct);
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
+        {
+            logger.LogWarning(e, "Worker job {JobId} of benchmark {BenchmarkId} runs but could not be recorded; its logs are not collected",
+                job.JobId, command.BenchmarkId);
+        }
+    }
+
+    private async Task InsertAsync(SubmitWorkerJob command, WorkerJob job, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         if (await db.WorkerJobs.AnyAsync(w => w.BenchmarkId == command.BenchmarkId, ct)) return;
@@ -140,19 +157,28 @@ internal sealed class CancelWorkerJobHandler(SchedulerSelector schedulers, Worke
 }
 
 /// <summary>Asks the scheduler where worker jobs stand and keeps their records up to date.</summary>
-internal sealed class WorkerJobStates(IDbContextFactory<ServerDbContext> dbFactory, TimeProvider time)
+internal sealed class WorkerJobStates(IDbContextFactory<ServerDbContext> dbFactory, TimeProvider time, ILogger<WorkerJobStates> logger)
 {
     public async Task<WorkerJobState> QueryAsync(IScheduler scheduler, string jobId, CancellationToken cancellationToken)
     {
         var states = await scheduler.QueryAsync([jobId], cancellationToken);
         var state = View(states.GetValueOrDefault(jobId));
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        foreach (var record in await db.WorkerJobs.Where(w => w.JobId == jobId && w.EndedAt == null).ToListAsync(cancellationToken))
+        try
         {
-            Apply(record, state, time.GetUtcNow());
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            foreach (var record in await db.WorkerJobs.Where(w => w.JobId == jobId && w.EndedAt == null).ToListAsync(cancellationToken))
+            {
+                Apply(record, state, time.GetUtcNow());
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException)
+        {
+            // The answer stands without the bookkeeping; server:poll records the end later.
+            logger.LogWarning(e, "Could not record the state of worker job {JobId}", jobId);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
         return state;
     }
 

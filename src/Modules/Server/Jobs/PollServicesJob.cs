@@ -35,7 +35,16 @@ internal sealed class PollServicesJob(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await PollWorkerJobsAsync(cancellationToken);
+        try
+        {
+            await PollWorkerJobsAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Worker jobs' bookkeeping must never hold up the services' lifecycle.
+            logger.LogWarning(e, "Polling load-generator worker jobs failed; trying again at the next poll");
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var active = await db.Services.Include(s => s.Transitions).Include(s => s.Endpoints)
             .Where(s => ServiceTransitions.Active.Contains(s.Status))
