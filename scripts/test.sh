@@ -23,6 +23,13 @@ cleanup() {
   # Local-scheduler services of the tests run in their own sessions; end any a failed test left behind.
   pkill -f "$WORK" 2>/dev/null || true
   pkill -f "/tmp/aibench-(test|restart|rotate|open|bin)-" 2>/dev/null || true
+  # Their command lines need not name the folder (a published binary, a sidecar); their working folders do.
+  local cwd pid
+  for cwd in /proc/[0-9]*/cwd; do
+    case $(readlink "$cwd" 2>/dev/null) in
+      /tmp/aibench-*) pid=${cwd#/proc/}; kill "${pid%/cwd}" 2>/dev/null || true ;;
+    esac
+  done
   for pid in "${PIDS_TO_STOP[@]}"; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
   exit "$status"

@@ -59,6 +59,7 @@ public sealed class AibenchFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        StopJobsLeftUnder(_root);
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -66,6 +67,32 @@ public sealed class AibenchFactory : WebApplicationFactory<Program>
         catch (IOException)
         {
             // A log file may still be held by a sink being flushed; the temp folder is the OS's to clean.
+        }
+    }
+
+    /// <summary>
+    /// Local-scheduler jobs a test left running (a service it did not delete) run in their run folders under this
+    /// factory's private root, as sessions of their own that outlive the test process: they would hold their ports
+    /// and, through inherited descriptors, the test script's lock. A home passed in from outside is left alone: a
+    /// restart test's second host takes its jobs over.
+    /// </summary>
+    private static void StopJobsLeftUnder(string root)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        foreach (var proc in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                var cwd = new FileInfo(Path.Combine(proc, "cwd")).LinkTarget;
+                if (cwd is null || !(cwd == root || cwd.StartsWith(root + "/", StringComparison.Ordinal))) continue;
+                using var process = System.Diagnostics.Process.GetProcessById(pid);
+                process.Kill(entireProcessTree: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone meanwhile, or not ours to see.
+            }
         }
     }
 }
