@@ -105,25 +105,18 @@ public sealed class ExperimentPagesTests : BunitContext, IClassFixture<SqliteExp
     [Fact]
     public async Task Start_creates_the_experiment_and_opens_its_page()
     {
-        var navigation = Services.GetRequiredService<NavigationManager>();
         var form = RenderForm();
         Input(form, "duration").Input("5s");
         form.WaitForAssertion(() => Assert.Contains("5 s measured", form.Find("[data-testid=preview-duration]").TextContent), Patience);
 
-        form.Find("[data-testid=experiment-form]").Submit();
+        var created = await StartAndReadBackAsync(form);
 
-        form.WaitForAssertion(() => Assert.Matches("/experiments/[0-9a-f-]{36}$", navigation.Uri), Patience);
-        var id = Guid.Parse(navigation.Uri[^36..]);
-        var sender = Host.GetRequiredService<ISender>();
-        var created = await sender.Send(new GetExperiment(id), Ct);
         Assert.Equal(("vllm-sim", "throughput", 5), (created.Experiment.Recipe, created.Experiment.TestType, created.Experiment.DurationSeconds));
-        await sender.Send(new CancelExperiment(id), Ct);
     }
 
     [Fact]
     public async Task Start_form_sends_the_load_from_slurm_workers_and_shows_a_bad_worker_count_at_its_field()
     {
-        var navigation = Services.GetRequiredService<NavigationManager>();
         var form = RenderForm();
         form.Find("[data-testid=advanced]").Click();
         Assert.Equal("this host", form.Find("[data-testid=preview-placement]").TextContent.Trim());
@@ -140,14 +133,22 @@ public sealed class ExperimentPagesTests : BunitContext, IClassFixture<SqliteExp
             form.Find("[data-testid=preview-placement]").TextContent.Trim()), Patience);
         form.WaitForAssertion(() => Assert.Contains("5 s measured", form.Find("[data-testid=preview-duration]").TextContent), Patience);
 
-        form.Find("[data-testid=experiment-form]").Submit();
+        var created = await StartAndReadBackAsync(form);
 
+        Assert.Equal(new Aibench.Contracts.Client.PlacementSpec("slurm", 2, 2), created.Definition.Load.Placement);
+    }
+
+    /// <summary>Presses Start, follows the form to the new experiment's page and reads back what was created; then cancels it.</summary>
+    private async Task<ExperimentDetail> StartAndReadBackAsync(IRenderedComponent<NewExperimentPage> form)
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        form.Find("[data-testid=experiment-form]").Submit();
         form.WaitForAssertion(() => Assert.Matches("/experiments/[0-9a-f-]{36}$", navigation.Uri), Patience);
         var id = Guid.Parse(navigation.Uri[^36..]);
         var sender = Host.GetRequiredService<ISender>();
         var created = await sender.Send(new GetExperiment(id), Ct);
-        Assert.Equal(new Aibench.Contracts.Client.PlacementSpec("slurm", 2, 2), created.Definition.Load.Placement);
         await sender.Send(new CancelExperiment(id), Ct);
+        return created;
     }
 
     [Fact]
