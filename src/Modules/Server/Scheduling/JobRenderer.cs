@@ -74,9 +74,7 @@ internal static partial class JobRenderer
         }
 
         // Each task writes its own output files, so that the logs of every replica stay apart.
-        batch.Append($"srun --ntasks={Num(job.Tasks)} --ntasks-per-node=1 --kill-on-bad-exit=1 ")
-            .Append($"--output={Quote(Path.Combine(job.RunFolder, "task-%t.out"))} --error={Quote(Path.Combine(job.RunFolder, "task-%t.err"))} ")
-            .Append($"bash {Quote(Path.Combine(job.RunFolder, RenderedJob.TaskFile))}\n");
+        Srun(batch, job.RunFolder, job.Tasks, tasksPerNode: 1, killOnBadExit: true);
 
         var env = new StringBuilder();
         env.Append("# Values of this deployment, as data. Sourced by job.sh and task.sh.\n");
@@ -312,6 +310,12 @@ internal static partial class JobRenderer
     internal static string ParameterVariable(string name) => "AIBENCH_P_" + name.ToUpperInvariant();
 
     private static string PortVariable(string name) => "AIBENCH_PORT_" + name.ToUpperInvariant();
+
+    /// <summary>The step that runs task.sh on every task, each task's output in its own <c>task-&lt;n&gt;.out/.err</c>.</summary>
+    internal static void Srun(StringBuilder script, string runFolder, int tasks, int tasksPerNode, bool killOnBadExit) =>
+        script.Append($"srun --ntasks={Num(tasks)} --ntasks-per-node={Num(tasksPerNode)} --kill-on-bad-exit={(killOnBadExit ? 1 : 0)} ")
+            .Append($"--output={Quote(Path.Combine(runFolder, "task-%t.out"))} --error={Quote(Path.Combine(runFolder, "task-%t.err"))} ")
+            .Append($"bash {Quote(Path.Combine(runFolder, RenderedJob.TaskFile))}\n");
 
     internal static void Directive(StringBuilder script, string name, string value)
     {

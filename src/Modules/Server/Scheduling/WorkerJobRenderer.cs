@@ -51,9 +51,7 @@ internal static class WorkerJobRenderer
         batch.Append("set -euo pipefail\n");
         batch.Append($"source {JobRenderer.Quote(Path.Combine(job.RunFolder, RenderedJob.EnvFile))}\n");
         // A worker that dies must not take the others with it: the host reports it and merges the rest.
-        batch.Append($"srun --ntasks={Num(job.Tasks)} --ntasks-per-node={Num(job.TasksPerNode)} --kill-on-bad-exit=0 ")
-            .Append($"--output={JobRenderer.Quote(Path.Combine(job.RunFolder, "task-%t.out"))} --error={JobRenderer.Quote(Path.Combine(job.RunFolder, "task-%t.err"))} ")
-            .Append($"bash {JobRenderer.Quote(Path.Combine(job.RunFolder, RenderedJob.TaskFile))}\n");
+        JobRenderer.Srun(batch, job.RunFolder, job.Tasks, job.TasksPerNode, killOnBadExit: false);
 
         var env = new StringBuilder();
         env.Append("# Values of this worker job, as data. Sourced by job.sh and task.sh.\n");
