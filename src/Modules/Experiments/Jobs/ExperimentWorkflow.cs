@@ -134,12 +134,13 @@ internal sealed class ExperimentWorkflow(
         }
     }
 
+    /// <summary>How long after creation a missing service may still be on its way rather than lost.</summary>
+    private static readonly TimeSpan DeployGrace = TimeSpan.FromMinutes(2);
+
     /// <summary>
     /// The deployment itself is made when the experiment is created (secret values never reach this module's tables);
     /// this stage only confirms the Server module has the service, which a host stopping at that moment could prevent.
     /// </summary>
-    private static readonly TimeSpan DeployGrace = TimeSpan.FromMinutes(2);
-
     private async Task DeployAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
     {
         if (await sender.Send(new GetServiceStatus(e.ServiceId!.Value), ct) is null)
