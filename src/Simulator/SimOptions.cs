@@ -31,5 +31,14 @@ internal sealed record SimOptions
     public TimeSpan StartupDelay { get; init; } = TimeSpan.Zero;
     public int Seed { get; init; } = 42;
 
+    /// <summary>Serve vLLM's <c>/tokenize</c> and <c>/detokenize</c>; off stands in for servers that have neither (TGI, most gateways).</summary>
+    public bool ServeTokenize { get; init; } = true;
+
+    /// <summary>Answer <c>return_token_strs</c> as newer vLLM does (off: as vLLM 0.6, which ignores it).</summary>
+    public bool TokenStrs { get; init; } = true;
+
+    /// <summary>A served model's tokenizer.json to count and generate with, instead of o200k.</summary>
+    public string? TokenizerPath { get; init; }
+
     public bool FixedLatency => Ttft is not null || Itl is not null;
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Aibench.Shared.Tokenizers;
 
 namespace Aibench.Simulator;
 
@@ -19,15 +20,17 @@ namespace Aibench.Simulator;
 internal sealed class SimServer
 {
     private readonly SimOptions _options;
-    private readonly SimTokenizer _tokenizer = new();
+    private readonly SimTokenizer _tokenizer;
     private readonly SimMetrics _metrics;
     private readonly IEngine _engine;
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly long _createdUnix = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    private long _tokenizeCalls;
 
     public SimServer(SimOptions options)
     {
         _options = options;
+        _tokenizer = new SimTokenizer(options.TokenizerPath is { } path ? TokenizerFile.Load(path) : null);
         _metrics = new SimMetrics(options.Model);
         _engine = options.FixedLatency ? new FixedLatencyEngine(options) : new BatchingEngine(options, _metrics);
     }
@@ -48,11 +51,18 @@ internal sealed class SimServer
             @object = "list",
             data = new[] { new { id = _options.Model, @object = "model", created = _createdUnix, owned_by = "vllm", root = _options.Model, parent = (string?)null, max_model_len = _options.MaxModelLen } },
         }));
-        app.MapPost("/tokenize", TokenizeAsync);
+        if (_options.ServeTokenize)
+        {
+            app.MapPost("/tokenize", TokenizeAsync);
+            app.MapPost("/detokenize", DetokenizeAsync);
+        }
         app.MapPost("/v1/completions", ctx => GenerateAsync(ctx, chat: false));
         app.MapPost("/v1/chat/completions", ctx => GenerateAsync(ctx, chat: true));
         return app;
     }
+
+    /// <summary>Calls to <c>/tokenize</c> so far: how many a client needed is part of what it costs.</summary>
+    public long TokenizeCalls => Interlocked.Read(ref _tokenizeCalls);
 
     /// <summary>The address actually bound (port 0 picks a free one).</summary>
     public static string Address(WebApplication app) =>
@@ -60,14 +70,84 @@ internal sealed class SimServer
 
     private bool Warm() => Stopwatch.GetElapsedTime(_started) >= _options.StartupDelay;
 
+    /// <summary>vLLM's <c>POST /tokenize</c>: a completions prompt (special tokens added by default) or chat messages (not).</summary>
     private async Task TokenizeAsync(HttpContext context)
     {
+        Interlocked.Increment(ref _tokenizeCalls);
         var body = await ReadAsync(context);
-        if (body is null) return;
-        var text = body["prompt"]?.GetValue<string>() ?? string.Join("\n", (body["messages"]?.AsArray() ?? []).Select(m => m?["content"]?.ToString()));
-        var tokens = _tokenizer.Encode(text);
-        await context.Response.WriteAsJsonAsync(new { count = tokens.Count, max_model_len = _options.MaxModelLen, tokens });
+        if (body is null || !await KnownModelAsync(context, body)) return;
+        string text;
+        bool specials;
+        if (body["prompt"] is JsonValue p && p.TryGetValue<string>(out var prompt))
+        {
+            text = prompt;
+            specials = true;
+        }
+        else if (body["messages"] is JsonArray messages)
+        {
+            text = Template(messages);
+            specials = false;
+        }
+        else
+        {
+            await Error(context, 400, "Give 'prompt' (a string) or 'messages' (a list).", "BadRequestError", "prompt");
+            return;
+        }
+
+        if (!Flag(body, "add_special_tokens", out var add) || !Flag(body, "return_token_strs", out var strs))
+        {
+            await Error(context, 400, "'add_special_tokens' and 'return_token_strs' must be true or false.", "BadRequestError");
+            return;
+        }
+
+        if (body["add_special_tokens"] is not null) specials = add;
+        var tokens = _tokenizer.Encode(text).ToList();
+        var count = tokens.Count + (specials ? _tokenizer.Specials : 0);
+        await context.Response.WriteAsJsonAsync(new
+        {
+            count,
+            max_model_len = _options.MaxModelLen,
+            tokens,
+            // vLLM 0.6 has no return_token_strs; newer ones give the vocabulary's own strings.
+            token_strs = strs && _options.TokenStrs ? tokens.Select(_tokenizer.TokenString).ToList() : null,
+        });
     }
+
+    /// <summary>vLLM's <c>POST /detokenize</c>: token ids back to text.</summary>
+    private async Task DetokenizeAsync(HttpContext context)
+    {
+        var body = await ReadAsync(context);
+        if (body is null || !await KnownModelAsync(context, body)) return;
+        if (body["tokens"] is not JsonArray array || array.Any(t => t is not JsonValue v || !v.TryGetValue<int>(out _)))
+        {
+            await Error(context, 400, "'tokens' must be a list of token ids.", "BadRequestError", "tokens");
+            return;
+        }
+
+        var text = _tokenizer.Decode([.. array.Select(t => t!.GetValue<int>())]);
+        if (text is null)
+        {
+            await Error(context, 400, "A token id is outside the vocabulary.", "BadRequestError", "tokens");
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { prompt = text });
+    }
+
+    /// <summary>As vLLM: a model other than the one served is a 404 NotFoundError; none given means the served one.</summary>
+    private async Task<bool> KnownModelAsync(HttpContext context, JsonObject body)
+    {
+        if (body["model"] is null || body["model"]!.ToString() == _options.Model)
+        {
+            return true;
+        }
+
+        await Error(context, 404, $"The model `{body["model"]}` does not exist.", "NotFoundError", "model");
+        return false;
+    }
+
+    // Role markers count like a chat template's do; the text is what a real template would wrap.
+    private static string Template(JsonArray messages) => string.Concat(messages.Select(m => $"<|{m?["role"]}|>{ContentOf(m?["content"])}\n"));
 
     private async Task GenerateAsync(HttpContext context, bool chat)
     {
@@ -97,8 +177,7 @@ internal sealed class SimServer
                 return;
             }
 
-            // Role markers count like a chat template's do; the text is what a real template would wrap.
-            prompt = string.Concat(messages.Select(m => $"<|{m?["role"]}|>{ContentOf(m?["content"])}\n"));
+            prompt = Template(messages);
         }
         else if (body["prompt"] is JsonValue p && p.TryGetValue<string>(out var promptText))
         {
@@ -116,7 +195,8 @@ internal sealed class SimServer
             return;
         }
 
-        var promptTokens = _tokenizer.Count(prompt);
+        // As vLLM: a completions prompt gets the tokenizer's special tokens; a chat template writes its own.
+        var promptTokens = chat ? _tokenizer.Count(prompt) : _tokenizer.CountPrompt(prompt);
         int? maxTokens = null;
         foreach (var field in new[] { "max_completion_tokens", "max_tokens" })
         {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Aibench.Client.LoadGen;
 using Aibench.Client.LoadGen.Datasets;
+using Aibench.Client.LoadGen.Tokenizers;
 using Aibench.Contracts.Client;
 
 namespace Aibench.Host.Cli;
@@ -142,6 +143,12 @@ internal static class LoadgenCommand
             DefaultValueFactory = _ => Defaults.Dataset,
         };
 
+        private readonly Option<string?> _tokenizer = new("--tokenizer")
+        {
+            Description = "The served model's tokenizer.json (or its folder), to count prompt tokens when the server has no /tokenize.",
+            HelpName = "path",
+        };
+
         private readonly Option<string?> _seed = new("--seed") { Description = $"Seed of the dataset and arrivals, to repeat a run exactly. Default {Defaults.Seed}.", HelpName = "N" };
 
         private readonly Option<string> _timeout = new("--timeout")
@@ -173,7 +180,7 @@ internal static class LoadgenCommand
             foreach (var option in new Option[]
                      {
                          _url, _spread, _model, _api, _noStream, _concurrency, _rate, _arrival, _burstiness, _ramp, _sweepRates,
-                         _sweepConcurrency, _maxInFlight, _duration, _maxRequests, _warmup, _dataset, _seed, _timeout, _noIgnoreEos,
+                         _sweepConcurrency, _maxInFlight, _duration, _maxRequests, _warmup, _dataset, _tokenizer, _seed, _timeout, _noIgnoreEos,
                          _slo, _name, _output, _requests, _quiet,
                      })
             {
@@ -266,7 +273,8 @@ internal static class LoadgenCommand
                 Slo: Slo(parse.GetValue(_slo) ?? [], problems),
                 Seed: Int(_seed) ?? Defaults.Seed,
                 Timeout: parse.GetValue(_timeout)!,
-                IgnoreEos: !parse.GetValue(_noIgnoreEos));
+                IgnoreEos: !parse.GetValue(_noIgnoreEos),
+                Tokenizer: parse.GetValue(_tokenizer));
 
             // The validator has the final word on values; a flag that already failed to parse is reported once.
             var reported = problems.Select(p => p.Flag).ToHashSet(StringComparer.Ordinal);
@@ -333,6 +341,7 @@ internal static class LoadgenCommand
                 "warmup" => "--warmup",
                 "timeout" => "--timeout",
                 "dataset" => "--dataset",
+                "tokenizer" => "--tokenizer",
                 "seed" => "--seed",
                 "slo" or "slo.ttft" or "slo.tpot" or "slo.e2e" => "--slo",
                 "load.kind" or "load.concurrency" => "--concurrency",
@@ -464,22 +473,6 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
         var endpoints = spec.Urls!.Select(u => BenchmarkSpecValidator.TryEndpoint(u, out var e) ? e : throw new ArgumentException(u)).ToList();
         var createdAt = time.GetUtcNow();
 
-        PromptSet prompts;
-        try
-        {
-            prompts = DatasetLoader.Load(spec.Dataset, spec.Api, spec.Seed, ct);
-        }
-        catch (DatasetException e)
-        {
-            await Console.Error.WriteLineAsync($"{Prefix}--dataset: {StripField(e.Message, "dataset")}");
-            return ExitCodes.Usage;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            await Console.Error.WriteLineAsync($"{Prefix}cancelled while loading the dataset; nothing was sent.");
-            return ExitCodes.Failure;
-        }
-
         using var http = LoadRunner.CreateHttpClient();
         string model;
         try
@@ -497,6 +490,34 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             return ExitCodes.Failure;
         }
 
+        PromptSet prompts;
+        PromptTokenizer tokenizer;
+        string? tokenizerNote;
+        try
+        {
+            (tokenizer, tokenizerNote) = await PromptTokenizers.ResolveAsync(spec.Tokenizer, endpoints[0], model, http, ct);
+            prompts = await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, ct);
+            if (DatasetLoader.CheckFits(prompts, tokenizer.MaxModelLen) is { } tooLong)
+            {
+                throw new DatasetException(tooLong);
+            }
+        }
+        catch (DatasetException e)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}--dataset: {StripField(e.Message, "dataset")}");
+            return ExitCodes.Usage;
+        }
+        catch (TokenizerException e)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}--{e.Field}: {StripField(e.Message, e.Field)}");
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}cancelled while loading the dataset; nothing was sent.");
+            return ExitCodes.Failure;
+        }
+
         var plan = LoadPlan.From(spec, endpoints, model);
         var name = spec.Name ?? $"{spec.Api} {(plan.Steps.Count == 1 ? plan.Steps[0].Label : $"sweep {string.Join(", ", plan.Steps.Select(s => s.Label))}")}";
         var target = string.Join(" ", endpoints);
@@ -509,7 +530,7 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             outcome = await display.RunAsync(runner, prompts.Description, ct);
         }
 
-        var summary = Summarizer.Summarize(outcome);
+        var summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote };
         var finishedAt = time.GetUtcNow();
         var status = outcome.Partial ? "partial" : "completed";
         var identity = new ResultDocument.Identity(null, name, status, target, model, prompts.Description, createdAt, outcome.StartedAt, finishedAt, null);

@@ -28,11 +28,13 @@ internal static class SimCommand
         var dropRate = new Option<double>("--drop-rate") { Description = "Fraction of streams whose connection is dropped halfway." };
         var startupDelay = new Option<string?>("--startup-delay") { Description = "Answer /health (and requests) only after this long, e.g. 20s." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated text.", DefaultValueFactory = _ => d.Seed };
+        var noTokenize = new Option<bool>("--no-tokenize") { Description = "Serve no /tokenize or /detokenize, like servers other than vLLM." };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "A model's tokenizer.json (or its folder) to count and generate with, instead of o200k.", HelpName = "path" };
 
         var command = new Command("sim", "Run a vLLM-compatible inference simulator: OpenAI API, SSE streaming, vLLM's /metrics.")
         {
             host, port, model, maxModelLen, maxNumSeqs, kv, prefillBase, prefillPerToken, decodeBase, decodePerSeq, ttft, itl,
-            errorRate, errorStatus, dropRate, startupDelay, seed,
+            errorRate, errorStatus, dropRate, startupDelay, seed, tokenizer, noTokenize,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -65,6 +67,8 @@ internal static class SimCommand
                 DropRate = parse.GetValue(dropRate),
                 StartupDelay = Duration(startupDelay) ?? TimeSpan.Zero,
                 Seed = parse.GetValue(seed),
+                TokenizerPath = parse.GetValue(tokenizer),
+                ServeTokenize = !parse.GetValue(noTokenize),
             };
             if (options.Port is < 0 or > 65535) errors.Add($"--port: {options.Port} is not a port (0 picks a free one).");
             if (options.MaxModelLen < 16) errors.Add("--max-model-len: must be at least 16.");
@@ -74,13 +78,25 @@ internal static class SimCommand
             if (options.DropRate is < 0 or > 1) errors.Add("--drop-rate: must be between 0 and 1.");
             if (options.ErrorStatus is not (500 or 503)) errors.Add("--error-status: must be 500 or 503.");
             if (string.IsNullOrWhiteSpace(options.Model) || options.Model.Any(char.IsControl)) errors.Add("--model: must be a name without control characters.");
-            if (errors.Count > 0)
+            SimServer? server = null;
+            if (errors.Count == 0)
+            {
+                try
+                {
+                    server = new SimServer(options);
+                }
+                catch (Aibench.Shared.Tokenizers.TokenizerFileException e)
+                {
+                    errors.Add($"--tokenizer: {e.Message}");
+                }
+            }
+
+            if (errors.Count > 0 || server is null)
             {
                 foreach (var e in errors) await Console.Error.WriteLineAsync("aibench sim: " + e);
                 return ExitCodes.Usage;
             }
 
-            var server = new SimServer(options);
             await using var app = server.Build();
             try
             {

@@ -37,6 +37,11 @@ internal sealed class StartBenchmarkHandler(
 
         // Checked now so that a service that is not ready is a 409 to the caller, not a failed run later.
         var endpoints = await targets.EndpointsAsync(spec, cancellationToken);
+        using (var http = LoadRunner.CreateHttpClient())
+        {
+            await TargetPreflight.CheckAsync(spec, endpoints[0], http, cancellationToken);
+        }
+
         var run = new BenchmarkRun
         {
             Id = command.Id ?? Guid.CreateVersion7(time.GetUtcNow()),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Aibench.Client.LoadGen;
 using Aibench.Client.LoadGen.Datasets;
+using Aibench.Client.LoadGen.Tokenizers;
 using Aibench.Client.Persistence;
 using Aibench.Contracts.Client;
 using Hangfire;
@@ -50,7 +51,7 @@ internal sealed class RunBenchmarkJob(
             // Whatever went wrong is recorded on the run: a run must never stay "running" with nobody behind it.
             run.Status = cts.IsCancellationRequested ? BenchmarkStatuses.Cancelled : BenchmarkStatuses.Failed;
             run.Error = e is OperationCanceledException ? "cancelled before any request was sent" : e.Message;
-            if (e is DatasetException or TargetException or Shared.Api.ConflictException or Shared.Api.NotFoundException or OperationCanceledException)
+            if (e is DatasetException or TargetException or TokenizerException or Shared.Api.ConflictException or Shared.Api.NotFoundException or OperationCanceledException)
             {
                 logger.LogWarning("Benchmark {Id} {Status}: {Error}", run.Id, run.Status, run.Error);
             }
@@ -77,7 +78,13 @@ internal sealed class RunBenchmarkJob(
         var endpoints = await targets.EndpointsAsync(spec, ct);
         using var http = LoadRunner.CreateHttpClient();
         var model = await TargetResolver.ModelAsync(spec.Model, endpoints[0], http, ct);
-        var prompts = await Task.Run(() => DatasetLoader.Load(spec.Dataset, spec.Api, spec.Seed, ct), ct);
+        var (tokenizer, tokenizerNote) = await PromptTokenizers.ResolveAsync(spec.Tokenizer, endpoints[0], model, http, ct);
+        var prompts = await Task.Run(async () => await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, ct), ct);
+        if (DatasetLoader.CheckFits(prompts, tokenizer.MaxModelLen) is { } tooLong)
+        {
+            throw new DatasetException(tooLong);
+        }
+
         run.Model = model;
         run.Dataset = prompts.Description;
         // Shown while the run goes, not only once it has ended.
@@ -89,7 +96,7 @@ internal sealed class RunBenchmarkJob(
         {
             var result = await distributed.RunAsync(run, spec, endpoints, model, plan, p => Publish(run, p), ct);
             outcome = result.Merged.Outcome;
-            summary = Summarizer.Summarize(outcome) with { Workers = result.Merged.Workers, WorkerJobId = result.JobId };
+            summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { Workers = result.Merged.Workers, WorkerJobId = result.JobId, TokenizerNote = tokenizerNote };
             // A lost worker is named on the run itself, not only in the breakdown: the run is partial because of it.
             run.Error = result.Problem;
         }
@@ -97,7 +104,7 @@ internal sealed class RunBenchmarkJob(
         {
             using var runner = new LoadRunner(plan, prompts, http, time, meter.For(run.Id, run.ExperimentId));
             outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
-            summary = Summarizer.Summarize(outcome);
+            summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote };
         }
 
         run.Summary = JsonSerializer.Serialize(summary, Json.Options);

@@ -50,6 +50,8 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
             .WithMessage("warmup must be shorter than duration, or nothing would be measured.").OverridePropertyName("warmup");
         RuleFor(s => s.Timeout).Must(t => Duration.TryParse(t, out var v) && v > TimeSpan.Zero && v <= TimeSpan.FromDays(1))
             .WithMessage(s => $"timeout: '{s.Timeout}' is not a duration between 1ms and 1d.").OverridePropertyName("timeout");
+        RuleFor(s => s.Tokenizer).Must(t => t is null || TokenizerError(t) is null)
+            .WithMessage(s => TokenizerError(s.Tokenizer!)!).OverridePropertyName("tokenizer");
         RuleFor(s => s.Dataset).Must(d => d is not null && DatasetLoader.CheckSyntax(d) is null)
             .WithMessage(s => s.Dataset is null ? "dataset is required." : DatasetLoader.CheckSyntax(s.Dataset)!)
             .OverridePropertyName("dataset");
@@ -156,6 +158,25 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         name is null || (name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-'));
 
     /// <summary>An endpoint base URL as the runner uses it: no trailing <c>/v1</c>, no trailing slash.</summary>
+    /// <summary>Null when the tokenizer file loads (it is cached for the run), else why not, naming the file.</summary>
+    private static string? TokenizerError(string path)
+    {
+        if (path.Length == 0 || path.Any(char.IsControl))
+        {
+            return "tokenizer must be a path without control characters.";
+        }
+
+        try
+        {
+            Tokenizers.PromptTokenizers.LoadFile(path);
+            return null;
+        }
+        catch (Tokenizers.TokenizerException e)
+        {
+            return e.Message;
+        }
+    }
+
     public static bool TryEndpoint(string? text, out Uri endpoint)
     {
         endpoint = null!;

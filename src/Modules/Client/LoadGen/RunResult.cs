@@ -87,6 +87,9 @@ public sealed record RunSummary(
     /// <summary>The batch job of a distributed run's workers.</summary>
     public string? WorkerJobId { get; init; }
 
+    /// <summary>Why the tokenizer in <see cref="TokenCounter"/> was chosen over the ones before it, when it was not the first choice.</summary>
+    public string? TokenizerNote { get; init; }
+
     /// <summary>How every number is computed; the same text is in docs/metrics.md.</summary>
     public IReadOnlyDictionary<string, string> Definitions => MetricDefinitions.All;
 }
@@ -94,7 +97,8 @@ public sealed record RunSummary(
 /// <summary>Turns what a run measured into its summary and per-second series.</summary>
 internal static class Summarizer
 {
-    public static RunSummary Summarize(RunOutcome outcome)
+    /// <summary>Summarises a run; <paramref name="tokenizer"/> is what counted its prompts (server:/tokenize, file:&lt;sha256&gt; or o200k).</summary>
+    public static RunSummary Summarize(RunOutcome outcome, string tokenizer = "o200k")
     {
         var steps = outcome.Steps.Select(w => Step(outcome, [w], w.Index, w.Label, w.Concurrency, w.TargetRate)).ToList();
         var overall = steps.Count == 1
@@ -102,7 +106,7 @@ internal static class Summarizer
             : Step(outcome, outcome.Steps, -1, "all steps", null, null);
         var wall = outcome.Records.Count == 0 ? 0 : outcome.Records.Max(r => r.EndUs) / 1e6;
         return new RunSummary(outcome.StopReason, outcome.Partial, outcome.StartedAt, wall, overall, steps,
-            outcome.ErrorSamples.ToDictionary(), "o200k (client side)");
+            outcome.ErrorSamples.ToDictionary(), tokenizer);
     }
 
     public static IReadOnlyList<SecondPoint> Series(RunOutcome outcome)

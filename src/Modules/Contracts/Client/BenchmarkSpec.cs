@@ -23,6 +23,10 @@ namespace Aibench.Contracts.Client;
 /// <param name="IgnoreEos">Ask the server to generate exactly <c>max_tokens</c> (vLLM's <c>ignore_eos</c>).</param>
 /// <param name="ExperimentId">The experiment this run belongs to, if any.</param>
 /// <param name="Placement">Where the load comes from: this process (the default) or workers in a SLURM job.</param>
+/// <param name="Tokenizer">
+/// Path of the served model's Hugging Face <c>tokenizer.json</c> (or its folder), used to count prompt tokens when the
+/// server has no <c>/tokenize</c>; the server's own tokenizer is preferred, o200k is the last resort.
+/// </param>
 public sealed record BenchmarkSpec(
     string? Name = null,
     Guid? Service = null,
@@ -41,7 +45,8 @@ public sealed record BenchmarkSpec(
     string Timeout = "5m",
     bool IgnoreEos = true,
     Guid? ExperimentId = null,
-    PlacementSpec? Placement = null);
+    PlacementSpec? Placement = null,
+    string? Tokenizer = null);
 
 /// <summary>
 /// Where a run's load is generated. <c>in-process</c> sends every request from the host; <c>slurm</c> starts

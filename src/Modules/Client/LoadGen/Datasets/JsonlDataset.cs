@@ -11,7 +11,7 @@ internal static class JsonlDataset
 {
     public const int MaxLineChars = 16 * 1024 * 1024;
 
-    public static PromptSet Load(string path, bool chat, CancellationToken ct)
+    public static PromptSet Load(string path, bool chat, Tokenizers.PromptTokenizer tokenizer, CancellationToken ct)
     {
         var items = new List<PromptItem>();
         using (var stream = DatasetFiles.Open(path))
@@ -24,7 +24,7 @@ internal static class JsonlDataset
                     ct.ThrowIfCancellationRequested();
                     if (!string.IsNullOrWhiteSpace(line))
                     {
-                        items.Add(ParseLine(line, chat, $"{path}:{number}: "));
+                        items.Add(ParseLine(line, chat, tokenizer, $"{path}:{number}: "));
                     }
                 }
             }
@@ -42,7 +42,7 @@ internal static class JsonlDataset
         return new PromptSet(items, $"jsonl: {Path.GetFileName(path)} ({DatasetLoader.Thousands(items.Count)} prompts)");
     }
 
-    private static PromptItem ParseLine(string line, bool chat, string at)
+    private static PromptItem ParseLine(string line, bool chat, Tokenizers.PromptTokenizer tokenizer, string at)
     {
         JsonDocument document;
         try
@@ -75,11 +75,11 @@ internal static class JsonlDataset
             if (hasPrompt)
             {
                 return prompt.ValueKind == JsonValueKind.String && prompt.GetString() is { Length: > 0 } text
-                    ? DatasetLoader.FromPrompt(text, maxTokens, chat)
+                    ? DatasetLoader.FromPrompt(text, maxTokens, chat, tokenizer)
                     : throw new DatasetException($"{at}'prompt' must be a non-empty string, got {Kind(prompt)}");
             }
 
-            return DatasetLoader.FromMessages(Messages(messages, at), maxTokens, chat);
+            return DatasetLoader.FromMessages(Messages(messages, at), maxTokens, chat, tokenizer);
         }
     }
 

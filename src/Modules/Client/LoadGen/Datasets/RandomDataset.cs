@@ -1,21 +1,19 @@
-using System.Buffers;
 using System.Text;
+using Aibench.Client.LoadGen.Tokenizers;
 
 namespace Aibench.Client.LoadGen.Datasets;
 
-/// <summary>Synthetic prompts of sampled token lengths, built from real tokens so the counts are exact.</summary>
+/// <summary>
+/// Synthetic prompts of sampled token lengths, built from the served model's single-token words so the counts are
+/// exact in its tokenizer. The target length is what the server counts: for completions that includes the special
+/// tokens it adds (Llama 3's begin-of-text), for chat the message content alone (the template's tokens come on top).
+/// </summary>
 internal static class RandomDataset
 {
-    // Tokens that are a space followed by ASCII letters and encode back to themselves alone: the pre-tokenizer splits
-    // text at each such space, so a run of them encodes to exactly one token each and the count is their number.
-    private static readonly Lazy<string[]> Words = new(FindWords);
-
-    private static readonly SearchValues<char> AsciiLetters =
-        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
-
-    public static PromptSet Build(RandomSpec spec, bool chat, int seed, CancellationToken ct)
+    public static async Task<PromptSet> BuildAsync(RandomSpec spec, bool chat, int seed, PromptTokenizer tokenizer, CancellationToken ct)
     {
-        var words = Words.Value;
+        var words = await tokenizer.WordsAsync(ct);
+        var specials = chat ? 0 : tokenizer.SpecialTokens;
         var random = new Random(seed);
         var prefix = new StringBuilder();
         AppendWords(prefix, spec.Prefix, words, random);
@@ -31,22 +29,60 @@ internal static class RandomDataset
         for (var i = 0; i < prompts.Length; i++)
         {
             ct.ThrowIfCancellationRequested();
-            inputs[i] = Math.Max(spec.Input.Sample(random), spec.Prefix + 1);
+            inputs[i] = Math.Max(spec.Input.Sample(random), spec.Prefix + 1 + specials);
             outputs[i] = spec.Output.Sample(random);
             fixSeeds[i] = random.Next();
             text.Clear().Append(prefixText);
-            AppendWords(text, inputs[i] - spec.Prefix, words, random);
+            AppendWords(text, inputs[i] - spec.Prefix - specials, words, random);
             prompts[i] = text.ToString();
         }
 
-        var items = new PromptItem[spec.Count];
-        Parallel.For(0, items.Length, new ParallelOptions { CancellationToken = ct }, i =>
+        var counts = new int[spec.Count];
+        if (tokenizer.Remote)
         {
-            var (prompt, tokens) = FixUp(prompts[i], prefixText.Length, inputs[i], words, fixSeeds[i]);
-            items[i] = DatasetLoader.FromPrompt(prompt, tokens, outputs[i], chat);
-        });
+            await CountRemotelyAsync(prompts, counts, inputs, prefixText.Length, words, fixSeeds, tokenizer, !chat, ct);
+        }
+        else
+        {
+            Parallel.For(0, prompts.Length, new ParallelOptions { CancellationToken = ct }, i =>
+            {
+                (prompts[i], counts[i]) = FixUp(prompts[i], prefixText.Length, inputs[i], words, fixSeeds[i],
+                    p => tokenizer.CountLocal(p) + specials);
+            });
+        }
 
-        return new PromptSet(items, spec.ToString());
+        var items = new PromptItem[spec.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = DatasetLoader.FromPrompt(prompts[i], counts[i], outputs[i], chat);
+        }
+
+        return new PromptSet(items, spec.ToString(), tokenizer.Source);
+    }
+
+    /// <summary>
+    /// One server call per distinct length checks the first prompt of that length; the others are built the same way
+    /// and so count the same. Only a length whose check fails has each of its prompts counted and fixed.
+    /// </summary>
+    private static async Task CountRemotelyAsync(string[] prompts, int[] counts, int[] inputs, int keep, string[] words, int[] fixSeeds,
+        PromptTokenizer tokenizer, bool specials, CancellationToken ct)
+    {
+        var lengths = Enumerable.Range(0, prompts.Length).GroupBy(i => inputs[i]).ToList();
+        await Parallel.ForEachAsync(lengths, new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = 8 }, async (group, token) =>
+        {
+            var first = group.First();
+            var count = await tokenizer.CountAsync(prompts[first], specials, token);
+            if (count == group.Key)
+            {
+                foreach (var i in group) counts[i] = count;
+                return;
+            }
+
+            foreach (var i in group)
+            {
+                (prompts[i], counts[i]) = await FixUpAsync(prompts[i], keep, inputs[i], words, fixSeeds[i], p => tokenizer.CountAsync(p, specials, token));
+            }
+        });
     }
 
     private static void AppendWords(StringBuilder text, int count, string[] words, Random random)
@@ -61,21 +97,24 @@ internal static class RandomDataset
     /// Re-counts and adds or drops whole words after the prefix until the count is the target. By construction no
     /// change is expected; this only guards against a tokenizer that merges across words after all.
     /// </summary>
-    private static (string Prompt, int Tokens) FixUp(string prompt, int keep, int target, string[] words, int seed)
+    private static (string Prompt, int Tokens) FixUp(string prompt, int keep, int target, string[] words, int seed, Func<string, int> count) =>
+        FixUpAsync(prompt, keep, target, words, seed, p => ValueTask.FromResult(count(p))).AsTask().GetAwaiter().GetResult();
+
+    private static async ValueTask<(string Prompt, int Tokens)> FixUpAsync(string prompt, int keep, int target, string[] words, int seed, Func<string, ValueTask<int>> count)
     {
-        var count = TokenCounter.Shared.Count(prompt);
-        if (count == target)
+        var tokens = await count(prompt);
+        if (tokens == target)
         {
-            return (prompt, count);
+            return (prompt, tokens);
         }
 
         var text = new StringBuilder(prompt);
         var random = new Random(seed);
-        for (var attempt = 0; attempt < 64 && count != target; attempt++)
+        for (var attempt = 0; attempt < 64 && tokens != target; attempt++)
         {
-            if (count < target)
+            if (tokens < target)
             {
-                AppendWords(text, target - count, words, random);
+                AppendWords(text, target - tokens, words, random);
             }
             else
             {
@@ -89,35 +128,9 @@ internal static class RandomDataset
             }
 
             prompt = text.ToString();
-            count = TokenCounter.Shared.Count(prompt);
+            tokens = await count(prompt);
         }
 
-        return (prompt, count);
-    }
-
-    private static string[] FindWords()
-    {
-        var tokenizer = TokenCounter.Shared.Tokenizer;
-        var words = new List<string>();
-
-        // o200k has just under 200,000 ordinary tokens; ids past the end decode to nothing and are skipped.
-        for (var id = 0; id < 200_000; id++)
-        {
-            var text = tokenizer.Decode([id]);
-            if (text is not { Length: >= 2 } || text[0] != ' ' || text.AsSpan(1).ContainsAnyExcept(AsciiLetters))
-            {
-                continue;
-            }
-
-            var ids = tokenizer.EncodeToIds(text);
-            if (ids.Count == 1 && ids[0] == id)
-            {
-                words.Add(text);
-            }
-        }
-
-        return words.Count > 1000
-            ? [.. words]
-            : throw new InvalidOperationException($"The tokenizer has only {words.Count} plain word tokens; random prompts need more.");
+        return (prompt, tokens);
     }
 }

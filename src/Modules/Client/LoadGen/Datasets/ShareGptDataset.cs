@@ -17,7 +17,7 @@ internal static class ShareGptDataset
 
     private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true };
 
-    public static PromptSet Load(string path, bool chat, int seed, CancellationToken ct)
+    public static PromptSet Load(string path, bool chat, int seed, Tokenizers.PromptTokenizer tokenizer, CancellationToken ct)
     {
         var items = new List<PromptItem>();
         var skipped = 0;
@@ -28,7 +28,7 @@ internal static class ShareGptDataset
                 // Streams the top-level array one entry at a time so only the usable first turns are kept in memory.
                 foreach (var entry in JsonSerializer.DeserializeAsyncEnumerable<Entry>(stream, Options, ct).ToBlockingEnumerable(ct))
                 {
-                    if (Usable(entry, chat) is { } item)
+                    if (Usable(entry, chat, tokenizer) is { } item)
                     {
                         items.Add(item);
                     }
@@ -59,7 +59,7 @@ internal static class ShareGptDataset
         return new PromptSet(items, description);
     }
 
-    private static PromptItem? Usable(Entry? entry, bool chat)
+    private static PromptItem? Usable(Entry? entry, bool chat, Tokenizers.PromptTokenizer tokenizer)
     {
         if (entry?.Conversations is not { Count: >= 2 } turns)
         {
@@ -81,19 +81,20 @@ internal static class ShareGptDataset
             return null;
         }
 
-        var promptTokens = TokenCounter.Shared.Count(prompt);
+        // vLLM's filters apply to the text's own tokens; the count kept is what the server counts (with its special tokens).
+        var promptTokens = tokenizer.CountLocal(prompt);
         if (promptTokens is < MinTokens or > MaxPromptTokens)
         {
             return null;
         }
 
-        var outputTokens = TokenCounter.Shared.Count(reply);
+        var outputTokens = tokenizer.CountLocal(reply);
         if (outputTokens < MinTokens || promptTokens + outputTokens > MaxTotalTokens)
         {
             return null;
         }
 
-        return DatasetLoader.FromPrompt(prompt, promptTokens, outputTokens, chat);
+        return DatasetLoader.FromPrompt(prompt, promptTokens + (chat ? 0 : tokenizer.SpecialTokens), outputTokens, chat);
     }
 
     private static void Shuffle<T>(List<T> items, Random random)

