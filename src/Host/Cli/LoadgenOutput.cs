@@ -189,11 +189,12 @@ internal static class LoadgenReport
             console.WriteLine($"warm-up: {overall.Warmup} requests were sent during --warmup and are not counted.");
         }
 
+        console.WriteLine($"prompt tokens counted by {summary.TokenCounter}{(summary.TokenizerNote is { } note ? $" ({note})" : "")}.");
         var tokens = overall.Tokens;
         if (tokens.RequestsWithUsage > 0)
         {
             console.WriteLine(
-                $"tokens, server vs client count over {tokens.RequestsWithUsage} answers with usage: input {tokens.ServerInput} vs {tokens.ClientInput}{Percent(tokens.InputMismatchPercent)}, output {tokens.ServerOutput} vs {tokens.ClientOutput}{Percent(tokens.OutputMismatchPercent)} ({summary.TokenCounter}).");
+                $"tokens, server vs client count over {tokens.RequestsWithUsage} answers with usage: input {tokens.ServerInput} vs {tokens.ClientInput}{Percent(tokens.InputMismatchPercent)}, output {tokens.ServerOutput} vs {tokens.ClientOutput}{Percent(tokens.OutputMismatchPercent)}.");
         }
         else if (overall.Completed > 0)
         {

@@ -165,6 +165,52 @@ public abstract class BenchmarkApiTests(HostFixture host)
         Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>("/api/v1/benchmarks?limit=1000", Ct)).GetArrayLength());
     }
 
+    [Theory]
+    [InlineData("tokenizer-missing", "tokenizer", "no such file")]
+    [InlineData("tokenizer-broken", "tokenizer", "not JSON")]
+    [InlineData("model", "model", "does not serve 'other-model'")]
+    [InlineData("too-long", "dataset", "max_model_len of 2,048")]
+    public async Task Target_problems_are_a_400_naming_the_field_and_nothing_is_sent_or_stored(string kind, string field, string message)
+    {
+        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(2), Itl = TimeSpan.FromMilliseconds(1), MaxModelLen = 2048 });
+        var client = Factory.Authorized();
+        var before = (await client.GetFromJsonAsync<JsonElement>("/api/v1/benchmarks?limit=1000", Ct)).GetArrayLength();
+        var broken = Path.Combine(Directory.CreateTempSubdirectory("aibench-test-tok-").FullName, "tokenizer.json");
+        await File.WriteAllTextAsync(broken, "{ not json", Ct);
+
+        var response = await client.PostAsJsonAsync("/api/v1/benchmarks", new
+        {
+            urls = new[] { sim.Url.ToString() },
+            maxRequests = 5,
+            model = kind == "model" ? "other-model" : "sim-model",
+            dataset = kind == "too-long" ? "random:input=2000,output=100" : "random:input=32,output=4",
+            tokenizer = kind switch { "tokenizer-missing" => "/nonexistent/tokenizer.json", "tokenizer-broken" => broken, _ => null },
+        }, Ct);
+
+        var problem = await Problem.ReadAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains(Problem.FieldErrors(problem, field), e => e.Contains(message, StringComparison.Ordinal));
+        Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>("/api/v1/benchmarks?limit=1000", Ct)).GetArrayLength());
+        var metrics = await sim.MetricsAsync();
+        Assert.All(metrics.Split('\n').Where(l => l.StartsWith("vllm:request_success_total{", StringComparison.Ordinal)), l => Assert.EndsWith(" 0", l));
+    }
+
+    [Fact]
+    public async Task A_run_records_the_servers_tokenizer_in_its_summary_and_export_header()
+    {
+        await using var sim = await FastSim();
+        var client = Factory.Authorized();
+        var id = await StartAsync(client, new { urls = new[] { sim.Url.ToString() }, maxRequests = 4, dataset = "random:input=40,output=4" });
+        await WaitAsync(client, id, "completed");
+
+        var export = await client.GetFromJsonAsync<JsonElement>($"/api/v1/benchmarks/{id}/export?format=json", Ct);
+        Assert.Equal("server:/tokenize", export.GetProperty("tokenizer").GetString());
+        Assert.Equal("server:/tokenize", export.GetProperty("summary").GetProperty("tokenCounter").GetString());
+        Assert.Equal("server:/tokenize", export.GetProperty("vllm").GetProperty("tokenizer_id").GetString());
+        var csv = await client.GetStringAsync($"/api/v1/benchmarks/{id}/export?format=csv", Ct);
+        Assert.EndsWith(",tokenizer", csv.Split('\n')[0].TrimEnd('\r'), StringComparison.Ordinal);
+        Assert.EndsWith(",server:/tokenize", csv.Split('\n')[1].TrimEnd('\r'), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Malformed_json_is_a_400()
     {

@@ -82,7 +82,8 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
         Assert.Empty(page.FindAll("[data-testid=cancel-benchmark]"));
 
         var summary = page.Find("[data-testid=summary-table]").TextContent;
-        foreach (var expected in new[] { "1,000 sent", "990 completed", "10 failed", "16.5", "req/s", "2112.3", "4.8 / 5", "8.25 req/s", "82.5 %" })
+        foreach (var expected in new[] { "1,000 sent", "990 completed", "10 failed", "16.5", "req/s", "2112.3", "4.8 / 5", "8.25 req/s", "82.5 %",
+                     "o200k, not the served model's tokenizer: prompt lengths are approximate", "no server tokenizer (POST http://node1:8000/tokenize answered 404)" })
         {
             Assert.Contains(expected, summary);
         }
@@ -159,6 +160,17 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
         return run.Id;
     }
 
+    [Theory]
+    [InlineData("server:/tokenize", "the server's /tokenize (the served model's own tokenizer)", false)]
+    [InlineData("file:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "tokenizer file, sha256 0123456789ab…", false)]
+    [InlineData("o200k", "o200k, not the served model's tokenizer: prompt lengths are approximate", true)]
+    [InlineData("o200k (client side)", "o200k, not the served model's tokenizer: prompt lengths are approximate", true)]
+    public void The_tokenizer_is_named_and_o200k_is_flagged_as_approximate(string counter, string label, bool approximate)
+    {
+        Assert.Equal(label, TokenizerLabel.Of(counter));
+        Assert.Equal(approximate, TokenizerLabel.Approximate(counter));
+    }
+
     private static BenchmarkRun CompletedRun(string name)
     {
         var spec = new BenchmarkSpec(Name: name, Urls: ["http://node1:8000"], Model: "llama-3-8b",
@@ -173,7 +185,10 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
             new Stats(1000, 0.05, 0.01, 0.01, 1.2, 0.04, 0.08, 0.1, 0.3, 0.9),
             null, tokens, new Dictionary<string, long> { ["http_503"] = 10 }, 9.8, 14);
         var summary = new RunSummary("duration", false, DateTimeOffset.UtcNow, 61.2, overall, [overall],
-            new Dictionary<string, string> { ["http_503"] = "Service Unavailable: engine overloaded" }, "o200k (client side)");
+            new Dictionary<string, string> { ["http_503"] = "Service Unavailable: engine overloaded" }, "o200k")
+        {
+            TokenizerNote = "no server tokenizer (POST http://node1:8000/tokenize answered 404) and no tokenizer file",
+        };
         var series = Enumerable.Range(0, 60).Select(t => new SecondPoint(t, 5, 5, 0, 256, 640, 12, 50 + t, 2000 + t)).ToList();
         return new BenchmarkRun
         {

@@ -49,15 +49,16 @@ internal sealed class ExportBenchmarkHandler(IDbContextFactory<ClientDbContext> 
         }
 
         var records = await RecordsAsync(db, run.Id, cancellationToken);
+        var tokenizer = ResultDocument.TokenizerOf(run.Summary);
         using var buffer = new MemoryStream();
         if (query.Format == "csv")
         {
             await using var writer = new StreamWriter(buffer, new UTF8Encoding(false), leaveOpen: true);
-            await Exports.WriteCsvAsync(records, writer, cancellationToken);
+            await Exports.WriteCsvAsync(records, writer, cancellationToken, tokenizer);
         }
         else
         {
-            await Exports.WriteJsonlAsync(records, buffer, cancellationToken);
+            await Exports.WriteJsonlAsync(records, buffer, cancellationToken, tokenizer);
         }
 
         return new BenchmarkFile($"{baseName}-requests.{query.Format}", query.Format == "csv" ? "text/csv" : "application/x-ndjson", buffer.ToArray());

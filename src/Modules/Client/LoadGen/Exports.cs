@@ -79,9 +79,10 @@ internal static class Exports
 
     public const string CsvHeader =
         "index,step,endpoint,warmup,scheduled_us,sent_us,first_token_us,end_us,ttft_ms,tpot_ms,e2e_ms,lag_ms," +
-        "input_tokens,server_input_tokens,output_tokens,server_output_tokens,chunks,http_status,error";
+        "input_tokens,server_input_tokens,output_tokens,server_output_tokens,chunks,http_status,error,tokenizer";
 
-    public static async Task WriteCsvAsync(IEnumerable<RequestRecord> records, TextWriter writer, CancellationToken ct)
+    /// <summary>One row per request; <paramref name="tokenizer"/> (what counted input_tokens) is repeated on each row so no reader misses it.</summary>
+    public static async Task WriteCsvAsync(IEnumerable<RequestRecord> records, TextWriter writer, CancellationToken ct, string tokenizer = "o200k")
     {
         await writer.WriteLineAsync(CsvHeader);
         var line = new StringBuilder();
@@ -92,12 +93,12 @@ internal static class Exports
             var i = CultureInfo.InvariantCulture;
             line.Append(i, $"{r.Index},{r.Step},{r.Endpoint},{(r.Warmup ? 1 : 0)},{r.ScheduledUs},{r.SentUs},{(r.FirstTokenUs < 0 ? "" : r.FirstTokenUs)},{r.EndUs},");
             line.Append(i, $"{Ms(r.TtftUs)},{Ms(r.TpotUs)},{Ms(r.E2eUs)},{Ms(r.LagUs)},");
-            line.Append(i, $"{r.InputTokens},{Opt(r.ServerInputTokens)},{r.OutputTokens},{Opt(r.ServerOutputTokens)},{r.Chunks},{(r.HttpStatus == 0 ? "" : r.HttpStatus)},{r.ErrorLabel}");
+            line.Append(i, $"{r.InputTokens},{Opt(r.ServerInputTokens)},{r.OutputTokens},{Opt(r.ServerOutputTokens)},{r.Chunks},{(r.HttpStatus == 0 ? "" : r.HttpStatus)},{r.ErrorLabel},{tokenizer}");
             await writer.WriteLineAsync(line);
         }
     }
 
-    public static async Task WriteJsonlAsync(IEnumerable<RequestRecord> records, Stream output, CancellationToken ct)
+    public static async Task WriteJsonlAsync(IEnumerable<RequestRecord> records, Stream output, CancellationToken ct, string tokenizer = "o200k")
     {
         var newline = "\n"u8.ToArray();
         foreach (var r in records)
@@ -127,6 +128,7 @@ internal static class Exports
                 WriteOpt(json, "http_status", r.HttpStatus == 0 ? -1 : r.HttpStatus);
                 if (r.Ok) json.WriteNull("error");
                 else json.WriteString("error", r.ErrorLabel);
+                json.WriteString("tokenizer", tokenizer);
                 json.WriteEndObject();
             }
 

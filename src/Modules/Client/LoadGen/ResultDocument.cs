@@ -27,12 +27,23 @@ internal static class ResultDocument
     public static byte[] Build(Identity identity, string spec, string? summary, string? series, string? vllm)
     {
         var document = JsonSerializer.SerializeToNode(identity, Json.Options)!.AsObject();
+        var summaryNode = summary is null ? null : JsonNode.Parse(summary);
+        // In the header: which tokenizer counted the prompts, so nobody quotes o200k counts as the model's.
+        document["tokenizer"] = TokenizerOf(summaryNode);
+        document["tokenizerNote"] = summaryNode?["tokenizerNote"]?.GetValue<string>();
         document["spec"] = JsonNode.Parse(spec);
-        document["summary"] = summary is null ? null : JsonNode.Parse(summary);
+        document["summary"] = summaryNode;
         document["series"] = series is null ? null : JsonNode.Parse(series);
         document["vllm"] = vllm is null ? null : JsonNode.Parse(vllm);
         return JsonSerializer.SerializeToUtf8Bytes(document, Indented);
     }
+
+    /// <summary>What counted a stored run's prompt tokens (<c>server:/tokenize</c>, <c>file:&lt;sha256&gt;</c>, <c>o200k</c>).</summary>
+    public static string TokenizerOf(string? summary) => TokenizerOf(summary is null ? null : JsonNode.Parse(summary));
+
+    // Runs stored before the tokenizer was recorded said "o200k (client side)": that is o200k.
+    private static string TokenizerOf(JsonNode? summary) =>
+        summary?["tokenCounter"]?.GetValue<string>() is { } counter && !counter.StartsWith("o200k", StringComparison.Ordinal) ? counter : "o200k";
 
     /// <summary>Straight from a finished run.</summary>
     public static byte[] Build(Identity identity, Contracts.Client.BenchmarkSpec spec, RunOutcome outcome, RunSummary summary) =>
