@@ -34,6 +34,9 @@ internal sealed record SimOptions
     /// <summary>Serve vLLM's <c>/tokenize</c> and <c>/detokenize</c>; off stands in for servers that have neither (TGI, most gateways).</summary>
     public bool ServeTokenize { get; init; } = true;
 
+    /// <summary>Tokens per streamed chunk (vLLM's <c>--stream-interval</c>, or what speculative decoding yields); 1 as vLLM's default.</summary>
+    public int TokensPerChunk { get; init; } = 1;
+
     /// <summary>Answer <c>return_token_strs</c> as newer vLLM does (off: as vLLM 0.6, which ignores it).</summary>
     public bool TokenStrs { get; init; } = true;
 

@@ -223,11 +223,15 @@ internal sealed class SimServer
         }
 
         if (!Flag(body, "ignore_eos", out var ignoreEos) || !Flag(body, "stream", out var stream)
-            || !Flag(body["stream_options"] as JsonObject, "include_usage", out var includeUsage))
+            || !Flag(body["stream_options"] as JsonObject, "include_usage", out var includeUsage)
+            || !Flag(body["stream_options"] as JsonObject, "continuous_usage_stats", out var continuousUsage))
         {
-            await Error(context, 400, "'ignore_eos', 'stream' and 'stream_options.include_usage' must be true or false.", "BadRequestError");
+            await Error(context, 400, "'ignore_eos', 'stream' and 'stream_options.include_usage' / 'continuous_usage_stats' must be true or false.", "BadRequestError");
             return;
         }
+
+        // As vLLM: usage in every chunk only together with include_usage.
+        continuousUsage &= includeUsage;
 
         var offset = _tokenizer.Offset(_options.Seed, prompt);
         // Without ignore_eos the "model" stops on its own at a length fixed by the seed and prompt.
@@ -246,6 +250,7 @@ internal sealed class SimServer
         var id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var text = new StringBuilder();
+        var pending = new StringBuilder();
         var last = generation.Arrived;
         var count = 0;
         if (generation.Paced is not null) Interlocked.Increment(ref _metrics.Running);
@@ -270,9 +275,14 @@ internal sealed class SimServer
                 count++;
                 var piece = _tokenizer.Piece(offset, index);
                 text.Append(piece);
-                if (stream)
+                pending.Append(piece);
+                if (stream && (count % _options.TokensPerChunk == 0 || count >= output))
                 {
-                    await Sse(context, Chunk(id, created, chat, chat ? new JsonObject { ["content"] = piece } : piece, null));
+                    // Several tokens in one chunk when --tokens-per-chunk > 1, as vLLM's stream interval gives them.
+                    var chunk = Chunk(id, created, chat, chat ? new JsonObject { ["content"] = pending.ToString() } : pending.ToString(), null);
+                    if (continuousUsage) chunk["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["total_tokens"] = promptTokens + count, ["completion_tokens"] = count };
+                    pending.Clear();
+                    await Sse(context, chunk);
                     if (drop && count >= output / 2)
                     {
                         // A dropped connection mid-stream, as when a replica dies: no final chunk, no [DONE].

@@ -518,7 +518,7 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             return ExitCodes.Failure;
         }
 
-        var plan = LoadPlan.From(spec, endpoints, model);
+        var plan = LoadPlan.From(spec, endpoints, model) with { ContinuousUsage = tokenizer.Remote };
         var name = spec.Name ?? $"{spec.Api} {(plan.Steps.Count == 1 ? plan.Steps[0].Label : $"sweep {string.Join(", ", plan.Steps.Select(s => s.Label))}")}";
         var target = string.Join(" ", endpoints);
         var display = new LoadgenDisplay(request.Quiet, time);

@@ -28,13 +28,14 @@ internal static class SimCommand
         var dropRate = new Option<double>("--drop-rate") { Description = "Fraction of streams whose connection is dropped halfway." };
         var startupDelay = new Option<string?>("--startup-delay") { Description = "Answer /health (and requests) only after this long, e.g. 20s." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated text.", DefaultValueFactory = _ => d.Seed };
+        var tokensPerChunk = new Option<int>("--tokens-per-chunk") { Description = "Tokens per streamed chunk (vLLM's --stream-interval, or speculative decoding).", DefaultValueFactory = _ => 1 };
         var noTokenize = new Option<bool>("--no-tokenize") { Description = "Serve no /tokenize or /detokenize, like servers other than vLLM." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "A model's tokenizer.json (or its folder) to count and generate with, instead of o200k.", HelpName = "path" };
 
         var command = new Command("sim", "Run a vLLM-compatible inference simulator: OpenAI API, SSE streaming, vLLM's /metrics.")
         {
             host, port, model, maxModelLen, maxNumSeqs, kv, prefillBase, prefillPerToken, decodeBase, decodePerSeq, ttft, itl,
-            errorRate, errorStatus, dropRate, startupDelay, seed, tokenizer, noTokenize,
+            errorRate, errorStatus, dropRate, startupDelay, seed, tokenizer, noTokenize, tokensPerChunk,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -69,10 +70,12 @@ internal static class SimCommand
                 Seed = parse.GetValue(seed),
                 TokenizerPath = parse.GetValue(tokenizer),
                 ServeTokenize = !parse.GetValue(noTokenize),
+                TokensPerChunk = parse.GetValue(tokensPerChunk),
             };
             if (options.Port is < 0 or > 65535) errors.Add($"--port: {options.Port} is not a port (0 picks a free one).");
             if (options.MaxModelLen < 16) errors.Add("--max-model-len: must be at least 16.");
             if (options.MaxNumSeqs < 1) errors.Add("--max-num-seqs: must be at least 1.");
+            if (options.TokensPerChunk is < 1 or > 64) errors.Add("--tokens-per-chunk: must be between 1 and 64.");
             if (options.KvCacheTokens < options.MaxModelLen) errors.Add("--kv-cache-tokens: must hold at least one full sequence (--max-model-len).");
             if (options.ErrorRate is < 0 or > 1) errors.Add("--error-rate: must be between 0 and 1.");
             if (options.DropRate is < 0 or > 1) errors.Add("--drop-rate: must be between 0 and 1.");

@@ -89,7 +89,7 @@ internal sealed class RunBenchmarkJob(
         run.Dataset = prompts.Description;
         // Shown while the run goes, not only once it has ended.
         await db.SaveChangesAsync(ct);
-        var plan = LoadPlan.From(spec, endpoints, model);
+        var plan = LoadPlan.From(spec, endpoints, model) with { ContinuousUsage = tokenizer.Remote };
         RunOutcome outcome;
         RunSummary summary;
         if (spec.Placement?.Kind == "slurm")

@@ -52,6 +52,13 @@ internal sealed record LoadPlan(
     /// </summary>
     public IReadOnlyList<long>? StepStartsUs { get; init; }
 
+    /// <summary>
+    /// Ask for the cumulative token count in every chunk (vLLM's <c>stream_options.continuous_usage_stats</c>), so a
+    /// chunk carrying several tokens is timed per token. Only for servers known to accept it (those with vLLM's
+    /// <c>/tokenize</c>): a strict OpenAI-compatible gateway may refuse unknown stream options.
+    /// </summary>
+    public bool ContinuousUsage { get; init; }
+
     /// <summary>Builds the plan from a spec the validator accepted.</summary>
     public static LoadPlan From(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, string model)
     {

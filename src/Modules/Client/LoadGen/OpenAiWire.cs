@@ -54,6 +54,11 @@ internal static class OpenAiWire
             {
                 json.WriteStartObject("stream_options");
                 json.WriteBoolean("include_usage", true);
+                if (plan.ContinuousUsage)
+                {
+                    json.WriteBoolean("continuous_usage_stats", true);
+                }
+
                 json.WriteEndObject();
             }
 

@@ -51,7 +51,7 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
             // Each worker counts as the host did: the server's /tokenize from this node, else the shared tokenizer file.
             var (tokenizer, _) = await Tokenizers.PromptTokenizers.ResolveAsync(spec.Tokenizer, endpoints[0], _config.Model, http, ct);
             var prompts = await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, ct);
-            var plan = LoadPlan.From(spec, endpoints, _config.Model) with { StepStartsUs = _config.StepStartsUs };
+            var plan = LoadPlan.From(spec, endpoints, _config.Model) with { StepStartsUs = _config.StepStartsUs, ContinuousUsage = tokenizer.Remote };
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"aibench worker {worker}/{_config.Workers} on {node}: {string.Join(", ", plan.Steps.Select(s => s.Label))}, start at {DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs):O}"));
             await WaitForStartAsync(ct);
