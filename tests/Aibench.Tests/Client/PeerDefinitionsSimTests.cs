@@ -24,8 +24,8 @@ public sealed class PeerDefinitionsSimTests : IDisposable
     [Fact]
     public async Task Exported_sets_match_an_independent_computation_from_the_exported_request_rows()
     {
-        // Some requests fail (HTTP 500), so failed and errored are not trivially 0.
-        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(20), Itl = TimeSpan.FromMilliseconds(3), ErrorRate = 0.15 });
+        // Some requests fail (HTTP 500), so failed and errored are not trivially 0: at 30 % the chance that none of 60 does is 5e-10.
+        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(20), Itl = TimeSpan.FromMilliseconds(3), ErrorRate = 0.3 });
         var json = Path.Combine(_dir, "result.json");
         var jsonl = Path.Combine(_dir, "requests.jsonl");
 
@@ -39,7 +39,7 @@ public sealed class PeerDefinitionsSimTests : IDisposable
         var measured = rows.Where(r => !r.Warmup && r.Error != "cancelled").ToList();
         var ok = measured.Where(r => r.Error is null).ToList();
         Assert.Equal(60, measured.Count);
-        Assert.InRange(ok.Count, 30, 59);
+        Assert.InRange(ok.Count, 15, 59);
         // The simulator sends one token per chunk; several tokens per chunk are covered by PeerDefinitionsTests.
         Assert.All(ok, r => Assert.Equal(r.ServerOutput, r.Chunks));
         Assert.All(ok, r => Assert.True(r.Last >= r.First && r.Last <= r.End));
@@ -89,8 +89,11 @@ public sealed class PeerDefinitionsSimTests : IDisposable
         Near(ok.Sum(r => r.Last!.Value - r.First!.Value) / 1000.0 / gaps, s["mean_itl_ms"]);
         var itl = new[] { "median", "p90", "p95", "p99", "p99.9" }.Select(k => (double)s[k == "median" ? "median_itl_ms" : $"{k}_itl_ms"]!).ToArray();
         Assert.Equal(itl.Order(), itl);
-        // The simulator's gap is 3 ms; a loaded machine stretches the odd one, not the median.
-        Assert.InRange(itl[0], 2.5, 8);
+        // Their distribution is pinned on known gaps by PeerDefinitionsTests. Here only what the rows bound: no gap is
+        // negative or longer than its request's first-to-last span. (Not "about 3 ms": on a loaded machine the client
+        // reads several events at once, and the pooled median of their gaps can legitimately be near 0.)
+        Assert.InRange(itl[0], 0, itl[^1]);
+        Assert.InRange(itl[^1], 0, (ok.Max(r => r.Last!.Value - r.First!.Value) / 1000.0) + 0.1);
     }
 
     private static void CheckGuideLlm(JsonNode b, List<Row> measured, List<Row> ok)
