@@ -96,6 +96,11 @@ public abstract class BenchmarkApiTests(HostFixture host)
         Assert.Equal(12, document.GetProperty("vllm").GetProperty("input_lens").GetArrayLength());
         Assert.True(document.GetProperty("vllm").GetProperty("p99_ttft_ms").GetDouble() > 0);
         Assert.Equal("api run", document.GetProperty("name").GetString());
+        // Stored with the summary, shown beside it: the same requests under vLLM bench's and GuideLLM's definitions.
+        var peers = document.GetProperty("asDefinedBy");
+        Assert.Equal(12, peers.GetProperty("vllm").GetProperty("steps")[0].GetProperty("completed").GetInt32());
+        Assert.Equal(12, peers.GetProperty("guidellm").GetProperty("benchmarks")[0].GetProperty("request_totals").GetProperty("successful").GetInt32());
+        Assert.False(document.GetProperty("summary").TryGetProperty("asDefinedBy", out _));
 
         var csv = (await client.GetStringAsync($"/api/v1/benchmarks/{id}/export?format=csv", Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(13, csv.Length);
@@ -103,6 +108,7 @@ public abstract class BenchmarkApiTests(HostFixture host)
         var jsonl = (await client.GetStringAsync($"/api/v1/benchmarks/{id}/export?format=jsonl", Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(12, jsonl.Length);
         Assert.All(jsonl, line => Assert.Equal(6, JsonDocument.Parse(line).RootElement.GetProperty("server_output_tokens").GetInt32()));
+        Assert.All(jsonl, line => Assert.True(JsonDocument.Parse(line).RootElement.GetProperty("last_token_us").GetInt64() > 0));
     }
 
     [Fact]

@@ -8,7 +8,8 @@ namespace Aibench.Client.LoadGen;
 /// <summary>Request records in a compact binary form for storage, and as CSV or JSON Lines for people and tools.</summary>
 internal static class Exports
 {
-    private const byte FormatVersion = 1;
+    /// <summary>2 added the last content chunk's time; format 1 (stored before) still reads, with it unknown.</summary>
+    private const byte FormatVersion = 2;
 
     public static byte[] Encode(IReadOnlyList<RequestRecord> records)
     {
@@ -25,6 +26,7 @@ internal static class Exports
                 // Later times as deltas: they are small and compress well.
                 w.Write((int)Math.Min(int.MaxValue, r.SentUs - r.ScheduledUs));
                 w.Write(r.FirstTokenUs < 0 ? -1 : (int)Math.Min(int.MaxValue, r.FirstTokenUs - r.ScheduledUs));
+                w.Write(r.LastTokenUs < 0 ? -1L : r.LastTokenUs - r.ScheduledUs);
                 w.Write(r.EndUs - r.ScheduledUs);
                 w.Write(r.InputTokens);
                 w.Write(r.ServerInputTokens);
@@ -47,9 +49,9 @@ internal static class Exports
         using var zip = new ZLibStream(new MemoryStream(data), CompressionMode.Decompress);
         using var r = new BinaryReader(zip);
         var version = r.ReadByte();
-        if (version != FormatVersion)
+        if (version is not (1 or FormatVersion))
         {
-            throw new InvalidDataException($"request records in format {version}; this aibench reads format {FormatVersion}");
+            throw new InvalidDataException($"request records in format {version}; this aibench reads formats 1 to {FormatVersion}");
         }
 
         var records = new RequestRecord[r.ReadInt32()];
@@ -61,6 +63,8 @@ internal static class Exports
             x.SentUs = x.ScheduledUs + r.ReadInt32();
             var first = r.ReadInt32();
             x.FirstTokenUs = first < 0 ? -1 : x.ScheduledUs + first;
+            var last = version >= 2 ? r.ReadInt64() : -1;
+            x.LastTokenUs = last < 0 ? -1 : x.ScheduledUs + last;
             x.EndUs = x.ScheduledUs + r.ReadInt64();
             x.InputTokens = r.ReadInt32();
             x.ServerInputTokens = r.ReadInt32();
@@ -79,7 +83,7 @@ internal static class Exports
 
     public const string CsvHeader =
         "index,step,endpoint,warmup,scheduled_us,sent_us,first_token_us,end_us,ttft_ms,tpot_ms,e2e_ms,lag_ms," +
-        "input_tokens,server_input_tokens,output_tokens,server_output_tokens,chunks,http_status,error,tokenizer";
+        "input_tokens,server_input_tokens,output_tokens,server_output_tokens,chunks,http_status,error,last_token_us,tokenizer";
 
     /// <summary>One row per request; <paramref name="tokenizer"/> (what counted input_tokens) is repeated on each row so no reader misses it.</summary>
     public static async Task WriteCsvAsync(IEnumerable<RequestRecord> records, TextWriter writer, CancellationToken ct, string tokenizer = "o200k")
@@ -93,7 +97,9 @@ internal static class Exports
             var i = CultureInfo.InvariantCulture;
             line.Append(i, $"{r.Index},{r.Step},{r.Endpoint},{(r.Warmup ? 1 : 0)},{r.ScheduledUs},{r.SentUs},{(r.FirstTokenUs < 0 ? "" : r.FirstTokenUs)},{r.EndUs},");
             line.Append(i, $"{Ms(r.TtftUs)},{Ms(r.TpotUs)},{Ms(r.E2eUs)},{Ms(r.LagUs)},");
-            line.Append(i, $"{r.InputTokens},{Opt(r.ServerInputTokens)},{r.OutputTokens},{Opt(r.ServerOutputTokens)},{r.Chunks},{(r.HttpStatus == 0 ? "" : r.HttpStatus)},{r.ErrorLabel},{tokenizer}");
+            line.Append(i, $"{r.InputTokens},{Opt(r.ServerInputTokens)},{r.OutputTokens},{Opt(r.ServerOutputTokens)},{r.Chunks},{(r.HttpStatus == 0 ? "" : r.HttpStatus)},{r.ErrorLabel},");
+            // Added columns go last, so the columns that were there before keep their places.
+            line.Append(i, $"{(r.LastTokenUs < 0 ? "" : r.LastTokenUs)},{tokenizer}");
             await writer.WriteLineAsync(line);
         }
     }
@@ -115,6 +121,8 @@ internal static class Exports
                 json.WriteNumber("sent_us", r.SentUs);
                 if (r.FirstTokenUs >= 0) json.WriteNumber("first_token_us", r.FirstTokenUs);
                 else json.WriteNull("first_token_us");
+                if (r.LastTokenUs >= 0) json.WriteNumber("last_token_us", r.LastTokenUs);
+                else json.WriteNull("last_token_us");
                 json.WriteNumber("end_us", r.EndUs);
                 WriteMs(json, "ttft_ms", r.TtftUs);
                 WriteMs(json, "tpot_ms", r.TpotUs);

@@ -309,6 +309,7 @@ internal sealed class LoadRunner : IDisposable
             Index = index,
             ScheduledUs = scheduledUs,
             FirstTokenUs = -1,
+            LastTokenUs = -1,
             InputTokens = item.InputTokens,
             ServerInputTokens = -1,
             ServerOutputTokens = -1,
@@ -455,6 +456,7 @@ internal sealed class LoadRunner : IDisposable
         }
 
         box.Record.FirstTokenUs = first;
+        box.Record.LastTokenUs = first < 0 ? -1 : last;
         box.Record.Chunks = chunks;
         box.Record.ServerInputTokens = prompt;
         box.Record.ServerOutputTokens = completion;

@@ -34,6 +34,7 @@ internal static class MetricDefinitions
         ["errors"] = "Failed measured requests by kind: http_<status>, timeout, connect, disconnect (connection closed mid-answer), bad_stream (not the OpenAI format).",
         ["warmup"] = "Requests scheduled during the warm-up: sent, but left out of every statistic.",
         ["cancelled"] = "Requests still in flight when the run was cancelled: left out of every statistic.",
+        ["asDefinedBy"] = "Not aibench's numbers: the same requests under vllm bench serve's and GuideLLM's own definitions (top-level asDefinedBy in the JSON export); each set names its tool, the version of the definitions, its formulas and aibench's approximations.",
         ["percentiles"] = "p50…p99.9 from an HdrHistogram with microsecond resolution and 3 significant digits; mean and stddev over all values.",
     };
 }

@@ -32,6 +32,12 @@ internal struct RequestRecord
     public long ScheduledUs;
     public long SentUs;
     public long FirstTokenUs;
+
+    /// <summary>
+    /// Arrival of the last chunk with content; -1 when none came, or when the record was stored before aibench kept it
+    /// (it then reads as unknown, and <see cref="LastTokenOrEndUs"/> falls back to the end of the answer).
+    /// </summary>
+    public long LastTokenUs;
     public long EndUs;
     public int InputTokens;
     public int ServerInputTokens;
@@ -53,6 +59,12 @@ internal struct RequestRecord
     public readonly long? TtftUs => FirstTokenUs >= 0 ? FirstTokenUs - ScheduledUs : null;
 
     public readonly long E2eUs => EndUs - ScheduledUs;
+
+    /// <summary>
+    /// The last content chunk's arrival when recorded, else the end of the answer (which also waited for the usage
+    /// chunk and <c>data: [DONE]</c>): what vLLM bench calls the end of a request and GuideLLM its last token iteration.
+    /// </summary>
+    public readonly long LastTokenOrEndUs => LastTokenUs >= 0 && FirstTokenUs >= 0 && LastTokenUs >= FirstTokenUs ? LastTokenUs : EndUs;
 
     public readonly long LagUs => SentUs - ScheduledUs;
 

@@ -5,7 +5,9 @@ namespace Aibench.Client.LoadGen;
 
 /// <summary>
 /// The JSON file of a run, the same from <c>GET /api/v1/benchmarks/{id}/export?format=json</c> and from
-/// <c>aibench loadgen --output</c>: identity, spec, summary (with definitions), per-second series and vLLM's keys.
+/// <c>aibench loadgen --output</c>: identity, spec, summary (with definitions), per-second series, vLLM's
+/// <c>--save-result</c> keys (<c>vllm</c>), and the same numbers under vLLM bench's and GuideLLM's definitions
+/// (<c>asDefinedBy</c>).
 /// </summary>
 internal static class ResultDocument
 {
@@ -32,9 +34,17 @@ internal static class ResultDocument
         document["tokenizer"] = TokenizerOf(summaryNode);
         document["tokenizerNote"] = summaryNode?["tokenizerNote"]?.GetValue<string>();
         document["spec"] = JsonNode.Parse(spec);
+        // Kept with the summary in storage, shown beside it: the peers' sets are not aibench's own numbers.
+        JsonNode? asDefinedBy = null;
+        if (summaryNode is JsonObject s && s.Remove("asDefinedBy", out var peers))
+        {
+            asDefinedBy = peers;
+        }
+
         document["summary"] = summaryNode;
         document["series"] = series is null ? null : JsonNode.Parse(series);
         document["vllm"] = vllm is null ? null : JsonNode.Parse(vllm);
+        document["asDefinedBy"] = asDefinedBy;
         return JsonSerializer.SerializeToUtf8Bytes(document, Indented);
     }
 

@@ -90,6 +90,12 @@ public sealed record RunSummary(
     /// <summary>Why the tokenizer in <see cref="TokenCounter"/> was chosen over the ones before it, when it was not the first choice.</summary>
     public string? TokenizerNote { get; init; }
 
+    /// <summary>
+    /// The same requests' numbers under vLLM bench's and GuideLLM's definitions (<see cref="PeerDefinitions"/>); null for
+    /// runs stored before aibench computed them. The result document shows it at its top level as <c>asDefinedBy</c>.
+    /// </summary>
+    public System.Text.Json.Nodes.JsonObject? AsDefinedBy { get; init; }
+
     /// <summary>How every number is computed; the same text is in docs/metrics.md.</summary>
     public IReadOnlyDictionary<string, string> Definitions => MetricDefinitions.All;
 }
@@ -106,7 +112,10 @@ internal static class Summarizer
             : Step(outcome, outcome.Steps, -1, "all steps", null, null);
         var wall = outcome.Records.Count == 0 ? 0 : outcome.Records.Max(r => r.EndUs) / 1e6;
         return new RunSummary(outcome.StopReason, outcome.Partial, outcome.StartedAt, wall, overall, steps,
-            outcome.ErrorSamples.ToDictionary(), tokenizer);
+            outcome.ErrorSamples.ToDictionary(), tokenizer)
+        {
+            AsDefinedBy = PeerDefinitions.From(outcome),
+        };
     }
 
     public static IReadOnlyList<SecondPoint> Series(RunOutcome outcome)

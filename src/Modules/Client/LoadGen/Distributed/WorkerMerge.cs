@@ -39,6 +39,7 @@ internal static class WorkerMerge
                 r.SentUs += offset;
                 r.EndUs += offset;
                 if (r.FirstTokenUs >= 0) r.FirstTokenUs += offset;
+                if (r.LastTokenUs >= 0) r.LastTokenUs += offset;
             }
 
             records.AddRange(mine);
