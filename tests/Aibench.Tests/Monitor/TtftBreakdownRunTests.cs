@@ -72,6 +72,9 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
 
         // TTFT = queue + prefill + remainder; the client's interval holds the server's, so the remainder is not negative.
         var remainder = breakdown.Mean!.RemainderMs;
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"client TTFT mean {client.TtftMs!.Mean} ms, server TTFT {server.Ttft.MeanMs} ms, prefill {server.Prefill.MeanMs} ms, remainder {remainder} ms; "
+            + $"floor mean {envelope.TtftFloorMeanMs} ms, p99 {envelope.TtftFloorP99Ms} ms");
         Assert.Equal(client.TtftMs!.Mean - server.Queue.MeanMs - server.Prefill.MeanMs, remainder, 3);
         Assert.True(remainder >= -0.01, $"remainder {remainder} ms");
         AssertWithinClientEnvelope(remainder, envelope);
@@ -96,11 +99,11 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
 
     /// <summary>
     /// The remainder is the client's (and the loopback's) share of TTFT, so it may be as large as the floor the client
-    /// measures when the server takes no time at all: twice that floor and 2 ms more allow for a loaded 2-core machine
+    /// measures when the server takes no time at all: twice that floor and 5 ms more allow for a loaded 2-core machine
     /// stalling one run and not the other, and are still far below the 50 ms a missing or misplaced prefill would leave.
     /// </summary>
     private static void AssertWithinClientEnvelope(double remainderMs, ClientEnvelope envelope) =>
-        Assert.True(remainderMs <= (2 * envelope.TtftFloorMeanMs) + 2,
+        Assert.True(remainderMs <= (2 * envelope.TtftFloorMeanMs) + 5,
             $"remainder {remainderMs:0.###} ms is outside the client envelope (TTFT floor mean {envelope.TtftFloorMeanMs:0.###} ms, p99 {envelope.TtftFloorP99Ms:0.###} ms)");
 
     /// <summary>One scrape of the simulator's /metrics, stored as the scrape job stores a replica's.</summary>
