@@ -24,6 +24,8 @@ public sealed record GetServerLatencies(Guid Service, DateTimeOffset From, DateT
 /// <param name="Prefill"><c>vllm:request_prefill_time_seconds</c>: scheduling to first token.</param>
 /// <param name="Decode"><c>vllm:request_decode_time_seconds</c>: first to last token.</param>
 /// <param name="E2e"><c>vllm:e2e_request_latency_seconds</c>: arrival to the end.</param>
+/// <param name="Exported">Whether the service's scrapes hold any of these histograms at all (false: nothing to wait for).</param>
+/// <param name="Closed">Whether a scrape at or after <paramref name="To"/> is stored, so the window's last requests are in.</param>
 public sealed record ServerLatencies(
     DateTimeOffset? From,
     DateTimeOffset? To,
@@ -32,7 +34,9 @@ public sealed record ServerLatencies(
     ServerLatency? Queue,
     ServerLatency? Prefill,
     ServerLatency? Decode,
-    ServerLatency? E2e);
+    ServerLatency? E2e,
+    bool Exported = false,
+    bool Closed = false);
 
 /// <summary>One latency histogram over a window, as the service recorded it.</summary>
 /// <param name="Metric">The histogram's name, e.g. <c>vllm:request_queue_time_seconds</c>.</param>

@@ -307,11 +307,24 @@ internal sealed class ExperimentWorkflow(
         var run = await sender.Send(new GetBenchmarkResult(e.BenchmarkId!.Value), ct);
         if (run is not null)
         {
-            e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), run, await ServerLatenciesAsync(e, run, ct)));
+            var server = await ServerLatenciesAsync(e, run, ct);
+            // The scrape that closes the TTFT breakdown's window comes up to one scrape interval after the load: a service
+            // whose histograms are scraped stays up a little longer for it (the interval is at most 30 s).
+            if (server is { Exported: true, Closed: false } && now - StageStart(e) < settings.CollectDelay + ClosingScrapeWait)
+            {
+                e.Reason = "waiting for the metrics scrape after the load";
+                return;
+            }
+
+            e.Reason = null;
+            e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), run, server));
         }
 
         Enter(e, Stopping, now);
     }
+
+    /// <summary>Longest wait beyond the collect delay for the scrape after the load (one scrape interval is at most 30 s).</summary>
+    private static readonly TimeSpan ClosingScrapeWait = TimeSpan.FromSeconds(35);
 
     /// <summary>
     /// The service's own latency histograms over the measured run, for the TTFT breakdown. The measured run of an

@@ -60,6 +60,8 @@ internal sealed class AnswerServerLatencies(IDbContextFactory<MonitorDbContext> 
             span is { } a ? DateTimeOffset.FromUnixTimeMilliseconds(a.StartMs) : null,
             span is { } b ? DateTimeOffset.FromUnixTimeMilliseconds(b.EndMs) : null,
             HistogramDelta.Targets(series.Where(s => s.Name.EndsWith("_count", StringComparison.Ordinal))),
-            Of(Ttft), Of(Queue), Of(Prefill), Of(Decode), Of(E2e));
+            Of(Ttft), Of(Queue), Of(Prefill), Of(Decode), Of(E2e),
+            Exported: labelsOf.Count > 0,
+            Closed: rows.Count > 0 && rows[^1].TimestampMs >= to);
     }
 }
