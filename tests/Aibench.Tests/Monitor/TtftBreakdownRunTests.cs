@@ -33,9 +33,13 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
     [Fact]
     public async Task With_a_fixed_latency_simulator_queue_is_zero_prefill_is_the_ttft_and_the_remainder_is_within_the_client_envelope()
     {
-        var envelope = await ClientEnvelopeAsync();
         await using var sim = await Sim.StartAsync(new SimOptions { Ttft = Ttft, Itl = TimeSpan.FromMilliseconds(2) });
-        // As for the envelope: a short run first, so that both measured runs meet a client that has sent requests before.
+        await using var zero = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.Zero, Itl = TimeSpan.Zero });
+        // The envelope is measured just before and just after the measured run (a loaded machine's bursts come and go;
+        // the larger of the two counts), each run after a short one, so that every measured run meets a client that has
+        // sent requests before.
+        await LoadGenRun.RunAsync(Load with { Duration = "1s" }, zero.Url, Ct);
+        var before = await ClientEnvelopeAsync(zero);
         await LoadGenRun.RunAsync(Load with { Duration = "1s" }, sim.Url, Ct);
 
         // Scrapes taken explicitly at the window's edges, so the deltas cover exactly the measured run's requests.
@@ -45,6 +49,8 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
         var (_, summary) = await LoadGenRun.RunAsync(Load, sim.Url, Ct);
         var to = DateTimeOffset.UtcNow;
         await ScrapeAsync(service, sim);
+        var after = await ClientEnvelopeAsync(zero);
+        var envelope = new ClientEnvelope(Math.Max(before.TtftFloorMeanMs, after.TtftFloorMeanMs), Math.Max(before.TtftFloorP99Ms, after.TtftFloorP99Ms));
 
         var server = await host.Factory.Services.GetRequiredService<ISender>().Send(new GetServerLatencies(service, from, to), Ct);
         var client = summary.Overall;
@@ -74,7 +80,7 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
         var remainder = breakdown.Mean!.RemainderMs;
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"client TTFT mean {client.TtftMs!.Mean} ms, server TTFT {server.Ttft.MeanMs} ms, prefill {server.Prefill.MeanMs} ms, remainder {remainder} ms; "
-            + $"floor mean {envelope.TtftFloorMeanMs} ms, p99 {envelope.TtftFloorP99Ms} ms");
+            + $"floor mean {before.TtftFloorMeanMs}/{after.TtftFloorMeanMs} ms, p99 {before.TtftFloorP99Ms}/{after.TtftFloorP99Ms} ms");
         Assert.Equal(client.TtftMs!.Mean - server.Queue.MeanMs - server.Prefill.MeanMs, remainder, 3);
         Assert.True(remainder >= -0.01, $"remainder {remainder} ms");
         AssertWithinClientEnvelope(remainder, envelope);
@@ -83,12 +89,10 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
     /// <summary>
     /// The client envelope's TTFT floor: what this client measures on this machine against a zero-latency simulator
     /// with the same load. Issue #14 part 2 brings a calibration that reports it with every run; until then it is
-    /// measured here, the same way (one short run first, then the measured one).
+    /// measured here, before and after the measured run.
     /// </summary>
-    private static async Task<ClientEnvelope> ClientEnvelopeAsync()
+    private static async Task<ClientEnvelope> ClientEnvelopeAsync(Sim zero)
     {
-        await using var zero = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.Zero, Itl = TimeSpan.Zero });
-        await LoadGenRun.RunAsync(Load with { Duration = "1s" }, zero.Url, Ct);
         var (_, summary) = await LoadGenRun.RunAsync(Load, zero.Url, Ct);
         var ttft = summary.Overall.TtftMs!;
         return new ClientEnvelope(ttft.Mean, ttft.P99);
@@ -98,12 +102,13 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
     private sealed record ClientEnvelope(double TtftFloorMeanMs, double TtftFloorP99Ms);
 
     /// <summary>
-    /// The remainder is the client's (and the loopback's) share of TTFT, so it may be as large as the floor the client
-    /// measures when the server takes no time at all: twice that floor and 5 ms more allow for a loaded 2-core machine
-    /// stalling one run and not the other, and are still far below the 50 ms a missing or misplaced prefill would leave.
+    /// The remainder is the client's (and the loopback's) share of TTFT, so it lies within what the client measures when
+    /// the server takes no time at all: up to the floor's p99 (or twice its mean, when its tail was short), and 5 ms more
+    /// for what a zero-latency server cannot show — a client idle for 50 ms wakes up later to read the first token than
+    /// one answered at once, more so on a loaded 2-core machine. A missing or misplaced prefill would leave 50 ms.
     /// </summary>
     private static void AssertWithinClientEnvelope(double remainderMs, ClientEnvelope envelope) =>
-        Assert.True(remainderMs <= (2 * envelope.TtftFloorMeanMs) + 5,
+        Assert.True(remainderMs <= Math.Max(envelope.TtftFloorP99Ms, 2 * envelope.TtftFloorMeanMs) + 5,
             $"remainder {remainderMs:0.###} ms is outside the client envelope (TTFT floor mean {envelope.TtftFloorMeanMs:0.###} ms, p99 {envelope.TtftFloorP99Ms:0.###} ms)");
 
     /// <summary>One scrape of the simulator's /metrics, stored as the scrape job stores a replica's.</summary>
