@@ -44,8 +44,12 @@ internal sealed class AnswerServerLatencies(IDbContextFactory<MonitorDbContext> 
         var labelsOf = await db.Series.AsNoTracking().Where(s => s.ServiceId == query.Service && Names.Contains(s.Name))
             .ToDictionaryAsync(s => s.Id, s => (s.Name, s.Labels), cancellationToken);
         var ids = labelsOf.Keys.ToList();
+        // Only the scrapes at the window's edges matter: a long soak's samples in between are left in the database. (A
+        // counter that restarted in between then shows as a drop across the gap and counts from its restart.)
+        var (headEnd, tailStart) = (from + grace, Math.Max(from, to - grace));
         var rows = ids.Count == 0 ? [] : await db.Samples.AsNoTracking()
-            .Where(x => ids.Contains(x.SeriesId) && x.TimestampMs >= from && x.TimestampMs <= to + grace)
+            .Where(x => ids.Contains(x.SeriesId) && x.TimestampMs >= from && x.TimestampMs <= to + grace
+                && (x.TimestampMs <= headEnd || x.TimestampMs >= tailStart))
             .OrderBy(x => x.TimestampMs)
             .Select(x => new { x.SeriesId, x.TimestampMs, x.Value })
             .ToListAsync(cancellationToken);
