@@ -13,8 +13,13 @@ internal sealed class Generation(int promptTokens, int outputTokens, long arrive
     /// <summary>When the request reached the server: latencies count from here, as a client's do.</summary>
     public long Arrived { get; } = arrived;
     internal int Generated;
+
+    // Engine-side phase times (Stopwatch timestamps), as vLLM's engine core records them: scheduled (admitted into the
+    // batch for the first time), first token, last token. The server observes queue, prefill and decode from them when
+    // the request finishes.
     internal long Admitted;
     internal long FirstToken;
+    internal long LastToken;
     internal volatile bool Cancelled;
 
     /// <summary>Fixed-latency pacing (TTFT, gap), when the reader produces the tokens itself.</summary>
@@ -33,6 +38,9 @@ internal sealed class Generation(int promptTokens, int outputTokens, long arrive
         for (var k = 0; k < OutputTokens && !Cancelled; k++)
         {
             await Clock.DelayUntil(Arrived, pace.Ttft + (pace.Itl * k)).WaitAsync(cancellationToken);
+            var now = Stopwatch.GetTimestamp();
+            if (k == 0) FirstToken = now;
+            LastToken = now;
             yield return k;
         }
     }
@@ -52,8 +60,9 @@ internal interface IEngine
 /// </summary>
 internal sealed class FixedLatencyEngine(SimOptions options) : IEngine
 {
+    // No queue: every request is scheduled the moment it arrives, so its prefill is its whole TTFT.
     public Generation Submit(int promptTokens, int outputTokens, long arrived) =>
-        new(promptTokens, outputTokens, arrived) { Paced = (options.Ttft ?? TimeSpan.Zero, options.Itl ?? TimeSpan.Zero) };
+        new(promptTokens, outputTokens, arrived) { Paced = (options.Ttft ?? TimeSpan.Zero, options.Itl ?? TimeSpan.Zero), Admitted = arrived };
 }
 
 /// <summary>
@@ -135,15 +144,14 @@ internal sealed class BatchingEngine : IEngine
                     if (g.FirstToken == 0)
                     {
                         g.FirstToken = now;
-                        _metrics.Prefill.Observe(Stopwatch.GetElapsedTime(g.Admitted, now).TotalSeconds);
                     }
 
+                    g.LastToken = now;
                     g.Tokens.Writer.TryWrite(g.Generated);
                     g.Generated++;
                     _kvUsed++;
                     if (g.Generated >= g.OutputTokens)
                     {
-                        _metrics.Decode.Observe(Stopwatch.GetElapsedTime(g.FirstToken, now).TotalSeconds);
                         Remove(g);
                     }
                 }
@@ -175,10 +183,10 @@ internal sealed class BatchingEngine : IEngine
                 continue;
             }
 
+            // A preempted sequence keeps its first admission: vLLM's queue time ends when a request is first scheduled.
             if (next.Value.Admitted == 0)
             {
                 next.Value.Admitted = Stopwatch.GetTimestamp();
-                _metrics.Queue.Observe(Stopwatch.GetElapsedTime(next.Value.Arrived, next.Value.Admitted).TotalSeconds);
             }
 
             _kvUsed += next.Value.PromptTokens + next.Value.Generated;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -43,6 +44,21 @@ internal sealed class SimMetrics(string model)
     }
 
     public void Preempted() => Interlocked.Increment(ref _preemptions);
+
+    /// <summary>
+    /// The per-request latency histograms of a request that finished, as vLLM observes them when a request finishes:
+    /// E2E from arrival to the end (the server's front end), queue from arrival to first scheduling, prefill from then
+    /// to the first token, decode from the first to the last token (the engine's own timestamps). So queue + prefill is
+    /// the server's TTFT up to the hand-over from the engine to the HTTP response (none in fixed-latency mode).
+    /// Aborted and dropped requests have no E2E, queue, prefill or decode, as in vLLM.
+    /// </summary>
+    public void Completed(Generation generation, long end)
+    {
+        E2e.Observe(Stopwatch.GetElapsedTime(generation.Arrived, end).TotalSeconds);
+        Queue.Observe(Stopwatch.GetElapsedTime(generation.Arrived, generation.Admitted).TotalSeconds);
+        Prefill.Observe(Stopwatch.GetElapsedTime(generation.Admitted, generation.FirstToken).TotalSeconds);
+        Decode.Observe(Stopwatch.GetElapsedTime(generation.FirstToken, generation.LastToken).TotalSeconds);
+    }
 
     public string Render()
     {

@@ -305,7 +305,7 @@ internal sealed class SimServer
             if (generation.Paced is not null) Interlocked.Decrement(ref _metrics.Running);
         }
 
-        _metrics.E2e.Observe(Stopwatch.GetElapsedTime(generation.Arrived).TotalSeconds);
+        _metrics.Completed(generation, Stopwatch.GetTimestamp());
         _metrics.PromptTokens.Observe(promptTokens);
         _metrics.GenerationTokens.Observe(count);
         _metrics.Tokens(promptTokens, count);

@@ -32,5 +32,6 @@ internal sealed class AnswerBenchmarkResult(IDbContextFactory<ClientDbContext> d
 
     private static BenchmarkStepResult Step(StepResult s) => new(
         s.Label, s.Concurrency, s.TargetRate, s.AchievedRate, s.DurationSeconds, s.Completed, s.Failed, s.RequestThroughput,
-        s.OutputTokenThroughput, s.TtftMs?.P50, s.TtftMs?.P99, s.TpotMs?.P50, s.E2eMs?.P50, s.E2eMs?.P99, s.GoodputFraction);
+        s.OutputTokenThroughput, s.TtftMs?.P50, s.TtftMs?.P99, s.TpotMs?.P50, s.E2eMs?.P50, s.E2eMs?.P99, s.GoodputFraction,
+        s.TtftMs?.Mean, s.TtftMs?.P90, s.E2eMs?.Mean, s.E2eMs?.P90);
 }

@@ -69,6 +69,10 @@ public sealed record BenchmarkResult(
 /// <param name="E2eP50Ms">Median end-to-end latency.</param>
 /// <param name="E2eP99Ms">99th percentile end-to-end latency.</param>
 /// <param name="GoodputFraction">Share of the measured requests that met every SLO, when SLOs were given.</param>
+/// <param name="TtftMeanMs">Mean time to first token (the client's; what the server's queue and prefill means add up against).</param>
+/// <param name="TtftP90Ms">90th percentile time to first token.</param>
+/// <param name="E2eMeanMs">Mean end-to-end latency.</param>
+/// <param name="E2eP90Ms">90th percentile end-to-end latency.</param>
 public sealed record BenchmarkStepResult(
     string Label,
     int? Concurrency,
@@ -84,7 +88,11 @@ public sealed record BenchmarkStepResult(
     double? TpotP50Ms,
     double? E2eP50Ms,
     double? E2eP99Ms,
-    double? GoodputFraction);
+    double? GoodputFraction,
+    double? TtftMeanMs = null,
+    double? TtftP90Ms = null,
+    double? E2eMeanMs = null,
+    double? E2eP90Ms = null);
 
 /// <summary>One second of a run.</summary>
 /// <param name="T">Seconds since the run started (0 is the first second).</param>

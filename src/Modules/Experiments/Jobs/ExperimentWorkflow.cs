@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
+using Aibench.Contracts.Monitor;
 using Aibench.Contracts.Server;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
@@ -306,10 +307,46 @@ internal sealed class ExperimentWorkflow(
         var run = await sender.Send(new GetBenchmarkResult(e.BenchmarkId!.Value), ct);
         if (run is not null)
         {
-            e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), run));
+            var server = await ServerLatenciesAsync(e, run, ct);
+            // The scrape that closes the TTFT breakdown's window comes up to one scrape interval after the load: a service
+            // whose histograms are scraped stays up a little longer for it (the interval is at most 30 s).
+            if (server is { Exported: true, Closed: false } && now - StageStart(e) < settings.CollectDelay + ClosingScrapeWait)
+            {
+                e.Reason = "waiting for the metrics scrape after the load";
+                return;
+            }
+
+            e.Reason = null;
+            e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), run, server));
         }
 
         Enter(e, Stopping, now);
+    }
+
+    /// <summary>Longest wait beyond the collect delay for the scrape after the load (one scrape interval is at most 30 s).</summary>
+    private static readonly TimeSpan ClosingScrapeWait = TimeSpan.FromSeconds(35);
+
+    /// <summary>
+    /// The service's own latency histograms over the measured run, for the TTFT breakdown. The measured run of an
+    /// experiment has no warm-up of its own (the warm-up is a run before it), so its window is the run's start to its end.
+    /// The numbers are advisory: a Monitor that cannot answer leaves the breakdown out, never fails the experiment.
+    /// </summary>
+    private async Task<ServerLatencies?> ServerLatenciesAsync(Experiment e, BenchmarkResult run, CancellationToken ct)
+    {
+        if (e.ServiceId is not { } service || run.StartedAt is not { } from || run.FinishedAt is not { } to)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await sender.Send(new GetServerLatencies(service, from, to), ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Server latencies of experiment {Id} not available", e.Id);
+            return null;
+        }
     }
 
     private async Task StopAsync(Experiment e, DateTimeOffset now, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Aibench.Contracts.Client;
+using Aibench.Contracts.Monitor;
 using Aibench.Shared.Text;
 
 namespace Aibench.Experiments.Planning;
@@ -13,6 +14,10 @@ namespace Aibench.Experiments.Planning;
 /// <param name="Slo">The SLO verdict, when objectives were given.</param>
 /// <param name="Stress">For a stress test: the rate at which the service broke.</param>
 /// <param name="Drift">For a soak test: how the start and the end of the run compare.</param>
+/// <param name="Ttft">
+/// The client's TTFT beside the service's own queue, prefill, decode, TTFT and E2E histograms over the run, and the
+/// remainder (network and client); set once the last scrape after the run was taken (the collecting stage).
+/// </param>
 public sealed record ExperimentResult(
     Guid BenchmarkId,
     string BenchmarkStatus,
@@ -22,7 +27,8 @@ public sealed record ExperimentResult(
     IReadOnlyList<BenchmarkStepResult> Steps,
     SloVerdict? Slo,
     StressOutcome? Stress,
-    SoakDrift? Drift);
+    SoakDrift? Drift,
+    TtftBreakdown? Ttft = null);
 
 /// <summary>Whether the service met its objectives.</summary>
 /// <param name="Passed">True when enough requests met every objective and few enough failed.</param>
@@ -59,11 +65,13 @@ internal static class Judge
     /// <summary>Seconds looked at together when deciding that a ramp broke: one bad second is noise.</summary>
     private const int Window = 3;
 
-    public static ExperimentResult Result(string testType, BenchmarkSpec spec, ExperimentSlo slo, BenchmarkResult run)
+    /// <param name="server">The service's latency histograms over the run, once asked for; the TTFT breakdown needs them.</param>
+    public static ExperimentResult Result(string testType, BenchmarkSpec spec, ExperimentSlo slo, BenchmarkResult run, ServerLatencies? server = null)
     {
         var stress = testType == TestTypes.Stress && spec.Load is { Kind: "ramp" } ramp ? Ramp(ramp, spec, slo, run.Series) : null;
         var drift = testType == TestTypes.Soak ? Drift(run.Series) : null;
-        return new ExperimentResult(run.Id, run.Status, run.Status != "completed", run.Error, run.Overall, run.Steps, Verdict(slo, run.Overall), stress, drift);
+        return new ExperimentResult(run.Id, run.Status, run.Status != "completed", run.Error, run.Overall, run.Steps, Verdict(slo, run.Overall), stress, drift,
+            server is null ? null : TtftBreakdown.Of(run.Overall, server));
     }
 
     public static SloVerdict? Verdict(ExperimentSlo slo, BenchmarkStepResult? overall)
