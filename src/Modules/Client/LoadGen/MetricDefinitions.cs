@@ -11,7 +11,7 @@ internal static class MetricDefinitions
         ["scheduled"] = "When the load shape says the request is due (open loop), or when a closed-loop worker is free to send it.",
         ["ttftMs"] = "Time to first token: arrival of the first chunk with non-empty content − scheduled time. Streaming only.",
         ["tpotMs"] = "Time per output token, per request: (E2E − TTFT) / (output tokens − 1); requests with one output token have none.",
-        ["itlMs"] = "Inter-token latency: every gap between consecutive content chunks of every measured request, pooled.",
+        ["itlMs"] = "Inter-token latency: every gap between consecutive content chunks of every measured request, pooled; a chunk of k tokens (per-chunk usage from the server) counts as k gaps of gap / k.",
         ["e2eMs"] = "End-to-end latency: end of the answer − scheduled time (so time queued in the client counts).",
         ["scheduleLagMs"] = "Actual send − scheduled time: how late the client itself was.",
         ["tokensPerChunk"] = "Per request: output tokens / content chunks (above 1 when the server sends several tokens per event).",

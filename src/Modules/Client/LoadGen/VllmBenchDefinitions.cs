@@ -57,6 +57,13 @@ internal static class VllmBenchDefinitions
                       "ends at the end of the answer, which also waited for the usage chunk and [DONE].");
         }
 
+        if (outcome.Plan.ContinuousUsage && outcome.Records.Any(r => r.Ok && r.Chunks > 0 && r.ServerOutputTokens > r.Chunks))
+        {
+            notes.Add("Chunks carried several tokens and the server sent per-chunk usage, so aibench's gap histogram is per token " +
+                      "(a k-token chunk's gap split k ways); the ITL median, percentiles and std here come from it, while vLLM's are " +
+                      "per chunk. The ITL mean stays per chunk, as vLLM's.");
+        }
+
         set["approximations"] = notes;
         if (!outcome.Plan.Stream)
         {
