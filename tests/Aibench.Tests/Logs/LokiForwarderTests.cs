@@ -125,7 +125,9 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
         var marker = Prefix();
         host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("LokiTest").LogWarning("Marker {Marker}", marker);
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        // Another test of this class stops the shared Loki for a while; the host sink may then be in its back-off, which
+        // grows to 60 s after repeated failures (LokiHostSink). The marker must arrive within that plus a push interval.
+        var deadline = DateTime.UtcNow.AddSeconds(75);
         while (DateTime.UtcNow < deadline && !host.Loki.HostEntries().Any(e => e.Line.Contains(marker, StringComparison.Ordinal)))
         {
             await Task.Delay(100, Ct);
