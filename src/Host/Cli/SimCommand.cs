@@ -28,11 +28,14 @@ internal static class SimCommand
         var dropRate = new Option<double>("--drop-rate") { Description = "Fraction of streams whose connection is dropped halfway." };
         var startupDelay = new Option<string?>("--startup-delay") { Description = "Answer /health (and requests) only after this long, e.g. 20s." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated text.", DefaultValueFactory = _ => d.Seed };
+        // The load generator's calibration starts the simulator as its child: the child must end with its parent even
+        // when the parent is killed, and the parent's end closes the child's stdin whatever way it ends.
+        var exitOnStdinClose = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input is closed (for a parent process).", Hidden = true };
 
         var command = new Command("sim", "Run a vLLM-compatible inference simulator: OpenAI API, SSE streaming, vLLM's /metrics.")
         {
             host, port, model, maxModelLen, maxNumSeqs, kv, prefillBase, prefillPerToken, decodeBase, decodePerSeq, ttft, itl,
-            errorRate, errorStatus, dropRate, startupDelay, seed,
+            errorRate, errorStatus, dropRate, startupDelay, seed, exitOnStdinClose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -95,6 +98,17 @@ internal static class SimCommand
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"aibench sim listening on {SimServer.Address(app)} (model {options.Model}, {(options.FixedLatency ? $"fixed latency: ttft {Format(options.Ttft)}, itl {Format(options.Itl)}" : $"batching: max-num-seqs {options.MaxNumSeqs}, kv cache {options.KvCacheTokens} tokens")})"));
             Console.Out.Flush();
+            if (parse.GetValue(exitOnStdinClose))
+            {
+                var lifetime = app.Lifetime;
+                _ = Task.Run(async () =>
+                {
+                    await using var stdin = Console.OpenStandardInput();
+                    await stdin.CopyToAsync(Stream.Null, CancellationToken.None);
+                    lifetime.StopApplication();
+                }, CancellationToken.None);
+            }
+
             try
             {
                 await app.WaitForShutdownAsync(ct);

@@ -23,6 +23,11 @@ namespace Aibench.Contracts.Client;
 /// <param name="IgnoreEos">Ask the server to generate exactly <c>max_tokens</c> (vLLM's <c>ignore_eos</c>).</param>
 /// <param name="ExperimentId">The experiment this run belongs to, if any.</param>
 /// <param name="Placement">Where the load comes from: this process (the default) or workers in a SLURM job.</param>
+/// <param name="Calibration">
+/// How long the client envelope is measured before the load (the same shape against a zero-latency endpoint on the
+/// same node), e.g. <c>3s</c>, or <c>off</c>; the host's <c>Client:Calibration</c> setting when empty.
+/// </param>
+/// <param name="ClientWarmup">Warm the client before the clock starts: one uncounted short request per connection to be opened.</param>
 public sealed record BenchmarkSpec(
     string? Name = null,
     Guid? Service = null,
@@ -41,7 +46,9 @@ public sealed record BenchmarkSpec(
     string Timeout = "5m",
     bool IgnoreEos = true,
     Guid? ExperimentId = null,
-    PlacementSpec? Placement = null);
+    PlacementSpec? Placement = null,
+    string? Calibration = null,
+    bool ClientWarmup = true);
 
 /// <summary>
 /// Where a run's load is generated. <c>in-process</c> sends every request from the host; <c>slurm</c> starts
