@@ -122,37 +122,31 @@ internal static partial class ClientCalibration
                 return ClientEnvelope.Not("failed", $"the zero-latency endpoint ({binary} sim) did not start: {e.Message}");
             }
 
-            // The first quarter warms the client (JIT, connections) and is left out, as the run's own warm-up would be.
             var calibration = plan with
             {
                 Endpoints = [endpoint],
                 Spread = Spread.RoundRobin,
                 Steps = [shape],
                 MaxRequests = null,
-                Warmup = duration / 4,
+                Warmup = TimeSpan.Zero,
                 StepStartsUs = null,
                 SloTtft = null,
                 SloTpot = null,
                 SloE2e = null,
             };
 
-            // A shape the client cannot keep up with (a tiny in-flight cap at a huge rate) would go on sending every
-            // scheduled request long after the duration; the envelope needs a bounded sample, not all of them.
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            limit.CancelAfter((duration * 2) + TimeSpan.FromSeconds(2));
+            // First a pass of a quarter of the time, not counted, that warms the client and the child (JIT, connections);
+            // a separate pass rather than the runner's warm-up, which counts by scheduled time: a shape the client cannot
+            // keep up with would still be sending the warm-up's requests when the measured pass is stopped.
+            await PassAsync(calibration with { Steps = [shape with { Duration = duration / 4 }] }, prompts, http, duration / 4, ct);
             var cpu = ClientCpu.Start();
-            RunOutcome outcome;
-            using (var runner = new LoadRunner(calibration, prompts, http))
-            {
-                outcome = await runner.RunAsync(prompts.Description, null, limit.Token);
-            }
-
+            var outcome = await PassAsync(calibration, prompts, http, duration, ct);
             ct.ThrowIfCancellationRequested();
             var fraction = cpu.Fraction();
             var step = Summarizer.Summarize(outcome).Overall;
             return new ClientEnvelope(
                 ClientEnvelope.Measured,
-                outcome.Partial ? $"stopped after {Shared.Text.Duration.Format((duration * 2) + TimeSpan.FromSeconds(2))}: the client could not send this shape's requests in time" : null,
+                outcome.Partial ? $"stopped after {Shared.Text.Duration.Format(Limit(duration))}: the client could not send this shape's requests in time" : null,
                 shape.Label,
                 duration.TotalSeconds,
                 Math.Round(total.Elapsed.TotalSeconds, 3),
@@ -178,6 +172,23 @@ internal static partial class ClientCalibration
             await child.StopAsync();
         }
     }
+
+    /// <summary>
+    /// One pass of the shape. A shape the client cannot keep up with (a tiny in-flight cap at a huge rate) would go on
+    /// sending every scheduled request long after the duration; the envelope needs a bounded sample, so a pass is
+    /// stopped at twice its duration plus 2 s, and what was measured by then is kept.
+    /// </summary>
+    private static async Task<RunOutcome> PassAsync(LoadPlan plan, PromptSet prompts, HttpClient http, TimeSpan duration, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(Limit(duration));
+        using var runner = new LoadRunner(plan, prompts, http);
+        var outcome = await runner.RunAsync(prompts.Description, null, limit.Token);
+        ct.ThrowIfCancellationRequested();
+        return outcome;
+    }
+
+    private static TimeSpan Limit(TimeSpan duration) => (duration * 2) + TimeSpan.FromSeconds(2);
 
     private static Child Start(string binary, string model)
     {

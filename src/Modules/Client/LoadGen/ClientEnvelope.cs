@@ -41,6 +41,7 @@ public sealed record ClientEnvelope(
 {
     public const string Measured = "measured";
 
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsMeasured => Status == Measured;
 
     public static ClientEnvelope Off() => new("off", "calibration is off for this run", Cores: Environment.ProcessorCount);
