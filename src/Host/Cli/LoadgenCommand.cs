@@ -556,7 +556,8 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             return ExitCodes.Failure;
         }
 
-        if (prepared.Envelope.Status is "unavailable" or "failed")
+        // With --quiet the report's envelope line says it; otherwise it is said at once, before the run's minutes.
+        if (prepared.Envelope.Status is "unavailable" or "failed" && !request.Quiet)
         {
             await Console.Error.WriteLineAsync($"{Prefix}no client envelope: {prepared.Envelope.Reason}");
         }

@@ -48,7 +48,9 @@ internal static partial class ClientCalibration
 
     /// <summary>
     /// The aibench executable that serves the zero-latency endpoint: the configured one, this process when it is
-    /// aibench (published or built), an aibench beside this assembly; null when there is none (e.g. a test host).
+    /// aibench (published or built), the aibench beside it when aibench runs as <c>dotnet aibench.dll</c>; null
+    /// otherwise. A test host has an aibench beside it too (the Host's build output is copied), but it is not aibench:
+    /// it calibrates only when told which binary to start, so the tests of other features do not pay for it.
     /// </summary>
     public static string? Binary(string? configured)
     {
@@ -64,7 +66,7 @@ internal static partial class ClientCalibration
         }
 
         var beside = Path.Combine(AppContext.BaseDirectory, "aibench");
-        return File.Exists(beside) ? beside : null;
+        return System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "aibench" && File.Exists(beside) ? beside : null;
     }
 
     /// <summary>
