@@ -252,6 +252,8 @@ internal static partial class ClientCalibration
             _process.EnableRaisingEvents = true;
             _process.Exited += (_, _) =>
             {
+                // Exited can come before the last lines of stderr were read; this waits for them.
+                _process.WaitForExit();
                 string errors;
                 lock (_stderr) errors = _stderr.ToString().Trim();
                 _address.TrySetException(new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
