@@ -5,6 +5,7 @@ using Aibench.Client.LoadGen;
 using Aibench.Contracts.Client;
 using Aibench.Simulator;
 using Aibench.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 namespace Aibench.Tests.Client;
 
@@ -83,6 +84,29 @@ public sealed class ClientEnvelopeTests : IDisposable
         {
             Assert.Contains(result.Errors, e => e.PropertyName == "calibration" && e.ErrorMessage.EndsWith($"not '{calibration}'.", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public void Bad_calibration_settings_are_refused_naming_the_key()
+    {
+        var errors = new List<string>();
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Client:Calibration"] = "forever",
+            ["Client:CalibrationBinary"] = "relative/aibench",
+        }).Build();
+
+        var settings = Aibench.Client.ClientSettings.Load(configuration, errors);
+
+        Assert.Contains(errors, e => e.StartsWith("Client:Calibration: 'forever'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Client:CalibrationBinary: 'relative/aibench' must be an absolute path", StringComparison.Ordinal));
+        Assert.Equal(ClientCalibration.Default, settings.Calibration);
+
+        errors.Clear();
+        var off = Aibench.Client.ClientSettings.Load(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Client:Calibration"] = "off" }).Build(), errors);
+        Assert.Empty(errors);
+        Assert.Null(off.Calibration);
     }
 
     [Fact]
