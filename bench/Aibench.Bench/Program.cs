@@ -18,6 +18,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("       Aibench.Bench monitor-parse [--seconds 1] [--rounds 5]");
     Console.WriteLine("       Aibench.Bench distributed [--rate 400] [--seconds 15] [--workers 4]   (needs a SLURM cluster: scripts/bench.sh starts one)");
     Console.WriteLine("       Aibench.Bench tokenizer --tokenizer PATH [--distinct 1,10,100] [--count 1000] [--input 1024]   (scripts/bench.sh fetches a Qwen3 tokenizer.json)");
+    Console.WriteLine("       Aibench.Bench calibration [--binary src/Host/bin/Release/net10.0/aibench] [--seconds 1,3,5] [--repeats 3]");
     Console.WriteLine("       Aibench.Bench logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail on PATH for the reference)");
     return args.Length == 0 ? 2 : 0;
 }
@@ -72,6 +73,11 @@ switch (args[0])
             double.Parse(options.GetValueOrDefault("--rate") ?? "400", CultureInfo.InvariantCulture),
             int.Parse(options.GetValueOrDefault("--seconds") ?? "15", CultureInfo.InvariantCulture),
             int.Parse(options.GetValueOrDefault("--workers") ?? "4", CultureInfo.InvariantCulture));
+    case "calibration":
+        return await CalibrationBenchmark.RunAsync(
+            Path.GetFullPath(options.GetValueOrDefault("--binary") ?? "src/Host/bin/Release/net10.0/aibench"),
+            [.. (options.GetValueOrDefault("--seconds") ?? "1,3,5").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))],
+            int.Parse(options.GetValueOrDefault("--repeats") ?? "3", CultureInfo.InvariantCulture));
     default:
         Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
         return 2;

@@ -175,13 +175,25 @@ internal static class LoadgenCommand
 
         private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress while running; only the final tables." };
 
+        private readonly Option<string?> _calibrate = new("--calibrate")
+        {
+            Description = "Measure the client envelope for this long first (the same load against a zero-latency endpoint on this machine). Default 3s.",
+            HelpName = "time",
+        };
+
+        private readonly Option<bool> _noCalibrate = new("--no-calibrate") { Description = "Skip the client calibration: the result then has no envelope and no client-limited rate or lag check." };
+
+        private readonly Option<bool> _calibrateOnly = new("--calibrate-only") { Description = "Only measure and print the client envelope of this machine for the load shape, then exit (--url not needed)." };
+
+        private readonly Option<bool> _noClientWarmup = new("--no-client-warmup") { Description = "Do not warm the client (connections, compiled code) with uncounted short requests before the clock starts." };
+
         public void AddTo(Command command)
         {
             foreach (var option in new Option[]
                      {
                          _url, _spread, _model, _api, _noStream, _concurrency, _rate, _arrival, _burstiness, _ramp, _sweepRates,
                          _sweepConcurrency, _maxInFlight, _duration, _maxRequests, _warmup, _dataset, _tokenizer, _seed, _timeout, _noIgnoreEos,
-                         _slo, _name, _output, _requests, _quiet,
+                         _slo, _name, _output, _requests, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
                      })
             {
                 command.Options.Add(option);
@@ -248,25 +260,43 @@ internal static class LoadgenCommand
 
             var duration = parse.GetValue(_duration);
             var maxRequests = Int(_maxRequests);
-            if (duration is null && maxRequests is null && parse.GetValue(_maxRequests) is null)
+            var calibrateOnly = parse.GetValue(_calibrateOnly);
+            if (duration is null && maxRequests is null && parse.GetValue(_maxRequests) is null && !calibrateOnly)
             {
                 problems.Add((_duration.Name, "give --duration, --max-requests or both: the run must know when to stop."));
             }
 
-            if (parse.GetValue(_url) is not { Length: > 0 })
+            var urls = parse.GetValue(_url) is { Length: > 0 } given ? given : null;
+            if (urls is null && !calibrateOnly)
             {
                 problems.Add((_url.Name, "give the endpoint to load, e.g. --url http://127.0.0.1:8000 (repeat it for replicas)."));
             }
 
+            var calibration = parse.GetValue(_calibrate);
+            if (parse.GetValue(_noCalibrate))
+            {
+                if (calibration is not null || calibrateOnly)
+                {
+                    problems.Add((_noCalibrate.Name, $"cannot go with {(calibrateOnly ? _calibrateOnly.Name : _calibrate.Name)}."));
+                }
+
+                calibration = "off";
+            }
+            else if (calibration is not null && calibration.Trim().Equals("off", StringComparison.OrdinalIgnoreCase) && calibrateOnly)
+            {
+                problems.Add((_calibrate.Name, $"cannot be off with {_calibrateOnly.Name}."));
+            }
+
             var spec = new BenchmarkSpec(
                 Name: parse.GetValue(_name),
-                Urls: parse.GetValue(_url) is { Length: > 0 } urls ? urls : null,
+                // --calibrate-only loads nothing but the local zero-latency endpoint: a placeholder passes the URL rules.
+                Urls: urls ?? (calibrateOnly ? ["http://127.0.0.1/"] : null),
                 Spread: parse.GetValue(_spread)!,
                 Model: parse.GetValue(_model),
                 Api: parse.GetValue(_api)!,
                 Stream: !parse.GetValue(_noStream),
                 Load: load,
-                Duration: duration,
+                Duration: duration ?? (calibrateOnly && maxRequests is null ? "1s" : null),
                 MaxRequests: maxRequests,
                 Warmup: parse.GetValue(_warmup),
                 Dataset: parse.GetValue(_dataset)!,
@@ -274,6 +304,8 @@ internal static class LoadgenCommand
                 Seed: Int(_seed) ?? Defaults.Seed,
                 Timeout: parse.GetValue(_timeout)!,
                 IgnoreEos: !parse.GetValue(_noIgnoreEos),
+                Calibration: calibration,
+                ClientWarmup: !parse.GetValue(_noClientWarmup),
                 Tokenizer: parse.GetValue(_tokenizer));
 
             // The validator has the final word on values; a flag that already failed to parse is reported once.
@@ -301,7 +333,7 @@ internal static class LoadgenCommand
                 problems.Add((_requests.Name, "must be another file than --output."));
             }
 
-            return problems.Count > 0 ? null : new LoadgenRequest(spec, output, requests, parse.GetValue(_quiet));
+            return problems.Count > 0 ? null : new LoadgenRequest(spec, output, requests, parse.GetValue(_quiet), calibrateOnly);
         }
 
         /// <summary>
@@ -352,6 +384,7 @@ internal static class LoadgenCommand
                 "load.rates" => "--sweep-rates",
                 "load.concurrencies" => "--sweep-concurrency",
                 "load.maxInFlight" => "--max-in-flight",
+                "calibration" => "--calibrate",
                 _ => field,
             };
             return (flag, field);
@@ -460,7 +493,8 @@ internal static class LoadgenCommand
 }
 
 /// <summary>A run the flags asked for: a valid spec and where to write what it produced.</summary>
-internal sealed record LoadgenRequest(BenchmarkSpec Spec, string? OutputPath, string? RequestsPath, bool Quiet);
+/// <param name="CalibrateOnly">Measure and print the client envelope only; send nothing to the target.</param>
+internal sealed record LoadgenRequest(BenchmarkSpec Spec, string? OutputPath, string? RequestsPath, bool Quiet, bool CalibrateOnly = false);
 
 /// <summary>Runs one <see cref="LoadgenRequest"/>: dataset, target, load, report, files.</summary>
 internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
@@ -474,6 +508,25 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
         var createdAt = time.GetUtcNow();
 
         using var http = LoadRunner.CreateHttpClient();
+        var calibration = ClientPreparation.Calibration(spec, ClientCalibration.Default);
+        if (request.CalibrateOnly)
+        {
+            // The envelope is this machine's, against its own zero-latency child: prompts of the asked lengths in o200k
+            // are enough, and the target is not asked anything.
+            PromptSet local;
+            try
+            {
+                local = DatasetLoader.Load(spec.Dataset, spec.Api, spec.Seed, ct);
+            }
+            catch (DatasetException e)
+            {
+                await Console.Error.WriteLineAsync($"{Prefix}--dataset: {StripField(e.Message, "dataset")}");
+                return ExitCodes.Usage;
+            }
+
+            return await CalibrateOnlyAsync(spec, endpoints, local, http, calibration!.Value, ct);
+        }
+
         string model;
         try
         {
@@ -524,18 +577,39 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
         var display = new LoadgenDisplay(request.Quiet, time);
         display.Starting(name, target, model, prompts.Description, plan);
 
+        // Before the clock starts: this machine's envelope for this shape, then the client warmed against the target.
+        PreparedClient prepared;
+        try
+        {
+            prepared = await ClientPreparation.RunAsync(plan, prompts, http, calibration, spec.ClientWarmup, ClientCalibration.Binary(null),
+                request.Quiet ? null : m => Console.Error.WriteLine($"{Prefix}{m}"), ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}cancelled before the run began (calibration or warm-up); nothing was measured.");
+            return ExitCodes.Failure;
+        }
+
+        // With --quiet the report's envelope line says it; otherwise it is said at once, before the run's minutes.
+        if (prepared.Envelope.Status is "unavailable" or "failed" && !request.Quiet)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}no client envelope: {prepared.Envelope.Reason}");
+        }
+
         RunOutcome outcome;
+        var cpu = ClientCpu.Start();
         using (var runner = new LoadRunner(plan, prompts, http, time))
         {
             outcome = await display.RunAsync(runner, prompts.Description, ct);
         }
 
-        var summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote };
+        var summary = ClientLimits.Apply(Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote }, prepared.Envelope, prepared.Warmup, cpu.Fraction());
         var finishedAt = time.GetUtcNow();
         var status = outcome.Partial ? "partial" : "completed";
         var identity = new ResultDocument.Identity(null, name, status, target, model, prompts.Description, createdAt, outcome.StartedAt, finishedAt, null);
 
         LoadgenReport.Print(summary, plan, name, target, prompts.Description);
+        LoadgenReport.PrintEnvelope(prepared.Envelope, prepared.Warmup, summary);
 
         // Written even when the run was cancelled or every request failed: the records say what went wrong.
         try
@@ -585,6 +659,54 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             await Console.Error.WriteLineAsync(outcome.Partial
                 ? $"{Prefix}cancelled before any request finished; nothing was measured."
                 : $"{Prefix}no request was measured (every one was sent during --warmup).");
+            return ExitCodes.Failure;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// <c>--calibrate-only</c>: the envelope of this machine for the shape, printed (and written with --output); nothing
+    /// is sent to the target. Exit 0 when it was measured, 1 otherwise.
+    /// </summary>
+    private async Task<int> CalibrateOnlyAsync(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, PromptSet prompts, HttpClient http, TimeSpan calibration,
+        CancellationToken ct)
+    {
+        var plan = LoadPlan.From(spec, endpoints, spec.Model ?? "calibration");
+        if (!request.Quiet)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}calibrating the client for {Aibench.Shared.Text.Duration.Format(calibration)} against a zero-latency endpoint on this machine ({ClientCalibration.Shape(plan, calibration).Label}, {prompts.Description})");
+        }
+
+        ClientEnvelope envelope;
+        try
+        {
+            envelope = await ClientCalibration.MeasureAsync(plan, prompts, http, calibration, ClientCalibration.Binary(null), ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}cancelled during the calibration.");
+            return ExitCodes.Failure;
+        }
+
+        LoadgenReport.PrintEnvelope(envelope, null, null);
+        if (request.OutputPath is { } output)
+        {
+            try
+            {
+                await WriteAtomicallyAsync(output, stream => stream.WriteAsync(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
+                    new { envelope, dataset = prompts.Description, shape = spec.Load }, new System.Text.Json.JsonSerializerOptions(Json.Options) { WriteIndented = true })).AsTask());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"{Prefix}cannot write the envelope: {e.Message}");
+                return ExitCodes.Failure;
+            }
+        }
+
+        if (!envelope.IsMeasured)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}no client envelope: {envelope.Reason}");
             return ExitCodes.Failure;
         }
 

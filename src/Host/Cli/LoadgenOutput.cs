@@ -202,6 +202,63 @@ internal static class LoadgenReport
         }
     }
 
+    /// <summary>
+    /// The client envelope as a table (what this machine's client achieves against a zero-latency server), the warm-up
+    /// line and the client-limited verdict.
+    /// </summary>
+    public static void PrintEnvelope(ClientEnvelope envelope, ClientWarmup? warmup, RunSummary? summary)
+    {
+        var terminal = !Console.IsOutputRedirected;
+        var console = ConsoleFor(Console.Out, terminal);
+        var border = terminal ? TableBorder.Rounded : TableBorder.Ascii;
+        if (!envelope.IsMeasured)
+        {
+            console.WriteLine($"client envelope: {envelope.Status}: {envelope.Reason}");
+        }
+        else
+        {
+            console.WriteLine(string.Create(I,
+                $"client envelope ({envelope.Shape} against a zero-latency endpoint on this node, {envelope.ConfiguredSeconds:0.##} s of load, {envelope.DurationSeconds:0.##} s in all)"));
+            var table = new Table().Border(border);
+            AddColumns(table, ["", "value"]);
+            string Opt(double? v, string format) => v is { } x ? x.ToString(format, I) : "-";
+            AddRow(table, ["achieved / target", envelope.AchievedRatio is { } ratio
+                ? string.Create(I, $"{ratio:0.###} ({envelope.AchievedRate:0.##} of {envelope.TargetRate:0.##} req/s)")
+                : string.Create(I, $"closed loop: {envelope.RequestThroughput:0.##} req/s")]);
+            AddRow(table, ["schedule lag p50 / p99 ms", $"{Opt(envelope.ScheduleLagP50Ms, "0.000")} / {Opt(envelope.ScheduleLagP99Ms, "0.000")}"]);
+            AddRow(table, ["TTFT floor p50 / p99 ms", $"{Opt(envelope.TtftP50Ms, "0.000")} / {Opt(envelope.TtftP99Ms, "0.000")}"]);
+            AddRow(table, ["ITL floor p50 / p99 ms", $"{Opt(envelope.ItlP50Ms, "0.000")} / {Opt(envelope.ItlP99Ms, "0.000")}"]);
+            AddRow(table, ["E2E floor p50 / p99 ms", $"{Opt(envelope.E2eP50Ms, "0.000")} / {Opt(envelope.E2eP99Ms, "0.000")}"]);
+            AddRow(table, ["client CPU", envelope.CpuFraction is { } cpu ? string.Create(I, $"{cpu * 100:0.#} % of {envelope.Cores} cores") : "-"]);
+            AddRow(table, ["requests (errors)", string.Create(I, $"{envelope.Requests} ({envelope.Errors})")]);
+            console.Write(table);
+            if (envelope.Reason is { } reason)
+            {
+                console.WriteLine($"client envelope: {reason}");
+            }
+        }
+
+        if (warmup is not null)
+        {
+            console.WriteLine(string.Create(I,
+                $"client warm-up: {warmup.Requests} uncounted requests sent together to {warmup.Endpoints} endpoint(s) ({warmup.Failed} failed), {warmup.DurationSeconds:0.###} s{(warmup.Calibrated ? ", after the calibration" : "")}."));
+        }
+
+        if (summary is null)
+        {
+            return;
+        }
+
+        if (summary.ClientCpu is { } runCpu)
+        {
+            console.WriteLine(string.Create(I, $"client CPU during the run: {runCpu * 100:0.#} % of {Environment.ProcessorCount} cores."));
+        }
+
+        console.WriteLine(summary.ClientLimited
+            ? "client-limited: the client, not the service, limited this run: " + string.Join("; ", summary.ClientLimitReasons ?? [])
+            : "not client-limited: the client kept up (docs/metrics.md).");
+    }
+
     private static string Percent(double? value) => value is { } v ? string.Create(I, $" ({v:+0.##;-0.##;0}%)") : "";
 
     /// <summary>One row per measure and one column per step: a run's numbers stay readable on an 80-column terminal.</summary>

@@ -31,11 +31,14 @@ internal static class SimCommand
         var tokensPerChunk = new Option<int>("--tokens-per-chunk") { Description = "Tokens per streamed chunk (vLLM's --stream-interval, or speculative decoding).", DefaultValueFactory = _ => 1 };
         var noTokenize = new Option<bool>("--no-tokenize") { Description = "Serve no /tokenize or /detokenize, like servers other than vLLM." };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "A model's tokenizer.json (or its folder) to count and generate with, instead of o200k.", HelpName = "path" };
+        // The load generator's calibration starts the simulator as its child: the child must end with its parent even
+        // when the parent is killed, and the parent's end closes the child's stdin whatever way it ends.
+        var exitOnStdinClose = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input is closed (for a parent process).", Hidden = true };
 
         var command = new Command("sim", "Run a vLLM-compatible inference simulator: OpenAI API, SSE streaming, vLLM's /metrics.")
         {
             host, port, model, maxModelLen, maxNumSeqs, kv, prefillBase, prefillPerToken, decodeBase, decodePerSeq, ttft, itl,
-            errorRate, errorStatus, dropRate, startupDelay, seed, tokenizer, noTokenize, tokensPerChunk,
+            errorRate, errorStatus, dropRate, startupDelay, seed, tokenizer, noTokenize, tokensPerChunk, exitOnStdinClose,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -114,6 +117,17 @@ internal static class SimCommand
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"aibench sim listening on {SimServer.Address(app)} (model {options.Model}, {(options.FixedLatency ? $"fixed latency: ttft {Format(options.Ttft)}, itl {Format(options.Itl)}" : $"batching: max-num-seqs {options.MaxNumSeqs}, kv cache {options.KvCacheTokens} tokens")})"));
             Console.Out.Flush();
+            if (parse.GetValue(exitOnStdinClose))
+            {
+                var lifetime = app.Lifetime;
+                _ = Task.Run(async () =>
+                {
+                    await using var stdin = Console.OpenStandardInput();
+                    await stdin.CopyToAsync(Stream.Null, CancellationToken.None);
+                    lifetime.StopApplication();
+                }, CancellationToken.None);
+            }
+
             try
             {
                 await app.WaitForShutdownAsync(ct);

@@ -88,6 +88,14 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
             Assert.Contains(expected, summary);
         }
 
+        // The client envelope panel: the verdict with its reason, the envelope's figures and the warm-up.
+        Assert.Equal("client-limited", page.Find("[data-testid=client-limited]").TextContent.Trim());
+        Assert.Contains("93 % of its 2 cores", page.Find("[data-testid=client-limit-reasons]").TextContent);
+        var envelope = page.Find("[data-testid=envelope-table]").TextContent;
+        Assert.Contains("0.84", envelope);
+        Assert.Contains("TTFT floor p50 / p99", envelope);
+        Assert.Contains("2 uncounted requests", page.Find("[data-testid=client-warmup]").TextContent);
+
         var latency = page.Find("[data-testid=latency-table]");
         var rows = latency.QuerySelectorAll("tbody tr").Select(r => r.QuerySelectorAll("td").Select(c => c.TextContent.Trim()).ToList()).ToList();
         Assert.Equal(["TTFT", "TPOT", "ITL", "E2E", "Schedule lag"], rows.Select(r => r[0]));
@@ -188,6 +196,13 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
             new Dictionary<string, string> { ["http_503"] = "Service Unavailable: engine overloaded" }, "o200k")
         {
             TokenizerNote = "no server tokenizer (POST http://node1:8000/tokenize answered 404) and no tokenizer file",
+            Envelope = new ClientEnvelope("measured", Shape: "5 req/s", ConfiguredSeconds: 3, DurationSeconds: 4.2, TargetRate: 5, AchievedRate: 4.2,
+                AchievedRatio: 0.84, ScheduleLagP50Ms: 0.05, ScheduleLagP99Ms: 0.4, TtftP50Ms: 1.2, TtftP99Ms: 3.4, ItlP50Ms: 0.01, ItlP99Ms: 0.05,
+                CpuFraction: 0.2, Cores: 2, Requests: 12),
+            ClientWarmup = new ClientWarmup(2, 2, 1, 0, 0.05, true),
+            ClientCpu = 0.93,
+            ClientLimited = true,
+            ClientLimitReasons = ["the client process used 93 % of its 2 cores (≥ 90 %)"],
         };
         var series = Enumerable.Range(0, 60).Select(t => new SecondPoint(t, 5, 5, 0, 256, 640, 12, 50 + t, 2000 + t)).ToList();
         return new BenchmarkRun

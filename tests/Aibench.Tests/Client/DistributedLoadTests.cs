@@ -92,6 +92,12 @@ public abstract class DistributedLoadTests
             Assert.All(workers, w => Assert.False(string.IsNullOrEmpty(w.GetProperty("node").GetString())));
             Assert.All(workers, w => Assert.True(w.GetProperty("completed").GetInt64() > 0, w.ToString()));
             Assert.All(workers, w => Assert.True(w.TryGetProperty("scheduleLagP99Ms", out _), w.ToString()));
+            // Each worker calibrated its own client on its node before the shared start (the host's default, 3 s; the
+            // lead grew by it), or, if its start came too late for that, says it skipped; and each was judged on its own.
+            Assert.All(workers, w => Assert.Contains(w.GetProperty("envelope").GetProperty("status").GetString(), new[] { "measured", "skipped" }));
+            Assert.Contains(workers, w => w.GetProperty("envelope").GetProperty("status").GetString() == "measured");
+            Assert.All(workers, w => Assert.True(w.TryGetProperty("clientLimited", out _) && w.TryGetProperty("clientCpu", out _), w.ToString()));
+            Assert.Equal(workers.Any(w => w.GetProperty("clientLimited").GetBoolean()), summary.GetProperty("clientLimited").GetBoolean());
 
             // Total = sum of workers'.
             Assert.Equal(workers.Sum(w => w.GetProperty("sent").GetInt64()), overall.GetProperty("sent").GetInt64());

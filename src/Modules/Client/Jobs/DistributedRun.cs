@@ -39,10 +39,13 @@ internal sealed class DistributedRun(
         var workers = placement.Workers;
         var duration = Shared.Text.Duration.TryParse(spec.Duration, out var d) ? d : throw new InvalidOperationException("a distributed run needs a duration");
         var starts = WorkerShare.StepStarts(plan.Steps.Count, duration, plan.Timeout);
-        var startAt = time.GetUtcNow() + StartLead;
+        // Each worker calibrates its client before the shared start (the spec says for how long, resolved by the job):
+        // the lead grows by that time and a margin for starting the calibration's child process.
+        var lead = StartLead + (ClientPreparation.Calibration(spec, null) is { } calibration ? calibration + TimeSpan.FromSeconds(5) : TimeSpan.Zero);
+        var startAt = time.GetUtcNow() + lead;
         var runLength = TimeSpan.FromTicks(starts[^1] * 10) + duration + plan.Timeout;
         // The limit covers the lead, every step, the last requests' timeout and a margin; SLURM ends the job after it.
-        var timeLimit = StartLead + runLength + TimeSpan.FromMinutes(5);
+        var timeLimit = lead + runLength + TimeSpan.FromMinutes(5);
         var http = placement.Reporting == "http" && callback.BaseUrl is not null;
         var config = new WorkerConfig(run.Id, spec, [.. endpoints.Select(e => e.ToString())], model, workers, startAt.ToUnixTimeMilliseconds(), starts,
             http ? callback.BaseUrl : null, http ? callback.Token : null, http ? "http" : "files");

@@ -24,6 +24,7 @@ internal sealed class RunBenchmarkJob(
     ActiveBenchmarks active,
     BenchmarkMeter meter,
     DistributedRun distributed,
+    ClientSettings settings,
     IPublisher publisher,
     TimeProvider time,
     ILogger<RunBenchmarkJob> logger)
@@ -90,21 +91,34 @@ internal sealed class RunBenchmarkJob(
         // Shown while the run goes, not only once it has ended.
         await db.SaveChangesAsync(ct);
         var plan = LoadPlan.From(spec, endpoints, model) with { ContinuousUsage = tokenizer.Remote };
+        var calibration = ClientPreparation.Calibration(spec, settings.Calibration);
         RunOutcome outcome;
         RunSummary summary;
         if (spec.Placement?.Kind == "slurm")
         {
-            var result = await distributed.RunAsync(run, spec, endpoints, model, plan, p => Publish(run, p), ct);
+            // Workers calibrate on their own nodes; they are told the host's default when the spec leaves it empty.
+            var resolved = spec with { Calibration = calibration is { } c ? Shared.Text.Duration.Format(c) : "off" };
+            var result = await distributed.RunAsync(run, resolved, endpoints, model, plan, p => Publish(run, p), ct);
             outcome = result.Merged.Outcome;
             summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { Workers = result.Merged.Workers, WorkerJobId = result.JobId, TokenizerNote = tokenizerNote };
+            summary = ClientLimits.Merge(summary, result.Merged.Workers);
             // A lost worker is named on the run itself, not only in the breakdown: the run is partial because of it.
             run.Error = result.Problem;
         }
         else
         {
+            // Before the clock: the envelope of this machine for this shape, then connections opened to the endpoints.
+            var prepared = await ClientPreparation.RunAsync(plan, prompts, http, calibration, spec.ClientWarmup,
+                ClientCalibration.Binary(settings.CalibrationBinary), null, ct);
+            if (prepared.Envelope.Status is "unavailable" or "failed")
+            {
+                logger.LogWarning("Benchmark {Id}: no client envelope ({Status}): {Reason}", run.Id, prepared.Envelope.Status, prepared.Envelope.Reason);
+            }
+
+            var cpu = ClientCpu.Start();
             using var runner = new LoadRunner(plan, prompts, http, time, meter.For(run.Id, run.ExperimentId));
             outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
-            summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote };
+            summary = ClientLimits.Apply(Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote }, prepared.Envelope, prepared.Warmup, cpu.Fraction());
         }
 
         run.Summary = JsonSerializer.Serialize(summary, Json.Options);

@@ -48,6 +48,9 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
             .WithMessage(s => $"warmup: '{s.Warmup}' is not a duration like 10s.").OverridePropertyName("warmup");
         RuleFor(s => s).Must(s => !(Duration.TryParse(s.Warmup, out var w) && Duration.TryParse(s.Duration, out var d) && w >= d))
             .WithMessage("warmup must be shorter than duration, or nothing would be measured.").OverridePropertyName("warmup");
+        RuleFor(s => s.Calibration).Must(c => ClientCalibration.TryParse(c, out _))
+            .WithMessage(s => $"calibration: must be off or a duration between {ClientCalibration.Shortest.TotalSeconds:0}s and {ClientCalibration.Longest.TotalSeconds:0}s such as 3s, not '{s.Calibration}'.")
+            .OverridePropertyName("calibration");
         RuleFor(s => s.Timeout).Must(t => Duration.TryParse(t, out var v) && v > TimeSpan.Zero && v <= TimeSpan.FromDays(1))
             .WithMessage(s => $"timeout: '{s.Timeout}' is not a duration between 1ms and 1d.").OverridePropertyName("timeout");
         RuleFor(s => s.Tokenizer).Must(t => t is null || TokenizerError(t) is null)

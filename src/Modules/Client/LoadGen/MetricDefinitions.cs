@@ -35,6 +35,10 @@ internal static class MetricDefinitions
         ["warmup"] = "Requests scheduled during the warm-up: sent, but left out of every statistic.",
         ["cancelled"] = "Requests still in flight when the run was cancelled: left out of every statistic.",
         ["asDefinedBy"] = "Not aibench's numbers: the same requests under vllm bench serve's and GuideLLM's own definitions (top-level asDefinedBy in the JSON export); each set names its tool, the version of the definitions, its formulas and aibench's approximations.",
+        ["envelope"] = "The client envelope: the run's shape (heaviest step) against a zero-latency aibench sim child on the same node, after an uncounted quarter-length pass. achievedRatio = achieved ÷ target rate; ttft/itl/e2e p50/p99 are the client's floors; scheduleLag p50/p99; cpuFraction = process CPU time / wall / cores.",
+        ["clientCpu"] = "The client process's CPU time over the measured load / wall time / cores.",
+        ["clientLimited"] = "Any of: an open-loop step below 0.95 of its target rate by more than 3 √expected, with the envelope below 0.95 too; a step's schedule-lag p50 > 5 ms with the envelope's > 2.5 ms; clientCpu ≥ 0.90. Distributed: any worker.",
+        ["clientWarmup"] = "Uncounted short requests (max_tokens 2) sent together before the clock, to open connections and run the load path: N per endpoint = concurrency or peak rate × 250 ms, capped by maxInFlight, 1…32.",
         ["percentiles"] = "p50…p99.9 from an HdrHistogram with microsecond resolution and 3 significant digits; mean and stddev over all values.",
     };
 }

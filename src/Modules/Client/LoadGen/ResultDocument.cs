@@ -42,6 +42,7 @@ internal static class ResultDocument
         }
 
         document["summary"] = summaryNode;
+        document["envelope"] = Envelope(summaryNode);
         document["series"] = series is null ? null : JsonNode.Parse(series);
         document["vllm"] = vllm is null ? null : JsonNode.Parse(vllm);
         document["asDefinedBy"] = asDefinedBy;
@@ -54,6 +55,43 @@ internal static class ResultDocument
     // Runs stored before the tokenizer was recorded said "o200k (client side)": that is o200k.
     private static string TokenizerOf(JsonNode? summary) =>
         summary?["tokenCounter"]?.GetValue<string>() is { } counter && !counter.StartsWith("o200k", StringComparison.Ordinal) ? counter : "o200k";
+
+    /// <summary>
+    /// The client envelope section: the calibration's figures (in-process and CLI runs), the verdict with its reasons,
+    /// the client's CPU and warm-up, and each worker's envelope for a distributed run. Null for runs made before it.
+    /// </summary>
+    private static JsonObject? Envelope(JsonNode? summary)
+    {
+        if (summary is not JsonObject s || (s["envelope"] is null && s["clientWarmup"] is null && s["workers"] is null))
+        {
+            return null;
+        }
+
+        var section = s["envelope"]?.DeepClone().AsObject() ?? [];
+        section["clientLimited"] = s["clientLimited"]?.DeepClone() ?? false;
+        section["clientLimitReasons"] = s["clientLimitReasons"]?.DeepClone();
+        section["clientCpu"] = s["clientCpu"]?.DeepClone();
+        section["clientWarmup"] = s["clientWarmup"]?.DeepClone();
+        if (s["workers"] is JsonArray workers)
+        {
+            section["workers"] = new JsonArray([.. workers.OfType<JsonObject>().Select(w => (JsonNode)new JsonObject
+            {
+                ["worker"] = w["worker"]?.DeepClone(),
+                ["node"] = w["node"]?.DeepClone(),
+                ["envelope"] = w["envelope"]?.DeepClone(),
+                ["clientCpu"] = w["clientCpu"]?.DeepClone(),
+                ["clientLimited"] = w["clientLimited"]?.DeepClone() ?? false,
+                ["clientLimitReasons"] = w["clientLimitReasons"]?.DeepClone(),
+            })]);
+        }
+
+        foreach (var key in section.Where(p => p.Value is null).Select(p => p.Key).ToList())
+        {
+            section.Remove(key);
+        }
+
+        return section;
+    }
 
     /// <summary>Straight from a finished run.</summary>
     public static byte[] Build(Identity identity, Contracts.Client.BenchmarkSpec spec, RunOutcome outcome, RunSummary summary) =>

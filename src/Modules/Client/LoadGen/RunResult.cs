@@ -96,6 +96,21 @@ public sealed record RunSummary(
     /// </summary>
     public System.Text.Json.Nodes.JsonObject? AsDefinedBy { get; init; }
 
+    /// <summary>The client envelope measured before the load (null for runs made before it existed).</summary>
+    public ClientEnvelope? Envelope { get; init; }
+
+    /// <summary>What warmed the client before the clock started.</summary>
+    public ClientWarmup? ClientWarmup { get; init; }
+
+    /// <summary>The client process's CPU use over the measured load: CPU time / wall / cores.</summary>
+    public double? ClientCpu { get; init; }
+
+    /// <summary>The client, not the service, limited this run (any worker's, for a distributed run); see the reasons.</summary>
+    public bool ClientLimited { get; init; }
+
+    /// <summary>Which rule said so, with the figures (docs/metrics.md).</summary>
+    public IReadOnlyList<string>? ClientLimitReasons { get; init; }
+
     /// <summary>How every number is computed; the same text is in docs/metrics.md.</summary>
     public IReadOnlyDictionary<string, string> Definitions => MetricDefinitions.All;
 }

@@ -27,6 +27,11 @@ namespace Aibench.Contracts.Client;
 /// Path of the served model's Hugging Face <c>tokenizer.json</c> (or its folder), used to count prompt tokens when the
 /// server has no <c>/tokenize</c>; the server's own tokenizer is preferred, o200k is the last resort.
 /// </param>
+/// <param name="Calibration">
+/// How long the client envelope is measured before the load (the same shape against a zero-latency endpoint on the
+/// same node), e.g. <c>3s</c>, or <c>off</c>; the host's <c>Client:Calibration</c> setting when empty.
+/// </param>
+/// <param name="ClientWarmup">Warm the client before the clock starts: one uncounted short request per connection to be opened.</param>
 public sealed record BenchmarkSpec(
     string? Name = null,
     Guid? Service = null,
@@ -46,7 +51,9 @@ public sealed record BenchmarkSpec(
     bool IgnoreEos = true,
     Guid? ExperimentId = null,
     PlacementSpec? Placement = null,
-    string? Tokenizer = null);
+    string? Tokenizer = null,
+    string? Calibration = null,
+    bool ClientWarmup = true);
 
 /// <summary>
 /// Where a run's load is generated. <c>in-process</c> sends every request from the host; <c>slurm</c> starts

@@ -19,6 +19,8 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
     private HttpClient? _host;
     private WorkerConfig _config = null!;
     private int _sending;
+    private ClientEnvelope? _envelope;
+    private ClientWarmup? _warmup;
 
     private sealed class LongHistogramPair
     {
@@ -54,6 +56,19 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
             var plan = LoadPlan.From(spec, endpoints, _config.Model) with { StepStartsUs = _config.StepStartsUs, ContinuousUsage = tokenizer.Remote };
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"aibench worker {worker}/{_config.Workers} on {node}: {string.Join(", ", plan.Steps.Select(s => s.Label))}, start at {DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs):O}"));
+            // Calibration and warm-up happen before the shared start, never after it: a worker that has not the time
+            // left (Client:WorkerStartLead too short for this queue) skips the calibration and says so in its envelope.
+            var calibration = ClientPreparation.Calibration(spec, ClientCalibration.Default);
+            var left = DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs) - time.GetUtcNow();
+            var skipped = calibration is { } c && left < c + TimeSpan.FromSeconds(3);
+            var prepared = await ClientPreparation.RunAsync(plan, prompts, http, skipped ? null : calibration, spec.ClientWarmup,
+                ClientCalibration.Binary(null), m => log.WriteLine($"aibench worker {worker}: {m}"), ct);
+            _envelope = skipped
+                ? ClientEnvelope.Not("skipped", string.Create(CultureInfo.InvariantCulture, $"only {left.TotalSeconds:0.#} s were left before the shared start"))
+                : prepared.Envelope;
+            _warmup = prepared.Warmup;
+            await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"aibench worker {worker}: client envelope {_envelope.Status}{(_envelope.Reason is null ? "" : ": " + _envelope.Reason)}"));
             await WaitForStartAsync(ct);
             var late = time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs);
             if (late > TimeSpan.FromMilliseconds(50))
@@ -63,9 +78,10 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
                     $"aibench worker {worker}: started {late.TotalMilliseconds:0} ms after the shared start (Client:WorkerStartLead too short for this queue)"));
             }
 
+            var cpu = ClientCpu.Start();
             using var runner = new LoadRunner(plan, prompts, http, time, Observe);
             var outcome = await runner.RunAsync(prompts.Description, Snapshot, ct);
-            var final = Final(outcome);
+            var final = Final(outcome) with { Envelope = _envelope, Warmup = _warmup, ClientCpu = cpu.Fraction() };
             await DeliverAsync($"final", final, WorkerFiles.Final(_runFolder, worker));
             await log.WriteLineAsync($"aibench worker {worker}: {outcome.Records.Count} requests, {outcome.StopReason}");
             return 0;

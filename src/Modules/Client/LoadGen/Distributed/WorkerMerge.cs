@@ -78,10 +78,19 @@ internal static class WorkerMerge
             maxInFlight += final.MaxInFlight;
             foreach (var (k, v) in final.ErrorSamples) errorSamples.TryAdd(k, v);
 
-            var own = Summarizer.Summarize(new RunOutcome(plan, final.Dataset, DateTimeOffset.UnixEpoch, mine, [.. final.ItlUs.Select(h => h.ToHistogram())],
-                new PerSecond(), final.Steps, final.MaxInFlight, final.StopReason, final.Partial, final.ErrorSamples)).Overall;
+            var ownSummary = Summarizer.Summarize(new RunOutcome(plan, final.Dataset, DateTimeOffset.UnixEpoch, mine, [.. final.ItlUs.Select(h => h.ToHistogram())],
+                new PerSecond(), final.Steps, final.MaxInFlight, final.StopReason, final.Partial, final.ErrorSamples));
+            var own = ownSummary.Overall;
+            // Each worker is judged against its own envelope and CPU: one client-bound node is enough to skew the run.
+            var reasons = ClientLimits.Reasons(ownSummary, final.Envelope, final.ClientCpu);
             breakdown.Add(new WorkerResult(final.Worker, final.Node, final.Partial ? "partial" : "completed", null, own.Sent, own.Completed, own.Failed,
-                own.AchievedRate, own.TtftMs?.P50, own.TtftMs?.P99, own.E2eMs?.P50, own.E2eMs?.P99, own.ScheduleLagMs?.P99));
+                own.AchievedRate, own.TtftMs?.P50, own.TtftMs?.P99, own.E2eMs?.P50, own.E2eMs?.P99, own.ScheduleLagMs?.P99)
+            {
+                Envelope = final.Envelope,
+                ClientCpu = final.ClientCpu,
+                ClientLimited = reasons.Count > 0,
+                ClientLimitReasons = reasons.Count > 0 ? reasons : null,
+            });
         }
 
         foreach (var l in lost)

@@ -81,7 +81,10 @@ internal sealed record WorkerFinal(
     bool Partial,
     IReadOnlyDictionary<string, string> ErrorSamples,
     HistogramData Ttft,
-    HistogramData E2e);
+    HistogramData E2e,
+    ClientEnvelope? Envelope = null,
+    ClientWarmup? Warmup = null,
+    double? ClientCpu = null);
 
 /// <summary>One worker's numbers in the result: to spot a slow worker or node.</summary>
 public sealed record WorkerResult(
@@ -97,7 +100,19 @@ public sealed record WorkerResult(
     double? TtftP99Ms,
     double? E2eP50Ms,
     double? E2eP99Ms,
-    double? ScheduleLagP99Ms);
+    double? ScheduleLagP99Ms)
+{
+    /// <summary>The worker's own client envelope, measured on its node before the shared start.</summary>
+    public ClientEnvelope? Envelope { get; init; }
+
+    /// <summary>The worker process's CPU use over its load: CPU time / wall / cores.</summary>
+    public double? ClientCpu { get; init; }
+
+    /// <summary>This worker's client, not the service, limited its share (docs/metrics.md).</summary>
+    public bool ClientLimited { get; init; }
+
+    public IReadOnlyList<string>? ClientLimitReasons { get; init; }
+}
 
 internal static class WorkerFiles
 {
