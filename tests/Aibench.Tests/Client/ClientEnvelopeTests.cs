@@ -132,7 +132,10 @@ public sealed class ClientEnvelopeTests : IDisposable
         Assert.Contains("client-limited: the client, not the service, limited this run", stdout);
     }
 
+    // Whether a normal run is flagged depends on what else runs on the machine (a loaded CPU does limit the client):
+    // it runs with the timing tests, alone.
     [Fact]
+    [Trait("Category", TimingCollection.Trait)]
     public async Task A_normal_run_is_not_flagged_and_states_its_envelope_and_warm_up()
     {
         // 20 req/s against 20 ms answers is a few percent of what this client sends: neither the rate rule (3 σ of
@@ -203,7 +206,10 @@ public sealed class ClientEnvelopeTests : IDisposable
         var envelope = export.GetProperty("envelope");
         Assert.Equal("measured", envelope.GetProperty("status").GetString());
         Assert.Equal(1, envelope.GetProperty("configuredSeconds").GetDouble());
-        Assert.False(envelope.GetProperty("clientLimited").GetBoolean(), envelope.ToString());
+        // The verdict itself is the timing tests' business (this runs beside dozens of others, which may well limit the
+        // client); here it must be given, with reasons exactly when it is positive.
+        var limited = envelope.GetProperty("clientLimited").GetBoolean();
+        Assert.Equal(limited, envelope.TryGetProperty("clientLimitReasons", out var reasons) && reasons.ValueKind == JsonValueKind.Array && reasons.GetArrayLength() > 0);
         Assert.True(envelope.GetProperty("clientWarmup").GetProperty("requests").GetInt64() >= 1);
         Assert.Equal("measured", export.GetProperty("summary").GetProperty("envelope").GetProperty("status").GetString());
     }

@@ -151,7 +151,8 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
                 Line(i is 3 or 10 ? $"{prefix}{i} POISON" : $"{prefix}{i}", t0.AddMilliseconds(i), Guid.Empty, null, "n", "stdout", null))]);
             var result = await host.DrainAsync();
 
-            Assert.Equal(2, result.Dropped);
+            // The recurring forward job may have met the refused lines first: the drain then drops fewer, the total is the same.
+            Assert.InRange(result.Dropped, 0, 2);
             Assert.Equal(2, LokiForwarder.DroppedTotal.Value - droppedBefore);
             Assert.Equal(Enumerable.Range(0, 12).Where(i => i is not 3 and not 10).Select(i => $"{prefix}{i}"),
                 host.Loki.Entries(prefix).Select(e => e.Line));
