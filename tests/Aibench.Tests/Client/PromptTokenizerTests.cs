@@ -77,6 +77,23 @@ public sealed class PromptTokenizerTests
         Assert.InRange(sim.Server.TokenizeCalls, 3, 320);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_sentencepiece_model_gives_exact_lengths_by_the_server_and_from_the_file(bool serveTokenize)
+    {
+        // Llama 2 / Mistral style: the dummy prefix makes a prompt's leading space a token, and BOS is added.
+        var model = await RealTokenizers.SentencePieceAsync();
+        await using var sim = await SimAsync(model, serveTokenize: serveTokenize);
+        var (outcome, summary, _) = await RunAsync(sim, Spec("random:input=300-310,output=8,count=60", requests: 60, tokenizer: model));
+
+        Assert.Equal(serveTokenize ? "server:/tokenize" : $"file:{Aibench.Shared.Tokenizers.TokenizerFile.Load(model).Sha256}", summary.TokenCounter);
+        var ok = outcome.Records.Where(r => r.Ok).ToList();
+        Assert.Equal(60, ok.Count);
+        Assert.All(ok, r => Assert.InRange(r.ServerInputTokens, 300, 310));
+        Assert.All(ok, r => Assert.Equal(r.InputTokens, r.ServerInputTokens));
+    }
+
     [Fact]
     public async Task Distinct_lengths_cost_one_tokenize_call_each_not_one_per_prompt()
     {

@@ -53,6 +53,64 @@ internal static class RealTokenizers
         return target;
     }
 
+    /// <summary>
+    /// A SentencePiece BPE model (the format of Llama 2's and Mistral's tokenizer.model) trained here by Debian's
+    /// <c>spm_train</c> (package sentencepiece) on a seeded corpus of 3,000 common English words, so that it has well over
+    /// 1,000 whole-word pieces; <c>spm_encode</c>, the reference implementation, is what it is checked against.
+    /// </summary>
+    public static async Task<string> SentencePieceAsync()
+    {
+        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
+        var folder = Path.Combine(root, "spm-english");
+        var model = Path.Combine(folder, "tokenizer.model");
+        await Gate.WaitAsync();
+        try
+        {
+            if (!File.Exists(model))
+            {
+                var work = Directory.CreateTempSubdirectory("aibench-spm-train-").FullName;
+                try
+                {
+                    // Common English words (o200k's first plain words), as a real model's vocabulary has them.
+                    var random = new Random(7);
+                    var words = Aibench.Client.LoadGen.Tokenizers.O200kTokenizer.Candidates.Take(3000).Select(w => w.Trim()).ToArray();
+                    var corpus = Path.Combine(work, "corpus.txt");
+                    await File.WriteAllLinesAsync(corpus, Enumerable.Range(0, 20_000).Select(_ => string.Join(' ', Enumerable.Range(0, 10).Select(_ => words[random.Next(words.Length)]))));
+                    await RunAsync(work, "spm_train", $"--input={corpus}", "--model_prefix=m", "--vocab_size=4000", "--model_type=bpe",
+                        "--byte_fallback=true", "--character_coverage=1.0", "--num_threads=1",
+                        // Llama 2's and Mistral's models normalise nothing (identity), and neither does this one.
+                        "--normalization_rule_name=identity");
+                    Directory.CreateDirectory(folder);
+                    File.Move(Path.Combine(work, "m.model"), model, overwrite: true);
+                }
+                finally
+                {
+                    Directory.Delete(work, recursive: true);
+                }
+            }
+        }
+        finally
+        {
+            Gate.Release();
+        }
+
+        return model;
+    }
+
+    /// <summary>Token ids of <paramref name="text"/> by SentencePiece's own encoder (no BOS).</summary>
+    public static async Task<int[]> SpmEncodeAsync(string model, string text)
+    {
+        var start = new ProcessStartInfo("spm_encode") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add($"--model={model}");
+        start.ArgumentList.Add("--output_format=id");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("spm_encode did not start");
+        await process.StandardInput.WriteLineAsync(text);
+        process.StandardInput.Close();
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return [.. output.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)];
+    }
+
     private static async Task<string> PathAsync(string family)
     {
         var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");

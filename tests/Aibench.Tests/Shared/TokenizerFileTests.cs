@@ -31,6 +31,21 @@ public sealed class TokenizerFileTests
         Assert.Matches("^[0-9a-f]{64}$", file.Sha256);
     }
 
+    [Theory]
+    [InlineData("Hello world, the cluster 1234 naïve café — 你好")]
+    [InlineData("zqx abcde lorem ipsum dolor sit amet")]
+    [InlineData("  leading spaces and\ttabs\nnew lines  ")]
+    public async Task A_sentencepiece_model_encodes_as_spm_encode_does_and_adds_its_bos(string text)
+    {
+        var model = await RealTokenizers.SentencePieceAsync();
+        var file = TokenizerFile.Load(model);
+        // spm_encode reads a line: only what it sees is compared.
+        var line = text.Split('\n')[0];
+        Assert.Equal(await RealTokenizers.SpmEncodeAsync(model, line), file.Encode(line));
+        Assert.Equal(1, file.SpecialTokensAdded);
+        Assert.True(file.PieceWords()!.Length > 1000);
+    }
+
     [Fact]
     public async Task A_template_post_processor_adds_its_special_tokens_to_the_count()
     {
@@ -52,7 +67,7 @@ public sealed class TokenizerFileTests
     [InlineData("empty-folder", "a folder without tokenizer.json")]
     [InlineData("not-json", "not JSON (line 1")]
     [InlineData("wordpiece", "model.type is 'WordPiece'")]
-    [InlineData("sentencepiece", "SentencePiece .model files are not read")]
+    [InlineData("sentencepiece", "not a SentencePiece BPE model")]
     [InlineData("metaspace", "not a byte-level BPE")]
     [InlineData("merge-order", "merge order differs from its id order")]
     [InlineData("no-split", "no Split pre-tokenizer")]

@@ -15,7 +15,9 @@ namespace Aibench.Shared.Tokenizers;
 /// Byte-level BPE files (Llama 3, Qwen 2/3, Mistral's newer tokenizers, GPT-2 family) are supported. They are turned into
 /// a tiktoken-style tokenizer of Microsoft.ML.Tokenizers: a token's id is its merge rank. That is exact when the ids grow
 /// in the order of the merges that make them, which is true of these families (tiktoken-derived vocabularies) and is
-/// checked on load; a file where it does not hold is refused rather than counted wrongly.
+/// checked on load; a file where it does not hold is refused rather than counted wrongly. A SentencePiece
+/// <c>tokenizer.model</c> (Llama 2, Mistral v1/v2, BPE models) is read by Microsoft.ML.Tokenizers' own SentencePiece
+/// reader; its beginning-of-sentence token counts as the special token a server adds (as Hugging Face's LlamaTokenizer).
 /// </remarks>
 public sealed class TokenizerFile
 {
@@ -60,6 +62,24 @@ public sealed class TokenizerFile
 
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids) ?? "";
 
+    /// <summary>
+    /// SentencePiece only: the vocabulary's whole-word pieces (<c>▁word</c>, ASCII letters) as " word", each checked to
+    /// encode to itself alone; null for byte-level files, whose words are found by decoding ids.
+    /// </summary>
+    public string[]? PieceWords()
+    {
+        if (_tokenizer is not SentencePieceTokenizer sp)
+        {
+            return null;
+        }
+
+        return [.. sp.Vocabulary
+            .Where(e => e.Key.Length >= 2 && e.Key[0] == '\u2581' && e.Key.Skip(1).All(char.IsAsciiLetter))
+            .OrderBy(e => e.Value)
+            .Where(e => sp.EncodeToIds(e.Key[1..]) is [var only] && only == e.Value)
+            .Select(e => " " + e.Key[1..])];
+    }
+
     /// <summary>A token as the vocabulary writes it (byte-level form, e.g. <c>Ġworld</c>), as vLLM's <c>token_strs</c> give it.</summary>
     public string? TokenString(int id) => _raw.TryGetValue(id, out var raw) ? raw : AddedTokens.GetValueOrDefault(id);
 
@@ -84,11 +104,6 @@ public sealed class TokenizerFile
             throw new TokenizerFileException($"{path}: no such file");
         }
 
-        if (path.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new TokenizerFileException($"{path}: SentencePiece .model files are not read; give the tokenizer.json from the same weights folder");
-        }
-
         byte[] bytes;
         try
         {
@@ -97,6 +112,12 @@ public sealed class TokenizerFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TokenizerFileException($"{path}: cannot be read ({e.Message})");
+        }
+
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (path.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
+        {
+            return SentencePiece(path, bytes, sha256);
         }
 
         JsonDocument document;
@@ -111,7 +132,7 @@ public sealed class TokenizerFile
 
         using (document)
         {
-            return Build(path, document.RootElement, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            return Build(path, document.RootElement, sha256);
         }
     }
 
@@ -210,6 +231,31 @@ public sealed class TokenizerFile
         var nfc = root.TryGetProperty("normalizer", out var normalizer) && normalizer.ValueKind == JsonValueKind.Object
             && normalizer.TryGetProperty("type", out var nt) && nt.GetString() == "NFC";
         return new TokenizerFile(tokenizer, nfc, SpecialsAdded(root), sha256, vocab.Count, added, vocab.ToDictionary(e => e.Value, e => e.Key));
+    }
+
+    private static TokenizerFile SentencePiece(string path, byte[] bytes, string sha256)
+    {
+        SentencePieceTokenizer tokenizer;
+        try
+        {
+            using var stream = new MemoryStream(bytes);
+            // Counted without BOS/EOS; the BOS a server adds is SpecialTokensAdded.
+            tokenizer = SentencePieceTokenizer.Create(stream, false, false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Protobuf, format and unsupported-model errors alike: the file is not a model this reader can use.
+            throw new TokenizerFileException($"{path}: not a SentencePiece BPE model ({e.Message})");
+        }
+
+        var added = new Dictionary<int, string>();
+        foreach (var (id, token) in new[] { (tokenizer.BeginningOfSentenceId, tokenizer.BeginningOfSentenceToken), (tokenizer.EndOfSentenceId, tokenizer.EndOfSentenceToken) })
+        {
+            if (id >= 0 && !string.IsNullOrEmpty(token)) added[id] = token;
+        }
+
+        var raw = tokenizer.Vocabulary.ToDictionary(e => e.Value, e => e.Key);
+        return new TokenizerFile(tokenizer, nfc: false, tokenizer.BeginningOfSentenceId >= 0 ? 1 : 0, sha256, raw.Count, added, raw);
     }
 
     /// <summary>Refuses files whose merge order disagrees with id order, where rank-by-id would count differently.</summary>

@@ -14,6 +14,7 @@ internal static class RandomDataset
     {
         var words = await tokenizer.WordsAsync(ct);
         var specials = chat ? 0 : tokenizer.SpecialTokens;
+        var leading = tokenizer.LeadingTokens;
         var random = new Random(seed);
         var prefix = new StringBuilder();
         AppendWords(prefix, spec.Prefix, words, random);
@@ -29,11 +30,11 @@ internal static class RandomDataset
         for (var i = 0; i < prompts.Length; i++)
         {
             ct.ThrowIfCancellationRequested();
-            inputs[i] = Math.Max(spec.Input.Sample(random), spec.Prefix + 1 + specials);
+            inputs[i] = Math.Max(spec.Input.Sample(random), spec.Prefix + 1 + specials + leading);
             outputs[i] = spec.Output.Sample(random);
             fixSeeds[i] = random.Next();
             text.Clear().Append(prefixText);
-            AppendWords(text, inputs[i] - spec.Prefix - specials, words, random);
+            AppendWords(text, inputs[i] - spec.Prefix - specials - leading, words, random);
             prompts[i] = text.ToString();
         }
 

@@ -18,6 +18,12 @@ internal abstract class PromptTokenizer
     /// <summary>Special tokens the server adds to a completions prompt (Llama 3's begin-of-text); chat content gets none.</summary>
     public abstract int SpecialTokens { get; }
 
+    /// <summary>
+    /// Tokens a prompt of single-token words costs beyond one per word: 0 for byte-level BPE, 1 for SentencePiece, whose
+    /// dummy prefix turns the first word's leading space into a token of its own. Known once the words are.
+    /// </summary>
+    public virtual int LeadingTokens => 0;
+
     /// <summary>The server's longest prompt + completion, when it said (only <c>/tokenize</c> does).</summary>
     public virtual int? MaxModelLen => null;
 

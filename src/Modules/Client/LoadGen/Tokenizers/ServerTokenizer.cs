@@ -22,7 +22,9 @@ internal sealed class ServerTokenizer : PromptTokenizer
     /// <summary>Candidates sent in one call when the server names its tokens (<c>return_token_strs</c>).</summary>
     private const int NamedBatch = 2048;
 
-    private static readonly ConcurrentDictionary<(Uri Url, string Model), Task<string[]>> Pools = new();
+    private static readonly ConcurrentDictionary<(Uri Url, string Model), Task<(string[] Words, int Leading)>> Pools = new();
+
+    private int _leading;
 
     private readonly HttpClient _http;
     private readonly Uri _url;
@@ -43,6 +45,8 @@ internal sealed class ServerTokenizer : PromptTokenizer
 
     public override bool Remote => true;
 
+    public override int LeadingTokens => _leading;
+
     /// <summary>Filters (e.g. ShareGPT's length bounds) run on o200k; the counts kept are then asked of the server.</summary>
     public override int CountLocal(string text) => TokenCounter.Shared.Count(text);
 
@@ -54,11 +58,13 @@ internal sealed class ServerTokenizer : PromptTokenizer
         var task = Pools.GetOrAdd((_url, _model), _ => FindServerWordsAsync(CancellationToken.None));
         try
         {
-            return await task.WaitAsync(ct);
+            var (words, leading) = await task.WaitAsync(ct);
+            _leading = leading;
+            return words;
         }
         catch (Exception) when (task.IsFaulted)
         {
-            Pools.TryRemove(new KeyValuePair<(Uri, string), Task<string[]>>((_url, _model), task));
+            Pools.TryRemove(new KeyValuePair<(Uri, string), Task<(string[], int)>>((_url, _model), task));
             throw;
         }
     }
@@ -158,9 +164,12 @@ internal sealed class ServerTokenizer : PromptTokenizer
     /// candidate that comes back as one token of its own (written " word" or byte-level "Ġword") is one. Older servers
     /// are asked by group testing instead.
     /// </summary>
-    private async Task<string[]> FindServerWordsAsync(CancellationToken ct)
+    private async Task<(string[] Words, int Leading)> FindServerWordsAsync(CancellationToken ct)
     {
         var candidates = O200kTokenizer.Candidates;
+        // A SentencePiece tokenizer's dummy prefix makes a leading space a token of its own: " t" is then 2 tokens, not 1.
+        var (single, _) = await TokenizeAsync(candidates[0], specials: false, ct);
+        var leading = Math.Max(0, single - 1);
         var found = new List<string>(WantedWords);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var tried = 0;
@@ -171,18 +180,19 @@ internal sealed class ServerTokenizer : PromptTokenizer
             var (_, _, names) = await TokenizeAsync(string.Concat(batch), specials: false, strings: true, ct);
             if (names is null)
             {
-                return await GroupTestAsync(candidates, ct);
+                return (await GroupTestAsync(candidates, leading, ct), leading);
             }
 
             tried += batch.Length;
             var wanted = batch.ToHashSet(StringComparer.Ordinal);
             found.AddRange(names.OfType<string>()
-                .Select(n => n.StartsWith('\u0120') ? " " + n[1..] : n)
+                // Byte-level vocabularies write the space as 'Ġ', SentencePiece ones as '▁'.
+                .Select(n => n.Length > 1 && n[0] is '\u0120' or '\u2581' ? " " + n[1..] : n)
                 .Where(n => wanted.Contains(n) && seen.Add(n)));
         }
 
         return found.Count > 1000
-            ? [.. found]
+            ? ([.. found], leading)
             : throw new TokenizerException("dataset", $"the server's tokenizer ({_url}, model '{_model}') has only {found.Count} single-token words among {tried:N0} common ones; random prompts need more than 1,000");
     }
 
@@ -191,7 +201,7 @@ internal sealed class ServerTokenizer : PromptTokenizer
     /// (no special tokens) is n single-token words, since the pre-tokenizer splits at every space; a group that counts
     /// more is halved until the culprits are left out.
     /// </summary>
-    private async Task<string[]> GroupTestAsync(string[] candidates, CancellationToken ct)
+    private async Task<string[]> GroupTestAsync(string[] candidates, int leading, CancellationToken ct)
     {
         var found = new List<string>(WantedWords);
         var calls = 0;
@@ -206,7 +216,7 @@ internal sealed class ServerTokenizer : PromptTokenizer
                 for (var i = from; i < from + length; i++) text.Append(candidates[i]);
                 calls++;
                 var (count, _) = await TokenizeAsync(text.ToString(), specials: false, ct);
-                if (count == length)
+                if (count == length + leading)
                 {
                     found.AddRange(candidates.AsSpan(from, length));
                 }
