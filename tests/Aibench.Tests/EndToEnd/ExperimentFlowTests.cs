@@ -107,7 +107,9 @@ public abstract partial class ExperimentFlowTests : IDisposable
             var progress = browser.ById("live-progress");
             await Assertions.Expect(progress).ToBeVisibleAsync();
             var before = await progress.InnerTextAsync();
-            await Assertions.Expect(progress).Not.ToHaveTextAsync(before);
+            // SLURM workers start together after the start lead, which also leaves each worker time to calibrate its
+            // client (Client:WorkerStartLead + calibration + 5 s): the first numbers can take that long.
+            await Assertions.Expect(progress).Not.ToHaveTextAsync(before, new() { Timeout = 90_000 });
             var loadingRow = browser.Page.Locator("[data-testid='stage-row'][data-stage='loading']");
             var took = await loadingRow.InnerTextAsync();
             await Assertions.Expect(loadingRow).Not.ToHaveTextAsync(took);
