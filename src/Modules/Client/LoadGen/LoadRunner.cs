@@ -428,22 +428,18 @@ internal sealed class LoadRunner : IDisposable
                 // Tokens in this chunk: the growth of the cumulative count when the server sends it with every chunk
                 // (vLLM's continuous_usage_stats), else one. A chunk of k tokens after the first gives k gaps of
                 // gap / k, so ITL is per token whatever the server's stream interval or speculative decoding.
-                var tokens = chunk.CompletionTokens > completion && completion >= 0 ? chunk.CompletionTokens - completion
-                    : chunk.CompletionTokens > 0 && completion < 0 ? chunk.CompletionTokens
-                    : 1;
+                var counted = Math.Max(completion, 0);
+                var tokens = chunk.CompletionTokens > counted ? chunk.CompletionTokens - counted : 1;
                 if (first < 0)
                 {
                     first = now;
                     _series.Add(now, SecondColumn.TtftSumUs, now - box.Record.ScheduledUs);
                     _series.Add(now, SecondColumn.TtftCount, 1);
                 }
-                else if (tokens <= 1)
-                {
-                    gaps.Add(now - last);
-                }
                 else
                 {
-                    for (var i = 0; i < tokens; i++) gaps.Add((now - last) / tokens);
+                    var gap = (now - last) / tokens;
+                    for (var i = 0; i < tokens; i++) gaps.Add(gap);
                 }
 
                 last = now;

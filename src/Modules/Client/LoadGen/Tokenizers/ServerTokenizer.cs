@@ -84,7 +84,8 @@ internal sealed class ServerTokenizer : PromptTokenizer
             var body = await response.Content.ReadAsStringAsync(timeout.Token);
             if (response.IsSuccessStatusCode)
             {
-                var json = JsonDocument.Parse(body).RootElement;
+                using var document = JsonDocument.Parse(body);
+                var json = document.RootElement;
                 if (json.TryGetProperty("count", out var count) && count.TryGetInt32(out var specials))
                 {
                     var max = json.TryGetProperty("max_model_len", out var m) && m.TryGetInt32(out var mm) ? mm : 0;
@@ -117,7 +118,8 @@ internal sealed class ServerTokenizer : PromptTokenizer
 
         try
         {
-            var json = JsonDocument.Parse(body).RootElement;
+            using var document = JsonDocument.Parse(body);
+            var json = document.RootElement;
             if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("message", out var message) && message.GetString() is { } text
                 && ((json.TryGetProperty("param", out var param) && param.GetString() == "model") || text.Contains("does not exist", StringComparison.OrdinalIgnoreCase)))
             {
@@ -148,7 +150,8 @@ internal sealed class ServerTokenizer : PromptTokenizer
 
         try
         {
-            var json = JsonDocument.Parse(body).RootElement;
+            using var document = JsonDocument.Parse(body);
+            var json = document.RootElement;
             int[] tokens = json.TryGetProperty("tokens", out var t) && t.ValueKind == JsonValueKind.Array ? [.. t.EnumerateArray().Select(x => x.GetInt32())] : [];
             string?[]? names = json.TryGetProperty("token_strs", out var n) && n.ValueKind == JsonValueKind.Array ? [.. n.EnumerateArray().Select(x => x.GetString())] : null;
             return (json.GetProperty("count").GetInt32(), tokens, names);
