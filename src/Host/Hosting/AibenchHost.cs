@@ -157,6 +157,8 @@ internal static class AibenchHost
         app.UseSerilogRequestLogging(options =>
             options.GetLevel = (ctx, _, error) => error is not null || ctx.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : ctx.Request.Path.StartsWithSegments("/health") || ctx.Request.Path.StartsWithSegments("/ready") ? LogEventLevel.Debug
+                // Refused tokens: TokenGuard logs them once a minute with a count, so a flood cannot fill the log.
+                : ctx.Response.StatusCode is StatusCodes.Status401Unauthorized or StatusCodes.Status429TooManyRequests ? LogEventLevel.Debug
                 : LogEventLevel.Information);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {

@@ -68,17 +68,12 @@ internal static class LoginEndpoints
 
     private static async Task<SignInResult> TrySignInAsync(HttpContext context, string token)
     {
-        var guard = context.RequestServices.GetRequiredService<TokenGuard>();
-        if (guard.RetryAfter() > TimeSpan.Zero)
-        {
-            return SignInResult.TooMany;
-        }
-
         var tokens = context.RequestServices.GetRequiredService<TokenStore>();
         if (!tokens.Verify(token))
         {
-            guard.Failed();
-            return SignInResult.Wrong;
+            // Only wrong attempts count, and only they are refused: the right token always signs in.
+            var guard = context.RequestServices.GetRequiredService<TokenGuard>();
+            return guard.Failed() > TimeSpan.Zero ? SignInResult.TooMany : SignInResult.Wrong;
         }
 
         await context.SignInAsync(TokenAuthentication.CookieScheme, TokenAuthentication.Principal(TokenAuthentication.CookieScheme, tokens),

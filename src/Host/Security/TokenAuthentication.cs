@@ -101,17 +101,18 @@ internal sealed class BearerTokenHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var wait = guard.RetryAfter();
-        if (wait > TimeSpan.Zero)
-        {
-            Context.Items[TokenAuthentication.RetryAfterItem] = wait;
-            return Task.FromResult(AuthenticateResult.Fail("Too many wrong tokens; try again later."));
-        }
-
+        // The right token first, always: a flood of wrong ones from another user must never lock its owner out.
         if (!tokens.Verify(header["Bearer ".Length..].Trim()))
         {
-            guard.Failed();
-            return Task.FromResult(AuthenticateResult.Fail("Wrong token."));
+            var wait = guard.Failed();
+            if (wait > TimeSpan.Zero)
+            {
+                Context.Items[TokenAuthentication.RetryAfterItem] = wait;
+            }
+
+            // No result rather than a failure: ASP.NET would log every failure, and a flood would fill the log; the
+            // guard reports wrong attempts once a minute with their count. The challenge answers 401 or 429.
+            return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         var principal = TokenAuthentication.Principal(Scheme.Name, tokens);
