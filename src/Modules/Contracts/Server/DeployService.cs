@@ -16,12 +16,14 @@ namespace Aibench.Contracts.Server;
 /// this id exists already, it is answered as it is and nothing new is deployed. A new id when omitted.
 /// </param>
 /// <param name="TimeLimitMinutes">The job's time limit in minutes, instead of the recipe's.</param>
+/// <param name="Restart">The restart policy, instead of the recipe's (none when neither gives one).</param>
 public sealed record DeployService(
     string? Recipe,
     int? Nodes = null,
     IReadOnlyDictionary<string, JsonElement>? Parameters = null,
     Guid? Id = null,
-    int? TimeLimitMinutes = null) : ICommand<DeployedService>;
+    int? TimeLimitMinutes = null,
+    RestartPolicy? Restart = null) : ICommand<DeployedService>;
 
 /// <summary>A service that was accepted for deployment.</summary>
 /// <param name="Id">The service's id.</param>
@@ -77,7 +79,7 @@ public sealed record CancelService(Guid Id) : ICommand<ServiceStatusView>;
 
 /// <summary>A service's state by wire name, as scripts and other modules see it.</summary>
 /// <param name="Id">The service.</param>
-/// <param name="Status"><c>pending</c>, <c>queued</c>, <c>starting</c>, <c>ready</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>timed_out</c> or <c>unknown</c>.</param>
+/// <param name="Status"><c>pending</c>, <c>queued</c>, <c>starting</c>, <c>ready</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>timed_out</c>, <c>unknown</c> or <c>restarting</c>.</param>
 /// <param name="Reason">Why it is in that state, when known.</param>
 /// <param name="UpdatedAt">When the state last changed.</param>
 public sealed record ServiceStatusView(Guid Id, string Status, string? Reason, DateTimeOffset UpdatedAt);

@@ -34,6 +34,33 @@ public sealed record ServiceReady(
 /// <param name="RunFolder">Folder with its scripts, endpoint files and logs.</param>
 public sealed record ServiceStopped(Guid ServiceId, ServiceStatus Status, string? Reason, string RunFolder) : INotification;
 
+/// <summary>
+/// Published when a service's job failed for a reason worth retrying and its restart policy resubmits it. The
+/// service keeps its id; the new attempt gets a new job, and <see cref="ServiceReady"/> follows when it answers.
+/// </summary>
+/// <param name="ServiceId">The service.</param>
+/// <param name="Recipe">Recipe it was deployed from.</param>
+/// <param name="Attempt">The attempt that starts now: 2 for the first restart.</param>
+/// <param name="MaxRestarts">Restarts its policy allows in all.</param>
+/// <param name="Reason">Why the previous attempt ended (e.g. "a node failed (node3)").</param>
+/// <param name="PreviousJobId">The scheduler's job id of the attempt that failed.</param>
+/// <param name="Backoff">The wait before the new job is submitted.</param>
+/// <param name="At">When the failure was seen.</param>
+public sealed record ServiceRestarted(
+    Guid ServiceId,
+    string Recipe,
+    int Attempt,
+    int MaxRestarts,
+    string Reason,
+    string? PreviousJobId,
+    TimeSpan Backoff,
+    DateTimeOffset At) : INotification;
+
+/// <summary>A restart policy: how often a service is resubmitted when its job fails for a reason worth retrying.</summary>
+/// <param name="Max">Restarts allowed, 0 to 10. 0 means never.</param>
+/// <param name="Backoff">Wait before each resubmission, e.g. <c>30s</c> or <c>2m</c> (up to 1 h).</param>
+public sealed record RestartPolicy(int Max, string? Backoff = null);
+
 /// <summary>Asks the Server module for a service's endpoints. Answers <c>null</c> when no such service exists.</summary>
 /// <param name="ServiceId">The service.</param>
 public sealed record GetServiceEndpoints(Guid ServiceId) : IQuery<ServiceEndpoints?>;

@@ -29,4 +29,10 @@ public enum ServiceStatus
 
     /// <summary>The scheduler could not be asked; the last known state is kept elsewhere.</summary>
     Unknown,
+
+    /// <summary>
+    /// Its job failed for a reason worth retrying (a node failure, a preemption, a replica that stopped answering) and
+    /// its restart policy allows another attempt: a new job is submitted after the policy's back-off.
+    /// </summary>
+    Restarting,
 }
