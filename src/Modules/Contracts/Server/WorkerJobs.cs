@@ -47,3 +47,17 @@ public sealed record WorkerJobState(string State, bool Ended, string? Reason, st
 /// <summary>Cancels a worker job (idempotent); answers its state afterwards.</summary>
 /// <param name="JobId">The job.</param>
 public sealed record CancelWorkerJob(string JobId) : ICommand<WorkerJobState>;
+
+/// <summary>
+/// Cancels the worker job of a benchmark, found by the benchmark's id (idempotent). For a run that nobody follows any
+/// more, such as one cut short by a host restart: the Client module never stored its job id, the Server module did. A
+/// job already seen ended is not asked about again. Answers null when the benchmark had no worker job; fails with a
+/// conflict when the scheduler does not answer (nothing changed: ask again later).
+/// </summary>
+/// <param name="BenchmarkId">The run whose workers are to stop.</param>
+public sealed record CancelBenchmarkWorkerJob(Guid BenchmarkId) : ICommand<CancelledWorkerJob?>;
+
+/// <summary>The worker job of a benchmark after a cancel.</summary>
+/// <param name="JobId">The scheduler's job id.</param>
+/// <param name="State">Where it stands now; a job cancelled a moment ago may still be completing.</param>
+public sealed record CancelledWorkerJob(string JobId, WorkerJobState State);

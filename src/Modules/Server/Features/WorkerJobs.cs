@@ -156,6 +156,54 @@ internal sealed class CancelWorkerJobHandler(SchedulerSelector schedulers, Worke
     }
 }
 
+/// <summary>
+/// Cancels the worker job of a benchmark by the benchmark's id: the record says which job it is, or, for a submission
+/// interrupted before it was recorded, the run folder's marker does. A job already recorded as ended is answered from
+/// the record, so repeating the command (each host restart does) costs no scheduler call.
+/// </summary>
+internal sealed class CancelBenchmarkWorkerJobHandler(
+    ServerSettings settings,
+    SchedulerSelector schedulers,
+    WorkerJobStates states,
+    IDbContextFactory<ServerDbContext> dbFactory,
+    ILogger<CancelBenchmarkWorkerJobHandler> logger)
+    : ICommandHandler<CancelBenchmarkWorkerJob, CancelledWorkerJob?>
+{
+    public async ValueTask<CancelledWorkerJob?> Handle(CancelBenchmarkWorkerJob command, CancellationToken cancellationToken)
+    {
+        WorkerJobRecord? record;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            record = await db.WorkerJobs.AsNoTracking().SingleOrDefaultAsync(w => w.BenchmarkId == command.BenchmarkId, cancellationToken);
+        }
+
+        if (record is { EndedAt: not null })
+        {
+            return new CancelledWorkerJob(record.JobId, new WorkerJobState(record.State ?? JobState.Gone.State, true, null, null));
+        }
+
+        var marker = Path.Combine(RunFolder.For(settings, command.BenchmarkId), RunFolder.SubmittedMarker);
+        var jobId = record?.JobId ?? (File.Exists(marker) ? (await File.ReadAllTextAsync(marker, cancellationToken)).Trim() : null);
+        if (string.IsNullOrEmpty(jobId))
+        {
+            return null;
+        }
+
+        var scheduler = await schedulers.SchedulerAsync(cancellationToken);
+        try
+        {
+            await scheduler.CancelAsync(jobId, cancellationToken);
+            var state = await states.QueryAsync(scheduler, jobId, cancellationToken);
+            logger.LogInformation("Worker job {JobId} of benchmark {BenchmarkId} cancelled ({State})", jobId, command.BenchmarkId, state.State);
+            return new CancelledWorkerJob(jobId, state);
+        }
+        catch (SchedulerUnavailableException e)
+        {
+            throw new ConflictException($"The scheduler does not answer, so worker job {jobId} could not be cancelled yet: {e.Message}. Try again.");
+        }
+    }
+}
+
 /// <summary>Asks the scheduler where worker jobs stand and keeps their records up to date.</summary>
 internal sealed class WorkerJobStates(IDbContextFactory<ServerDbContext> dbFactory, TimeProvider time, ILogger<WorkerJobStates> logger)
 {
