@@ -3,12 +3,24 @@
 # (each with its own spool, pid and log file) and slurmrestd on a Unix socket.
 #   scripts/slurm-cluster.sh start DIR   → writes DIR/env (source it: SLURM_CONF, AIBENCHTEST_SLURMRESTD_SOCKET, ...)
 #   scripts/slurm-cluster.sh stop DIR
+# A second cluster beside the first (the failure drills stop their own slurmctld) needs other ports and job ids:
+#   AIBENCH_SLURM_CTLD_PORT (16817), AIBENCH_SLURM_NODE_PORT_BASE (17000: node n listens on base + n),
+#   AIBENCH_SLURM_FIRST_JOB_ID (SLURM's default, 1) and AIBENCH_SLURM_CLUSTER_NAME (aibenchtest).
+# Everything else (munge socket, slurmrestd socket, spool, state, logs) is inside DIR already.
 # Needs root (slurmd runs jobs as their owner) and the Debian packages slurmctld slurmd slurmrestd munge slurm-client.
 set -euo pipefail
 
 cmd=${1:?start|stop}
 DIR=$(realpath -m "${2:?folder}")
 NODES=${SLURM_TEST_NODES:-4}
+CTLD_PORT=${AIBENCH_SLURM_CTLD_PORT:-16817}
+NODE_PORT_BASE=${AIBENCH_SLURM_NODE_PORT_BASE:-17000}
+FIRST_JOB_ID=${AIBENCH_SLURM_FIRST_JOB_ID:-1}
+CLUSTER_NAME=${AIBENCH_SLURM_CLUSTER_NAME:-aibenchtest}
+for value in "$CTLD_PORT" "$NODE_PORT_BASE" "$FIRST_JOB_ID"; do
+  [[ $value =~ ^[0-9]+$ ]] || { echo "$0: ports and job ids must be numbers, not '$value'" >&2; exit 2; }
+done
+[[ $CLUSTER_NAME =~ ^[a-z][a-z0-9_]*$ ]] || { echo "$0: AIBENCH_SLURM_CLUSTER_NAME must be lower-case letters, digits, '_'" >&2; exit 2; }
 
 stop() {
   # slurmrestd runs under runuser, whose pid is the one recorded; match the daemon by its config file instead.
@@ -42,9 +54,10 @@ runuser -u munge -- /usr/sbin/munged --socket="$MUNGE_SOCKET" --pid-file="$DIR/m
 cp "$DIR/munge/munged.pid" "$DIR/run/munged.pid"
 
 cat > "$DIR/slurm.conf" <<CONF
-ClusterName=aibenchtest
+ClusterName=$CLUSTER_NAME
 SlurmctldHost=$host(127.0.0.1)
-SlurmctldPort=16817
+SlurmctldPort=$CTLD_PORT
+FirstJobId=$FIRST_JOB_ID
 AuthType=auth/munge
 AuthInfo=socket=$MUNGE_SOCKET
 CredType=cred/munge
@@ -68,7 +81,7 @@ ReturnToService=2
 MinJobAge=600
 KillWait=5
 InactiveLimit=0
-NodeName=node[1-$NODES] NodeHostname=$host NodeAddr=127.0.0.1 Port=[17001-$((17000 + NODES))] CPUs=2 RealMemory=4000 State=UNKNOWN
+NodeName=node[1-$NODES] NodeHostname=$host NodeAddr=127.0.0.1 Port=[$((NODE_PORT_BASE + 1))-$((NODE_PORT_BASE + NODES))] CPUs=2 RealMemory=4000 State=UNKNOWN
 PartitionName=cpu Nodes=node[1-$NODES] Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 CONF
 export SLURM_CONF="$DIR/slurm.conf"

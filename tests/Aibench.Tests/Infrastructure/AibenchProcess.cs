@@ -101,6 +101,18 @@ public sealed partial class AibenchProcess : IAsyncDisposable
 
     public string Token => Regex.Match(Stdout, @"\?token=(?<t>\S+)").Groups["t"].Value;
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// <c>kill -9</c> of the host process alone, as a crash or an OOM kill would end it: no shutdown hooks run, and what it
+    /// started elsewhere (SLURM jobs, their workers) is left as it was.
+    /// </summary>
+    public async Task KillHardAsync()
+    {
+        _process.Kill(entireProcessTree: false);
+        await _process.WaitForExitAsync();
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

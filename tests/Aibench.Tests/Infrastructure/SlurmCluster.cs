@@ -27,25 +27,50 @@ public static class SlurmCluster
     }
 
     /// <summary>squeue's view of one job: its state, or null when SLURM no longer lists it.</summary>
-    public static async Task<string?> StateAsync(string jobId)
+    /// <param name="conf">The slurm.conf of another cluster than the shared one (SLURM_CONF).</param>
+    public static async Task<string?> StateAsync(string jobId, string? conf = null)
     {
-        var output = await RunAsync("squeue", "-h", "--states=all", "-j", jobId, "-o", "%T");
+        var output = await RunAsync(conf, "squeue", "-h", "--states=all", "-j", jobId, "-o", "%T");
         return output.Trim() is { Length: > 0 } state ? state : null;
     }
 
-    public static async Task<string[]> JobIdsNamedAsync(string name)
+    public static async Task<string[]> JobIdsNamedAsync(string name, string? conf = null)
     {
-        var output = await RunAsync("squeue", "-h", "--states=all", "--name", name, "-o", "%i");
+        var output = await RunAsync(conf, "squeue", "-h", "--states=all", "--name", name, "-o", "%i");
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    private static async Task<string> RunAsync(string program, params string[] args)
+    /// <summary>One job as squeue lists it.</summary>
+    public sealed record Job(string Id, string Name, string State)
+    {
+        /// <summary>Still holding (or about to hold) nodes: an orphan when its owner has ended.</summary>
+        public bool Active => State is "PENDING" or "RUNNING" or "COMPLETING" or "CONFIGURING" or "SUSPENDED" or "REQUEUED" or "RESIZING" or "SIGNALING" or "STAGE_OUT";
+    }
+
+    /// <summary>Every job squeue lists (ended ones stay listed for MinJobAge, 10 minutes on the test clusters) whose name contains one of the given parts.</summary>
+    public static async Task<Job[]> JobsNamedAsync(IEnumerable<string> nameParts, string? conf = null)
+    {
+        var parts = nameParts.ToArray();
+        var output = await RunAsync(conf, "squeue", "-h", "--states=all", "-o", "%i|%j|%T");
+        return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split('|'))
+            .Where(f => f.Length == 3 && parts.Any(p => f[1].Contains(p, StringComparison.Ordinal)))
+            .Select(f => new Job(f[0], f[1], f[2]))];
+    }
+
+    /// <summary>scancel of one job, as someone at the site would do it behind aibench's back.</summary>
+    public static async Task CancelAsync(string jobId, string? conf = null) => await RunAsync(conf, "scancel", jobId);
+
+    private static async Task<string> RunAsync(string? conf, string program, params string[] args)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) info.ArgumentList.Add(a);
+        if (conf is not null) info.Environment["SLURM_CONF"] = conf;
         using var process = Process.Start(info)!;
+        var error = process.StandardError.ReadToEndAsync();
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
+        await error;
         return output;
     }
 }

@@ -247,7 +247,7 @@ internal sealed class ExperimentWorkflow(
         {
             if (await StartRunAsync(e, e.BenchmarkId.Value, spec, ct))
             {
-                e.Reason = $"load running: {spec.Load?.Kind} for {Minutes(TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec)))}";
+                e.Reason = LoadingReason(spec);
             }
 
             return;
@@ -455,8 +455,33 @@ internal sealed class ExperimentWorkflow(
             return false;
         }
 
+        if (service is not null)
+        {
+            NoteSchedulerOutage(e, service);
+        }
+
         return service is not null;
     }
+
+    private const string SchedulerOutage = "the scheduler does not answer";
+
+    /// <summary>
+    /// (Failure drills, #15.) While the scheduler does not answer, the service's state is unknown but its job goes on,
+    /// and so does the load: the reason says so, and goes back to what the stage says once the scheduler answers again.
+    /// </summary>
+    private static void NoteSchedulerOutage(Experiment e, ServiceStatusInfo service)
+    {
+        if (service.Status == ServiceStatus.Unknown)
+        {
+            e.Reason = Clip($"{SchedulerOutage} ({service.Reason ?? "no reason given"}); the service's job is left running and the {e.Stage} goes on");
+        }
+        else if (e.Reason?.StartsWith(SchedulerOutage, StringComparison.Ordinal) == true)
+        {
+            e.Reason = e.Stage == Warmup ? $"warming up for {e.WarmupSeconds} s" : LoadingReason(FromJson<BenchmarkSpec>(e.Spec));
+        }
+    }
+
+    private static string LoadingReason(BenchmarkSpec spec) => $"load running: {spec.Load?.Kind} for {Minutes(TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec)))}";
 
     private async Task<ServiceStatusInfo?> ServiceAsync(Experiment e, CancellationToken ct)
     {

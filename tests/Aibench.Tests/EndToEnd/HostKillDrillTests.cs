@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Aibench.Tests.Infrastructure;
+using static Aibench.Tests.EndToEnd.Drills;
+using static Aibench.Tests.Experiments.ExperimentDriver;
+
+namespace Aibench.Tests.EndToEnd;
+
+/// <summary>
+/// Failure drill (issue #15): the host is killed with <c>kill -9</c> while an experiment's load runs from SLURM
+/// load-generator workers, and started again on the same home. docs/reliability.md, "Failure drills".
+/// </summary>
+public sealed class HostKillDrillTests : IDisposable
+{
+    private const double Rate = 6;
+    private const int Seconds = 30;
+    private const int WorkerNodes = 2;
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("aibench-drill-kill-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    [Fact]
+    public async Task A_host_killed_during_the_load_comes_back_cancels_the_old_workers_and_completes_the_experiment_with_nothing_lost()
+    {
+        Assert.SkipWhen(SlurmCluster.Unavailable() is not null, SlurmCluster.Unavailable() ?? "");
+        var home = Path.Combine(_temp.FullName, "home");
+        var port = AibenchProcess.FreePort();
+        var request = LatencyExperiment("drill: host killed", 2, Rate, $"{Seconds}s", WorkerNodes);
+
+        Guid id, killedRun;
+        string killedJob;
+        await using (var first = await DrillHost.StartAsync(home, port))
+        {
+            id = await CreateAsync(first.Client, request);
+            // Mid-experiment: the workers are measuring (their first answers are in).
+            var loading = await MeasuringAsync(first.Client, id, TimeSpan.FromMinutes(4));
+            Assert.True(Stage(loading) == "loading", loading.ToString());
+            killedRun = loading.GetProperty("experiment").GetProperty("benchmarkId").GetGuid();
+            var job = Assert.Single(await SlurmCluster.JobsNamedAsync([killedRun.ToString("N")]));
+            Assert.Equal("RUNNING", job.State);
+            killedJob = job.Id;
+
+            await first.Process.KillHardAsync();
+        }
+
+        // A killed host cancels nothing: its workers go on loading the service until the next host cleans up.
+        Assert.Equal("RUNNING", await SlurmCluster.StateAsync(killedJob));
+
+        await using var second = await DrillHost.StartAsync(home, port);
+        var restarted = DateTime.UtcNow;
+        // An undisturbed twin of the same plan on the same host, alongside: the rerun must match its shape.
+        var twin = await CreateAsync(second.Client, LatencyExperiment("drill: undisturbed twin", 2, Rate, $"{Seconds}s", WorkerNodes));
+
+        Assert.True(await EventuallyAsync(async () => await SlurmCluster.StateAsync(killedJob) is null or "CANCELLED", TimeSpan.FromSeconds(60)),
+            $"the killed host's worker job {killedJob} is still {await SlurmCluster.StateAsync(killedJob)} 60 s after the restart");
+        var cancelledAfter = DateTime.UtcNow - restarted;
+
+        var done = await WaitEndAsync(second.Client, id, TimeSpan.FromMinutes(5));
+        var undisturbed = await WaitEndAsync(second.Client, twin, TimeSpan.FromMinutes(3));
+        Assert.True(Status(done) == "completed", done.ToString());
+        Assert.True(Status(undisturbed) == "completed", undisturbed.ToString());
+
+        // The load ran again from the beginning, and the cut run says why it ended and that its workers were stopped.
+        Assert.Equal(2, done.GetProperty("definition").GetProperty("loadAttempts").GetInt32());
+        Assert.Contains(done.GetProperty("stages").EnumerateArray(), s => s.GetProperty("note").GetString() is { } note && note.Contains("host restart", StringComparison.Ordinal));
+        var cut = (await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{killedRun}")).GetProperty("run");
+        Assert.Equal("failed", cut.GetProperty("status").GetString());
+        Assert.Contains($"its load-generator job {killedJob} was cancelled", cut.GetProperty("error").GetString());
+
+        // Same shape as the undisturbed run: same fields, same steps, one worker breakdown per worker, and the request
+        // count the plan fixes; nothing lost or doubled in either.
+        Assert.Equal(Shape(undisturbed.GetProperty("result")), Shape(done.GetProperty("result")));
+        foreach (var run in new[] { done, undisturbed })
+        {
+            AssertCountWithinPlan(run, Rate, Seconds, WorkerNodes);
+            Assert.Equal(0, run.GetProperty("result").GetProperty("overall").GetProperty("failed").GetInt64());
+            await AssertNothingLostAsync(second.Client, run);
+            var benchmark = await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{run.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()}");
+            Assert.Equal(WorkerNodes, benchmark.GetProperty("summary").GetProperty("workers").GetArrayLength());
+        }
+
+        Guid[] ids = [killedRun, .. new[] { done, undisturbed }.SelectMany(d => new[]
+        {
+            d.GetProperty("experiment").GetProperty("serviceId").GetGuid(), d.GetProperty("experiment").GetProperty("benchmarkId").GetGuid(),
+        })];
+        await AssertNoJobLeftAsync(ids, TimeSpan.FromSeconds(60));
+        TestContext.Current.TestOutputHelper?.WriteLine($"host kill drill: old worker job cancelled {cancelledAfter.TotalSeconds:0.0} s after the restart; " +
+            $"rerun {Describe(done)}; undisturbed {Describe(undisturbed)}");
+    }
+
+    private static string Describe(JsonElement done)
+    {
+        var o = done.GetProperty("result").GetProperty("overall");
+        return $"{o.GetProperty("completed").GetInt64()} completed, {o.GetProperty("failed").GetInt64()} failed, TTFT p50 {o.GetProperty("ttftP50Ms")} ms";
+    }
+}
