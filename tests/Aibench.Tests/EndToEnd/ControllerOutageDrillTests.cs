@@ -43,11 +43,13 @@ public sealed class ControllerOutageDrillTests : IDisposable
             (service = await GetJsonAsync(host.Client, $"/api/v1/services/{serviceId}")).GetProperty("status").GetString() == "unknown", Outage),
             $"the service is not unknown while slurmctld is down: {service}");
         var unknownAfter = DateTime.UtcNow - stopped;
-        Assert.Contains("does not answer", service.GetProperty("reason").GetString());
+        var unknownReason = service.GetProperty("reason").GetString();
+        Assert.Contains("does not answer", unknownReason);
         JsonElement experiment = default;
         Assert.True(await EventuallyAsync(async () =>
             (experiment = await GetAsync(host.Client, id)).GetProperty("experiment").GetProperty("reason").GetString()?.Contains("scheduler does not answer", StringComparison.Ordinal) == true,
             stopped + Outage - DateTime.UtcNow), $"the experiment does not say the scheduler is down: {experiment}");
+        var downReason = experiment.GetProperty("experiment").GetProperty("reason").GetString();
         Assert.Equal("running", Status(experiment));
         Assert.Equal("loading", Stage(experiment));
         Assert.False(host.Process.HasExited, "aibench exited while slurmctld was down");
@@ -55,8 +57,8 @@ public sealed class ControllerOutageDrillTests : IDisposable
 
         var rest = stopped + Outage - DateTime.UtcNow;
         if (rest > TimeSpan.Zero) await Task.Delay(rest, Ct);
-        await cluster.StartControllerAsync();
         var back = DateTime.UtcNow;
+        await cluster.StartControllerAsync();
 
         // Back by itself: the service is ready again and the experiment's reason no longer speaks of the outage.
         Assert.True(await EventuallyAsync(async () =>
@@ -72,7 +74,8 @@ public sealed class ControllerOutageDrillTests : IDisposable
         Assert.Equal(0, done.GetProperty("result").GetProperty("overall").GetProperty("failed").GetInt64());
         await AssertNothingLostAsync(host.Client, done);
         await AssertNoJobLeftAsync([serviceId, done.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()], TimeSpan.FromSeconds(60), cluster.Conf);
-        TestContext.Current.TestOutputHelper?.WriteLine($"slurmctld drill: unknown {unknownAfter.TotalSeconds:0.0} s after the stop, " +
-            $"ready {readyAfter.TotalSeconds:0.0} s after the start; {done.GetProperty("experiment").GetProperty("reason").GetString()}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"slurmctld drill: unknown {unknownAfter.TotalSeconds:0.0} s after the stop ({unknownReason}), " +
+            $"experiment reason while down: {downReason}; ready {readyAfter.TotalSeconds:0.0} s after slurmctld was started; " +
+            $"{done.GetProperty("experiment").GetProperty("reason").GetString()}");
     }
 }

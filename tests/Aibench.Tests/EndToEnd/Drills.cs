@@ -39,6 +39,7 @@ internal sealed class DrillHost : IAsyncDisposable
             "--set", "Experiments:PollSeconds=1", "--set", "Experiments:CollectDelay=1s",
             .. settings.SelectMany(s => new[] { "--set", s }),
         ];
+        Drills.InstallSimRecipe(home);
         var process = AibenchProcess.Start(home, environment, args);
         try
         {
@@ -63,13 +64,41 @@ internal static class Drills
 {
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>The simulator recipe of the drills: <c>vllm-sim</c> as shipped, on ports of its own.</summary>
+    public const string Recipe = "vllm-sim-drill";
+
+    /// <summary>
+    /// Puts <see cref="Recipe"/> in the home's recipe folder, as a user adds a recipe: the shipped vllm-sim with another
+    /// base port. The test clusters' nodes all share this machine's ports, and a replica checks that its port is free
+    /// before it binds it; two services starting at once from the same base (another test's, on the shared or another
+    /// cluster) can both find one port free and one of them then fails with "address already in use".
+    /// </summary>
+    public static void InstallSimRecipe(string home)
+    {
+        var file = Path.Combine(home, "recipes", $"{Recipe}.yaml");
+        if (File.Exists(file))
+        {
+            // A restart on the same home keeps the recipe its services were deployed from.
+            return;
+        }
+
+        var shipped = File.ReadAllText(Path.Combine(Repo.Root, "recipes", "vllm-sim.yaml"));
+        var port = Random.Shared.Next(41_000, 60_000);
+        var recipe = shipped.Replace("name: vllm-sim\n", $"name: {Recipe}\n", StringComparison.Ordinal)
+            .Replace("port: 8000\n", $"port: {port}\n", StringComparison.Ordinal);
+        Assert.Contains($"name: {Recipe}\n", recipe);
+        Assert.Contains($"port: {port}\n", recipe);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, recipe);
+    }
+
     /// <summary>
     /// A latency test of the simulator with constant arrivals, so that the plan fixes the request count (rate ×
     /// duration) and a lost or doubled request shows. Prompts small enough for a 2-core machine.
     /// </summary>
     public static object LatencyExperiment(string name, int nodes, double rate, string duration, int workerNodes = 0, string warmup = "2s") => new
     {
-        recipe = "vllm-sim",
+        recipe = Recipe,
         name,
         nodes,
         testType = "latency",

@@ -50,8 +50,9 @@ public sealed class HostKillDrillTests : IDisposable
         // An undisturbed twin of the same plan on the same host, alongside: the rerun must match its shape.
         var twin = await CreateAsync(second.Client, LatencyExperiment("drill: undisturbed twin", 2, Rate, $"{Seconds}s", WorkerNodes));
 
+        // Cancelled, not left to run its plan out (it would then end COMPLETED, having loaded the service alongside the rerun).
         Assert.True(await EventuallyAsync(async () => await SlurmCluster.StateAsync(killedJob) is null or "CANCELLED", TimeSpan.FromSeconds(60)),
-            $"the killed host's worker job {killedJob} is still {await SlurmCluster.StateAsync(killedJob)} 60 s after the restart");
+            $"the killed host's worker job {killedJob} is {await SlurmCluster.StateAsync(killedJob)}, not cancelled, 60 s after the restart");
         var cancelledAfter = DateTime.UtcNow - restarted;
 
         var done = await WaitEndAsync(second.Client, id, TimeSpan.FromMinutes(5));
