@@ -65,6 +65,9 @@ public sealed class ControllerOutageDrillTests : IDisposable
             (service = await GetJsonAsync(host.Client, $"/api/v1/services/{serviceId}")).GetProperty("status").GetString() is "ready" or "cancelled", TimeSpan.FromSeconds(60)),
             $"the service did not come back after slurmctld did: {service}");
         var readyAfter = DateTime.UtcNow - back;
+        Assert.True(await EventuallyAsync(async () =>
+            (experiment = await GetAsync(host.Client, id)).GetProperty("experiment").GetProperty("reason").GetString()?.StartsWith("the scheduler does not answer", StringComparison.Ordinal) != true,
+            TimeSpan.FromSeconds(30)), $"the experiment still speaks of the outage: {experiment}");
         var done = await WaitEndAsync(host.Client, id, TimeSpan.FromMinutes(3));
         Assert.True(Status(done) == "completed", done.ToString());
         Assert.Contains(service.GetProperty("transitions").EnumerateArray(), t => t.GetProperty("status").GetString() == "unknown");
