@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Aibench.Tests.Infrastructure;
 using static Aibench.Tests.EndToEnd.Drills;
@@ -86,6 +87,65 @@ public sealed class HostKillDrillTests : IDisposable
         await AssertNoJobLeftAsync(ids, TimeSpan.FromSeconds(60));
         TestContext.Current.TestOutputHelper?.WriteLine($"host kill drill: old worker job cancelled {cancelledAfter.TotalSeconds:0.0} s after the restart; " +
             $"rerun {Describe(done)}; undisturbed {Describe(undisturbed)}");
+    }
+
+    [Fact]
+    public async Task Workers_a_restarted_host_could_not_cancel_are_cancelled_at_the_next_start()
+    {
+        Assert.SkipWhen(SlurmCluster.Unavailable() is not null, SlurmCluster.Unavailable() ?? "");
+        var home = Path.Combine(_temp.FullName, "home");
+        var port = AibenchProcess.FreePort();
+
+        Guid service, run;
+        string job;
+        await using (var first = await DrillHost.StartAsync(home, port))
+        {
+            service = (await PostAsync(first.Client, "/api/v1/services", new { recipe = Recipe, nodes = 1 })).GetProperty("id").GetGuid();
+            Assert.True(await EventuallyAsync(async () => (await GetJsonAsync(first.Client, $"/api/v1/services/{service}")).GetProperty("status").GetString() == "ready",
+                TimeSpan.FromMinutes(2)), "the service did not get ready");
+            run = (await PostAsync(first.Client, "/api/v1/benchmarks", new
+            {
+                service, duration = "3m", dataset = "random:input=32,output=8", load = new { kind = "rate", rate = 2 },
+                placement = new { kind = "slurm", nodes = 1 },
+            })).GetProperty("id").GetGuid();
+            SlurmCluster.Job[] jobs = [];
+            Assert.True(await EventuallyAsync(async () => (jobs = await SlurmCluster.JobsNamedAsync([run.ToString("N")])) is [{ State: "RUNNING" }], TimeSpan.FromMinutes(2)),
+                $"the worker job does not run: {string.Join(", ", jobs.Select(j => $"{j.Id} {j.State}"))}");
+            job = jobs[0].Id;
+            await first.Process.KillHardAsync();
+        }
+
+        // The next start cannot reach SLURM: the run stays running (the note that its workers may still run) and the
+        // host says it will try again; then this host dies too, before SLURM is back.
+        await using (var second = await DrillHost.StartAsync(home, port, "/nonexistent/slurm.conf", "Scheduler:Retries=0"))
+        {
+            Assert.True(await EventuallyAsync(() => Task.FromResult(second.Process.Stderr.Contains("could not be cancelled yet", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60)), $"no retry announced:\n{second.Process.Stderr}");
+            Assert.Equal("running", (await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{run}")).GetProperty("run").GetProperty("status").GetString());
+            await second.Process.KillHardAsync();
+        }
+
+        Assert.Equal("RUNNING", await SlurmCluster.StateAsync(job));
+
+        await using var third = await DrillHost.StartAsync(home, port);
+        Assert.True(await EventuallyAsync(async () => await SlurmCluster.StateAsync(job) is null or "CANCELLED", TimeSpan.FromSeconds(60)),
+            $"worker job {job} is {await SlurmCluster.StateAsync(job)}, not cancelled, 60 s after the third start");
+        JsonElement ended = default;
+        Assert.True(await EventuallyAsync(async () =>
+            (ended = (await GetJsonAsync(third.Client, $"/api/v1/benchmarks/{run}")).GetProperty("run")).GetProperty("status").GetString() == "failed",
+            TimeSpan.FromSeconds(30)), ended.ToString());
+        Assert.Contains($"its load-generator job {job} was cancelled", ended.GetProperty("error").GetString());
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await third.Client.DeleteAsync($"/api/v1/services/{service}", Ct)).StatusCode);
+        await AssertNoJobLeftAsync([service, run], TimeSpan.FromSeconds(60));
+    }
+
+    private static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)
+    {
+        var response = await client.PostAsJsonAsync(url, body, Ct);
+        var answer = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, $"{url} answered {(int)response.StatusCode}: {answer}");
+        return JsonDocument.Parse(answer).RootElement;
     }
 
     private static string Describe(JsonElement done)
