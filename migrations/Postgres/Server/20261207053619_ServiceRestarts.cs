@@ -17,7 +17,7 @@ namespace Aibench.Migrations.Postgres.Server
                 table: "services",
                 type: "integer",
                 nullable: false,
-                defaultValue: 0);
+                defaultValue: 1);
 
             migrationBuilder.AddColumn<DateTimeOffset>(
                 name: "ReadyAt",

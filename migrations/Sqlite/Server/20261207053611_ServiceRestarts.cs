@@ -16,7 +16,7 @@ namespace Aibench.Migrations.Sqlite.Server
                 table: "server_services",
                 type: "INTEGER",
                 nullable: false,
-                defaultValue: 0);
+                defaultValue: 1);
 
             migrationBuilder.AddColumn<long>(
                 name: "ReadyAt",

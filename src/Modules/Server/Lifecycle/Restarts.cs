@@ -84,7 +84,7 @@ internal static class Restarts
     public static bool Lost(DateTimeOffset? failingSince, DateTimeOffset now) => failingSince is { } since && now - since >= LivenessGrace;
 
     /// <summary>Whether this end of an attempt starts another one under the service's policy.</summary>
-    public static bool Restart(ServiceRecord service, AttemptEnd end) => end.Retryable && service.Attempt - 1 < service.RestartMax;
+    public static bool Restart(ServiceRecord service, AttemptEnd end) => end.Retryable && Math.Max(0, service.Attempt - 1) < service.RestartMax;
 
     /// <summary>The reason shown when an attempt is not restarted although the service has a policy.</summary>
     public static string Final(ServiceRecord service, AttemptEnd end) =>
