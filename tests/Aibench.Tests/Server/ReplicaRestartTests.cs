@@ -56,6 +56,9 @@ public sealed class ReplicaRestartTests
             Assert.Equal(secondJob, attempts[1].GetProperty("jobId").GetString());
             Assert.Equal(JsonValueKind.Null, attempts[1].GetProperty("endedAt").ValueKind);
             Assert.Equal(2, Directory.GetFiles(Path.Combine(again.GetProperty("runFolder").GetString()!, "attempt-1", "endpoints")).Length);
+            var metrics = await host.Client.GetStringAsync("/metrics", Ct);
+            var counted = System.Text.RegularExpressions.Regex.Match(metrics, @"\naibench_server_aibench_services_restarted\{[^}]*recipe=""http-server""[^}]*\} (\d+)");
+            Assert.True(counted.Success && counted.Groups[1].Value == "1", "aibench_services_restarted on /metrics: " + string.Join('\n', metrics.Split('\n').Where(l => l.Contains("restarted", StringComparison.Ordinal))));
 
             // The second drill: a replica is killed. srun may end the job step at once (the job fails after serving) or
             // the probe notices first; either way it is this replica's end, and no restart is left, so the service
