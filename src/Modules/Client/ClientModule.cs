@@ -28,6 +28,7 @@ public static class ClientModule
                 ClientSettings.Load(configuration, errors);
                 return errors;
             },
+            Commands = [new ModuleCommand(Cli.LoadgenCommand.Name, () => Cli.LoadgenCommand.Create()) { TerminationGrace = TimeSpan.FromMinutes(1) }],
         };
 
     public static IServiceCollection AddClient(this IServiceCollection services, IConfiguration configuration)

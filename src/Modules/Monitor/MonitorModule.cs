@@ -28,6 +28,7 @@ public static class MonitorModule
                 MonitorSettings.Load(configuration, errors);
                 return errors;
             },
+            Commands = [new ModuleCommand(Cli.GpuSamplerCommand.Name, Cli.GpuSamplerCommand.Create)],
         };
 
     public static IServiceCollection AddMonitor(this IServiceCollection services, IConfiguration configuration)

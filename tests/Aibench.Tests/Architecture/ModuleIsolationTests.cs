@@ -48,6 +48,19 @@ public sealed class ModuleIsolationTests
     }
 
     [Fact]
+    public void The_host_only_composes_its_command_line_knows_no_module_or_simulator_internals()
+    {
+        // The Host lists the commands the modules and the simulator offer (ModuleCommand); the commands themselves,
+        // and the engines they drive, live with their module.
+        var result = Types.InAssembly(typeof(AibenchHost).Assembly).That().ResideInNamespace("Aibench.Host.Cli")
+            .ShouldNot().HaveDependencyOnAny([.. ModuleNames.Select(m => $"Aibench.{m}.")])
+            .GetResult();
+        Assert.True(result.IsSuccessful, "Reaches into a module: " + string.Join(", ", result.FailingTypeNames ?? []));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Repo.Root, "src", "Host", "Cli")).Select(Path.GetFileName)
+            .Except(["AibenchCommandLine.cs", "ServeCommand.cs"]));
+    }
+
+    [Fact]
     public void Project_files_keep_the_same_rules()
     {
         var projects = Directory.GetFiles(Path.Combine(Repo.Root, "src"), "*.csproj", SearchOption.AllDirectories);
