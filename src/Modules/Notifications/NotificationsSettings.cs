@@ -208,6 +208,11 @@ internal sealed record WebhookTarget(
             errors.Add($"{section.Path}:Url: not an http(s) address like https://chat.example.org/hooks/abc (the value is not repeated here: it may hold a token).");
             ok = false;
         }
+        else if (url.UserInfo.Length > 0)
+        {
+            errors.Add($"{section.Path}:Url: holds a user and password, which would not be sent; give them as {section.Path}:Headers:Authorization.");
+            ok = false;
+        }
 
         var name = section["Name"];
         if (name is not null && (name.Trim().Length is 0 or > 100 || name.Any(char.IsControl)))

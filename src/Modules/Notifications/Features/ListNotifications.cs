@@ -12,8 +12,9 @@ using Microsoft.EntityFrameworkCore;
 namespace Aibench.Notifications.Features;
 
 /// <summary>Deliveries, newest first, optionally only those in one state, of one event kind, experiment or service.</summary>
+/// <param name="Status"><c>pending</c>, <c>delivered</c> or <c>failed</c>.</param>
 public sealed record ListNotifications(
-    DeliveryStatus? Status = null,
+    string? Status = null,
     string? Event = null,
     Guid? Experiment = null,
     Guid? Service = null,
@@ -27,6 +28,7 @@ public sealed record ListNotifications(
 /// <param name="Event">The event kind, e.g. <c>experiment.failed</c>.</param>
 /// <param name="EventId">The event: the same id in the payload, for every target it went to.</param>
 /// <param name="Target">The target as shown: a webhook's scheme, host and port (its path and headers are secrets), or the e-mail recipients.</param>
+/// <param name="TargetKey">The target's key, as <c>GET /api/v1/notifications/targets</c> lists it.</param>
 /// <param name="Attempts">Attempts made so far.</param>
 /// <param name="MaxAttempts">Attempts allowed in all.</param>
 /// <param name="LastError">Why the last failed attempt failed; kept after a later success.</param>
@@ -37,6 +39,7 @@ public sealed record NotificationDeliveryView(
     Guid EventId,
     NotificationChannel Channel,
     string Target,
+    string TargetKey,
     DeliveryStatus Status,
     string Subject,
     string Text,
@@ -54,6 +57,9 @@ internal sealed class ListNotificationsValidator : AbstractValidator<ListNotific
 {
     public ListNotificationsValidator()
     {
+        RuleFor(q => q.Status)
+            .Must(s => s is null || Statuses.TryParse(s, out _))
+            .WithMessage(q => $"'{q.Status}' is not a delivery status; expected one of: {string.Join(", ", Statuses.Names)}.");
         RuleFor(q => q.Event)
             .Must(e => e is null || NotificationKinds.TryParse(e, out _))
             .WithMessage(q => $"'{q.Event}' is not a notification event; expected one of: {string.Join(", ", NotificationKinds.WireNames)}.");
@@ -68,7 +74,7 @@ internal sealed class ListNotificationsHandler(IDbContextFactory<NotificationsDb
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var deliveries = db.Deliveries.AsNoTracking();
-        if (query.Status is { } status)
+        if (Statuses.TryParse(query.Status, out var status))
         {
             deliveries = deliveries.Where(d => d.Status == status);
         }
@@ -94,15 +100,29 @@ internal sealed class ListNotificationsHandler(IDbContextFactory<NotificationsDb
     }
 
     internal static NotificationDeliveryView View(NotificationDelivery d) => new(
-        d.Id, d.Kind, d.EventId, d.Channel, d.TargetDisplay, d.Status, d.Subject, d.Text, d.Attempts, d.MaxAttempts, d.LastError,
+        d.Id, d.Kind, d.EventId, d.Channel, d.TargetDisplay, d.Target, d.Status, d.Subject, d.Text, d.Attempts, d.MaxAttempts, d.LastError,
         d.CreatedAt, d.LastAttemptAt, d.Status == DeliveryStatus.Pending ? d.NextAttemptAt : null, d.DeliveredAt, d.ExperimentId, d.ServiceId);
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/notifications", async Task<Ok<IReadOnlyList<NotificationDeliveryView>>> (
-                DeliveryStatus? status, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "event")] string? kind, Guid? experiment, Guid? service, int? limit,
+                string? status, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "event")] string? kind, Guid? experiment, Guid? service, int? limit,
                 ISender sender, CancellationToken ct) =>
                 TypedResults.Ok(await sender.Send(new ListNotifications(status, kind, experiment, service, limit ?? ListNotifications.DefaultLimit), ct)))
             .WithName("ListNotifications")
             .WithSummary("Notification deliveries, newest first; filter with ?status=failed, ?event=experiment.failed, ?experiment=, ?service=.")
             .ProducesValidationProblem();
+}
+
+/// <summary>Delivery statuses by their wire names, as the API's JSON writes them.</summary>
+internal static class Statuses
+{
+    public static IEnumerable<string> Names => Enum.GetValues<DeliveryStatus>().Select(Name);
+
+    public static string Name(DeliveryStatus status) => status.ToString().ToLowerInvariant();
+
+    public static bool TryParse(string? text, out DeliveryStatus status)
+    {
+        status = default;
+        return text is not null && !int.TryParse(text, out _) && Enum.TryParse(text.Trim(), ignoreCase: true, out status) && Enum.IsDefined(status);
+    }
 }
