@@ -265,7 +265,7 @@ internal sealed record WebhookTarget(
 
         var masked = Mask(url);
         return new WebhookTarget(index, name?.Trim(), url, headers, $"webhook:{Hash(url.AbsoluteUri)}",
-            name is null ? masked : $"{name.Trim()} ({masked})", events);
+            $"{name?.Trim() ?? $"webhook {index}"} ({masked})", events);
     }
 
     /// <summary>

@@ -53,7 +53,7 @@ public sealed class NotificationSettingsTests
         Assert.Equal("team chat (https://hooks.slack.com/***)", chat.Display);
         Assert.Null(chat.Events);
         Assert.True(chat.Wants(NotificationKind.ExperimentCompleted));
-        Assert.Equal("http://127.0.0.1:9000/***", own.Display);
+        Assert.Equal("webhook 1 (http://127.0.0.1:9000/***)", own.Display);
         Assert.Equal($"Bearer {Secret}", own.Headers["authorization"]);
         Assert.True(own.Wants(NotificationKind.ServiceFailed));
         Assert.False(own.Wants(NotificationKind.ExperimentCompleted));
