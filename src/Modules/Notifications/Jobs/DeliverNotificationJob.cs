@@ -42,16 +42,26 @@ internal sealed class DeliverNotificationJob(
             return;
         }
 
-        var delivery = await db.Deliveries.SingleAsync(d => d.Id == deliveryId, cancellationToken);
+        var delivery = await db.Deliveries.SingleAsync(d => d.Id == deliveryId, CancellationToken.None);
         var target = settings.Targets.FirstOrDefault(t => t.Key == delivery.Target);
-        var outcome = target switch
+        AttemptOutcome outcome;
+        try
         {
-            // Its URL (or the recipients) changed or it was removed since the event: the stored key leads nowhere.
-            null => AttemptOutcome.Failure("the target is no longer configured (its address changed or it was removed)", final: true),
-            WebhookTarget webhook => await webhooks.SendAsync(webhook, delivery.Body, settings.Timeout, cancellationToken),
-            EmailTarget email => await EmailSender.SendAsync(email, delivery.Body, settings.Timeout, cancellationToken),
-            _ => AttemptOutcome.Failure($"no sender for {target.Channel}", final: true),
-        };
+            outcome = target switch
+            {
+                // Its URL (or the recipients) changed or it was removed since the event: the stored key leads nowhere.
+                null => AttemptOutcome.Failure("the target is no longer configured (its address changed or it was removed)", final: true),
+                WebhookTarget webhook => await webhooks.SendAsync(webhook, delivery.Body, settings.Timeout, cancellationToken),
+                EmailTarget email => await EmailSender.SendAsync(email, delivery.Body, settings.Timeout, cancellationToken),
+                _ => AttemptOutcome.Failure($"no sender for {target.Channel}", final: true),
+            };
+        }
+        catch (OperationCanceledException)
+        {
+            // The host stops: the attempt does not count, and the claim goes so that the next start tries at once.
+            await db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s.SetProperty(d => d.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
+            throw;
+        }
 
         var ended = time.GetUtcNow();
         delivery.Attempts++;
