@@ -9,7 +9,7 @@ namespace Aibench.Tests.Architecture;
 /// <summary>Modules talk only through Contracts and the mediator; they never reach into one another.</summary>
 public sealed class ModuleIsolationTests
 {
-    private static readonly string[] ModuleNames = ["Server", "Client", "Monitor", "Logs", "Experiments"];
+    private static readonly string[] ModuleNames = ["Server", "Client", "Monitor", "Logs", "Experiments", "Notifications"];
 
     public static TheoryData<string> Modules => new(ModuleNames);
 

@@ -94,6 +94,12 @@ internal sealed class ExperimentWorkflow(
             // Live views are advisory: the change is stored, and a failing subscriber must not stop the workflow.
             logger.LogWarning(ex, "ExperimentChanged for {Id} not delivered", e.Id);
         }
+
+        // Its end, once: the next pass finds the experiment no longer running and returns before publishing anything.
+        if (e.Status != Running)
+        {
+            await ExperimentEnd.PublishAsync(publisher, e, logger, ct);
+        }
     }
 
     private async Task StepAsync(ExperimentsDbContext db, Experiment e, CancellationToken ct)
