@@ -1,4 +1,6 @@
+using Aibench.Server.Lifecycle;
 using Aibench.Server.Persistence;
+using Aibench.Shared.Resilience;
 using Aibench.Shared.Api;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -30,11 +32,14 @@ public sealed record ServiceDetail(
     public DateTimeOffset? StartedAt { get; init; }
     public IReadOnlyList<Aibench.Contracts.Server.ServiceEndpointInfo> Endpoints { get; init; } = [];
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Circuits of its endpoints and sidecar exporters that are open or half-open.</summary>
+    public IReadOnlyList<CircuitView> Circuits { get; init; } = [];
 }
 
 public sealed record ServiceTransitionView(string Status, string? Reason, DateTimeOffset At);
 
-internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFactory) : IQueryHandler<GetService, ServiceDetail>
+internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFactory, CircuitBreakers breakers) : IQueryHandler<GetService, ServiceDetail>
 {
     public async ValueTask<ServiceDetail> Handle(GetService query, CancellationToken cancellationToken)
     {
@@ -54,6 +59,9 @@ internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFac
             StartedAt = service.StartedAt,
             Endpoints = [.. service.Endpoints.OrderBy(e => e.Task).Select(Jobs.PollServicesJob.ToInfo)],
             Parameters = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(service.Parameters) ?? [],
+            Circuits = service.Status.IsTerminal() ? [] : ServiceCircuits.Open(breakers,
+                service.Endpoints.Select(Jobs.PollServicesJob.Url)
+                    .Concat(service.RunFolder is null ? [] : RunFolder.Exporters(service.RunFolder).Select(e => e.Url))),
         };
     }
 
