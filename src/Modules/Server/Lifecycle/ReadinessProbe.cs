@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using Aibench.Shared.Resilience;
 
@@ -59,14 +60,15 @@ internal sealed class ReadinessProbe(IHttpClientFactory clients, CircuitBreakers
     /// <summary>One probe; the second value is set when the endpoint did not answer at all (what the breaker counts).</summary>
     private async Task<(ProbeResult Result, string? Unanswered)> AskAsync(Uri url, CancellationToken cancellationToken)
     {
+        var client = clients.CreateClient(ClientName);
         try
         {
-            using var response = await clients.CreateClient(ClientName).GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await client.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             return (response.IsSuccessStatusCode ? new ProbeResult(true) : new ProbeResult(false, $"HTTP {(int)response.StatusCode}"), null);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            var error = $"no answer within {Timeout.TotalSeconds:0} s";
+            var error = string.Create(CultureInfo.InvariantCulture, $"no answer within {client.Timeout.TotalSeconds:0.###} s");
             return (new ProbeResult(false, error), error);
         }
         catch (HttpRequestException e)
