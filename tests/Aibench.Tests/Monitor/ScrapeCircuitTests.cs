@@ -13,7 +13,7 @@ namespace Aibench.Tests.Monitor;
 /// </summary>
 public sealed class ScrapeCircuitTests : IDisposable
 {
-    private static readonly MonitorSettings Settings = new(5, TimeSpan.FromMilliseconds(300), TimeSpan.FromDays(14), true);
+    private static readonly MonitorSettings Settings = new(5, TimeSpan.FromSeconds(2), TimeSpan.FromDays(14), true);
 
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-12-07T08:00:00Z"));
     private readonly CircuitBreakers _breakers;
@@ -65,7 +65,7 @@ public sealed class ScrapeCircuitTests : IDisposable
 
         // Hanging now: the trial times out and opens it again for another break.
         _time.Advance(Scraper.Policy(Settings).BreakFor);
-        Assert.Equal("no answer within 0.3s", (await _scraper.ScrapeAsync(target, Ct)).Error);
+        Assert.Equal("no answer within 2s", (await _scraper.ScrapeAsync(target, Ct)).Error);
         Assert.Equal(4, server.Requests);
         Assert.StartsWith("circuit open since 08:00:00 UTC", (await _scraper.ScrapeAsync(target, Ct)).Error);
 

@@ -11,7 +11,8 @@ namespace Aibench.Tests.Server;
 /// <summary>
 /// The readiness probe's circuit against real HTTP targets: endpoints that do not answer open it and are then skipped
 /// without a request until one trial after the break; endpoints that refuse or answer an error (a starting server)
-/// never open it. The breaker's clock is fake, the network is real; the probe waits 300 ms instead of 3 s.
+/// never open it. The breaker's clock is fake, the network is real; the probe waits 2 s instead of 3 s (long enough
+/// for an answering target on a loaded machine, short enough for three timeouts).
 /// </summary>
 public sealed class ReadinessProbeCircuitTests : IDisposable
 {
@@ -23,7 +24,7 @@ public sealed class ReadinessProbeCircuitTests : IDisposable
     public ReadinessProbeCircuitTests()
     {
         _breakers = new CircuitBreakers(_time);
-        _services = new ServiceCollection().AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = TimeSpan.FromMilliseconds(300)).Services.BuildServiceProvider();
+        _services = new ServiceCollection().AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = TimeSpan.FromSeconds(2)).Services.BuildServiceProvider();
         _probe = new ReadinessProbe(_services.GetRequiredService<IHttpClientFactory>(), _breakers);
     }
 
@@ -43,7 +44,7 @@ public sealed class ReadinessProbeCircuitTests : IDisposable
         for (var i = 1; i <= ReadinessProbe.Policy.Failures; i++)
         {
             var result = await _probe.ProbeAsync(Base(target.Url), "/health", Ct);
-            Assert.Equal(new ProbeResult(false, "no answer within 0.3 s"), result);
+            Assert.Equal(new ProbeResult(false, "no answer within 2 s"), result);
             Assert.Equal(i, target.Requests);
         }
 
@@ -54,7 +55,7 @@ public sealed class ReadinessProbeCircuitTests : IDisposable
         var skipped = await _probe.ProbeAsync(Base(target.Url), "/health", Ct);
         Assert.False(skipped.Ready);
         Assert.True(skipped.Skipped);
-        Assert.Equal("circuit open since 08:00:00 UTC after 3 failed calls: no answer within 0.3 s; next try at 08:00:10 UTC", skipped.Error);
+        Assert.Equal("circuit open since 08:00:00 UTC after 3 failed calls: no answer within 2 s; next try at 08:00:10 UTC", skipped.Error);
         Assert.False(await _probe.AnswersAsync(Base(target.Url), "/health", Ct));
         Assert.Equal(3, target.Requests);
 
@@ -108,7 +109,7 @@ public sealed class ReadinessProbeCircuitTests : IDisposable
         }
 
         _time.Advance(ReadinessProbe.Policy.BreakFor);
-        Assert.Equal(new ProbeResult(false, "no answer within 0.3 s"), await _probe.ProbeAsync(Base(target.Url), "/health", Ct));
+        Assert.Equal(new ProbeResult(false, "no answer within 2 s"), await _probe.ProbeAsync(Base(target.Url), "/health", Ct));
         Assert.Equal(4, target.Requests);
         Assert.True((await _probe.ProbeAsync(Base(target.Url), "/health", Ct)).Skipped);
         Assert.Equal(4, target.Requests);
