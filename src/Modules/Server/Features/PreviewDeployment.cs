@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Aibench.Contracts.Server;
+using Aibench.Server.Lifecycle;
 using Aibench.Server.Recipes;
 using Aibench.Shared.Validation;
 using FluentValidation;
@@ -28,7 +29,7 @@ internal sealed class PreviewDeploymentHandler(RecipeCatalog catalog, ServerSett
             r.Deployment == DeploymentMode.Replicas ? plan.Nodes : 1,
             res.GpusPerNode, res.CpusPerTask, res.Memory, res.TimeLimit, SlurmTime.Minutes(res.TimeLimit), plan.RecipeTimeLimitMinutes,
             res.Partition ?? settings.Partition, res.Account ?? settings.Account, res.Qos ?? settings.Qos,
-            plan.ReadinessTimeoutSeconds, plan.Shown));
+            plan.ReadinessTimeoutSeconds, plan.Shown, plan.Restart.Max, (int)Math.Ceiling(plan.Restart.Backoff.TotalSeconds)));
     }
 
     public static void Map(RouteGroupBuilder api) =>
@@ -43,6 +44,9 @@ internal sealed class PreviewDeploymentHandler(RecipeCatalog catalog, ServerSett
 internal sealed record DeploymentPlan(Recipe Recipe, int Nodes, IReadOnlyDictionary<string, string> Values, int? RecipeTimeLimitMinutes)
 {
     public int ReadinessTimeoutSeconds => (int)Math.Ceiling(Recipe.Readiness.Timeout.TotalSeconds);
+
+    /// <summary>The request's restart policy, else the recipe's (none for plain services unless one of them says so).</summary>
+    public RecipeRestart Restart { get; init; } = Recipe.Restart;
 
     /// <summary>The values as people may see them: secret ones masked.</summary>
     public Dictionary<string, string> Shown => Values.ToDictionary(v => v.Key, v => Recipe.Parameters.Single(p => p.Name == v.Key).Secret ? "***" : v.Value);
@@ -85,7 +89,10 @@ internal sealed record DeploymentPlan(Recipe Recipe, int Nodes, IReadOnlyDiction
             recipe = recipe with { Resources = recipe.Resources with { TimeLimit = minutes.ToString(CultureInfo.InvariantCulture) } };
         }
 
-        return new DeploymentPlan(recipe, nodes, values, recipeMinutes);
+        var restart = command.Restart is { } asked
+            ? new RecipeRestart(asked.Max, Shared.Text.Duration.TryParse(asked.Backoff, out var wait) ? wait : RecipeRestart.DefaultBackoff)
+            : recipe.Restart;
+        return new DeploymentPlan(recipe, nodes, values, recipeMinutes) { Restart = restart };
     }
 }
 

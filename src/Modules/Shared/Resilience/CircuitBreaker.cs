@@ -14,7 +14,7 @@ namespace Aibench.Shared.Resilience;
 /// holds N of them, and with a long one a single success before an outage keeps the circuit closed for the whole
 /// window. So the window is emptied (through Polly's manual control, while closed) at the first failure after a
 /// success; from then on it holds only failures, the ratio is 1.0, and the circuit opens on the N-th failure in a row
-/// that falls within <see cref="BreakerPolicy.Window"/>. See ADR 0011.
+/// that falls within <see cref="BreakerPolicy.Window"/>. See ADR 0012.
 /// </para>
 /// <para>
 /// The guarded call never throws through Polly: its outcome (a result, or an exception captured with whether it
