@@ -99,6 +99,25 @@ public sealed class ReadinessProbeCircuitTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reset_endpoint_is_probed_at_once_although_its_address_was_silent()
+    {
+        await using var target = await FlakyTarget.StartAsync();
+        target.Hang();
+        for (var i = 0; i < ReadinessProbe.Policy.Failures; i++)
+        {
+            await _probe.ProbeAsync(Base(target.Url), "/health", Ct);
+        }
+
+        Assert.True((await _probe.ProbeAsync(Base(target.Url), "/health", Ct)).Skipped);
+        target.Serve("ok");
+        Assert.True(_probe.Reset(Base(target.Url)));
+        Assert.Null(_breakers.Find($"probe:127.0.0.1:{target.Url.Port}"));
+        Assert.Equal(new ProbeResult(true), await _probe.ProbeAsync(Base(target.Url), "/health", Ct));
+        Assert.Equal(4, target.Requests);
+        Assert.False(_probe.Reset("not a url"));
+    }
+
+    [Fact]
     public async Task A_failed_trial_keeps_skipping_for_another_break()
     {
         await using var target = await FlakyTarget.StartAsync();

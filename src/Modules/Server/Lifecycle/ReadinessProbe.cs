@@ -34,6 +34,13 @@ internal sealed class ReadinessProbe(IHttpClientFactory clients, CircuitBreakers
     /// </summary>
     public static readonly BreakerPolicy Policy = new(3, TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(10));
 
+    /// <summary>
+    /// Forgets the endpoint's circuit: for an endpoint that is new at an old address (a restarted service's replica on
+    /// the same node and port), whose first probes must not be skipped because of its predecessor's silence.
+    /// </summary>
+    public bool Reset(string baseUrl) =>
+        Uri.TryCreate(baseUrl, UriKind.Absolute, out var url) && breakers.Remove(CircuitNames.Probe(url));
+
     /// <summary>Whether the endpoint answered its readiness path with a 2xx (false too when the probe was skipped).</summary>
     public async Task<bool> AnswersAsync(string baseUrl, string path, CancellationToken cancellationToken) =>
         (await ProbeAsync(baseUrl, path, cancellationToken)).Ready;

@@ -60,6 +60,21 @@ public sealed class CircuitBreakers(TimeProvider time, ILogger<CircuitBreakers>?
 
     public CircuitView? Find(string name) => _all.TryGetValue(name, out var breaker) ? breaker.View : null;
 
+    /// <summary>
+    /// Forgets a breaker now, whatever its state: the next use makes a fresh, closed one. For a target that is known to
+    /// be new although its name is old (a restarted service's endpoint on the same host and port).
+    /// </summary>
+    public bool Remove(string name)
+    {
+        if (!_all.TryRemove(name, out _))
+        {
+            return false;
+        }
+
+        Removed?.Invoke(name);
+        return true;
+    }
+
     private void Forget()
     {
         var now = time.GetUtcNow();
