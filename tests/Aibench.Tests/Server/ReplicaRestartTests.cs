@@ -86,6 +86,35 @@ public sealed class ReplicaRestartTests
         }
     }
 
+    [Fact]
+    public async Task Without_a_restart_policy_a_silent_replica_is_reported_and_left_running_until_it_answers_again()
+    {
+        Assert.SkipWhen(SlurmCluster.Unavailable() is not null, SlurmCluster.Unavailable() ?? "");
+        await using var host = ServerHost.Start("slurm");
+        var id = (await host.DeployAsync(new { recipe = "http-server", nodes = 2 })).GetProperty("id").GetGuid();
+        try
+        {
+            var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), TimeSpan.FromSeconds(90));
+            Assert.Equal("ready", ready.GetProperty("status").GetString());
+            var stoppedAt = await SignalReplicaAsync(ready, task: 1, "STOP");
+            var reported = await host.WaitAsync(id, s => !ServerHost.StatusIs(s, "ready") || s.GetProperty("reason").GetString() is not null, TimeSpan.FromSeconds(30));
+            Assert.Equal("ready", reported.GetProperty("status").GetString());
+            Assert.Contains("replica 1", reported.GetProperty("reason").GetString());
+            Assert.EndsWith("no restart policy: left running", reported.GetProperty("reason").GetString());
+            Assert.True(reported.GetProperty("updatedAt").GetDateTimeOffset() - stoppedAt <= Detection);
+            Assert.Equal("RUNNING", await SlurmCluster.StateAsync(ready.GetProperty("jobId").GetString()!));
+
+            await SignalReplicaAsync(ready, task: 1, "CONT");
+            var recovered = await host.WaitAsync(id, s => s.GetProperty("reason").ValueKind == JsonValueKind.Null, TimeSpan.FromSeconds(30));
+            Assert.Equal("ready", recovered.GetProperty("status").GetString());
+            Assert.Single(recovered.GetProperty("attempts").EnumerateArray());
+        }
+        finally
+        {
+            await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+        }
+    }
+
     private static DateTimeOffset Transition(JsonElement service, string status) =>
         service.GetProperty("transitions").EnumerateArray().Last(t => t.GetProperty("status").GetString() == status).GetProperty("at").GetDateTimeOffset();
 

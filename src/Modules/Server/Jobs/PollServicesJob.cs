@@ -172,9 +172,10 @@ internal sealed class PollServicesJob(
     }
 
     /// <summary>
-    /// A ready service's endpoints are probed at every poll: a replica whose process died while its job runs on (the
-    /// other replicas keep it alive) answers nothing. One silent for <see cref="Restarts.LivenessGrace"/> is taken for
-    /// dead: the job is cancelled and the attempt ends, so the restart policy can bring the service back whole.
+    /// A ready service's endpoints are probed at every poll: a replica whose process hangs or died while its job runs on
+    /// (the other replicas keep it alive) answers nothing. One silent for <see cref="Restarts.LivenessGrace"/> is taken
+    /// for dead: when the restart policy has a restart left, the job is cancelled and the attempt ends, so the service
+    /// comes back whole; otherwise the service stays ready with a reason naming the silent replica.
     /// </summary>
     private async Task CheckLivenessAsync(ServiceRecord service, IScheduler scheduler, List<INotification> events, DateTimeOffset now, CancellationToken ct)
     {
@@ -186,6 +187,24 @@ internal sealed class PollServicesJob(
 
         if (service.Endpoints.Where(e => Restarts.Lost(e.FailingSince, now)).OrderBy(e => e.Task).FirstOrDefault() is not { } lost)
         {
+            if (service.Reason is not null && service.Endpoints.All(e => e.FailingSince is null))
+            {
+                service.MoveTo(ServiceStatus.Ready, null, now);
+            }
+
+            return;
+        }
+
+        var end = Restarts.LostReplica(lost.Task, lost.Node, service.ReadinessPath, now - lost.FailingSince!.Value,
+            RunFolder.ErrorHint(service.RunFolder!, service.JobId));
+        if (!Restarts.Restart(service, end))
+        {
+            // Without a restart to bring it back whole, the job is left alone: the other replicas may still serve, and
+            // the user decides. The reason says which replica is silent; it clears when the replica answers again.
+            // The text stays the same from poll to poll, so the history records the change once.
+            service.MoveTo(ServiceStatus.Ready,
+                $"replica {lost.Task} on {lost.Node} has not answered {service.ReadinessPath} since {lost.FailingSince:HH:mm:ss} UTC; "
+                + (service.RestartMax == 0 ? "no restart policy" : $"all {service.RestartMax} restart(s) used") + ": left running", now);
             return;
         }
 
@@ -200,8 +219,7 @@ internal sealed class PollServicesJob(
             return;
         }
 
-        EndAttempt(service, Restarts.LostReplica(lost.Task, lost.Node, service.ReadinessPath, now - lost.FailingSince!.Value,
-            RunFolder.ErrorHint(service.RunFolder!, service.JobId)), events, now);
+        EndAttempt(service, end, events, now);
     }
 
     private async Task PollWorkerJobsAsync(CancellationToken cancellationToken)
