@@ -10,6 +10,7 @@ using Aibench.Server;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
+using Aibench.Shared.Resilience;
 using Aibench.Shared.Validation;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics;
@@ -77,6 +78,9 @@ internal static class AibenchHost
         services.AddSingleton(sp => sp.GetRequiredService<AibenchSettings>().Database);
         services.AddSingleton(sp => new DataFolder(sp.GetRequiredService<AibenchSettings>().Home));
         services.AddSingleton(TimeProvider.System);
+        // One registry of circuit breakers for all modules; the host shows it on /ready and /metrics.
+        services.AddCircuitBreakers();
+        services.AddHostedService<CircuitMetrics>();
 
         services.AddSerilog((sp, logger) => ConfigureLogging(logger, sp.GetRequiredService<AibenchSettings>()).WriteToLoki(sp));
 

@@ -5,6 +5,7 @@ using Aibench.Monitor.Scraping;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
+using Aibench.Shared.Resilience;
 using FluentValidation;
 using Hangfire;
 using Microsoft.AspNetCore.Routing;
@@ -39,6 +40,7 @@ public static class MonitorModule
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
         services.AddSingleton(sp => MonitorSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
         services.AddSingleton<TargetSource>();
+        services.AddCircuitBreakers();
         services.AddSingleton<Scraper>();
         services.AddSingleton<SeriesCache>();
         services.AddSingleton<SampleWriter>();

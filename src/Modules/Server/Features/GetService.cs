@@ -1,4 +1,6 @@
+using Aibench.Server.Lifecycle;
 using Aibench.Server.Persistence;
+using Aibench.Shared.Resilience;
 using Aibench.Shared.Api;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -31,6 +33,9 @@ public sealed record ServiceDetail(
     public IReadOnlyList<Aibench.Contracts.Server.ServiceEndpointInfo> Endpoints { get; init; } = [];
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Circuits of its endpoints and sidecar exporters that are open or half-open.</summary>
+    public IReadOnlyList<CircuitView> Circuits { get; init; } = [];
+
     /// <summary>Its restart policy: restarts allowed (0: none) and the wait before each.</summary>
     public RestartView Restart { get; init; } = new(0, 0, 1, null);
 
@@ -58,7 +63,7 @@ public sealed record RestartView(int Max, int BackoffSeconds, int Attempt, DateT
 public sealed record ServiceAttemptView(int Number, string? JobId, string? NodeList, DateTimeOffset? StartedAt, DateTimeOffset? ReadyAt,
     DateTimeOffset? EndedAt, string? Reason, bool Restarted, string? LastLines);
 
-internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFactory) : IQueryHandler<GetService, ServiceDetail>
+internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFactory, CircuitBreakers breakers) : IQueryHandler<GetService, ServiceDetail>
 {
     public async ValueTask<ServiceDetail> Handle(GetService query, CancellationToken cancellationToken)
     {
@@ -78,6 +83,9 @@ internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFac
             StartedAt = service.StartedAt,
             Endpoints = [.. service.Endpoints.OrderBy(e => e.Task).Select(Jobs.PollServicesJob.ToInfo)],
             Parameters = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(service.Parameters) ?? [],
+            Circuits = service.Status.IsTerminal() ? [] : ServiceCircuits.Open(breakers,
+                service.Endpoints.Select(Jobs.PollServicesJob.Url)
+                    .Concat(service.RunFolder is null ? [] : RunFolder.Exporters(service.RunFolder).Select(e => e.Url))),
             Restart = new RestartView(service.RestartMax, service.RestartBackoffSeconds, service.Attempt, service.RestartAt),
             Attempts =
             [

@@ -129,6 +129,12 @@ internal sealed class PollServicesJob(
         RunFolder.StartAttempt(service.RunFolder!, service.Attempt, name);
         (service.Attempt, service.JobName, service.JobId, service.NodeList) = (next, name, null, null);
         (service.StartedAt, service.ReadyAt, service.RestartAt) = (null, null, null);
+        // The next attempt may come back on the same node and port: it must not inherit the dead replica's open circuit.
+        foreach (var endpoint in service.Endpoints)
+        {
+            probe.Reset(Url(endpoint));
+        }
+
         service.Endpoints.Clear();
         service.MoveTo(ServiceStatus.Pending, $"attempt {next} of {service.RestartMax + 1}: submitting a new job", now);
         logger.LogInformation("Service {ServiceId}: attempt {Attempt} is submitted as {JobName}", service.Id, next, name);
