@@ -30,21 +30,13 @@ public static class NotificationsModule
         new("Notifications", "notifications", ["/api/v1/notifications"], typeof(NotificationsModule).Assembly)
         {
             ConfigurationSections = [NotificationsSettings.Section],
-            CheckConfiguration = (configuration, _) =>
-            {
-                var errors = new List<string>();
-                NotificationsSettings.Load(configuration, errors);
-                return errors;
-            },
+            CheckConfiguration = ModuleRegistration.Checking(NotificationsSettings.Load),
         };
 
     public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(Descriptor);
-        services.AddModuleDbContext<NotificationsDbContext>(Descriptor.Name, NotificationsDbContext.SchemaName);
-        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
-        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
-        services.AddSingleton(sp => NotificationsSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddModuleCore<NotificationsDbContext>(Descriptor, NotificationsDbContext.SchemaName);
+        services.AddModuleSettings(NotificationsSettings.Load);
         services.AddSingleton<LinkBase>();
         services.AddSingleton<DeliveryOutbox>();
         services.AddSingleton<WebhookSender>();

@@ -34,9 +34,7 @@ public static class ServerModule
 
     public static IServiceCollection AddServer(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(Descriptor);
-        services.AddModuleDbContext<ServerDbContext>(Descriptor.Name, ServerDbContext.SchemaName);
-        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddModuleCore<ServerDbContext>(Descriptor, ServerDbContext.SchemaName);
 
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
         services.AddSingleton(sp => new LoadedSettings(ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), [])));
