@@ -38,6 +38,7 @@ public sealed class ReplicaRestartTests
             var restarting = await host.WaitAsync(id, s => !ServerHost.StatusIs(s, "ready"), TimeSpan.FromSeconds(60));
             var noticed = Transition(restarting, "restarting");
             Assert.True(noticed - killedAt <= Detection, $"noticed {(noticed - killedAt).TotalSeconds:0.0} s after the kill: {restarting}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"hung replica noticed after {(noticed - killedAt).TotalSeconds:0.0} s");
             Assert.Contains("replica 1", restarting.GetProperty("transitions").EnumerateArray().Last(t => t.GetProperty("status").GetString() == "restarting").GetProperty("reason").GetString());
 
             var again = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed") && s.GetProperty("restart").GetProperty("attempt").GetInt32() == 2, TimeSpan.FromSeconds(90));
@@ -68,6 +69,8 @@ public sealed class ReplicaRestartTests
             failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "restarting", "completed", "cancelled"), TimeSpan.FromSeconds(30));
             Assert.Equal("failed", failed.GetProperty("status").GetString());
             Assert.True(Transition(failed, "failed") - killedAt <= Detection);
+            TestContext.Current.TestOutputHelper?.WriteLine($"killed replica: service failed after {(Transition(failed, "failed") - killedAt).TotalSeconds:0.0} s; "
+                + $"second attempt ready {(again.GetProperty("attempts")[1].GetProperty("readyAt").GetDateTimeOffset() - noticed).TotalSeconds:0.0} s after the first was noticed");
             Assert.Contains("not restarted: all 1 restart(s) used", failed.GetProperty("reason").GetString());
             Assert.Equal(2, failed.GetProperty("attempts").GetArrayLength());
 
