@@ -55,6 +55,8 @@ ensure_packages() {
   command -v spm_train >/dev/null || missing+=(sentencepiece)
   # The end-to-end tests drive Debian's chromium through Playwright.
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  # The e-mail notification tests send real mail through dma (a sendmail-compatible MTA without a daemon) into /var/mail.
+  [[ -x /usr/sbin/dma ]] || missing+=(dma)
   command -v dotnet >/dev/null || { echo "The .NET 10 SDK is needed (dotnet on PATH)." >&2; exit 1; }
   if ((${#missing[@]} == 0)); then return; fi
   if [[ $(id -u) -ne 0 ]]; then

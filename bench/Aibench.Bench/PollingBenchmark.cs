@@ -16,7 +16,7 @@ internal static class PollingBenchmark
     public static async Task<int> RunAsync(int[] sizes, int cycles)
     {
         var runner = new CommandRunner();
-        var settings = new SchedulerSettings("slurm", 2, TimeSpan.FromSeconds(60), 3, TimeSpan.FromMilliseconds(500), null, null, "v0.0.38", null, null);
+        var settings = new SchedulerSettings("slurm", 2, TimeSpan.FromSeconds(60), 3, TimeSpan.FromMilliseconds(500), null, null, "v0.0.38", null, null, SchedulerSettings.DefaultBreaker);
         var slurm = new SlurmCliScheduler(runner, settings, NullLogger<SlurmCliScheduler>.Instance);
         if (!(await slurm.CheckAsync(CancellationToken.None)).Reachable)
         {

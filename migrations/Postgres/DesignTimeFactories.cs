@@ -2,6 +2,7 @@ using Aibench.Client.Persistence;
 using Aibench.Experiments.Persistence;
 using Aibench.Logs.Persistence;
 using Aibench.Monitor.Persistence;
+using Aibench.Notifications.Persistence;
 using Aibench.Server.Persistence;
 using Aibench.Shared.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -46,4 +47,9 @@ internal sealed class LogsFactory : IDesignTimeDbContextFactory<LogsDbContext>
 internal sealed class ExperimentsFactory : IDesignTimeDbContextFactory<ExperimentsDbContext>
 {
     public ExperimentsDbContext CreateDbContext(string[] args) => new(DesignTime.Options<ExperimentsDbContext>(ExperimentsDbContext.SchemaName));
+}
+
+internal sealed class NotificationsFactory : IDesignTimeDbContextFactory<NotificationsDbContext>
+{
+    public NotificationsDbContext CreateDbContext(string[] args) => new(DesignTime.Options<NotificationsDbContext>(NotificationsDbContext.SchemaName));
 }

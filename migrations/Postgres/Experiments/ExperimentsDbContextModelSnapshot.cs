@@ -87,6 +87,9 @@ namespace Aibench.Migrations.Postgres.Experiments
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("uuid");
 
+                    b.Property<int>("ServiceRestarts")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Slo")
                         .IsRequired()
                         .HasColumnType("text");

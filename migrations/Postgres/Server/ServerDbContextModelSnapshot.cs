@@ -23,6 +23,48 @@ namespace Aibench.Migrations.Postgres.Server
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceAttempt", b =>
+                {
+                    b.Property<Guid>("ServiceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LastLines")
+                        .HasMaxLength(8192)
+                        .HasColumnType("character varying(8192)");
+
+                    b.Property<string>("NodeList")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
+                    b.Property<DateTimeOffset?>("ReadyAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<bool>("Restarted")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("ServiceId", "Number");
+
+                    b.ToTable("service_attempts", "server");
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
                 {
                     b.Property<Guid>("ServiceId")
@@ -30,6 +72,9 @@ namespace Aibench.Migrations.Postgres.Server
 
                     b.Property<int>("Task")
                         .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("FailingSince")
+                        .HasColumnType("timestamp with time zone");
 
                     b.Property<string>("Host")
                         .IsRequired()
@@ -57,6 +102,9 @@ namespace Aibench.Migrations.Postgres.Server
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("integer");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
@@ -102,6 +150,9 @@ namespace Aibench.Migrations.Postgres.Server
                     b.Property<int>("ReadinessTimeoutSeconds")
                         .HasColumnType("integer");
 
+                    b.Property<DateTimeOffset?>("ReadyAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Reason")
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
@@ -110,6 +161,15 @@ namespace Aibench.Migrations.Postgres.Server
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
+
+                    b.Property<DateTimeOffset?>("RestartAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("RestartBackoffSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("RestartMax")
+                        .HasColumnType("integer");
 
                     b.Property<string>("RunFolder")
                         .HasMaxLength(4096)
@@ -218,6 +278,15 @@ namespace Aibench.Migrations.Postgres.Server
                     b.ToTable("worker_jobs", "server");
                 });
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceAttempt", b =>
+                {
+                    b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
+                        .WithMany("Attempts")
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
                 {
                     b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
@@ -238,6 +307,8 @@ namespace Aibench.Migrations.Postgres.Server
 
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceRecord", b =>
                 {
+                    b.Navigation("Attempts");
+
                     b.Navigation("Endpoints");
 
                     b.Navigation("Transitions");

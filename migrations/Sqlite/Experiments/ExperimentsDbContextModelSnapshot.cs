@@ -81,6 +81,9 @@ namespace Aibench.Migrations.Sqlite.Experiments
                     b.Property<Guid?>("ServiceId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("ServiceRestarts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Slo")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -17,12 +17,57 @@ namespace Aibench.Migrations.Sqlite.Server
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceAttempt", b =>
+                {
+                    b.Property<Guid>("ServiceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("JobId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastLines")
+                        .HasMaxLength(8192)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeList")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("ReadyAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Restarted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ServiceId", "Number");
+
+                    b.ToTable("server_service_attempts", (string)null);
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
                 {
                     b.Property<Guid>("ServiceId")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Task")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("FailingSince")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Host")
@@ -51,6 +96,9 @@ namespace Aibench.Migrations.Sqlite.Server
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("Attempt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
@@ -96,6 +144,9 @@ namespace Aibench.Migrations.Sqlite.Server
                     b.Property<int>("ReadinessTimeoutSeconds")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ReadyAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Reason")
                         .HasMaxLength(2048)
                         .HasColumnType("TEXT");
@@ -104,6 +155,15 @@ namespace Aibench.Migrations.Sqlite.Server
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("RestartAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RestartBackoffSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RestartMax")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RunFolder")
                         .HasMaxLength(4096)
@@ -210,6 +270,15 @@ namespace Aibench.Migrations.Sqlite.Server
                     b.ToTable("server_worker_jobs", (string)null);
                 });
 
+            modelBuilder.Entity("Aibench.Server.Persistence.ServiceAttempt", b =>
+                {
+                    b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
+                        .WithMany("Attempts")
+                        .HasForeignKey("ServiceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceEndpoint", b =>
                 {
                     b.HasOne("Aibench.Server.Persistence.ServiceRecord", null)
@@ -230,6 +299,8 @@ namespace Aibench.Migrations.Sqlite.Server
 
             modelBuilder.Entity("Aibench.Server.Persistence.ServiceRecord", b =>
                 {
+                    b.Navigation("Attempts");
+
                     b.Navigation("Endpoints");
 
                     b.Navigation("Transitions");

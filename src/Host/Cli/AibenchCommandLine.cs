@@ -1,4 +1,8 @@
 using System.CommandLine;
+using Aibench.Host.Hosting;
+using Aibench.Shared.Cli;
+using Aibench.Shared.Modules;
+using Aibench.Simulator;
 
 namespace Aibench.Host.Cli;
 
@@ -17,9 +21,11 @@ internal static class AibenchCommandLine
             (AIBENCH_HOME, AIBENCH_URLS, AIBENCH_TOKEN, AIBENCH_ConnectionStrings__Postgres, ...), then options.
             """);
         root.Subcommands.Add(ServeCommand.Create());
-        root.Subcommands.Add(SimCommand.Create());
-        root.Subcommands.Add(LoadgenCommand.Create());
-        root.Subcommands.Add(GpuSamplerCommand.Create());
+        // The simulator's and the modules' own commands (sim, loadgen, gpu-sampler): the Host lists them, it knows none.
+        foreach (var command in Commands)
+        {
+            root.Subcommands.Add(command.Create());
+        }
 
         // The default command is serve: its options are accepted without the word "serve".
         ServeCommand.AddOptionsTo(root);
@@ -59,12 +65,14 @@ internal static class AibenchCommandLine
         }
 
         // Ctrl+C cancels a load run, which then summarizes and writes what it measured; the default two seconds
-        // before System.CommandLine gives up on the command could cut a large requests file short.
-        var invocation = parse.CommandResult.Command.Name == LoadgenCommand.Name
-            ? new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(1) }
-            : null;
+        // before System.CommandLine gives up on the command could cut a large requests file short. A module says which
+        // of its commands need longer.
+        var grace = Commands.FirstOrDefault(c => c.Name == parse.CommandResult.Command.Name)?.TerminationGrace;
+        var invocation = grace is { } wait ? new InvocationConfiguration { ProcessTerminationTimeout = wait } : null;
         return await parse.InvokeAsync(invocation);
     }
+
+    private static IEnumerable<ModuleCommand> Commands => SimulatorCommands.All.Concat(AibenchHost.Modules.SelectMany(m => m.Commands));
 
     private static readonly string[] HostSettings = ["--contentRoot=", "--environment=", "--applicationName="];
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Aibench.Host.Configuration;
 using Aibench.Host.Hosting;
 using Aibench.Host.Security;
+using Aibench.Shared.Cli;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 

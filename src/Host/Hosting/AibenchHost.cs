@@ -5,10 +5,12 @@ using Aibench.Host.Configuration;
 using Aibench.Host.Security;
 using Aibench.Logs;
 using Aibench.Monitor;
+using Aibench.Notifications;
 using Aibench.Server;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
+using Aibench.Shared.Resilience;
 using Aibench.Shared.Validation;
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics;
@@ -35,6 +37,7 @@ internal static class AibenchHost
         MonitorModule.Descriptor,
         LogsModule.Descriptor,
         ExperimentsModule.Descriptor,
+        NotificationsModule.Descriptor,
     ];
 
     /// <param name="hostArgs">Arguments for the .NET host itself (content root, environment), as test hosts pass them.</param>
@@ -75,6 +78,9 @@ internal static class AibenchHost
         services.AddSingleton(sp => sp.GetRequiredService<AibenchSettings>().Database);
         services.AddSingleton(sp => new DataFolder(sp.GetRequiredService<AibenchSettings>().Home));
         services.AddSingleton(TimeProvider.System);
+        // One registry of circuit breakers for all modules; the host shows it on /ready and /metrics.
+        services.AddCircuitBreakers();
+        services.AddHostedService<CircuitMetrics>();
 
         services.AddSerilog((sp, logger) => ConfigureLogging(logger, sp.GetRequiredService<AibenchSettings>()).WriteToLoki(sp));
 
@@ -83,6 +89,7 @@ internal static class AibenchHost
         services.AddMonitor(configuration);
         services.AddLogs(configuration);
         services.AddExperiments(configuration);
+        services.AddNotifications(configuration);
 
         services.AddMediator(options =>
         {
@@ -144,6 +151,15 @@ internal static class AibenchHost
             // Recurring jobs such as server:poll run every few seconds, not every 15 (Hangfire's default check).
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
         });
+        // Notification deliveries wait on other people's webhooks: their own queue and workers, so that a dead one
+        // never takes a worker that experiments and services need.
+        services.AddHangfireServer((sp, server) =>
+        {
+            server.WorkerCount = NotificationsModule.Workers;
+            server.Queues = [NotificationsModule.Queue];
+            server.ServerName = $"aibench:{Environment.MachineName}:{Environment.ProcessId}:{NotificationsModule.Queue}";
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+        });
 
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -183,6 +199,7 @@ internal static class AibenchHost
         app.MapMonitor();
         app.MapLogs();
         app.MapExperiments();
+        app.MapNotifications();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", options =>

@@ -1,4 +1,5 @@
 using Aibench.Shared.Persistence;
+using Aibench.Shared.Resilience;
 using Hangfire;
 
 namespace Aibench.Host.Hosting;
@@ -7,6 +8,12 @@ namespace Aibench.Host.Hosting;
 /// <c>/health</c>: the process answers (liveness). <c>/ready</c>: it can do its work — every module's database
 /// answers with its migrations applied, and a Hangfire server is alive. Both are open without the token so that
 /// scripts and schedulers can poll them; they reveal nothing but states.
+/// <para>
+/// <c>/ready</c> also lists every circuit breaker (<c>checks.circuits</c>). An open circuit does not make the host
+/// unready: the host still answers, keeps its state and serves what it has; the scheduler or endpoint behind the
+/// circuit is what is down, and the host tries it again by itself. So the answer stays 200 with <c>"degraded": true</c>
+/// and the open circuits named, while 503 keeps meaning "this host cannot work" (database, migrations, Hangfire).
+/// </para>
 /// </summary>
 internal static class Probes
 {
@@ -16,7 +23,7 @@ internal static class Probes
             .AllowAnonymous().ExcludeFromDescription();
 
         app.MapGet("/ready", async (IEnumerable<IModuleDatabase> databases, DatabaseSettings database, JobStorage jobs,
-                TimeProvider time, CancellationToken ct) =>
+                CircuitBreakers breakers, TimeProvider time, CancellationToken ct) =>
             {
                 var checks = new Dictionary<string, object>();
                 var ready = true;
@@ -55,7 +62,19 @@ internal static class Probes
                 ready &= servers > 0;
                 checks["hangfire"] = new { status = servers > 0 ? "ok" : "failing", servers, error = hangfireError };
 
-                var body = new { status = ready ? "ready" : "not_ready", checks };
+                var circuits = breakers.Views();
+                var open = circuits.Where(c => c.IsOpen).Select(c => c.Name).ToList();
+                checks["circuits"] = new
+                {
+                    status = open.Count == 0 ? "ok" : "open",
+                    open,
+                    breakers = circuits.Select(c => new
+                    {
+                        c.Name, c.Kind, c.Target, c.State, c.Since, c.Failures, c.LastError, c.LastFailureAt, c.RetryAt, c.Opened, c.OpenedBy, c.OpenedAfter, c.Detail,
+                    }),
+                };
+
+                var body = new { status = ready ? "ready" : "not_ready", degraded = open.Count > 0, checks };
                 return ready ? Results.Json(body) : Results.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
             })
             .AllowAnonymous().ExcludeFromDescription();

@@ -22,24 +22,18 @@ public static class ClientModule
         {
             DefaultPort = 8002,
             ConfigurationSections = ["Client"],
-            CheckConfiguration = (configuration, _) =>
-            {
-                var errors = new List<string>();
-                ClientSettings.Load(configuration, errors);
-                return errors;
-            },
+            CheckConfiguration = ModuleRegistration.Checking(ClientSettings.Load),
+            Commands = [new ModuleCommand(Cli.LoadgenCommand.Name, () => Cli.LoadgenCommand.Create()) { TerminationGrace = TimeSpan.FromMinutes(1) }],
         };
 
     public static IServiceCollection AddClient(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(Descriptor);
-        services.AddModuleDbContext<ClientDbContext>(Descriptor.Name, ClientDbContext.SchemaName);
-        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddModuleCore<ClientDbContext>(Descriptor, ClientDbContext.SchemaName);
         services.AddSingleton<ActiveBenchmarks>();
         services.AddSingleton<BenchmarkMeter>();
         services.AddSingleton<TargetResolver>();
         services.AddTransient<RunBenchmarkJob>();
-        services.AddSingleton(sp => ClientSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddModuleSettings(ClientSettings.Load);
         services.AddSingleton<WorkerReports>();
         services.AddSingleton<DistributedRun>();
         // The Host tells workers its address and token; without it they hand in files.

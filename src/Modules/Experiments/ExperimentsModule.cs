@@ -21,21 +21,13 @@ public static class ExperimentsModule
         new("Experiments", "experiments", ["/api/v1/experiments"], typeof(ExperimentsModule).Assembly)
         {
             ConfigurationSections = ["Experiments"],
-            CheckConfiguration = (configuration, _) =>
-            {
-                var errors = new List<string>();
-                ExperimentsSettings.Load(configuration, errors);
-                return errors;
-            },
+            CheckConfiguration = ModuleRegistration.Checking(ExperimentsSettings.Load),
         };
 
     public static IServiceCollection AddExperiments(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(Descriptor);
-        services.AddModuleDbContext<ExperimentsDbContext>(Descriptor.Name, ExperimentsDbContext.SchemaName);
-        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
-        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
-        services.AddSingleton(sp => ExperimentsSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddModuleCore<ExperimentsDbContext>(Descriptor, ExperimentsDbContext.SchemaName);
+        services.AddModuleSettings(ExperimentsSettings.Load);
         services.AddSingleton<ExperimentDrafter>();
         services.AddSingleton<ExperimentWorkflow>();
         services.AddSingleton<ExperimentFeed>();

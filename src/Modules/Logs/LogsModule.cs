@@ -25,25 +25,17 @@ public static class LogsModule
         {
             DefaultPort = 8004,
             ConfigurationSections = ["Logs"],
-            CheckConfiguration = (configuration, _) =>
-            {
-                var errors = new List<string>();
-                LogsSettings.Load(configuration, errors);
-                return errors;
-            },
+            CheckConfiguration = ModuleRegistration.Checking(LogsSettings.Load),
         };
 
     public static IServiceCollection AddLogs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(Descriptor);
-        services.AddModuleDbContext<LogsDbContext>(Descriptor.Name, LogsDbContext.SchemaName);
-        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddModuleCore<LogsDbContext>(Descriptor, LogsDbContext.SchemaName);
         services.AddSingleton<LogBroadcaster>();
         services.AddSingleton<LogTailer>();
         services.AddTransient<TailLogsJob>();
         services.AddTransient<LogRetentionJob>();
-        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
-        services.AddSingleton(sp => LogsSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddModuleSettings(LogsSettings.Load);
         services.AddSingleton(sp => sp.GetRequiredService<LogsSettings>().Loki);
         // Loki sits next to the host, not behind the login node's proxy; a short timeout keeps a hung Loki from stalling the minute.
         services.AddHttpClient(LokiClient.ClientName, c => c.Timeout = TimeSpan.FromSeconds(10))

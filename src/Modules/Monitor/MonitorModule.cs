@@ -5,6 +5,7 @@ using Aibench.Monitor.Scraping;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
+using Aibench.Shared.Resilience;
 using FluentValidation;
 using Hangfire;
 using Microsoft.AspNetCore.Routing;
@@ -22,22 +23,16 @@ public static class MonitorModule
         {
             DefaultPort = 8003,
             ConfigurationSections = ["Monitor"],
-            CheckConfiguration = (configuration, _) =>
-            {
-                var errors = new List<string>();
-                MonitorSettings.Load(configuration, errors);
-                return errors;
-            },
+            CheckConfiguration = ModuleRegistration.Checking(MonitorSettings.Load),
+            Commands = [new ModuleCommand(Cli.GpuSamplerCommand.Name, Cli.GpuSamplerCommand.Create)],
         };
 
     public static IServiceCollection AddMonitor(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(Descriptor);
-        services.AddModuleDbContext<MonitorDbContext>(Descriptor.Name, MonitorDbContext.SchemaName);
-        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
-        // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
-        services.AddSingleton(sp => MonitorSettings.Load(sp.GetRequiredService<IConfiguration>(), []));
+        services.AddModuleCore<MonitorDbContext>(Descriptor, MonitorDbContext.SchemaName);
+        services.AddModuleSettings(MonitorSettings.Load);
         services.AddSingleton<TargetSource>();
+        services.AddCircuitBreakers();
         services.AddSingleton<Scraper>();
         services.AddSingleton<SeriesCache>();
         services.AddSingleton<SampleWriter>();

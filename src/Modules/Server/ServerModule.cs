@@ -7,6 +7,7 @@ using Aibench.Server.Scheduling;
 using Aibench.Shared.Api;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
+using Aibench.Shared.Resilience;
 using FluentValidation;
 using Hangfire;
 using Microsoft.AspNetCore.Routing;
@@ -33,9 +34,7 @@ public static class ServerModule
 
     public static IServiceCollection AddServer(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(Descriptor);
-        services.AddModuleDbContext<ServerDbContext>(Descriptor.Name, ServerDbContext.SchemaName);
-        services.AddValidatorsFromAssembly(Descriptor.Assembly, ServiceLifetime.Singleton, includeInternalTypes: true);
+        services.AddModuleCore<ServerDbContext>(Descriptor, ServerDbContext.SchemaName);
 
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
         services.AddSingleton(sp => new LoadedSettings(ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), [])));
@@ -46,10 +45,11 @@ public static class ServerModule
         services.AddSingleton<SlurmCliScheduler>();
         services.AddSingleton<LocalScheduler>();
         services.AddSingleton<SlurmRestScheduler>();
+        services.AddCircuitBreakers();
         services.AddSingleton<SchedulerSelector>();
         services.AddSingleton<WorkerJobStates>();
         services.AddSingleton<ReadinessProbe>();
-        services.AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
+        services.AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = ReadinessProbe.Timeout);
         services.AddTransient<SubmitServiceJob>();
         services.AddTransient<PollServicesJob>();
         services.AddHostedService<ServerStartup>();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Aibench.Shared.Modules;
+using Aibench.Shared.Resilience;
 using Aibench.Shared.Text;
 using Microsoft.Extensions.Configuration;
 
@@ -16,8 +17,18 @@ internal sealed record SchedulerSettings(
     string? RestSocket,
     string RestApiVersion,
     string? RestUserName,
-    string? RestToken)
+    string? RestToken,
+    BreakerPolicy Breaker)
 {
+    /// <summary>
+    /// The scheduler's circuit: open after 3 failed calls in a row within 5 minutes, then 15 s without calls. Each failed
+    /// call has already been retried (<c>Retries</c>), so 3 of them are 12 attempts over 10 s (slurmrestd refusing) to
+    /// 2 minutes (squeue waits 9 s for a dead controller): a blip never opens it. The long window lets slow failures add
+    /// up; a success empties it. 15 s is a handful of 2 s polls: the outage costs one trial call per 15 s instead of a
+    /// full retried call per poll, and a scheduler that is back is seen within 15 s.
+    /// </summary>
+    public static readonly BreakerPolicy DefaultBreaker = new(3, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(15));
+
     public static readonly string[] Kinds = ["auto", "slurm", "slurm-rest", "local"];
 
     /// <summary>Cron second steps that divide a minute evenly, so polling keeps a steady rhythm.</summary>
@@ -36,7 +47,8 @@ internal sealed record ServerSettings(
     string AibenchBinary)
 {
     public static readonly string[] Keys = ["RunsFolder", "RecipesFolder", "ShippedRecipesFolder", "Account", "Partition", "Qos", "MaxNodes", "AibenchBinary"];
-    public static readonly string[] SchedulerKeys = ["Kind", "PollSeconds", "CommandTimeout", "Retries", "RetryDelay", "Rest"];
+    public static readonly string[] SchedulerKeys = ["Kind", "PollSeconds", "CommandTimeout", "Retries", "RetryDelay", "Rest", "Breaker"];
+    public static readonly string[] BreakerKeys = ["Failures", "Window", "BreakFor"];
     public static readonly string[] RestKeys = ["Url", "Socket", "ApiVersion", "UserName", "Token"];
 
     public static (ServerSettings Server, SchedulerSettings Scheduler) Load(IConfiguration configuration, DataFolder data, List<string> errors)
@@ -44,6 +56,7 @@ internal sealed record ServerSettings(
         SettingReader.Unknown(configuration.GetSection("Server"), Keys, errors);
         SettingReader.Unknown(configuration.GetSection("Scheduler"), SchedulerKeys, errors);
         SettingReader.Unknown(configuration.GetSection("Scheduler:Rest"), RestKeys, errors);
+        SettingReader.Unknown(configuration.GetSection("Scheduler:Breaker"), BreakerKeys, errors);
 
         var runs = SafePath(configuration, "Server:RunsFolder", Path.Combine(data.Path, "runs"), errors);
         var user = SafePath(configuration, "Server:RecipesFolder", Path.Combine(data.Path, "recipes"), errors);
@@ -93,10 +106,28 @@ internal sealed record ServerSettings(
             errors.Add("Scheduler:Rest:Url: slurm-rest needs Scheduler:Rest:Url or Scheduler:Rest:Socket.");
         }
 
+        var breaker = Breaker(configuration, errors);
+
         return (
             new ServerSettings(runs, user, shipped, account, partition, qos, maxNodes, binary),
             new SchedulerSettings(kind, poll, timeout, retries, retryDelay, restUrl, restSocket, version,
-                configuration["Scheduler:Rest:UserName"], configuration["Scheduler:Rest:Token"]));
+                configuration["Scheduler:Rest:UserName"], configuration["Scheduler:Rest:Token"], breaker));
+    }
+
+    /// <summary>Scheduler:Breaker:*, within the bounds Polly accepts, so that building the breaker cannot fail later.</summary>
+    private static BreakerPolicy Breaker(IConfiguration configuration, List<string> errors)
+    {
+        var fallback = SchedulerSettings.DefaultBreaker;
+        var failures = SettingReader.Int(configuration, "Scheduler:Breaker:Failures", fallback.Failures, BreakerPolicy.MinFailures, BreakerPolicy.MaxFailures, errors);
+        TimeSpan Bounded(string key, TimeSpan value)
+        {
+            var read = SettingReader.Time(configuration, key, value, errors);
+            if (read >= BreakerPolicy.MinTime && read <= BreakerPolicy.MaxTime) return read;
+            errors.Add($"{key}: '{configuration[key]}' must be from 500ms to 1d.");
+            return value;
+        }
+
+        return new BreakerPolicy(failures, Bounded("Scheduler:Breaker:Window", fallback.Window), Bounded("Scheduler:Breaker:BreakFor", fallback.BreakFor));
     }
 
     /// <summary>

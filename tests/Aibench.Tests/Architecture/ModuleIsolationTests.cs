@@ -9,7 +9,7 @@ namespace Aibench.Tests.Architecture;
 /// <summary>Modules talk only through Contracts and the mediator; they never reach into one another.</summary>
 public sealed class ModuleIsolationTests
 {
-    private static readonly string[] ModuleNames = ["Server", "Client", "Monitor", "Logs", "Experiments"];
+    private static readonly string[] ModuleNames = ["Server", "Client", "Monitor", "Logs", "Experiments", "Notifications"];
 
     public static TheoryData<string> Modules => new(ModuleNames);
 
@@ -45,6 +45,19 @@ public sealed class ModuleIsolationTests
             var result = Types.InAssembly(assembly).ShouldNot().HaveDependencyOnAny(modules).GetResult();
             Assert.True(result.IsSuccessful, $"{assembly.GetName().Name} depends on a module: " + string.Join(", ", result.FailingTypeNames ?? []));
         }
+    }
+
+    [Fact]
+    public void The_host_only_composes_its_command_line_knows_no_module_or_simulator_internals()
+    {
+        // The Host lists the commands the modules and the simulator offer (ModuleCommand); the commands themselves,
+        // and the engines they drive, live with their module.
+        var result = Types.InAssembly(typeof(AibenchHost).Assembly).That().ResideInNamespace("Aibench.Host.Cli")
+            .ShouldNot().HaveDependencyOnAny([.. ModuleNames.Select(m => $"Aibench.{m}.")])
+            .GetResult();
+        Assert.True(result.IsSuccessful, "Reaches into a module: " + string.Join(", ", result.FailingTypeNames ?? []));
+        Assert.Empty(Directory.GetFiles(Path.Combine(Repo.Root, "src", "Host", "Cli")).Select(Path.GetFileName)
+            .Except(["AibenchCommandLine.cs", "ServeCommand.cs"]));
     }
 
     [Fact]

@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Aibench.Client.Cli;
 using Aibench.Host.Cli;
+using Aibench.Shared.Cli;
 using Aibench.Simulator;
 using Aibench.Tests.Infrastructure;
 

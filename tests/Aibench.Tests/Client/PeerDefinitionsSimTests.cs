@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Aibench.Client.Cli;
 using Aibench.Host.Cli;
 using Aibench.Simulator;
 using Aibench.Tests.Infrastructure;

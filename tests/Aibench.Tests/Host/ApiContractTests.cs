@@ -16,7 +16,7 @@ namespace Aibench.Tests.Host;
 /// <summary>The HTTP contract every module shares, run once on SQLite and once on PostgreSQL.</summary>
 public abstract class ApiContractTests(HostFixture host)
 {
-    private static readonly string[] ModuleDocuments = ["server", "client", "monitor", "logs", "experiments"];
+    private static readonly string[] ModuleDocuments = ["server", "client", "monitor", "logs", "experiments", "notifications"];
 
     private AibenchFactory Factory
     {
@@ -70,6 +70,7 @@ public abstract class ApiContractTests(HostFixture host)
     [InlineData("/api/v1/benchmarks")]
     [InlineData("/api/v1/experiments")]
     [InlineData("/api/v1/logs")]
+    [InlineData("/api/v1/notifications")]
     [InlineData("/openapi/server.json")]
     [InlineData("/metrics")]
     [InlineData("/jobs")]
@@ -369,6 +370,7 @@ public abstract class ApiContractTests(HostFixture host)
         Assert.Contains($"monitor{separator}metric_samples", tables);
         Assert.Contains($"logs{separator}log_lines", tables);
         Assert.Contains($"experiments{separator}experiments", tables);
+        Assert.Contains($"notifications{separator}deliveries", tables);
         foreach (var module in ModuleDocuments)
         {
             Assert.Contains(tables, t => t.StartsWith(module + separator, StringComparison.Ordinal) && t.Contains("ef_migrations_history", StringComparison.Ordinal));

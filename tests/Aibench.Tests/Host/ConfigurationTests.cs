@@ -50,10 +50,31 @@ public sealed class ConfigurationTests
     [InlineData("AllowRemote", "maybe", "AllowRemote")]
     [InlineData("ConnectionStrings:Postgres", "Hots=x;;=", "ConnectionStrings:Postgres")]
     [InlineData("ConnectionStrings:Mysql", "x", "ConnectionStrings:Mysql")]
+    [InlineData("Scheduler:Breaker:Failures", "1", "Scheduler:Breaker:Failures")]
+    [InlineData("Scheduler:Breaker:Window", "100ms", "Scheduler:Breaker:Window")]
+    [InlineData("Scheduler:Breaker:BreakFor", "2d", "Scheduler:Breaker:BreakFor")]
+    [InlineData("Scheduler:Breaker:Break", "15s", "Scheduler:Breaker:Break")]
     public void A_bad_setting_is_named_in_the_error(string key, string value, string named)
     {
         var errors = Errors((key, value));
         Assert.Contains(errors, e => e.Contains(named, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_scheduler_breaker_has_defaults_and_takes_each_key()
+    {
+        static Aibench.Shared.Resilience.BreakerPolicy Breaker(params (string Key, string Value)[] values)
+        {
+            var errors = new List<string>();
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+            var (_, scheduler) = Aibench.Server.ServerSettings.Load(configuration, new Aibench.Shared.Modules.DataFolder("/tmp/aibench-breaker"), errors);
+            Assert.Empty(errors);
+            return scheduler.Breaker;
+        }
+
+        Assert.Equal(new(3, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(15)), Breaker());
+        Assert.Equal(new(5, TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1)),
+            Breaker(("Scheduler:Breaker:Failures", "5"), ("Scheduler:Breaker:Window", "30s"), ("Scheduler:Breaker:BreakFor", "1m")));
     }
 
     [Fact]

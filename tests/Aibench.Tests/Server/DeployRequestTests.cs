@@ -20,6 +20,10 @@ public sealed class DeployRequestTests
     [InlineData("""{"recipe":"http-server","parameters":{"greeting":"a\nb"}}""", "parameters.greeting")]
     [InlineData("""{"recipe":"http-server","parameters":{"greeting":{"nested":1}}}""", "parameters.greeting")]
     [InlineData("""{"recipe":"fails-at-start","nodes":3}""", "nodes")]
+    [InlineData("""{"recipe":"http-server","restart":{"max":11}}""", "restart.max")]
+    [InlineData("""{"recipe":"http-server","restart":{"max":-1}}""", "restart.max")]
+    [InlineData("""{"recipe":"http-server","restart":{"max":1,"backoff":"soon"}}""", "restart.backoff")]
+    [InlineData("""{"recipe":"http-server","restart":{"max":1,"backoff":"2h"}}""", "restart.backoff")]
     public async Task Bad_deploy_requests_are_refused_naming_the_field_and_leave_nothing_behind(string body, string field)
     {
         await using var host = ServerHost.Start("local");

@@ -132,17 +132,23 @@ public abstract class DeploymentTests
     }
 
     [Fact]
-    public async Task A_job_that_fails_at_start_is_failed_with_its_exit_code_and_stderr()
+    public async Task A_job_that_fails_at_start_is_failed_with_its_exit_code_and_stderr_and_not_restarted()
     {
         await using var host = Start();
-        var id = (await host.DeployAsync(new { recipe = "fails-at-start" })).GetProperty("id").GetGuid();
-        var failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "ready", "completed"), Patience);
+        // A restart policy does not apply: a job that fails before it ever answered would fail the same way again.
+        var id = (await host.DeployAsync(new { recipe = "fails-at-start", restart = new { max = 2, backoff = "1s" } })).GetProperty("id").GetGuid();
+        var failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "ready", "completed", "restarting"), Patience);
 
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         var reason = failed.GetProperty("reason").GetString()!;
         Assert.Contains("exit code 3", reason);
         Assert.Contains("task-0.err", reason);
         Assert.Contains("CUDA out of memory (simulated)", reason);
+        Assert.Contains("not restarted: it failed before it ever answered", reason);
+        var attempt = Assert.Single(failed.GetProperty("attempts").EnumerateArray());
+        Assert.False(attempt.GetProperty("restarted").GetBoolean());
+        Assert.Contains("CUDA out of memory (simulated)", attempt.GetProperty("lastLines").GetString());
+        Assert.Equal(2, failed.GetProperty("restart").GetProperty("max").GetInt32());
     }
 
     [Fact]

@@ -126,6 +126,9 @@ public sealed class RecipeTests
     [InlineData("parameters: [{name: n, type: int, default: \"50\", max: 10}]", "parameters[0].default")]
     [InlineData("parameters: [{name: e, type: enum}]", "parameters[0].values")]
     [InlineData("parameters: [{name: d, type: date}]", "parameters[0].type")]
+    [InlineData("restart: {max: 11}", "restart.max")]
+    [InlineData("restart: {backoff: 30s}", "restart.max")]
+    [InlineData("restart: {max: 2, backoff: later}", "restart.backoff")]
     public void A_bad_field_is_refused_with_its_path(string override_, string field)
     {
         // The override replaces the minimal recipe's key of the same name, or adds it.
@@ -143,6 +146,16 @@ public sealed class RecipeTests
         Assert.Null(result.Recipe);
         Assert.Contains(result.Errors, e => e.Field == field);
         Assert.All(result.Errors.Where(e => e.Field == field), e => Assert.NotNull(e.Line));
+    }
+
+    [Fact]
+    public void A_restart_policy_is_read_and_none_is_the_default()
+    {
+        Assert.Equal(0, Parse(Minimal).Recipe!.Restart.Max);
+        var restart = Parse(Minimal + "\nrestart: {max: 2, backoff: 45s}\n").Recipe!.Restart;
+        Assert.Equal(2, restart.Max);
+        Assert.Equal(TimeSpan.FromSeconds(45), restart.Backoff);
+        Assert.Equal(TimeSpan.FromSeconds(30), Parse(Minimal + "\nrestart: {max: 1}\n").Recipe!.Restart.Backoff);
     }
 
     [Fact]

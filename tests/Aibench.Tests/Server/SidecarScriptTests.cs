@@ -165,7 +165,7 @@ public sealed class SidecarScriptTests
             if (withFakeNvidiaSmi)
             {
                 var fake = Path.Combine(bin, "nvidia-smi");
-                File.WriteAllText(fake, Aibench.Tests.Host.GpuSamplerTests.FakeNvidiaSmi);
+                File.WriteAllText(fake, Aibench.Tests.Monitor.GpuSamplerTests.FakeNvidiaSmi);
                 File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 

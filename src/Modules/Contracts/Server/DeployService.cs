@@ -55,6 +55,8 @@ public sealed record PreviewDeployment(DeployService Deployment) : IQuery<Deploy
 /// <param name="Qos">Quality of service, when set by the recipe or the site.</param>
 /// <param name="ReadinessTimeoutSeconds">How long the endpoints have to answer once the job runs.</param>
 /// <param name="Parameters">Every parameter value the job gets (defaults filled in), secret ones as <c>***</c>.</param>
+/// <param name="RestartMax">Restarts its policy allows (0: none).</param>
+/// <param name="RestartBackoffSeconds">Wait before each restart.</param>
 public sealed record DeploymentPreview(
     string Recipe,
     string Deployment,
@@ -71,7 +73,9 @@ public sealed record DeploymentPreview(
     string? Account,
     string? Qos,
     int ReadinessTimeoutSeconds,
-    IReadOnlyDictionary<string, string> Parameters);
+    IReadOnlyDictionary<string, string> Parameters,
+    int RestartMax = 0,
+    int RestartBackoffSeconds = 0);
 
 /// <summary>Stops a service (scancel for SLURM). Idempotent: cancelling a service that already ended changes nothing.</summary>
 /// <param name="Id">The service.</param>

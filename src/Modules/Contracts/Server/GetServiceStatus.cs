@@ -32,6 +32,9 @@ public sealed record ServiceStatusInfo(
 
     /// <summary>Folder with its scripts, endpoint files and logs.</summary>
     public string? RunFolder { get; init; }
+
+    /// <summary>The attempt running now, from 1: each restart submits a new job as the next attempt.</summary>
+    public int Attempt { get; init; } = 1;
 }
 
 /// <summary>One announced endpoint of a service and whether it is serving.</summary>

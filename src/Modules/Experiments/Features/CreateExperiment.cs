@@ -33,6 +33,10 @@ namespace Aibench.Experiments.Features;
 /// <param name="ReadyTimeout">How long the service may take to be ready, queue time included.</param>
 /// <param name="KeepService">Leave the service running at the end (a cancel still stops it).</param>
 /// <param name="Name">A label; made from the test type, recipe and nodes when omitted.</param>
+/// <param name="Restart">
+/// The service's restart policy, instead of the recipe's. A restart during the warm-up or the measured load interrupts
+/// that stage; it runs again from the start once the service is ready (never reported half-measured as whole).
+/// </param>
 public sealed record CreateExperiment(
     string? Recipe,
     int? Nodes = null,
@@ -44,7 +48,8 @@ public sealed record CreateExperiment(
     string? Warmup = null,
     string? ReadyTimeout = null,
     bool KeepService = false,
-    string? Name = null) : ICommand<ExperimentSummary>;
+    string? Name = null,
+    RestartPolicy? Restart = null) : ICommand<ExperimentSummary>;
 
 internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperiment>
 {
@@ -138,7 +143,7 @@ internal sealed class CreateExperimentHandler(
             // Deployed here rather than by the workflow, so that secret parameter values are handed to the Server
             // module once and never stored by this one.
             // Not cancelled half-way by a client that hangs up: a job submitted must have its experiment.
-            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes), CancellationToken.None);
+            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes, command.Restart), CancellationToken.None);
         }
         catch
         {

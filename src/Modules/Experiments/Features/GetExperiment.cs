@@ -51,7 +51,8 @@ public sealed record ExperimentDefinition(
     int? TimeLimitMinutes,
     bool KeepService,
     Guid? WarmupBenchmarkId,
-    int LoadAttempts);
+    int LoadAttempts,
+    int ServiceRestarts = 0);
 
 /// <summary>API addresses of what belongs to an experiment; null until it exists.</summary>
 public sealed record ExperimentLinks(string Self, string? Service, string? Benchmark, string? Export, string Logs, string? Warmup);
@@ -74,7 +75,7 @@ internal sealed class GetExperimentHandler(IDbContextFactory<ExperimentsDbContex
         var definition = new ExperimentDefinition(
             ExperimentWorkflow.FromJson<Dictionary<string, string>>(e.Parameters), ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec),
             ExperimentWorkflow.FromJson<ExperimentSlo>(e.Slo), e.WarmupSeconds, e.ReadyTimeoutSeconds, e.TimeLimitMinutes, e.KeepService,
-            e.WarmupBenchmarkId, e.LoadAttempts);
+            e.WarmupBenchmarkId, e.LoadAttempts, e.ServiceRestarts);
         var links = new ExperimentLinks(
             $"/api/v1/experiments/{e.Id}",
             e.ServiceId is { } s ? $"/api/v1/services/{s}" : null,

@@ -94,6 +94,12 @@ internal sealed class ExperimentWorkflow(
             // Live views are advisory: the change is stored, and a failing subscriber must not stop the workflow.
             logger.LogWarning(ex, "ExperimentChanged for {Id} not delivered", e.Id);
         }
+
+        // Its end, once: the next pass finds the experiment no longer running and returns before publishing anything.
+        if (e.Status != Running)
+        {
+            await ExperimentEnd.PublishAsync(publisher, e, logger, ct);
+        }
     }
 
     private async Task StepAsync(ExperimentsDbContext db, Experiment e, CancellationToken ct)
@@ -187,6 +193,7 @@ internal sealed class ExperimentWorkflow(
             ServiceStatus.Pending => "waiting to be submitted",
             ServiceStatus.Queued => $"queued for {Minutes(waited)}{(service.Reason is { } r ? $": {r}" : "")} (job {service.JobId})",
             ServiceStatus.Starting => $"starting on {service.NodeList ?? "?"}: {service.Reason ?? $"{service.Replicas.Count(x => x.Ready)} of {service.ExpectedReplicas} replica(s) ready"}",
+            ServiceStatus.Restarting => $"the service is restarting: {service.Reason}",
             _ => $"the scheduler does not answer: {service.Reason}",
         };
         if (waited > TimeSpan.FromSeconds(e.ReadyTimeoutSeconds))
@@ -209,6 +216,11 @@ internal sealed class ExperimentWorkflow(
         var run = await sender.Send(new GetBenchmarkResult(e.WarmupBenchmarkId.Value), ct);
         if (run is null)
         {
+            if (!await WatchServiceAsync(e, now, ct))
+            {
+                return;
+            }
+
             var spec = FromJson<BenchmarkSpec>(e.Spec);
             await StartRunAsync(e, e.WarmupBenchmarkId.Value, TestTypes.Warmup(spec, Math.Max(1, e.Nodes), TimeSpan.FromSeconds(e.WarmupSeconds)), ct);
             e.Reason = $"warming up for {e.WarmupSeconds} s";
@@ -217,7 +229,7 @@ internal sealed class ExperimentWorkflow(
 
         if (!Finished(run.Status))
         {
-            await WatchServiceAsync(e, ct);
+            await WatchServiceAsync(e, now, ct);
             return;
         }
 
@@ -245,7 +257,7 @@ internal sealed class ExperimentWorkflow(
         var run = await sender.Send(new GetBenchmarkResult(e.BenchmarkId.Value), ct);
         if (run is null)
         {
-            if (await StartRunAsync(e, e.BenchmarkId.Value, spec, ct))
+            if (await WatchServiceAsync(e, now, ct) && await StartRunAsync(e, e.BenchmarkId.Value, spec, ct))
             {
                 e.Reason = LoadingReason(spec);
             }
@@ -257,7 +269,7 @@ internal sealed class ExperimentWorkflow(
         {
             // The run of a host that stopped is ended by the Client module at start-up; the service and the time limit
             // are watched all the same, so that an experiment can never wait for it forever.
-            if (!await WatchServiceAsync(e, ct))
+            if (!await WatchServiceAsync(e, now, ct))
             {
                 return;
             }
@@ -445,13 +457,22 @@ internal sealed class ExperimentWorkflow(
         }
     }
 
-    /// <summary>While load runs, a service that ends takes the experiment down with it; false when that happened.</summary>
-    private async Task<bool> WatchServiceAsync(Experiment e, CancellationToken ct)
+    /// <summary>
+    /// While the warm-up or the load runs, a service that ends takes the experiment down with it, and one that its restart
+    /// policy restarts interrupts the stage: false when either happened.
+    /// </summary>
+    private async Task<bool> WatchServiceAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
     {
         var service = await ServiceAsync(e, ct);
         if (service is not null && Ended(service))
         {
             Abort(e, $"{ServiceFailure(service)} during the {e.Stage}");
+            return false;
+        }
+
+        if (service is not null && Restarted(service))
+        {
+            await InterruptAsync(e, service, now, ct);
             return false;
         }
 
@@ -461,6 +482,43 @@ internal sealed class ExperimentWorkflow(
         }
 
         return service is not null;
+    }
+
+    /// <summary>
+    /// Ready no more, and not for a scheduler that does not answer (unknown keeps its last state): the service is
+    /// restarting, or its next attempt is on its way.
+    /// </summary>
+    private static bool Restarted(ServiceStatusInfo service) =>
+        service.Status is ServiceStatus.Restarting or ServiceStatus.Pending or ServiceStatus.Queued or ServiceStatus.Starting;
+
+    /// <summary>
+    /// A restart during the warm-up or the measured load: what ran so far measured a service that stopped part way, so
+    /// its run is cancelled and set aside (kept by the Client module, not counted), and the stage runs again from the
+    /// start once the service is ready. The result only ever comes from a run that met a whole service.
+    /// </summary>
+    private async Task InterruptAsync(Experiment e, ServiceStatusInfo service, DateTimeOffset now, CancellationToken ct)
+    {
+        var stage = e.Stage;
+        var run = stage == Loading ? e.BenchmarkId : e.WarmupBenchmarkId;
+        if (run is { } id)
+        {
+            try
+            {
+                await sender.Send(new CancelBenchmark(id), ct);
+            }
+            catch (Exception ex) when (ex is NotFoundException or ConflictException)
+            {
+                // Never started, or ended already: nothing runs against the restarting service.
+            }
+        }
+
+        (e.BenchmarkId, e.WarmupBenchmarkId) = (null, null);
+        e.ServiceRestarts++;
+        Enter(e, Waiting, now,
+            $"interrupted: the service is restarting (attempt {service.Attempt}): {service.Reason}; the {stage} runs again from the start once it is ready"
+            + (run is { } r ? $" (run {r} cancelled, not counted)" : ""));
+        e.Reason = $"the service is restarting: {service.Reason}";
+        logger.LogWarning("Experiment {Id}: the service restarted during the {Stage}; the stage runs again", e.Id, stage);
     }
 
     private const string SchedulerOutage = "the scheduler does not answer";

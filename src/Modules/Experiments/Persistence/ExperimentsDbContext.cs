@@ -95,6 +95,9 @@ internal sealed class Experiment
     /// <summary>Load runs started; more than one when a host restart cut a run short.</summary>
     public int LoadAttempts { get; set; }
 
+    /// <summary>Restarts of its service that interrupted the warm-up or the load (each such stage ran again).</summary>
+    public int ServiceRestarts { get; set; }
+
     /// <summary>The host process that started the current load run; another one means the run was cut by a restart.</summary>
     public Guid? LoadStartedBy { get; set; }
 

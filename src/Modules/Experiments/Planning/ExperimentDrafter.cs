@@ -52,7 +52,7 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
             slo = slo with { Ttft = TestTypes.StressSlo.Ttft };
         }
 
-        var deployment = new DeployService(c.Recipe, c.Nodes, c.Parameters);
+        var deployment = new DeployService(c.Recipe, c.Nodes, c.Parameters, Restart: c.Restart);
         var found = await sender.Send(new PreviewDeployment(deployment), ct);
         var name = c.Name ?? $"{type} · {found.Recipe} · {found.Nodes} node{(found.Nodes == 1 ? "" : "s")}";
         var load = TestTypes.Spec(name, type, c.Load, slo, found.Replicas, duration);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aibench.Shared.Resilience;
 using Prometheus;
 
 namespace Aibench.Monitor.Scraping;
@@ -9,8 +10,15 @@ internal sealed record ScrapeResult(Target Target, IReadOnlyList<ParsedSample> S
 /// <summary>
 /// Fetches and parses one target. Every sample gets the target's labels (<c>job</c>, <c>replica</c>, <c>node</c>) so
 /// replicas stay apart; NaN values are dropped (SQLite cannot store them) and so are OpenMetrics <c>_created</c> series.
+/// <para>
+/// Each target (<c>host:port</c>) has a circuit breaker, <c>scrape:&lt;host&gt;:&lt;port&gt;</c>: every failed scrape counts
+/// (no answer, refused, an error status, too big), since a target is scraped only while its service is ready and
+/// should answer. After 3 failed scrapes in a row the target is not asked for 3 intervals (at least 10 s, at most a
+/// minute); each skipped scrape is recorded as down with the error "circuit open since …", then one trial scrape
+/// decides. A hung target thus stops costing a timeout every interval.
+/// </para>
 /// </summary>
-internal sealed class Scraper(IHttpClientFactory httpFactory, MonitorSettings settings)
+internal sealed class Scraper(IHttpClientFactory httpFactory, MonitorSettings settings, CircuitBreakers breakers)
 {
     public const string ClientName = "monitor-scrape";
 
@@ -19,7 +27,36 @@ internal sealed class Scraper(IHttpClientFactory httpFactory, MonitorSettings se
 
     private const int MaxBytes = 32 * 1024 * 1024;
 
+    /// <summary>
+    /// Open after 3 failed scrapes in a row (15 s at the default 5 s interval; the window holds 10 intervals so that they
+    /// always fit), then skip the target for 3 intervals, between 10 s and a minute.
+    /// </summary>
+    public static BreakerPolicy Policy(MonitorSettings settings)
+    {
+        var interval = TimeSpan.FromSeconds(settings.ScrapeSeconds);
+        return new BreakerPolicy(3, interval * 10, TimeSpan.FromSeconds(Math.Clamp(interval.TotalSeconds * 3, 10, 60)));
+    }
+
     public async Task<ScrapeResult> ScrapeAsync(Target target, CancellationToken ct)
+    {
+        if (target.Kind == "aibench")
+        {
+            return await ScrapeOnceAsync(target, ct);
+        }
+
+        var breaker = breakers.Get(CircuitNames.Scrape(target.Url), Policy(settings), static _ => null, transient: true);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await breaker.ExecuteAsync(t => ScrapeOnceAsync(target, t), r => r.Error, ct);
+        }
+        catch (CircuitOpenException)
+        {
+            return Failed(target, started, breaker.Describe());
+        }
+    }
+
+    private async Task<ScrapeResult> ScrapeOnceAsync(Target target, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         try

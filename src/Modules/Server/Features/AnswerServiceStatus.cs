@@ -21,6 +21,7 @@ internal sealed class AnswerServiceStatus(IDbContextFactory<ServerDbContext> dbF
                 ExpectedReplicas = s.ExpectedEndpoints,
                 Replicas = [.. s.Endpoints.OrderBy(e => e.Task).Select(e => new ReplicaStatus(e.Task, e.Node, PollServicesJob.Url(e), e.Ready))],
                 RunFolder = s.RunFolder,
+                Attempt = s.Attempt,
             };
     }
 }

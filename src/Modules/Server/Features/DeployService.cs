@@ -28,6 +28,9 @@ internal sealed class DeployServiceValidator : AbstractValidator<DeployService>
             .WithMessage($"'nodes' must be between 1 and {settings.MaxNodes} (Server:MaxNodes).");
         RuleFor(c => c.TimeLimitMinutes).InclusiveBetween(1, 366 * 24 * 60).When(c => c.TimeLimitMinutes is not null)
             .WithMessage("'timeLimitMinutes' must be between 1 and 527040 (a year).");
+        RuleFor(c => c.Restart).Custom((restart, context) =>
+            RecipeRestart.Check(restart!.Max, restart.Backoff, "restart", (field, message) => context.AddFailure(field, message)))
+            .When(c => c.Restart is not null);
         RuleFor(c => c.Parameters).Custom((parameters, context) =>
         {
             foreach (var (name, value) in parameters ?? new Dictionary<string, JsonElement>())
@@ -102,6 +105,8 @@ internal sealed class DeployServiceHandler(
                 ReadinessTimeoutSeconds = plan.ReadinessTimeoutSeconds,
                 MetricsPath = recipe.MetricsPath,
                 Parameters = JsonSerializer.Serialize(shown),
+                RestartMax = plan.Restart.Max,
+                RestartBackoffSeconds = (int)Math.Ceiling(plan.Restart.Backoff.TotalSeconds),
             };
             service.MoveTo(ServiceStatus.Pending, "accepted", now);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -133,6 +138,6 @@ internal sealed class DeployServiceHandler(
                 return TypedResults.Created(string.Create(CultureInfo.InvariantCulture, $"/api/v1/services/{deployed.Id}"), deployed);
             })
             .WithName("DeployService")
-            .WithSummary("Deploy a recipe: { recipe, nodes?, parameters{} } → 201 with the service id and status.")
+            .WithSummary("Deploy a recipe: { recipe, nodes?, parameters{}, timeLimitMinutes?, restart?{max, backoff} } → 201 with the service id and status.")
             .ProducesValidationProblem();
 }

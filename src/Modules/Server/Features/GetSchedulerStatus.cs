@@ -1,6 +1,7 @@
 using Aibench.Contracts.Server;
 using Aibench.Server.Persistence;
 using Aibench.Server.Scheduling;
+using Aibench.Shared.Resilience;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,7 +22,14 @@ public sealed record GetSchedulerStatus : IQuery<SchedulerStatus>;
 /// <param name="PollSeconds">How often job states are asked.</param>
 /// <param name="Pending">aibench's services not yet started by the scheduler (pending or queued).</param>
 /// <param name="Running">aibench's services whose job runs (starting or ready).</param>
-public sealed record SchedulerStatus(string Kind, string Why, bool Reachable, string Detail, int PollSeconds, int Pending = 0, int Running = 0);
+public sealed record SchedulerStatus(string Kind, string Why, bool Reachable, string Detail, int PollSeconds, int Pending = 0, int Running = 0)
+{
+    /// <summary>
+    /// The scheduler's circuit breaker (<c>scheduler:&lt;kind&gt;</c>): while open, calls fail fast without asking it;
+    /// its <c>detail</c> says since when, why and when the next try is.
+    /// </summary>
+    public CircuitView? Circuit { get; init; }
+}
 
 internal sealed class GetSchedulerStatusHandler(SchedulerSelector selector, SchedulerSettings settings, IDbContextFactory<ServerDbContext> dbFactory)
     : IQueryHandler<GetSchedulerStatus, SchedulerStatus>
@@ -38,11 +46,14 @@ internal sealed class GetSchedulerStatusHandler(SchedulerSelector selector, Sche
             .GroupBy(s => s.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(params ServiceStatus[] statuses) => counts.Where(c => statuses.Contains(c.Key)).Sum(c => c.Count);
         return new SchedulerStatus(scheduler.Kind, why, health.Reachable, health.Detail, settings.PollSeconds,
-            Count(ServiceStatus.Pending, ServiceStatus.Queued), Count(ServiceStatus.Starting, ServiceStatus.Ready));
+            Count(ServiceStatus.Pending, ServiceStatus.Queued), Count(ServiceStatus.Starting, ServiceStatus.Ready))
+        {
+            Circuit = (scheduler as CircuitScheduler)?.Breaker.View,
+        };
     }
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/scheduler", async Task<Ok<SchedulerStatus>> (ISender sender, CancellationToken ct) => TypedResults.Ok(await sender.Send(new GetSchedulerStatus(), ct)))
             .WithName("GetSchedulerStatus")
-            .WithSummary("The scheduler backend in use (slurm, slurmrestd or local), why, whether it answers, and aibench's pending and running jobs.");
+            .WithSummary("The scheduler backend in use (slurm, slurmrestd or local), why, whether it answers, its circuit breaker, and aibench's pending and running jobs.");
 }

@@ -1,5 +1,7 @@
 using Aibench.Contracts.Server;
+using Aibench.Server.Lifecycle;
 using Aibench.Server.Persistence;
+using Aibench.Shared.Resilience;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -29,6 +31,9 @@ public sealed record ServiceSummary(
 {
     /// <summary>Base URLs of the endpoints announced so far.</summary>
     public IReadOnlyList<string> Endpoints { get; init; } = [];
+
+    /// <summary>Circuits of its endpoints that are open or half-open (probes that got no answer, failing scrapes).</summary>
+    public IReadOnlyList<CircuitView> Circuits { get; init; } = [];
 }
 
 internal sealed class ListServicesValidator : AbstractValidator<ListServices>
@@ -42,7 +47,7 @@ internal sealed class ListServicesValidator : AbstractValidator<ListServices>
     }
 }
 
-internal sealed class ListServicesHandler(IDbContextFactory<ServerDbContext> dbFactory)
+internal sealed class ListServicesHandler(IDbContextFactory<ServerDbContext> dbFactory, CircuitBreakers breakers)
     : IQueryHandler<ListServices, IReadOnlyList<ServiceSummary>>
 {
     public async ValueTask<IReadOnlyList<ServiceSummary>> Handle(ListServices query, CancellationToken cancellationToken)
@@ -59,6 +64,7 @@ internal sealed class ListServicesHandler(IDbContextFactory<ServerDbContext> dbF
             s.Id, s.Recipe, ServiceStatuses.Name(s.Status), s.Reason, s.JobId, s.Nodes, s.CreatedAt, s.UpdatedAt)
         {
             Endpoints = [.. s.Endpoints.OrderBy(e => e.Task).Select(e => Jobs.PollServicesJob.Url(e))],
+            Circuits = s.Status.IsTerminal() ? [] : ServiceCircuits.Open(breakers, s.Endpoints),
         })];
     }
 

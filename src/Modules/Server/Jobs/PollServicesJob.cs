@@ -61,7 +61,16 @@ internal sealed class PollServicesJob(
             lost.UpdatedAt = now;
         }
 
-        var submitted = active.Where(s => s.JobId is not null).ToList();
+        // A restart whose back-off has passed: the next attempt is prepared now and submitted once that is stored.
+        var resubmit = new List<Guid>();
+        foreach (var due in active.Where(s => s.Status == ServiceStatus.Restarting && s.RestartAt <= now))
+        {
+            StartNextAttempt(due, now);
+            resubmit.Add(due.Id);
+        }
+
+        // A restarting service's job has ended: there is nothing to ask the scheduler about until the next one is submitted.
+        var submitted = active.Where(s => s.JobId is not null && s.Status != ServiceStatus.Restarting).ToList();
         var events = new List<INotification>();
         if (submitted.Count > 0)
         {
@@ -80,6 +89,7 @@ internal sealed class PollServicesJob(
                 }
 
                 await db.SaveChangesAsync(cancellationToken);
+                Enqueue(resubmit);
                 return;
             }
 
@@ -93,10 +103,129 @@ internal sealed class PollServicesJob(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        Enqueue(resubmit);
         foreach (var e in events)
         {
             await publisher.Publish(e, cancellationToken);
         }
+    }
+
+    private void Enqueue(List<Guid> services)
+    {
+        foreach (var id in services)
+        {
+            jobs.Enqueue<SubmitServiceJob>(j => j.RunAsync(id, CancellationToken.None));
+        }
+    }
+
+    /// <summary>
+    /// The next attempt of a restarting service: the previous job's files move aside, the service is pending again
+    /// under a new job name, and the submission follows. A host that stops in between does this again at its next poll.
+    /// </summary>
+    private void StartNextAttempt(ServiceRecord service, DateTimeOffset now)
+    {
+        var next = service.Attempt + 1;
+        var name = Restarts.JobName($"aibench-{service.Recipe}-{service.Id:N}", next);
+        RunFolder.StartAttempt(service.RunFolder!, service.Attempt, name);
+        (service.Attempt, service.JobName, service.JobId, service.NodeList) = (next, name, null, null);
+        (service.StartedAt, service.ReadyAt, service.RestartAt) = (null, null, null);
+        // The next attempt may come back on the same node and port: it must not inherit the dead replica's open circuit.
+        foreach (var endpoint in service.Endpoints)
+        {
+            probe.Reset(Url(endpoint));
+        }
+
+        service.Endpoints.Clear();
+        service.MoveTo(ServiceStatus.Pending, $"attempt {next} of {service.RestartMax + 1}: submitting a new job", now);
+        logger.LogInformation("Service {ServiceId}: attempt {Attempt} is submitted as {JobName}", service.Id, next, name);
+    }
+
+    /// <summary>
+    /// An attempt ended. The restart policy decides whether another one starts (after its back-off) or the service
+    /// ends; either way the attempt is recorded with its job, nodes, reason and last error lines.
+    /// </summary>
+    private void EndAttempt(ServiceRecord service, AttemptEnd end, List<INotification> events, DateTimeOffset now)
+    {
+        if (end.Status == ServiceStatus.Unknown)
+        {
+            service.MoveTo(ServiceStatus.Unknown, end.Reason, now);
+            return;
+        }
+
+        var restart = Restarts.Restart(service, end);
+        service.Attempts.Add(new ServiceAttempt
+        {
+            ServiceId = service.Id, Number = service.Attempt, JobId = service.JobId, NodeList = service.NodeList,
+            StartedAt = service.StartedAt, ReadyAt = service.ReadyAt, EndedAt = now, Reason = end.Reason, Restarted = restart,
+            LastLines = RunFolder.LastLines(service.RunFolder!, service.JobId),
+        });
+        if (restart)
+        {
+            var backoff = TimeSpan.FromSeconds(service.RestartBackoffSeconds);
+            service.RestartAt = now + backoff;
+            service.MoveTo(ServiceStatus.Restarting,
+                $"attempt {service.Attempt} ended: {end.Reason}; restart {service.Attempt} of {service.RestartMax} in {Duration.Format(backoff)}", now);
+            events.Add(new ServiceRestarted(service.Id, service.Recipe, service.Attempt + 1, service.RestartMax, end.Reason, service.JobId, backoff, now));
+            logger.LogWarning("Service {ServiceId}: attempt {Attempt} ended ({Reason}); restarting in {Backoff}", service.Id, service.Attempt, end.Reason, backoff);
+            return;
+        }
+
+        var reason = Restarts.Final(service, end);
+        if (service.MoveTo(end.Status, reason, now) && end.Status.IsTerminal())
+        {
+            events.Add(new ServiceStopped(service.Id, end.Status, reason, service.RunFolder!));
+        }
+    }
+
+    /// <summary>
+    /// A ready service's endpoints are probed at every poll: a replica whose process hangs or died while its job runs on
+    /// (the other replicas keep it alive) answers nothing. One silent for <see cref="Restarts.LivenessGrace"/> is taken
+    /// for dead: when the restart policy has a restart left, the job is cancelled and the attempt ends, so the service
+    /// comes back whole; otherwise the service stays ready with a reason naming the silent replica.
+    /// </summary>
+    private async Task CheckLivenessAsync(ServiceRecord service, IScheduler scheduler, List<INotification> events, DateTimeOffset now, CancellationToken ct)
+    {
+        var results = await Task.WhenAll(service.Endpoints.Select(async e => (Endpoint: e, Ok: await probe.AnswersAsync(Url(e), service.ReadinessPath, ct))));
+        foreach (var (endpoint, ok) in results)
+        {
+            endpoint.FailingSince = ok ? null : endpoint.FailingSince ?? now;
+        }
+
+        if (service.Endpoints.Where(e => Restarts.Lost(e.FailingSince, now)).OrderBy(e => e.Task).FirstOrDefault() is not { } lost)
+        {
+            if (service.Reason is not null && service.Endpoints.All(e => e.FailingSince is null))
+            {
+                service.MoveTo(ServiceStatus.Ready, null, now);
+            }
+
+            return;
+        }
+
+        var end = Restarts.LostReplica(lost.Task, lost.Node, service.ReadinessPath, now - lost.FailingSince!.Value,
+            RunFolder.ErrorHint(service.RunFolder!, service.JobId));
+        if (!Restarts.Restart(service, end))
+        {
+            // Without a restart to bring it back whole, the job is left alone: the other replicas may still serve, and
+            // the user decides. The reason says which replica is silent; it clears when the replica answers again.
+            // The text stays the same from poll to poll, so the history records the change once.
+            service.MoveTo(ServiceStatus.Ready,
+                $"replica {lost.Task} on {lost.Node} has not answered {service.ReadinessPath} since {lost.FailingSince:HH:mm:ss} UTC; "
+                + (service.RestartMax == 0 ? "no restart policy" : $"all {service.RestartMax} restart(s) used") + ": left running", now);
+            return;
+        }
+
+        try
+        {
+            await scheduler.CancelAsync(service.JobId!, ct);
+        }
+        catch (SchedulerUnavailableException e)
+        {
+            // The job cannot be stopped now; the replica stays lost and the next poll tries again.
+            logger.LogWarning(e, "Service {ServiceId}: replica {Task} is lost but its job {JobId} could not be cancelled yet", service.Id, lost.Task, service.JobId);
+            return;
+        }
+
+        EndAttempt(service, end, events, now);
     }
 
     private async Task PollWorkerJobsAsync(CancellationToken cancellationToken)
@@ -155,30 +284,21 @@ internal sealed class PollServicesJob(
             {
                 await ProbeAsync(service, scheduler, events, now, ct);
             }
+            else if (service.Status == ServiceStatus.Ready)
+            {
+                await CheckLivenessAsync(service, scheduler, events, now, ct);
+            }
 
             return;
         }
 
-        var hint = RunFolder.ErrorHint(service.RunFolder!, service.JobId);
-        var (status, reason) = state.State switch
-        {
-            "COMPLETED" => (ServiceStatus.Completed, "the job ended"),
-            "CANCELLED" => (ServiceStatus.Cancelled, $"cancelled outside aibench (scancel or the site){(state.Reason is { } why ? $": {why}" : "")}"),
-            "TIMEOUT" => (ServiceStatus.TimedOut, $"the job reached its time limit ({service.TimeLimit ?? "partition default"})"),
-            "NODE_FAIL" => (ServiceStatus.Failed, Join($"a node failed ({state.Nodes})", hint)),
-            "OUT_OF_MEMORY" => (ServiceStatus.Failed, Join("out of memory", hint)),
-            "UNKNOWN" => (ServiceStatus.Unknown, state.Reason),
-            _ => (ServiceStatus.Failed, Join($"{state.State.ToLowerInvariant()}{(state.ExitCode is { } code ? $", exit code {code}" : "")}{(state.Reason is { } r && r != "NonZeroExitCode" ? $" ({r})" : "")}", hint)),
-        };
-        if (service.Status == ServiceStatus.Cancelled && status != ServiceStatus.Cancelled)
+        if (service.Status == ServiceStatus.Cancelled)
         {
             return;
         }
 
-        if (service.MoveTo(status, reason, now) && status.IsTerminal())
-        {
-            events.Add(new ServiceStopped(service.Id, status, reason, service.RunFolder!));
-        }
+        EndAttempt(service, Restarts.Classify(state.State, state.Reason, state.ExitCode, state.Nodes, service.ReadyAt is not null, service.TimeLimit,
+            RunFolder.ErrorHint(service.RunFolder!, service.JobId)), events, now);
     }
 
     private async Task ProbeAsync(ServiceRecord service, IScheduler scheduler, List<INotification> events, DateTimeOffset now, CancellationToken ct)
@@ -206,6 +326,7 @@ internal sealed class PollServicesJob(
         var ready = service.Endpoints.Count(e => e.Ready);
         if (ready >= service.ExpectedEndpoints)
         {
+            service.ReadyAt ??= now;
             service.MoveTo(ServiceStatus.Ready, null, now);
             events.Add(new ServiceReady(
                 service.Id, service.Recipe, [.. service.Endpoints.OrderBy(e => e.Task).Select(ToInfo)], service.NodeList, service.JobId,
@@ -220,11 +341,7 @@ internal sealed class PollServicesJob(
             await scheduler.CancelAsync(service.JobId!, ct);
             var reason = Join($"readiness timeout after {Duration.Format(limit)}: {ready} of {service.ExpectedEndpoints} endpoint(s) answered {service.ReadinessPath}",
                 RunFolder.ErrorHint(service.RunFolder!, service.JobId));
-            if (service.MoveTo(ServiceStatus.Failed, reason, now))
-            {
-                events.Add(new ServiceStopped(service.Id, ServiceStatus.Failed, reason, service.RunFolder!));
-            }
-
+            EndAttempt(service, new AttemptEnd(ServiceStatus.Failed, reason, false, "it never answered: a new attempt would wait the same way"), events, now);
             return;
         }
 

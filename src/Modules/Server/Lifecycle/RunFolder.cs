@@ -121,11 +121,80 @@ internal static class RunFolder
         return null;
     }
 
-    private static string? LastLine(string file)
+    /// <summary>
+    /// The last lines of the attempt's error output (each task's, then the batch script's), for the attempt's record: the
+    /// next attempt's job writes the same task files.
+    /// </summary>
+    public static string? LastLines(string runFolder, string? jobId, int lines = 20)
+    {
+        if (!Directory.Exists(runFolder))
+        {
+            return null;
+        }
+
+        var files = Directory.GetFiles(runFolder, "task-*.err").Order(StringComparer.Ordinal).ToList();
+        if (jobId is not null)
+        {
+            files.Add(Path.Combine(runFolder, $"slurm-{jobId}.err"));
+        }
+
+        var text = new System.Text.StringBuilder();
+        foreach (var file in files.Where(f => File.Exists(f) && new FileInfo(f).Length > 0))
+        {
+            var tail = Tail(file).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines);
+            text.Append("==> ").Append(Path.GetFileName(file)).Append(" <==\n");
+            foreach (var line in tail)
+            {
+                text.Append(line.Length > 300 ? line[..300] + "…" : line).Append('\n');
+            }
+        }
+
+        return text.Length == 0 ? null : text.Length > 8000 ? text.ToString()[^8000..] : text.ToString();
+    }
+
+    /// <summary>
+    /// Makes the run folder ready for the next attempt: what the previous job announced and wrote (endpoint and exporter
+    /// files, the submission marker, task output) moves to <c>attempt-&lt;n&gt;/</c>, where it stays for people to read,
+    /// and the batch script gets the new attempt's job name. Safe to repeat: what was moved already is not there.
+    /// </summary>
+    public static void StartAttempt(string runFolder, int previous, string jobName)
+    {
+        var archive = Path.Combine(runFolder, $"attempt-{previous}");
+        Directory.CreateDirectory(archive, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var name in new[] { "endpoints", "exporters" })
+        {
+            var folder = Path.Combine(runFolder, name);
+            if (Directory.Exists(folder))
+            {
+                var target = Path.Combine(archive, name);
+                if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+                Directory.Move(folder, target);
+            }
+        }
+
+        foreach (var file in Directory.GetFiles(runFolder, "task-*.*").Append(Path.Combine(runFolder, SubmittedMarker)).Where(File.Exists))
+        {
+            File.Move(file, Path.Combine(archive, Path.GetFileName(file)), overwrite: true);
+        }
+
+        var batch = Path.Combine(runFolder, Scheduling.RenderedJob.BatchFile);
+        if (File.Exists(batch))
+        {
+            var lines = File.ReadAllLines(batch).Select(l => l.StartsWith("#SBATCH --job-name=", StringComparison.Ordinal) ? $"#SBATCH --job-name={jobName}" : l);
+            var temp = batch + ".tmp";
+            File.WriteAllLines(temp, lines);
+            File.SetUnixFileMode(temp, File.GetUnixFileMode(batch));
+            File.Move(temp, batch, overwrite: true);
+        }
+    }
+
+    private static string Tail(string file)
     {
         using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         stream.Seek(Math.Max(0, stream.Length - 8192), SeekOrigin.Begin);
-        var tail = new StreamReader(stream).ReadToEnd();
-        return tail.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        return new StreamReader(stream).ReadToEnd();
     }
+
+    private static string? LastLine(string file) =>
+        Tail(file).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
 }

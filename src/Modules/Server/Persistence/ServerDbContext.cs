@@ -18,6 +18,8 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
 
     public DbSet<WorkerJobRecord> WorkerJobs => Set<WorkerJobRecord>();
 
+    public DbSet<ServiceAttempt> Attempts => Set<ServiceAttempt>();
+
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<ServiceRecord>(service =>
@@ -41,6 +43,16 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
             service.HasIndex(s => s.Status);
             service.HasIndex(s => s.CreatedAt);
             service.HasMany(s => s.Transitions).WithOne().HasForeignKey(t => t.ServiceId).OnDelete(DeleteBehavior.Cascade);
+            service.HasMany(s => s.Attempts).WithOne().HasForeignKey(a => a.ServiceId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<ServiceAttempt>(attempt =>
+        {
+            attempt.ToTable("service_attempts");
+            attempt.HasKey(a => new { a.ServiceId, a.Number });
+            attempt.Property(a => a.JobId).HasMaxLength(64);
+            attempt.Property(a => a.NodeList).HasMaxLength(1024);
+            attempt.Property(a => a.Reason).HasMaxLength(2048);
+            attempt.Property(a => a.LastLines).HasMaxLength(8192);
         });
         modelBuilder.Entity<ServiceTransition>(transition =>
         {
@@ -102,8 +114,44 @@ internal sealed class ServiceRecord
     /// <summary>The parameter values as JSON, secret ones masked: for people to read, not to redeploy from.</summary>
     public string Parameters { get; set; } = "{}";
 
+    /// <summary>Restarts its policy allows (0: none).</summary>
+    public int RestartMax { get; set; }
+
+    public int RestartBackoffSeconds { get; set; }
+
+    /// <summary>The attempt running now, from 1; each restart submits a new job as the next attempt.</summary>
+    public int Attempt { get; set; } = 1;
+
+    /// <summary>While <see cref="ServiceStatus.Restarting"/>: when the next attempt is submitted.</summary>
+    public DateTimeOffset? RestartAt { get; set; }
+
+    /// <summary>When the current attempt first had every endpoint ready; a job that fails before that is not restarted.</summary>
+    public DateTimeOffset? ReadyAt { get; set; }
+
     public List<ServiceTransition> Transitions { get; set; } = [];
     public List<ServiceEndpoint> Endpoints { get; set; } = [];
+
+    /// <summary>The attempts that ended (the current one is the service itself).</summary>
+    public List<ServiceAttempt> Attempts { get; set; } = [];
+}
+
+/// <summary>An attempt of a service that ended: its job, where it ran, why it ended and whether it was restarted.</summary>
+internal sealed class ServiceAttempt
+{
+    public Guid ServiceId { get; set; }
+    public int Number { get; set; }
+    public string? JobId { get; set; }
+    public string? NodeList { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? ReadyAt { get; set; }
+    public DateTimeOffset EndedAt { get; set; }
+    public required string Reason { get; set; }
+
+    /// <summary>Whether the restart policy started another attempt after this one.</summary>
+    public bool Restarted { get; set; }
+
+    /// <summary>The last lines of its error output, kept because the next attempt's job writes the same files.</summary>
+    public string? LastLines { get; set; }
 }
 
 /// <summary>An endpoint a task announced in its run folder, and whether it answered its readiness probe.</summary>
@@ -115,6 +163,9 @@ internal sealed class ServiceEndpoint
     public int Port { get; set; }
     public required string Node { get; set; }
     public bool Ready { get; set; }
+
+    /// <summary>Since when a ready endpoint has not answered its probe; null while it answers.</summary>
+    public DateTimeOffset? FailingSince { get; set; }
 }
 
 /// <summary>One change of a service's state, kept so the user can see how long each stage took.</summary>

@@ -51,7 +51,11 @@ internal sealed record Recipe(
     RecipeExporters Exporters,
     IReadOnlyList<RecipeParameter> Parameters,
     string Yaml,
-    string Source);
+    string Source)
+{
+    /// <summary>The recipe's restart policy (<c>restart: {max, backoff}</c>); none unless it says so.</summary>
+    public Lifecycle.RecipeRestart Restart { get; init; } = Lifecycle.RecipeRestart.None;
+}
 
 internal sealed record RecipePort(string Name, int Port);
 

@@ -18,6 +18,13 @@ internal sealed class RecipeDocument
     public ReadinessDocument? Readiness { get; set; }
     public MetricsDocument? Metrics { get; set; }
     public List<ParameterDocument>? Parameters { get; set; }
+    public RestartDocument? Restart { get; set; }
+}
+
+internal sealed class RestartDocument
+{
+    public int? Max { get; set; }
+    public string? Backoff { get; set; }
 }
 
 internal sealed class PortDocument

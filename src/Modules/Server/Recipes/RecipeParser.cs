@@ -88,7 +88,12 @@ internal static partial class RecipeParser
             new RecipeExporters(Mode(d.Metrics?.Exporters?.Node), Mode(d.Metrics?.Exporters?.Gpu)),
             [.. (d.Parameters ?? []).Select(RecipeValidator.ToParameter)],
             yaml,
-            source);
+            source)
+        {
+            Restart = d.Restart is { } restart
+                ? new Lifecycle.RecipeRestart(restart.Max ?? 0, Duration.TryParse(restart.Backoff, out var backoff) ? backoff : Lifecycle.RecipeRestart.DefaultBackoff)
+                : Lifecycle.RecipeRestart.None,
+        };
     }
 
     private static ExporterMode Mode(string? text) => text is null ? ExporterMode.Auto : Enum.Parse<ExporterMode>(text, ignoreCase: true);

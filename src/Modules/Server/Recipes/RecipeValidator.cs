@@ -129,6 +129,9 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
         });
         RuleFor(r => r.Parameters).Must(p => p!.Select(x => x.Name).Distinct().Count() == p!.Count).When(r => r.Parameters is { Count: > 1 })
             .WithMessage("'parameters' names must be unique.");
+        RuleFor(r => r.Restart).Custom((restart, context) =>
+            Lifecycle.RecipeRestart.Check(restart!.Max, restart.Backoff, "restart", (field, message) => context.AddFailure(field, message)))
+            .When(r => r.Restart is not null);
     }
 
     public static RecipeParameter ToParameter(ParameterDocument p) => new(

@@ -1,10 +1,13 @@
+using Aibench.Shared.Resilience;
+
 namespace Aibench.Server.Scheduling;
 
 /// <summary>
 /// Picks the backend once: the configured one, or with <c>auto</c> SLURM when sbatch is on the PATH and the
-/// controller answers, otherwise local processes. The reason is kept so the dashboard can say why.
+/// controller answers, otherwise local processes. The reason is kept so the dashboard can say why. The backend is
+/// handed out behind its circuit breaker (<see cref="CircuitScheduler"/>), so every caller gets the breaker.
 /// </summary>
-internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProvider services, ILogger<SchedulerSelector> logger)
+internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProvider services, CircuitBreakers breakers, ILogger<SchedulerSelector> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (IScheduler Scheduler, string Reason)? _chosen;
@@ -15,7 +18,13 @@ internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProv
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            _chosen ??= await ChooseAsync(cancellationToken);
+            if (_chosen is null)
+            {
+                var (scheduler, reason) = await ChooseAsync(cancellationToken);
+                var breaker = breakers.Get(CircuitNames.Scheduler(scheduler.Kind), settings.Breaker, CircuitScheduler.FailureOf);
+                _chosen = (new CircuitScheduler(scheduler, breaker), reason);
+            }
+
             logger.LogInformation("Scheduler: {Kind} ({Reason})", _chosen.Value.Scheduler.Kind, _chosen.Value.Reason);
             return _chosen.Value;
         }

@@ -21,4 +21,7 @@ public sealed record ModuleDescriptor(string Name, string DocumentName, IReadOnl
 
     /// <summary>Checks the module's settings at start-up; each error names its key. The host reports them all at once.</summary>
     public Func<IConfiguration, DataFolder, IEnumerable<string>>? CheckConfiguration { get; init; }
+
+    /// <summary>Commands the module adds to the <c>aibench</c> command line.</summary>
+    public IReadOnlyList<ModuleCommand> Commands { get; init; } = [];
 }

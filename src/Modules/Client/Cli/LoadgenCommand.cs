@@ -5,8 +5,9 @@ using Aibench.Client.LoadGen;
 using Aibench.Client.LoadGen.Datasets;
 using Aibench.Client.LoadGen.Tokenizers;
 using Aibench.Contracts.Client;
+using Aibench.Shared.Cli;
 
-namespace Aibench.Host.Cli;
+namespace Aibench.Client.Cli;
 
 /// <summary>
 /// <c>aibench loadgen</c>: the load generator on its own, against any OpenAI-compatible endpoint, without the web

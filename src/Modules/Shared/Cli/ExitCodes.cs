@@ -1,7 +1,7 @@
-namespace Aibench.Host.Cli;
+namespace Aibench.Shared.Cli;
 
 /// <summary>Process exit codes, documented in <c>aibench --help</c> and the README.</summary>
-internal static class ExitCodes
+public static class ExitCodes
 {
     public const int Ok = 0;
     public const int Failure = 1;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Aibench.Host.Cli;
+namespace Aibench.Monitor.Cli;
 
 /// <summary>One GPU as nvidia-smi reported it; a value the GPU does not report ([N/A], [Not Supported]) is null.</summary>
 internal sealed record GpuSample(

@@ -1,7 +1,7 @@
-using Aibench.Host.Cli;
+using Aibench.Monitor.Cli;
 using Aibench.Tests.Infrastructure;
 
-namespace Aibench.Tests.Host;
+namespace Aibench.Tests.Monitor;
 
 /// <summary>
 /// <c>aibench gpu-sampler</c>. There is no GPU here, so nvidia-smi is a script printing what the real one prints

@@ -3,7 +3,7 @@ using Aibench.Client.LoadGen;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace Aibench.Host.Cli;
+namespace Aibench.Client.Cli;
 
 /// <summary>What <c>aibench loadgen</c> shows while it runs, on standard error so that standard output stays the report.</summary>
 internal sealed class LoadgenDisplay(bool quiet, TimeProvider time)

@@ -1,13 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
+using Aibench.Shared.Cli;
+using Aibench.Shared.Modules;
 using Aibench.Shared.Text;
-using Aibench.Simulator;
+using Microsoft.Extensions.Hosting;
 
-namespace Aibench.Host.Cli;
+namespace Aibench.Simulator;
 
 /// <summary><c>aibench sim</c>: a vLLM-compatible inference simulator (see docs/simulator.md).</summary>
 internal static class SimCommand
 {
+    /// <summary>The command as the Host lists it, beside the modules' own.</summary>
+    public static readonly ModuleCommand Entry = new("sim", Create);
+
     public static Command Create()
     {
         var d = new SimOptions();

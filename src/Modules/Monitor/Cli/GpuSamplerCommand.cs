@@ -2,10 +2,17 @@ using System.CommandLine;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
+using Aibench.Shared.Cli;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace Aibench.Host.Cli;
+namespace Aibench.Monitor.Cli;
 
 /// <summary>
 /// <c>aibench gpu-sampler</c>: the GPU sidecar of a job on nodes without NVIDIA's DCGM exporter. It runs nvidia-smi
