@@ -31,7 +31,7 @@ public sealed class ControllerOutageDrillTests : IDisposable
             "Scheduler:Retries=1");
         var id = await CreateAsync(host.Client, LatencyExperiment("drill: slurmctld down", 2, Rate, $"{Seconds}s"));
         var loading = await MeasuringAsync(host.Client, id, TimeSpan.FromMinutes(3));
-        Assert.True(Stage(loading) == "loading", loading.ToString());
+        AssertMeasuring(loading);
         var serviceId = loading.GetProperty("experiment").GetProperty("serviceId").GetGuid();
 
         await cluster.StopControllerAsync();

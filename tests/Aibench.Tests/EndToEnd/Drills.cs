@@ -83,7 +83,8 @@ internal static class Drills
         }
 
         var shipped = File.ReadAllText(Path.Combine(Repo.Root, "recipes", "vllm-sim.yaml"));
-        var port = Random.Shared.Next(41_000, 60_000);
+        // Below Linux's ephemeral range (32768 and up), where any outgoing connection may hold a port for a while.
+        var port = Random.Shared.Next(10_000, 16_000);
         var recipe = shipped.Replace("name: vllm-sim\n", $"name: {Recipe}\n", StringComparison.Ordinal)
             .Replace("port: 8000\n", $"port: {port}\n", StringComparison.Ordinal);
         Assert.Contains($"name: {Recipe}\n", recipe);
@@ -193,6 +194,26 @@ internal static class Drills
                 && d.GetProperty("experiment").GetProperty("benchmarkId") is { ValueKind: JsonValueKind.String } run
                 && d.GetProperty("progress") is { ValueKind: JsonValueKind.Object } p
                 && p.GetProperty("benchmarkId").GetGuid() == run.GetGuid() && p.GetProperty("completed").GetInt64() > 0), patience);
+
+    /// <summary>Fails unless the experiment reached its measured load; the message carries the replicas' error output.</summary>
+    public static void AssertMeasuring(JsonElement detail)
+    {
+        if (Experiments.ExperimentDriver.Stage(detail) == "loading") return;
+        Assert.Fail($"the experiment did not reach its load: {detail}\n{ReplicaErrors(detail)}");
+    }
+
+    /// <summary>The last lines of each replica's error output, for a failure message.</summary>
+    public static string ReplicaErrors(JsonElement detail)
+    {
+        if (detail.GetProperty("service") is not { ValueKind: JsonValueKind.Object } service
+            || service.GetProperty("runFolder").GetString() is not { } folder || !Directory.Exists(folder))
+        {
+            return "(no run folder)";
+        }
+
+        return string.Join("\n", Directory.GetFiles(folder, "task-*.err", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(f => $"{f}:\n  {string.Join("\n  ", File.ReadLines(f).TakeLast(8))}"));
+    }
 
     public static async Task<JsonElement> GetJsonAsync(HttpClient client, string url) => await client.GetFromJsonAsync<JsonElement>(url, Ct);
 

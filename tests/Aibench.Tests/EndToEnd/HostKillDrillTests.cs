@@ -34,7 +34,7 @@ public sealed class HostKillDrillTests : IDisposable
             id = await CreateAsync(first.Client, request);
             // Mid-experiment: the workers are measuring (their first answers are in).
             var loading = await MeasuringAsync(first.Client, id, TimeSpan.FromMinutes(4));
-            Assert.True(Stage(loading) == "loading", loading.ToString());
+            AssertMeasuring(loading);
             killedRun = loading.GetProperty("experiment").GetProperty("benchmarkId").GetGuid();
             var job = Assert.Single(await SlurmCluster.JobsNamedAsync([killedRun.ToString("N")]));
             Assert.Equal("RUNNING", job.State);

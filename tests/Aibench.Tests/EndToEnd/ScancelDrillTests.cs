@@ -22,7 +22,7 @@ public sealed class ScancelDrillTests : IDisposable
         await using var host = await DrillHost.StartAsync(Path.Combine(_temp.FullName, "home"), AibenchProcess.FreePort());
         var id = await CreateAsync(host.Client, LatencyExperiment("drill: scancel", 2, 4, "60s"));
         var loading = await MeasuringAsync(host.Client, id, TimeSpan.FromMinutes(3));
-        Assert.True(Stage(loading) == "loading", loading.ToString());
+        AssertMeasuring(loading);
         var serviceId = loading.GetProperty("experiment").GetProperty("serviceId").GetGuid();
         var jobId = (await GetJsonAsync(host.Client, $"/api/v1/services/{serviceId}")).GetProperty("jobId").GetString()!;
 

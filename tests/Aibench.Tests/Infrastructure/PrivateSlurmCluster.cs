@@ -135,7 +135,8 @@ public sealed class PrivateSlurmCluster : IAsyncDisposable
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var nodeBase = Random.Shared.Next(20_000, 40_000);
+            // Below Linux's ephemeral range (32768 and up), and apart from the drills' replica ports (10000-16000).
+            var nodeBase = Random.Shared.Next(20_000, 32_000);
             var controller = nodeBase - 10;
             if (new[] { controller }.Concat(Enumerable.Range(nodeBase + 1, 4)).All(Free))
             {
