@@ -82,6 +82,45 @@ public sealed class SidecarScriptTests
     }
 
     [Fact]
+    public async Task A_port_claimed_by_a_live_task_is_skipped_and_a_stale_claim_is_taken_over()
+    {
+        // Services starting at the same moment on one node find the same port free; a task claims the port it takes,
+        // and another task's search skips it while the claimer lives. Here the test process is the live claimer.
+        using var id = Process.Start(new ProcessStartInfo("id", "-u") { RedirectStandardOutput = true })!;
+        var claims = Path.Combine("/tmp", $"aibench-ports-{(await id.StandardOutput.ReadToEndAsync(Ct)).Trim()}");
+        Directory.CreateDirectory(claims);
+        var claim = Path.Combine(claims, "18000");
+        var previous = File.Exists(claim) ? await File.ReadAllTextAsync(claim, Ct) : null;
+        try
+        {
+            await File.WriteAllTextAsync(claim, $"{Environment.ProcessId}\n", Ct);
+            using (var run = new Run(Sleeper("{node: off, gpu: off}")))
+            using (var task = run.Start())
+            {
+                var endpoint = JsonDocument.Parse(await File.ReadAllTextAsync(await run.WaitForFileAsync("endpoints/0.json", task), Ct)).RootElement;
+                Assert.NotEqual(18000, endpoint.GetProperty("port").GetInt32());
+            }
+
+            // A claim whose task is gone is stale: the port is taken over.
+            using var gone = Process.Start("true")!;
+            await gone.WaitForExitAsync(Ct);
+            await File.WriteAllTextAsync(claim, $"{gone.Id}\n", Ct);
+            using (var run = new Run(Sleeper("{node: off, gpu: off}")))
+            using (var task = run.Start())
+            {
+                var endpoint = JsonDocument.Parse(await File.ReadAllTextAsync(await run.WaitForFileAsync("endpoints/0.json", task), Ct)).RootElement;
+                Assert.Equal(18000, endpoint.GetProperty("port").GetInt32());
+                Assert.NotEqual($"{gone.Id}", (await File.ReadAllTextAsync(claim, Ct)).Trim());
+            }
+        }
+        finally
+        {
+            if (previous is null) File.Delete(claim);
+            else await File.WriteAllTextAsync(claim, previous, Ct);
+        }
+    }
+
+    [Fact]
     public async Task Auto_without_the_programs_runs_the_service_without_sidecars()
     {
         using var run = new Run(Sleeper("{node: auto, gpu: auto}"), path: run => run.MinimalPath());

@@ -94,6 +94,44 @@ internal static partial class JobRenderer
         return new RenderedJob(batch.ToString(), env.ToString(), Task(job));
     }
 
+    /// <summary>
+    /// A port found free is not yet taken: the service binds it only once it has started, and a task of another job
+    /// starting at the same moment on the same node (a campaign, several services of one user, the test clusters, whose
+    /// nodes are one machine) would find it free too and one of them would fail with "address already in use". So
+    /// the search and a claim run under a lock: the claim is a file named after the port, holding this shell's pid,
+    /// which the service keeps (it is exec'd). A claim whose pid is gone is stale and taken over; one of this very shell
+    /// is taken too (a sidecar never gets the service's own ports). The claims are per
+    /// user (other users' ports are seen bound) and in /tmp, not the job's own TMPDIR; without flock the search runs
+    /// unlocked, as before. Only shell builtins are needed (a node's PATH may be bare), flock and mkdir if present.
+    /// </summary>
+    private const string PortClaims = """
+        aibench_claims="/tmp/aibench-ports-$UID"
+        if [ ! -d "$aibench_claims" ] && command -v mkdir > /dev/null; then mkdir -p "$aibench_claims" 2>/dev/null || true; fi
+        aibench_lock="$aibench_claims/lock"
+        [ -d "$aibench_claims" ] && [ -w "$aibench_claims" ] || aibench_lock=/dev/null
+        aibench_take_port() {
+          aibench_port=$(
+            {
+              if command -v flock > /dev/null; then flock -w 30 9 || true; fi
+              p="$1"
+              while :; do
+                if aibench_port_free "$p"; then
+                  owner=""
+                  read -r owner 2>/dev/null < "$aibench_claims/$p" || true
+                  if [ -z "$owner" ] || ! kill -0 "$owner" 2>/dev/null; then
+                    echo "$$" 2>/dev/null > "$aibench_claims/$p" || true
+                    break
+                  fi
+                fi
+                p=$(( p + $2 ))
+              done
+              echo "$p"
+            } 9>>"$aibench_lock"
+          )
+        }
+
+        """;
+
     private static string Task(JobSpec job)
     {
         var recipe = job.Recipe;
@@ -109,16 +147,16 @@ internal static partial class JobRenderer
         // its search at its own offset and steps past the others' ranges.
         t.Append("aibench_port_free() { ! (exec 3<>\"/dev/tcp/127.0.0.1/$1\") 2>/dev/null; }\n");
         t.Append($"aibench_step=$(( AIBENCH_TASKS * {Num(recipe.Ports.Count)} ))\n");
+        t.Append(PortClaims);
         for (var i = 0; i < recipe.Ports.Count; i++)
         {
             var port = recipe.Ports[i];
             var variable = i == 0 ? "AIBENCH_PORT" : PortVariable(port.Name);
-            t.Append($"p=$(( {Num(port.Port)} + AIBENCH_TASK * {Num(recipe.Ports.Count)} + {Num(i)} ))\n");
-            t.Append("while ! aibench_port_free \"$p\"; do p=$(( p + aibench_step )); done\n");
-            t.Append($"export {variable}=\"$p\"\n");
+            t.Append($"aibench_take_port $(( {Num(port.Port)} + AIBENCH_TASK * {Num(recipe.Ports.Count)} + {Num(i)} )) \"$aibench_step\"\n");
+            t.Append($"export {variable}=\"$aibench_port\"\n");
             if (i == 0)
             {
-                t.Append($"export {PortVariable(port.Name)}=\"$p\"\n");
+                t.Append($"export {PortVariable(port.Name)}=\"$aibench_port\"\n");
             }
         }
 
@@ -183,18 +221,15 @@ internal static partial class JobRenderer
             return "";
         }
 
-        var taken = string.Join(' ', recipe.Ports.Select(p => $"${PortVariable(p.Name)}"));
         var s = new StringBuilder();
         s.Append("# Monitoring sidecars (metrics.exporters), written to exporters/<task>-<kind>.json like the endpoint.\n")
             .Append("# Not setsid: in the task's process group they are signalled with it by the local scheduler's cancel, and in\n")
             .Append("# the job step's cgroup SLURM kills them with the step. The service ending by itself is what neither covers\n")
             .Append("# (locally a sidecar would outlive it, holding its port): a watchdog per sidecar ends it once this shell's pid\n")
             .Append("# is gone, and that pid is the service's, since the command is exec'd.\n")
-            .Append($"aibench_taken=\" {taken} \"\n")
             .Append("aibench_exporter_port() {\n")
-            .Append("  local p=$(( $1 + AIBENCH_TASK ))\n")
-            .Append("  while ! aibench_port_free \"$p\" || [[ \"$aibench_taken\" == *\" $p \"* ]]; do p=$(( p + AIBENCH_TASKS )); done\n")
-            .Append("  aibench_xp=\"$p\"\n")
+            .Append("  aibench_take_port $(( $1 + AIBENCH_TASK )) \"$AIBENCH_TASKS\"\n")
+            .Append("  aibench_xp=\"$aibench_port\"\n")
             .Append("}\n")
             .Append("aibench_exporter() {\n")
             .Append("  local kind=\"$1\" f=\"$AIBENCH_RUN_DIR/exporters/$AIBENCH_TASK-$1\" pid i\n")

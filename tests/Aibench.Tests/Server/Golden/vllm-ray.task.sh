@@ -7,10 +7,33 @@ export AIBENCH_NODE="${SLURMD_NODENAME:-$(hostname -s)}"
 aibench_host="${AIBENCH_ENDPOINT_HOST:-$(hostname)}"
 aibench_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 aibench_step=$(( AIBENCH_TASKS * 1 ))
-p=$(( 8000 + AIBENCH_TASK * 1 + 0 ))
-while ! aibench_port_free "$p"; do p=$(( p + aibench_step )); done
-export AIBENCH_PORT="$p"
-export AIBENCH_PORT_HTTP="$p"
+aibench_claims="/tmp/aibench-ports-$UID"
+if [ ! -d "$aibench_claims" ] && command -v mkdir > /dev/null; then mkdir -p "$aibench_claims" 2>/dev/null || true; fi
+aibench_lock="$aibench_claims/lock"
+[ -d "$aibench_claims" ] && [ -w "$aibench_claims" ] || aibench_lock=/dev/null
+aibench_take_port() {
+  aibench_port=$(
+    {
+      if command -v flock > /dev/null; then flock -w 30 9 || true; fi
+      p="$1"
+      while :; do
+        if aibench_port_free "$p"; then
+          owner=""
+          read -r owner 2>/dev/null < "$aibench_claims/$p" || true
+          if [ -z "$owner" ] || ! kill -0 "$owner" 2>/dev/null; then
+            echo "$$" 2>/dev/null > "$aibench_claims/$p" || true
+            break
+          fi
+        fi
+        p=$(( p + $2 ))
+      done
+      echo "$p"
+    } 9>>"$aibench_lock"
+  )
+}
+aibench_take_port $(( 8000 + AIBENCH_TASK * 1 + 0 )) "$aibench_step"
+export AIBENCH_PORT="$aibench_port"
+export AIBENCH_PORT_HTTP="$aibench_port"
 aibench_announce() {
   mkdir -p "$AIBENCH_RUN_DIR/endpoints"
   local f="$AIBENCH_RUN_DIR/endpoints/$AIBENCH_TASK.json"
@@ -22,11 +45,9 @@ aibench_announce() {
 # the job step's cgroup SLURM kills them with the step. The service ending by itself is what neither covers
 # (locally a sidecar would outlive it, holding its port): a watchdog per sidecar ends it once this shell's pid
 # is gone, and that pid is the service's, since the command is exec'd.
-aibench_taken=" $AIBENCH_PORT_HTTP "
 aibench_exporter_port() {
-  local p=$(( $1 + AIBENCH_TASK ))
-  while ! aibench_port_free "$p" || [[ "$aibench_taken" == *" $p "* ]]; do p=$(( p + AIBENCH_TASKS )); done
-  aibench_xp="$p"
+  aibench_take_port $(( $1 + AIBENCH_TASK )) "$AIBENCH_TASKS"
+  aibench_xp="$aibench_port"
 }
 aibench_exporter() {
   local kind="$1" f="$AIBENCH_RUN_DIR/exporters/$AIBENCH_TASK-$1" pid i
