@@ -181,15 +181,18 @@ public sealed class AuthenticationTests
         var bearer = factory.Authorized(token);
         Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/api/v1/services", Ct)).StatusCode);
 
-        var logs = Directory.GetFiles(Path.Combine(factory.Home, "logs"));
-        Assert.NotEmpty(logs);
-        foreach (var log in logs)
+        // The request log line is written after the response reached the client: wait for both requests' lines.
+        var text = "";
+        for (var waited = 0; waited < 100 && !(text.Contains("GET /benchmarks") && text.Contains("GET /api/v1/services")); waited++)
         {
-            await using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var text = await new StreamReader(stream).ReadToEndAsync(Ct);
-            Assert.Contains("/benchmarks", text);
-            Assert.DoesNotContain(token, text);
+            if (waited > 0)
+                await Task.Delay(100, Ct);
+            text = await ReadLogsAsync(Path.Combine(factory.Home, "logs"));
         }
+
+        Assert.Contains("GET /benchmarks", text);
+        Assert.Contains("GET /api/v1/services", text);
+        Assert.DoesNotContain(token, text);
 
         Assert.Equal(
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
@@ -236,5 +239,17 @@ public sealed class AuthenticationTests
         Assert.Contains("dotnet_collection_count_total", text);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Anonymous().GetAsync("/api/v1/services", Ct)).StatusCode);
+    }
+
+    private static async Task<string> ReadLogsAsync(string folder)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var log in Directory.GetFiles(folder))
+        {
+            await using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            text.Append(await new StreamReader(stream).ReadToEndAsync(Ct));
+        }
+
+        return text.ToString();
     }
 }
