@@ -121,11 +121,13 @@ public sealed class HostKillDrillTests : IDisposable
         {
             Assert.True(await EventuallyAsync(() => Task.FromResult(second.Process.Stderr.Contains("could not be cancelled yet", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(60)), $"no retry announced:\n{second.Process.Stderr}");
-            Assert.Equal("running", (await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{run}")).GetProperty("run").GetProperty("status").GetString());
+            var waiting = (await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{run}")).GetProperty("run");
+            Assert.True(waiting.GetProperty("status").GetString() == "running", $"the run did not wait for its workers' cancel: {waiting}\n{second.Process.Stderr}");
             await second.Process.KillHardAsync();
         }
 
-        Assert.Equal("RUNNING", await SlurmCluster.StateAsync(job));
+        var state = await SlurmCluster.StateAsync(job);
+        Assert.True(state == "RUNNING", $"worker job {job} is {state ?? "gone"} after the second host; its workers said:\n{WorkerOutput(home, run)}");
 
         await using var third = await DrillHost.StartAsync(home, port);
         Assert.True(await EventuallyAsync(async () => await SlurmCluster.StateAsync(job) is null or "CANCELLED", TimeSpan.FromSeconds(60)),
@@ -138,6 +140,14 @@ public sealed class HostKillDrillTests : IDisposable
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, (await third.Client.DeleteAsync($"/api/v1/services/{service}", Ct)).StatusCode);
         await AssertNoJobLeftAsync([service, run], TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>The last lines of each worker's output, for a failure message.</summary>
+    private static string WorkerOutput(string home, Guid run)
+    {
+        var folder = Path.Combine(home, "runs", run.ToString());
+        return !Directory.Exists(folder) ? "(no run folder)" : string.Join("\n", Directory.GetFiles(folder, "task-*.*").Order(StringComparer.Ordinal)
+            .Select(f => $"{f}:\n  {string.Join("\n  ", File.ReadLines(f).TakeLast(8))}"));
     }
 
     private static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)

@@ -49,7 +49,19 @@ internal sealed class RecoverInterruptedRuns(
 
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (await RecoverAsync(stoppingToken) == 0)
+            int left;
+            try
+            {
+                left = await RecoverAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A background service that throws stops the host: a database that does not answer yet is tried again.
+                logger.LogWarning(e, "Interrupted runs not recovered yet; trying again in {Seconds} s", RetryEvery.TotalSeconds);
+                left = 1;
+            }
+
+            if (left == 0)
             {
                 return;
             }
@@ -84,8 +96,15 @@ internal sealed class RecoverInterruptedRuns(
         await db.SaveChangesAsync(ct);
         foreach (var run in ended)
         {
-            // Wakes its experiment at once rather than at its next poll.
-            await publisher.Publish(new BenchmarkFinished(run.Id, run.ExperimentId, run.Status, run.Error), ct);
+            try
+            {
+                // Wakes its experiment at once rather than at its next poll (which finds the run ended all the same).
+                await publisher.Publish(new BenchmarkFinished(run.Id, run.ExperimentId, run.Status, run.Error), ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "BenchmarkFinished for interrupted benchmark {Id} not delivered", run.Id);
+            }
         }
 
         return left;
