@@ -31,8 +31,8 @@ public static class ExperimentsModule
         services.AddSingleton<ExperimentDrafter>();
         services.AddSingleton<ExperimentWorkflow>();
         services.AddSingleton<ExperimentFeed>();
-        services.AddTransient<AdvanceExperimentsJob>();
-        services.AddHostedService<ExperimentsStartup>();
+        services.AddRecurringJob<AdvanceExperimentsJob>(AdvanceExperimentsJob.RecurringId,
+            sp => RecurringJobs.EverySeconds(sp.GetRequiredService<ExperimentsSettings>().PollSeconds));
         return services;
     }
 
@@ -46,16 +46,4 @@ public static class ExperimentsModule
         CancelExperimentHandler.Map(api);
         return app;
     }
-}
-
-/// <summary>Registers the recurring advance at every start: after a restart, running experiments carry on from the database.</summary>
-internal sealed class ExperimentsStartup(IRecurringJobManager recurring, ExperimentsSettings settings) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        recurring.AddOrUpdate<AdvanceExperimentsJob>(AdvanceExperimentsJob.RecurringId, j => j.RunAsync(CancellationToken.None), $"*/{settings.PollSeconds} * * * * *");
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

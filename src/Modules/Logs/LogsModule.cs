@@ -33,8 +33,8 @@ public static class LogsModule
         services.AddModuleCore<LogsDbContext>(Descriptor, LogsDbContext.SchemaName);
         services.AddSingleton<LogBroadcaster>();
         services.AddSingleton<LogTailer>();
-        services.AddTransient<TailLogsJob>();
-        services.AddTransient<LogRetentionJob>();
+        services.AddRecurringJob<TailLogsJob>(TailLogsJob.RecurringId, _ => "* * * * *");
+        services.AddRecurringJob<LogRetentionJob>(LogRetentionJob.RecurringId, _ => "23 * * * *");
         services.AddModuleSettings(LogsSettings.Load);
         services.AddSingleton(sp => sp.GetRequiredService<LogsSettings>().Loki);
         // Loki sits next to the host, not behind the login node's proxy; a short timeout keeps a hung Loki from stalling the minute.
@@ -44,7 +44,8 @@ public static class LogsModule
             .RemoveAllLoggers();
         services.AddSingleton<LokiClient>();
         services.AddSingleton<LokiForwarder>();
-        services.AddTransient<ForwardLogsJob>();
+        // Removed when Loki is no longer configured.
+        services.AddRecurringJob<ForwardLogsJob>(ForwardLogsJob.RecurringId, sp => sp.GetRequiredService<LokiSettings>().Enabled ? Cron.Minutely() : null);
         services.AddHostedService<LogsStartup>();
         services.AddSingleton<LokiHostSink>();
         services.AddHostedService<LokiHostShipper>();
@@ -69,26 +70,12 @@ public static class LogsModule
     }
 }
 
-/// <summary>
-/// Registers the tailing loop and starts it at once (after a restart, lines must not wait for the next minute), the
-/// hourly retention, and the Loki forwarder, or removes it when Loki is no longer configured.
-/// </summary>
-internal sealed class LogsStartup(IRecurringJobManager recurring, IBackgroundJobClient jobs, LokiSettings settings) : IHostedService
+/// <summary>Starts the tailing loop at once: after a restart, lines must not wait for the next minute.</summary>
+internal sealed class LogsStartup(IBackgroundJobClient jobs) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        recurring.AddOrUpdate<TailLogsJob>(TailLogsJob.RecurringId, j => j.RunAsync(CancellationToken.None), "* * * * *");
         jobs.Enqueue<TailLogsJob>(j => j.RunAsync(CancellationToken.None));
-        recurring.AddOrUpdate<LogRetentionJob>(LogRetentionJob.RecurringId, j => j.RunAsync(CancellationToken.None), "23 * * * *");
-        if (settings.Enabled)
-        {
-            recurring.AddOrUpdate<ForwardLogsJob>(ForwardLogsJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
-        }
-        else
-        {
-            recurring.RemoveIfExists(ForwardLogsJob.RecurringId);
-        }
-
         return Task.CompletedTask;
     }
 

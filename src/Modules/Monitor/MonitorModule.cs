@@ -38,9 +38,8 @@ public static class MonitorModule
         services.AddSingleton<SampleWriter>();
         // No proxy: compute nodes are reached directly even when the login node sets http_proxy.
         services.AddHttpClient(Scraper.ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
-        services.AddTransient<ScrapeJob>();
-        services.AddTransient<RetentionJob>();
-        services.AddHostedService<MonitorStartup>();
+        services.AddRecurringJob<ScrapeJob>(ScrapeJob.RecurringId, sp => RecurringJobs.EverySeconds(sp.GetRequiredService<MonitorSettings>().ScrapeSeconds));
+        services.AddRecurringJob<RetentionJob>(RetentionJob.RecurringId, _ => "17 * * * *");
         return services;
     }
 
@@ -53,17 +52,4 @@ public static class MonitorModule
         GetGrafanaDashboard.Map(api);
         return app;
     }
-}
-
-/// <summary>Registers the recurring scrape and retention at every start.</summary>
-internal sealed class MonitorStartup(IRecurringJobManager recurring, MonitorSettings settings) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        recurring.AddOrUpdate<ScrapeJob>(ScrapeJob.RecurringId, j => j.RunAsync(CancellationToken.None), $"*/{settings.ScrapeSeconds} * * * * *");
-        recurring.AddOrUpdate<RetentionJob>(RetentionJob.RecurringId, j => j.RunAsync(CancellationToken.None), "17 * * * *");
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -41,7 +41,8 @@ public static class NotificationsModule
         services.AddSingleton<DeliveryOutbox>();
         services.AddSingleton<WebhookSender>();
         services.AddTransient<DeliverNotificationJob>();
-        services.AddTransient<ResumeDeliveriesJob>();
+        // The minute's catch-up sweep also resumes deliveries whose scheduled retry a restart lost.
+        services.AddRecurringJob<ResumeDeliveriesJob>(ResumeDeliveriesJob.RecurringId, _ => Cron.Minutely());
         // The attempt's own deadline (Notifications:Timeout) bounds each request. No redirects: a POST would lose its
         // body, and the Location may lead anywhere. No logging: the request line holds the webhook's secret path.
         services.AddHttpClient(WebhookSender.ClientName, c =>
@@ -51,7 +52,6 @@ public static class NotificationsModule
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
             .RemoveAllLoggers();
-        services.AddHostedService<NotificationsStartup>();
         return services;
     }
 
@@ -63,16 +63,4 @@ public static class NotificationsModule
         SendTestNotificationHandler.Map(api);
         return app;
     }
-}
-
-/// <summary>Registers the minute's catch-up sweep, which also resumes deliveries whose scheduled retry a restart lost.</summary>
-internal sealed class NotificationsStartup(IRecurringJobManager recurring) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        recurring.AddOrUpdate<ResumeDeliveriesJob>(ResumeDeliveriesJob.RecurringId, j => j.RunAsync(CancellationToken.None), Cron.Minutely());
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

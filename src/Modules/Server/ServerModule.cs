@@ -51,7 +51,9 @@ public static class ServerModule
         services.AddSingleton<ReadinessProbe>();
         services.AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = ReadinessProbe.Timeout);
         services.AddTransient<SubmitServiceJob>();
-        services.AddTransient<PollServicesJob>();
+        // After a restart, tracking resumes from the database at the first poll.
+        services.AddRecurringJob<PollServicesJob>(PollServicesJob.RecurringId,
+            sp => RecurringJobs.EverySeconds(sp.GetRequiredService<SchedulerSettings>().PollSeconds));
         services.AddHostedService<ServerStartup>();
         return services;
     }
@@ -75,12 +77,11 @@ public static class ServerModule
 /// <summary>Both settings sections, read once.</summary>
 internal sealed record LoadedSettings((ServerSettings Server, SchedulerSettings Scheduler) Value);
 
-/// <summary>Registers the recurring poll at every start: after a restart, tracking resumes from the database.</summary>
-internal sealed class ServerStartup(IRecurringJobManager recurring, SchedulerSettings settings, RecipeCatalog catalog, ILogger<ServerStartup> logger) : IHostedService
+/// <summary>Says at every start how many recipes were loaded and how many files were not.</summary>
+internal sealed class ServerStartup(RecipeCatalog catalog, ILogger<ServerStartup> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        recurring.AddOrUpdate<PollServicesJob>(PollServicesJob.RecurringId, j => j.RunAsync(CancellationToken.None), $"*/{settings.PollSeconds} * * * * *");
         logger.LogInformation("{Count} recipe(s) loaded; {Invalid} file(s) invalid", catalog.All.Count, catalog.Errors.Count);
         return Task.CompletedTask;
     }

@@ -1,4 +1,5 @@
 using Aibench.Experiments.Persistence;
+using Aibench.Shared.Modules;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace Aibench.Experiments.Jobs;
 /// stored stage; <see cref="RunOneAsync"/> is enqueued on creation, cancel and the notifications that make a stage
 /// end sooner than the next poll would notice.
 /// </summary>
-internal sealed class AdvanceExperimentsJob(IDbContextFactory<ExperimentsDbContext> dbFactory, ExperimentWorkflow workflow, ILogger<AdvanceExperimentsJob> logger)
+internal sealed class AdvanceExperimentsJob(IDbContextFactory<ExperimentsDbContext> dbFactory, ExperimentWorkflow workflow, ILogger<AdvanceExperimentsJob> logger) : IRecurringJob
 {
     public const string RecurringId = "experiments:advance";
 

@@ -1,4 +1,5 @@
 using Aibench.Logs.Loki;
+using Aibench.Shared.Modules;
 using Hangfire;
 
 namespace Aibench.Logs.Jobs;
@@ -12,7 +13,7 @@ namespace Aibench.Logs.Jobs;
 /// </summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
 [DisableConcurrentExecution(timeoutInSeconds: 15)]
-internal sealed class ForwardLogsJob(LokiForwarder forwarder, TimeProvider time)
+internal sealed class ForwardLogsJob(LokiForwarder forwarder, TimeProvider time) : IRecurringJob
 {
     public const string RecurringId = "logs:forward";
 

@@ -1,4 +1,5 @@
 using Aibench.Logs.Persistence;
+using Aibench.Shared.Modules;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -11,7 +12,7 @@ namespace Aibench.Logs.Jobs;
 /// </summary>
 [AutomaticRetry(Attempts = 3)]
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
-internal sealed class LogRetentionJob(IDbContextFactory<LogsDbContext> dbFactory, LogsSettings settings, TimeProvider time, ILogger<LogRetentionJob> logger)
+internal sealed class LogRetentionJob(IDbContextFactory<LogsDbContext> dbFactory, LogsSettings settings, TimeProvider time, ILogger<LogRetentionJob> logger) : IRecurringJob
 {
     public const string RecurringId = "logs:retention";
     private const int Chunk = 50_000;

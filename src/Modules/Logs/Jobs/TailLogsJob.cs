@@ -1,6 +1,7 @@
 using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Server;
 using Aibench.Logs.Tailing;
+using Aibench.Shared.Modules;
 using Hangfire;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -19,7 +20,7 @@ internal sealed class TailLogsJob(
     ISender sender,
     LogTailer tailer,
     TimeProvider time,
-    ILogger<TailLogsJob> logger)
+    ILogger<TailLogsJob> logger) : IRecurringJob
 {
     public const string RecurringId = "logs:tail";
     public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);

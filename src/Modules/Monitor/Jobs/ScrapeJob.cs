@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Aibench.Monitor.Persistence;
 using Aibench.Monitor.Scraping;
+using Aibench.Shared.Modules;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ internal sealed class ScrapeJob(
     SampleWriter writer,
     MonitorSettings settings,
     TimeProvider time,
-    ILogger<ScrapeJob> logger)
+    ILogger<ScrapeJob> logger) : IRecurringJob
 {
     public const string RecurringId = "monitor:scrape";
 
@@ -70,34 +71,5 @@ internal sealed class ScrapeJob(
         await db.SaveChangesAsync(cancellationToken);
         logger.LogDebug("Scraped {Targets} targets, {Samples} samples in {Ms:0.0} ms", results.Length, results.Sum(r => r.Samples.Count),
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-    }
-}
-
-/// <summary>Deletes samples older than the retention, in slices so that a large backlog never holds one long transaction.</summary>
-[AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
-[DisableConcurrentExecution(timeoutInSeconds: 600)]
-internal sealed class RetentionJob(IDbContextFactory<MonitorDbContext> dbFactory, SeriesCache cache, MonitorSettings settings, TimeProvider time)
-{
-    public const string RecurringId = "monitor:retention";
-
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        var cutoff = (time.GetUtcNow() - settings.Retention).ToUnixTimeMilliseconds();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            var ids = await db.Samples.Where(s => s.TimestampMs < cutoff).OrderBy(s => s.Id).Select(s => s.Id).Take(50_000).ToListAsync(cancellationToken);
-            if (ids.Count == 0)
-            {
-                break;
-            }
-
-            var last = ids[^1];
-            await db.Samples.Where(s => s.Id <= last && s.TimestampMs < cutoff).ExecuteDeleteAsync(cancellationToken);
-        }
-
-        // Series left without samples go too; the scraper re-creates any that come back.
-        await db.Series.Where(s => !db.Samples.Any(x => x.SeriesId == s.Id)).ExecuteDeleteAsync(cancellationToken);
-        cache.Clear();
     }
 }

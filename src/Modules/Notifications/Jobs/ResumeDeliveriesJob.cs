@@ -1,4 +1,5 @@
 using Aibench.Notifications.Persistence;
+using Aibench.Shared.Modules;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
@@ -12,7 +13,7 @@ namespace Aibench.Notifications.Jobs;
 /// </summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
 [DisableConcurrentExecution(timeoutInSeconds: 30)]
-internal sealed class ResumeDeliveriesJob(IDbContextFactory<NotificationsDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider time)
+internal sealed class ResumeDeliveriesJob(IDbContextFactory<NotificationsDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider time) : IRecurringJob
 {
     public const string RecurringId = "notifications:resume";
 

@@ -3,6 +3,7 @@ using Aibench.Server.Features;
 using Aibench.Server.Lifecycle;
 using Aibench.Server.Persistence;
 using Aibench.Server.Scheduling;
+using Aibench.Shared.Modules;
 using Aibench.Shared.Text;
 using Hangfire;
 using Mediator;
@@ -26,7 +27,7 @@ internal sealed class PollServicesJob(
     IBackgroundJobClient jobs,
     IPublisher publisher,
     TimeProvider time,
-    ILogger<PollServicesJob> logger)
+    ILogger<PollServicesJob> logger) : IRecurringJob
 {
     public const string RecurringId = "server:poll";
 
