@@ -6,11 +6,9 @@ using Aibench.Logs.Persistence;
 using Aibench.Shared.Components;
 using Aibench.Tests.Infrastructure;
 using Bunit;
-using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Experiments;
 
@@ -20,7 +18,7 @@ namespace Aibench.Tests.Experiments;
 /// where the test put them until the page acts.
 /// </summary>
 [Collection(nameof(HostCollection))]
-public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost>
+public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -29,24 +27,10 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     public ExperimentPageTests(SqliteHost host)
     {
         _host = host;
-        UseHost(this, host.Factory.Services);
+        UseHost(host.Factory.Services);
     }
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
-
-    /// <summary>What the page needs from a host: MudBlazor, its mediator, the experiments feed and the UI slots other modules offer.</summary>
-    internal static void UseHost(BunitContext context, IServiceProvider host)
-    {
-        context.JSInterop.Mode = JSRuntimeMode.Loose;
-        context.Services.AddMudServices();
-        context.Services.AddSingleton(host.GetRequiredService<ISender>());
-        context.Services.AddSingleton(host.GetRequiredService<ExperimentFeed>());
-        context.Services.AddSingleton(host.GetRequiredService<TimeProvider>());
-        foreach (var slot in host.GetServices<UiSlot>())
-        {
-            context.Services.AddSingleton(slot);
-        }
-    }
 
     [Fact]
     public void An_unknown_id_says_the_experiment_does_not_exist()
