@@ -39,5 +39,9 @@ public sealed class ExperimentPageRunTests : PageTest
         Assert.Empty(page.FindAll("[data-testid=chart-throughput] [data-testid=chart-empty]"));
         Assert.Empty(page.FindAll("[data-testid=chart-latency] [data-testid=chart-empty]"));
         Assert.Empty(page.FindAll("[data-testid=cancel]"));
+
+        // The service's own charts come from the Monitor module's slot, which also hands the page its latency percentiles.
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=chart-server-metrics] [data-testid=chart-empty]")), Patience);
+        page.WaitForAssertion(() => Assert.Contains("TTFT p50", page.Find("[data-testid=chart-latency]").TextContent), Patience);
     }
 }
