@@ -3,6 +3,7 @@ using Aibench.Monitor.Jobs;
 using Aibench.Monitor.Persistence;
 using Aibench.Monitor.Scraping;
 using Aibench.Shared.Api;
+using Aibench.Shared.Components;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
 using Aibench.Shared.Resilience;
@@ -32,6 +33,7 @@ public static class MonitorModule
         services.AddModuleCore<MonitorDbContext>(Descriptor, MonitorDbContext.SchemaName);
         services.AddModuleSettings(MonitorSettings.Load);
         services.AddSingleton<TargetSource>();
+        services.AddUiSlot<Pages.ServiceCharts>(UiSlots.ServiceCharts);
         services.AddCircuitBreakers();
         services.AddSingleton<Scraper>();
         services.AddSingleton<SeriesCache>();

@@ -12,7 +12,6 @@ using Mediator;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Client;
 
@@ -21,7 +20,7 @@ namespace Aibench.Tests.Client;
 /// would answer, and what they send goes through the same validation.
 /// </summary>
 [Collection(nameof(HostCollection))]
-public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost>
+public sealed class BenchmarkPagesTests : PageTest, IClassFixture<SqliteHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -30,9 +29,7 @@ public sealed class BenchmarkPagesTests : BunitContext, IClassFixture<SqliteHost
     public BenchmarkPagesTests(SqliteHost host)
     {
         _host = host;
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(host.Factory.Services.GetRequiredService<ISender>());
+        UseHost(host.Factory.Services);
     }
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;

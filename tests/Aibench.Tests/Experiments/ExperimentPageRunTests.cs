@@ -7,7 +7,7 @@ namespace Aibench.Tests.Experiments;
 
 /// <summary>The experiment page following a real experiment of the simulator on the local scheduler, from deploy to its results.</summary>
 [Collection(nameof(HostCollection))]
-public sealed class ExperimentPageRunTests : BunitContext
+public sealed class ExperimentPageRunTests : PageTest
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
@@ -15,7 +15,7 @@ public sealed class ExperimentPageRunTests : BunitContext
     public async Task The_page_follows_a_real_experiment_through_its_stages_and_ends_with_summary_verdict_and_downloads()
     {
         await using var host = Start("local");
-        ExperimentPageTests.UseHost(this, host.Factory.Services);
+        UseHost(host.Factory.Services);
         var id = await CreateAsync(host.Client, SimExperiment("throughput", 1, "4s", slo: new { ttft = "5s" }, warmup: "0s"));
 
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
@@ -39,5 +39,9 @@ public sealed class ExperimentPageRunTests : BunitContext
         Assert.Empty(page.FindAll("[data-testid=chart-throughput] [data-testid=chart-empty]"));
         Assert.Empty(page.FindAll("[data-testid=chart-latency] [data-testid=chart-empty]"));
         Assert.Empty(page.FindAll("[data-testid=cancel]"));
+
+        // The service's own charts come from the Monitor module's slot, which also hands the page its latency percentiles.
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=chart-server-metrics] [data-testid=chart-empty]")), Patience);
+        page.WaitForAssertion(() => Assert.Contains("TTFT p50", page.Find("[data-testid=chart-latency]").TextContent), Patience);
     }
 }

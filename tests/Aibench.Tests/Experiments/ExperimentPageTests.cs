@@ -6,11 +6,9 @@ using Aibench.Logs.Persistence;
 using Aibench.Shared.Components;
 using Aibench.Tests.Infrastructure;
 using Bunit;
-using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Experiments;
 
@@ -20,7 +18,7 @@ namespace Aibench.Tests.Experiments;
 /// where the test put them until the page acts.
 /// </summary>
 [Collection(nameof(HostCollection))]
-public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost>
+public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -29,24 +27,10 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     public ExperimentPageTests(SqliteHost host)
     {
         _host = host;
-        UseHost(this, host.Factory.Services);
+        UseHost(host.Factory.Services);
     }
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
-
-    /// <summary>What the page needs from a host: MudBlazor, its mediator, the experiments feed and the UI slots other modules offer.</summary>
-    internal static void UseHost(BunitContext context, IServiceProvider host)
-    {
-        context.JSInterop.Mode = JSRuntimeMode.Loose;
-        context.Services.AddMudServices();
-        context.Services.AddSingleton(host.GetRequiredService<ISender>());
-        context.Services.AddSingleton(host.GetRequiredService<ExperimentFeed>());
-        context.Services.AddSingleton(host.GetRequiredService<TimeProvider>());
-        foreach (var slot in host.GetServices<UiSlot>())
-        {
-            context.Services.AddSingleton(slot);
-        }
-    }
 
     [Fact]
     public void An_unknown_id_says_the_experiment_does_not_exist()
@@ -162,9 +146,9 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
         var dense = new TimeLine("dense", [.. Enumerable.Range(0, 5_000).Select(i => new TimePoint(t0.AddSeconds(i), i % 10))]);
         var sparse = new TimeLine("sparse", [new TimePoint(t0, 1), new TimePoint(t0.AddSeconds(4_999), 3)]);
 
-        var chart = TimeCharts.Build([dense, sparse]);
+        var chart = TimeChart.Build([dense, sparse]);
 
-        Assert.InRange(chart.Labels.Length, 2, TimeCharts.MaxPoints + 1);
+        Assert.InRange(chart.Labels.Length, 2, TimeChart.MaxPoints + 1);
         Assert.All(chart.Series[0].Data.Values, v => Assert.InRange(v, 0, 9));
         // 5,000 s over 240 buckets: 21 s each, averaged.
         Assert.Equal(Math.Round(Enumerable.Range(0, 21).Average(i => i % 10), 3), chart.Series[0].Data.Values[0]);
@@ -172,7 +156,7 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
         Assert.All(chart.Series, s => Assert.Equal(chart.Labels.Length, s.Data.Count));
         // Two points far apart are joined, not left as two dots.
         Assert.Equal(2, chart.Series[1].Data.Values[chart.Labels.Length / 2], 0.1);
-        Assert.True(TimeCharts.Build([new TimeLine("none", [])]).IsEmpty);
+        Assert.True(TimeChart.Build([new TimeLine("none", [])]).IsEmpty);
     }
 
     private async Task<Guid> SeedAsync(string stage, string status, string? reason, Guid? benchmark = null, string? result = null)

@@ -17,7 +17,6 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Experiments;
 
@@ -26,7 +25,7 @@ namespace Aibench.Tests.Experiments;
 /// what they show is what the API answers, and what they send goes through the same validation.
 /// </summary>
 [Collection(nameof(HostCollection))]
-public sealed class ExperimentPagesTests : BunitContext, IClassFixture<SqliteExperimentHost>
+public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperimentHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -35,11 +34,7 @@ public sealed class ExperimentPagesTests : BunitContext, IClassFixture<SqliteExp
     public ExperimentPagesTests(SqliteExperimentHost host)
     {
         _host = host;
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(Host.GetRequiredService<ISender>());
-        Services.AddSingleton(Host.GetRequiredService<ExperimentFeed>());
-        Services.AddSingleton(TimeProvider.System);
+        UseHost(Host);
     }
 
     private IServiceProvider Host => _host.Host.Factory.Services;

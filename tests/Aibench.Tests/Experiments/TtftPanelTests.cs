@@ -2,20 +2,14 @@ using Aibench.Contracts.Client;
 using Aibench.Contracts.Monitor;
 using Aibench.Experiments.Pages;
 using Aibench.Experiments.Planning;
+using Aibench.Tests.Infrastructure;
 using Bunit;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Experiments;
 
 /// <summary>The experiment page's TTFT panel renders what its model worked out, a large remainder as a warning.</summary>
-public sealed class TtftPanelTests : BunitContext
+public sealed class TtftPanelTests : PageTest
 {
-    public TtftPanelTests()
-    {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-    }
-
     [Fact]
     public void A_large_remainder_is_a_warning_and_every_row_names_its_source()
     {

@@ -1,26 +1,20 @@
 using Aibench.Experiments.Features;
 using Aibench.Host.Components.Pages;
 using Aibench.Tests.Experiments;
+using Aibench.Tests.Infrastructure;
 using Bunit;
-using Mediator;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Host;
 
 /// <summary>The dashboard rendered against a real host with the local scheduler.</summary>
 [Collection(nameof(Infrastructure.HostCollection))]
-public sealed class HomePageTests : BunitContext, IClassFixture<SqliteExperimentHost>
+public sealed class HomePageTests : PageTest, IClassFixture<SqliteExperimentHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
     public HomePageTests(SqliteExperimentHost host)
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(host.Host.Factory.Services.GetRequiredService<ISender>());
-        Services.AddSingleton(host.Host.Factory.Services.GetRequiredService<ExperimentFeed>());
-        Services.AddSingleton(TimeProvider.System);
+        UseHost(host.Host.Factory.Services);
     }
 
     [Fact]

@@ -1,17 +1,14 @@
 using Aibench.Host.Components.Layout;
+using Aibench.Tests.Infrastructure;
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Host;
 
-public sealed class ShellLayoutTests : BunitContext
+public sealed class ShellLayoutTests : PageTest
 {
     public ShellLayoutTests()
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
         // The layout renders a marker once it runs live; here it does, as on a connected circuit.
         SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }

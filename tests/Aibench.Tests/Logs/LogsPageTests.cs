@@ -6,11 +6,9 @@ using Aibench.Logs.Persistence;
 using Aibench.Logs.Tailing;
 using Aibench.Tests.Infrastructure;
 using Bunit;
-using Mediator;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Logs;
 
@@ -19,7 +17,7 @@ namespace Aibench.Tests.Logs;
 /// Seeded lines belong to services the Server module does not know, so the host's tailing job leaves them alone.
 /// </summary>
 [Collection(nameof(HostCollection))]
-public sealed class LogsPageTests : BunitContext, IClassFixture<SqliteHost>
+public sealed class LogsPageTests : PageTest, IClassFixture<SqliteHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
     private static readonly DateTimeOffset T0 = new(2026, 11, 27, 3, 4, 5, TimeSpan.Zero);
@@ -29,9 +27,7 @@ public sealed class LogsPageTests : BunitContext, IClassFixture<SqliteHost>
     public LogsPageTests(SqliteHost host)
     {
         _host = host;
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(host.Factory.Services.GetRequiredService<ISender>());
+        UseHost(host.Factory.Services);
     }
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;

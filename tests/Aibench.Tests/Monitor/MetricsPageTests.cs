@@ -6,11 +6,9 @@ using Aibench.Monitor.Persistence;
 using Aibench.Tests.Infrastructure;
 using Bunit;
 using Hangfire;
-using Mediator;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Monitor;
 
@@ -19,7 +17,7 @@ namespace Aibench.Tests.Monitor;
 /// what <c>/api/v1/metrics/series</c> and <c>/api/v1/metrics/scrapes</c> would answer for the seeded rows.
 /// </summary>
 [Collection(nameof(HostCollection))]
-public sealed class MetricsPageTests : BunitContext, IClassFixture<SqliteHost>
+public sealed class MetricsPageTests : PageTest, IClassFixture<SqliteHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
@@ -30,9 +28,7 @@ public sealed class MetricsPageTests : BunitContext, IClassFixture<SqliteHost>
         _host = host;
         // Every scrape forgets targets that are not current, seeded ones included; this class's host needs none.
         host.Factory.Services.GetRequiredService<IRecurringJobManager>().RemoveIfExists(ScrapeJob.RecurringId);
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(host.Factory.Services.GetRequiredService<ISender>());
+        UseHost(host.Factory.Services);
     }
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;

@@ -2,9 +2,6 @@ using System.Net;
 using Aibench.Notifications.Pages;
 using Aibench.Tests.Infrastructure;
 using Bunit;
-using Mediator;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Notifications;
 
@@ -43,15 +40,13 @@ public sealed class NotificationsPageHost : IAsyncLifetime
 
 /// <summary>The /notifications page against the real host's mediator: targets with secrets masked, deliveries with their outcome.</summary>
 [Collection(nameof(HostCollection))]
-public sealed class NotificationsPageTests : BunitContext, IClassFixture<NotificationsPageHost>
+public sealed class NotificationsPageTests : PageTest, IClassFixture<NotificationsPageHost>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     public NotificationsPageTests(NotificationsPageHost host)
     {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(host.Factory.Services.GetRequiredService<ISender>());
+        UseHost(host.Factory.Services);
     }
 
     [Fact]
@@ -96,16 +91,14 @@ public sealed class NotificationsPageTests : BunitContext, IClassFixture<Notific
 
 /// <summary>With no target configured the page says how to add one and the test endpoint refuses.</summary>
 [Collection(nameof(HostCollection))]
-public sealed class NotificationsWithoutTargetsTests : BunitContext, IClassFixture<SqliteHost>
+public sealed class NotificationsWithoutTargetsTests : PageTest, IClassFixture<SqliteHost>
 {
     private readonly SqliteHost _host;
 
     public NotificationsWithoutTargetsTests(SqliteHost host)
     {
         _host = host;
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-        Services.AddSingleton(host.Factory.Services.GetRequiredService<ISender>());
+        UseHost(host.Factory.Services);
     }
 
     [Fact]

@@ -5,9 +5,7 @@ using Aibench.Server.Pages;
 using Aibench.Server.Scheduling;
 using Aibench.Tests.Infrastructure;
 using Bunit;
-using Mediator;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Services;
 
 namespace Aibench.Tests.Server;
 
@@ -18,15 +16,9 @@ namespace Aibench.Tests.Server;
 /// circuit (the service, /ready and the Services page say so) until it answers and the service becomes ready.
 /// </summary>
 [Collection(nameof(HostCollection))]
-public sealed class CircuitVisibilityTests : BunitContext
+public sealed class CircuitVisibilityTests : PageTest
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
-
-    public CircuitVisibilityTests()
-    {
-        JSInterop.Mode = JSRuntimeMode.Loose;
-        Services.AddMudServices();
-    }
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
 
@@ -48,7 +40,7 @@ public sealed class CircuitVisibilityTests : BunitContext
                 ["Scheduler:Breaker:Failures"] = "2",
                 ["Scheduler:Breaker:BreakFor"] = "3s",
             });
-            Services.AddSingleton(host.Factory.Services.GetRequiredService<ISender>());
+            UseHost(host.Factory.Services);
 
             // Nothing listens at the socket: each status check is one failed call; the second opens the circuit.
             var first = await StatusAsync(host);
@@ -132,7 +124,7 @@ public sealed class CircuitVisibilityTests : BunitContext
     public async Task A_hung_endpoint_opens_its_probe_circuit_on_the_service_and_the_service_is_ready_once_it_answers()
     {
         await using var host = ServerHost.Start("local");
-        Services.AddSingleton(host.Factory.Services.GetRequiredService<ISender>());
+        UseHost(host.Factory.Services);
         var deployed = await host.DeployAsync(new { recipe = "silent-until-told" });
         var id = deployed.GetProperty("id").GetGuid();
         try

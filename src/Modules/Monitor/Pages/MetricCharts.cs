@@ -9,7 +9,7 @@ namespace Aibench.Monitor.Pages;
 internal sealed record MetricLine(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<SeriesPoint> Points);
 
 /// <summary>A line chart ready for <c>MudChart</c>: every series has a value or a gap at each label.</summary>
-internal sealed record MetricChart(string[] Labels, List<ChartSeries<double>> Series);
+public sealed record MetricChart(string[] Labels, List<ChartSeries<double>> Series);
 
 /// <summary>Turns the series a preset's queries answer into chart lines with short legends.</summary>
 internal static class MetricCharts

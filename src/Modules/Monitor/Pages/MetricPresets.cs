@@ -1,7 +1,7 @@
 namespace Aibench.Monitor.Pages;
 
 /// <summary>How the lines of a preset come out of its queries' series.</summary>
-internal enum Combine
+public enum Combine
 {
     /// <summary>Every series of every query is a line.</summary>
     Each,
@@ -14,10 +14,11 @@ internal enum Combine
 }
 
 /// <summary>One <see cref="Features.GetSeries"/> behind a preset; <paramref name="Legend"/> names its lines.</summary>
-internal sealed record PresetQuery(string Metric, string Fn, double? Q = null, bool Sum = false, string? Legend = null);
+public sealed record PresetQuery(string Metric, string Fn, double? Q = null, bool Sum = false, string? Legend = null);
 
 /// <summary>A chart the page knows how to draw; <paramref name="Scale"/> turns stored values into <paramref name="Unit"/>.</summary>
-internal sealed record Preset(
+// Public, as are its query and combine, only because a preset is a parameter of the (public, generated) PresetCard panel.
+public sealed record Preset(
     string Id,
     string Group,
     string Title,

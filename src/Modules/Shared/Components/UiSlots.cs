@@ -21,6 +21,17 @@ public static class UiSlots
     /// </summary>
     public const string LiveLogs = "logs.live";
 
+    /// <summary>
+    /// The service's own charts for an experiment (requests running and waiting, KV cache and GPU use), as the module
+    /// that scrapes it knows its metric names. Parameters: <c>Experiment</c> (<see cref="Guid"/>), <c>From</c>
+    /// (<see cref="DateTimeOffset"/>, the experiment's start), <c>To</c> (<see cref="DateTimeOffset"/>?, its end; null
+    /// while it runs), <c>Refresh</c> (<see cref="int"/>: each new value reads the series again) and
+    /// <c>LatencyRead</c> (<c>EventCallback&lt;IReadOnlyList&lt;TimeLine&gt;&gt;</c>: told the service's latency
+    /// percentiles in ms after each read, for the page to lay beside its own latency lines). The panel carries
+    /// <c>data-testid="chart-server-metrics"</c>.
+    /// </summary>
+    public const string ServiceCharts = "monitor.service-charts";
+
     /// <summary>Offers <typeparamref name="TComponent"/> for the slot <paramref name="name"/>; the last registration wins.</summary>
     public static IServiceCollection AddUiSlot<TComponent>(this IServiceCollection services, string name)
         where TComponent : IComponent =>
