@@ -1,3 +1,5 @@
+using Aibench.Contracts.Experiments;
+using Aibench.Contracts;
 using AngleSharp.Dom;
 using Aibench.Experiments.Features;
 using Aibench.Experiments.Pages;
@@ -88,7 +90,7 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     {
         var benchmark = Guid.NewGuid();
         var overall = new Aibench.Contracts.Client.BenchmarkStepResult("concurrency 4", 4, null, null, 12.5, 240, 2, 19.2, 153.6, 41, 120, 12, 230, 410, 0.97);
-        var result = new Aibench.Experiments.Planning.ExperimentResult(benchmark, "partial", true, null, overall, [overall],
+        var result = new Aibench.Experiments.Planning.ExperimentResult(benchmark, Aibench.Contracts.Client.BenchmarkStatus.Partial, true, null, overall, [overall],
             new Aibench.Experiments.Planning.SloVerdict(true, 0.97, 0.9, 0.008, 0.05, "passed: 97.0 % of requests met the objectives (needed 90 %)"), null, null);
         var id = await SeedAsync("cancelled", "cancelled", "Cancelled on request during loading; 240 requests measured.", benchmark,
             Aibench.Experiments.Jobs.ExperimentWorkflow.ToJson(result));
@@ -183,12 +185,12 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
         db.Experiments.Add(new Experiment
         {
             Id = id, Name = $"page-{stage}", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-            Stage = stage, Status = status, Reason = reason, BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
+            Stage = WireNames.Parse<ExperimentStage>(stage), Status = WireNames.Parse<ExperimentStatus>(status), Reason = reason, BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
             FinishedAt = status == "running" ? null : now,
             Stages =
             [
-                new ExperimentStage { Stage = "deploying", StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1), Note = reason },
-                new ExperimentStage { Stage = stage, StartedAt = now.AddMinutes(-1), EndedAt = status == "running" ? null : now },
+                new ExperimentStageRecord { Stage = ExperimentStage.Deploying, StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1), Note = reason },
+                new ExperimentStageRecord { Stage = WireNames.Parse<ExperimentStage>(stage), StartedAt = now.AddMinutes(-1), EndedAt = status == "running" ? null : now },
             ],
         });
         await db.SaveChangesAsync(Ct);

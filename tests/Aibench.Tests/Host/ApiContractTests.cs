@@ -213,13 +213,13 @@ public abstract class ApiContractTests(HostFixture host)
             db.Experiments.Add(new Experiment
             {
                 Id = experimentId, Name = "throughput", Recipe = "vllm-sim", Nodes = 2, TestType = "throughput", DurationSeconds = 60,
-                Stage = "load", ServiceId = serviceId, CreatedAt = now, UpdatedAt = now,
+                Stage = Aibench.Contracts.Experiments.ExperimentStage.Loading, ServiceId = serviceId, CreatedAt = now, UpdatedAt = now,
             });
             await db.SaveChangesAsync(Ct);
         }
 
         var detail = await Factory.Authorized().GetFromJsonAsync<JsonElement>($"/api/v1/experiments/{experimentId}", Ct);
-        Assert.Equal("load", detail.GetProperty("experiment").GetProperty("stage").GetString());
+        Assert.Equal("loading", detail.GetProperty("experiment").GetProperty("stage").GetString());
         Assert.Equal(serviceId, detail.GetProperty("service").GetProperty("serviceId").GetGuid());
         Assert.Equal("ready", detail.GetProperty("service").GetProperty("status").GetString());
     }
@@ -234,7 +234,7 @@ public abstract class ApiContractTests(HostFixture host)
             Experiment Of(Guid id, Guid? serviceId, DateTimeOffset at) => new()
             {
                 Id = id, Name = "x", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-                Stage = "load", ServiceId = serviceId, CreatedAt = at, UpdatedAt = at,
+                Stage = Aibench.Contracts.Experiments.ExperimentStage.Loading, ServiceId = serviceId, CreatedAt = at, UpdatedAt = at,
             };
             db.Experiments.AddRange(Of(older, service, now.AddMinutes(-5)), Of(newer, service, now), Of(Guid.NewGuid(), null, now));
             await db.SaveChangesAsync(Ct);
@@ -257,7 +257,7 @@ public abstract class ApiContractTests(HostFixture host)
             db.Experiments.Add(new Experiment
             {
                 Id = experiment, Name = "x", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-                Stage = "load", WarmupBenchmarkId = warmup, BenchmarkId = load, CreatedAt = now, UpdatedAt = now,
+                Stage = Aibench.Contracts.Experiments.ExperimentStage.Loading, WarmupBenchmarkId = warmup, BenchmarkId = load, CreatedAt = now, UpdatedAt = now,
             });
             await db.SaveChangesAsync(Ct);
         }
@@ -277,8 +277,8 @@ public abstract class ApiContractTests(HostFixture host)
         await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ClientDbContext>>().CreateDbContextAsync(Ct))
         {
             db.Benchmarks.AddRange(
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = "completed", Target = "http://a", ExperimentId = experiment, CreatedAt = now, Spec = "{}" },
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = "completed", Target = "http://b", CreatedAt = now, Spec = "{}" });
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed, Target = "http://a", ExperimentId = experiment, CreatedAt = now, Spec = "{}" },
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed, Target = "http://b", CreatedAt = now, Spec = "{}" });
             await db.SaveChangesAsync(Ct);
         }
 

@@ -121,8 +121,8 @@ internal sealed class CreateExperimentHandler(
             Nodes = draft.Deployment.Nodes,
             TestType = draft.TestType,
             DurationSeconds = draft.DurationSeconds,
-            Stage = ExperimentStages.Deploying,
-            Status = ExperimentStages.Running,
+            Stage = ExperimentStage.Deploying,
+            Status = ExperimentStatus.Running,
             ServiceId = Guid.CreateVersion7(now),
             CreatedAt = now,
             UpdatedAt = now,
@@ -134,7 +134,7 @@ internal sealed class CreateExperimentHandler(
             TimeLimitMinutes = draft.Deployment.TimeLimitMinutes,
             KeepService = draft.KeepService,
         };
-        experiment.Stages.Add(new ExperimentStage { ExperimentId = experiment.Id, Stage = ExperimentStages.Deploying, StartedAt = now });
+        experiment.Stages.Add(new ExperimentStageRecord { ExperimentId = experiment.Id, Stage = ExperimentStage.Deploying, StartedAt = now });
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(cancellationToken);

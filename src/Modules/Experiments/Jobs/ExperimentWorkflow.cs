@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Monitor;
@@ -11,7 +12,6 @@ using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using static Aibench.Experiments.Jobs.ExperimentStages;
 
 namespace Aibench.Experiments.Jobs;
 
@@ -58,7 +58,7 @@ internal sealed class ExperimentWorkflow(
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
                 var e = await db.Experiments.Include(x => x.Stages).SingleOrDefaultAsync(x => x.Id == id, cancellationToken);
-                if (e is null || e.Status != Running)
+                if (e is null || e.Status != ExperimentStatus.Running)
                 {
                     return;
                 }
@@ -96,7 +96,7 @@ internal sealed class ExperimentWorkflow(
         }
 
         // Its end, once: the next pass finds the experiment no longer running and returns before publishing anything.
-        if (e.Status != Running)
+        if (e.Status != ExperimentStatus.Running)
         {
             await ExperimentEnd.PublishAsync(publisher, e, logger, ct);
         }
@@ -113,30 +113,30 @@ internal sealed class ExperimentWorkflow(
 
         switch (e.Stage)
         {
-            case Pending:
-                Enter(e, Deploying, now);
+            case ExperimentStage.Pending:
+                Enter(e, ExperimentStage.Deploying, now);
                 break;
-            case Deploying:
+            case ExperimentStage.Deploying:
                 await DeployAsync(e, now, ct);
                 break;
-            case Waiting:
+            case ExperimentStage.Waiting:
                 await WaitForReadyAsync(e, now, ct);
                 break;
-            case Warmup:
+            case ExperimentStage.Warmup:
                 await WarmUpAsync(db, e, now, ct);
                 break;
-            case Loading:
+            case ExperimentStage.Loading:
                 await LoadAsync(db, e, now, ct);
                 break;
-            case Collecting:
+            case ExperimentStage.Collecting:
                 await CollectAsync(e, now, ct);
                 break;
-            case Stopping:
+            case ExperimentStage.Stopping:
                 await StopAsync(e, now, ct);
                 break;
-            case Summarising:
+            case ExperimentStage.Summarising:
                 var result = e.Result is null ? null : FromJson<ExperimentResult>(e.Result);
-                Finish(e, Completed, result is null ? "completed" : Describe(result), now);
+                Finish(e, ExperimentStatus.Completed, result is null ? "completed" : Describe(result), now);
                 break;
         }
     }
@@ -162,7 +162,7 @@ internal sealed class ExperimentWorkflow(
             return;
         }
 
-        Enter(e, Waiting, now, $"service {e.ServiceId} accepted");
+        Enter(e, ExperimentStage.Waiting, now, $"service {e.ServiceId} accepted");
         e.Reason = "waiting for the scheduler";
     }
 
@@ -177,7 +177,7 @@ internal sealed class ExperimentWorkflow(
         if (service.Status == ServiceStatus.Ready)
         {
             e.Reason = null;
-            Enter(e, e.WarmupSeconds > 0 ? Warmup : Loading, now, $"ready: {service.Replicas.Count} replica(s) on {service.NodeList ?? "?"}");
+            Enter(e, e.WarmupSeconds > 0 ? ExperimentStage.Warmup : ExperimentStage.Loading, now, $"ready: {service.Replicas.Count} replica(s) on {service.NodeList ?? "?"}");
             return;
         }
 
@@ -227,21 +227,21 @@ internal sealed class ExperimentWorkflow(
             return;
         }
 
-        if (!Finished(run.Status))
+        if (!run.Status.IsFinished())
         {
             await WatchServiceAsync(e, now, ct);
             return;
         }
 
         // A warm-up is not measured: one cut short by a restart is as good as done.
-        if (run.Status == "failed" && e.LoadStartedBy == Instance)
+        if (run.Status == BenchmarkStatus.Failed && e.LoadStartedBy == Instance)
         {
             Abort(e, $"the warm-up failed: {run.Error}");
             return;
         }
 
         e.Reason = null;
-        Enter(e, Loading, now, $"warm-up {run.Status}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
+        Enter(e, ExperimentStage.Loading, now, $"warm-up {run.Status.WireName()}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
     }
 
     private async Task LoadAsync(ExperimentsDbContext db, Experiment e, DateTimeOffset now, CancellationToken ct)
@@ -265,7 +265,7 @@ internal sealed class ExperimentWorkflow(
             return;
         }
 
-        if (!Finished(run.Status))
+        if (!run.Status.IsFinished())
         {
             // The run of a host that stopped is ended by the Client module at start-up; the service and the time limit
             // are watched all the same, so that an experiment can never wait for it forever.
@@ -283,7 +283,7 @@ internal sealed class ExperimentWorkflow(
             return;
         }
 
-        if (run.Status != "completed" && e.LoadStartedBy != Instance)
+        if (run.Status != BenchmarkStatus.Completed && e.LoadStartedBy != Instance)
         {
             if (e.LoadAttempts >= MaxLoadAttempts)
             {
@@ -293,19 +293,19 @@ internal sealed class ExperimentWorkflow(
 
             // What a cut run measured covers part of the plan only: the load starts again, from the beginning.
             e.BenchmarkId = null;
-            Enter(e, Loading, now, $"load run {run.Id} was cut short by a host restart ({run.Status}); started again");
+            Enter(e, ExperimentStage.Loading, now, $"load run {run.Id} was cut short by a host restart ({run.Status.WireName()}); started again");
             return;
         }
 
         e.Result = ToJson(Judge.Result(e.TestType, spec, FromJson<ExperimentSlo>(e.Slo), run));
-        if (run.Status == "failed")
+        if (run.Status == BenchmarkStatus.Failed)
         {
             Abort(e, $"the load failed: {run.Error}");
             return;
         }
 
         e.Reason = null;
-        Enter(e, Collecting, now, $"load {run.Status}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
+        Enter(e, ExperimentStage.Collecting, now, $"load {run.Status.WireName()}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
     }
 
     private async Task CollectAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
@@ -332,7 +332,7 @@ internal sealed class ExperimentWorkflow(
             e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), run, server));
         }
 
-        Enter(e, Stopping, now);
+        Enter(e, ExperimentStage.Stopping, now);
     }
 
     /// <summary>Longest wait beyond the collect delay for the scrape after the load (one scrape interval is at most 30 s).</summary>
@@ -368,7 +368,7 @@ internal sealed class ExperimentWorkflow(
             return;
         }
 
-        Enter(e, Summarising, now, e.KeepService ? "service kept running on request" : "service stopped");
+        Enter(e, ExperimentStage.Summarising, now, e.KeepService ? "service kept running on request" : "service stopped");
     }
 
     /// <summary>
@@ -377,15 +377,15 @@ internal sealed class ExperimentWorkflow(
     /// </summary>
     private async Task WindDownAsync(Experiment e, DateTimeOffset now, CancellationToken ct)
     {
-        if (e.Stage != Stopping)
+        if (e.Stage != ExperimentStage.Stopping)
         {
-            Enter(e, Stopping, now, e.CancelRequested ? "cancel requested" : e.AbortReason);
+            Enter(e, ExperimentStage.Stopping, now, e.CancelRequested ? "cancel requested" : e.AbortReason);
             e.Reason = e.CancelRequested ? "cancelling: stopping the load and the service" : $"stopping: {e.AbortReason}";
         }
 
         foreach (var id in new[] { e.WarmupBenchmarkId, e.BenchmarkId })
         {
-            if (id is { } runId && await sender.Send(new GetBenchmarkResult(runId), ct) is { } run && !Finished(run.Status))
+            if (id is { } runId && await sender.Send(new GetBenchmarkResult(runId), ct) is { } run && !run.Status.IsFinished())
             {
                 await sender.Send(new CancelBenchmark(runId), ct);
             }
@@ -398,25 +398,25 @@ internal sealed class ExperimentWorkflow(
 
         if (e.BenchmarkId is { } benchmarkId && await sender.Send(new GetBenchmarkResult(benchmarkId), ct) is { } last)
         {
-            if (!Finished(last.Status) && now - StageStart(e) < settings.CancelGrace)
+            if (!last.Status.IsFinished() && now - StageStart(e) < settings.CancelGrace)
             {
                 return;
             }
 
-            if (Finished(last.Status))
+            if (last.Status.IsFinished())
             {
                 e.Result = ToJson(Judge.Result(e.TestType, FromJson<BenchmarkSpec>(e.Spec), FromJson<ExperimentSlo>(e.Slo), last));
             }
         }
 
-        var interrupted = e.Stages.Where(s => s.Stage != Stopping).OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.Stage ?? Pending;
+        var interrupted = e.Stages.Where(s => s.Stage != ExperimentStage.Stopping).OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.Stage ?? ExperimentStage.Pending;
         if (e.CancelRequested)
         {
-            Finish(e, Cancelled, $"cancelled on request during {interrupted}{(e.Result is null ? "" : "; what was measured is kept")}", now);
+            Finish(e, ExperimentStatus.Cancelled, $"cancelled on request during {interrupted.WireName()}{(e.Result is null ? "" : "; what was measured is kept")}", now);
         }
         else
         {
-            Finish(e, Failed, e.AbortReason, now);
+            Finish(e, ExperimentStatus.Failed, e.AbortReason, now);
         }
     }
 
@@ -466,7 +466,7 @@ internal sealed class ExperimentWorkflow(
         var service = await ServiceAsync(e, ct);
         if (service is not null && Ended(service))
         {
-            Abort(e, $"{ServiceFailure(service)} during the {e.Stage}");
+            Abort(e, $"{ServiceFailure(service)} during the {e.Stage.WireName()}");
             return false;
         }
 
@@ -499,7 +499,7 @@ internal sealed class ExperimentWorkflow(
     private async Task InterruptAsync(Experiment e, ServiceStatusInfo service, DateTimeOffset now, CancellationToken ct)
     {
         var stage = e.Stage;
-        var run = stage == Loading ? e.BenchmarkId : e.WarmupBenchmarkId;
+        var run = stage == ExperimentStage.Loading ? e.BenchmarkId : e.WarmupBenchmarkId;
         if (run is { } id)
         {
             try
@@ -514,11 +514,11 @@ internal sealed class ExperimentWorkflow(
 
         (e.BenchmarkId, e.WarmupBenchmarkId) = (null, null);
         e.ServiceRestarts++;
-        Enter(e, Waiting, now,
-            $"interrupted: the service is restarting (attempt {service.Attempt}): {service.Reason}; the {stage} runs again from the start once it is ready"
+        Enter(e, ExperimentStage.Waiting, now,
+            $"interrupted: the service is restarting (attempt {service.Attempt}): {service.Reason}; the {stage.WireName()} runs again from the start once it is ready"
             + (run is { } r ? $" (run {r} cancelled, not counted)" : ""));
         e.Reason = $"the service is restarting: {service.Reason}";
-        logger.LogWarning("Experiment {Id}: the service restarted during the {Stage}; the stage runs again", e.Id, stage);
+        logger.LogWarning("Experiment {Id}: the service restarted during the {Stage}; the stage runs again", e.Id, stage.WireName());
     }
 
     private const string SchedulerOutage = "the scheduler does not answer";
@@ -531,11 +531,11 @@ internal sealed class ExperimentWorkflow(
     {
         if (service.Status == ServiceStatus.Unknown)
         {
-            e.Reason = Clip($"{SchedulerOutage} ({service.Reason ?? "no reason given"}); the service's job is left running and the {e.Stage} goes on");
+            e.Reason = Clip($"{SchedulerOutage} ({service.Reason ?? "no reason given"}); the service's job is left running and the {e.Stage.WireName()} goes on");
         }
         else if (e.Reason?.StartsWith(SchedulerOutage, StringComparison.Ordinal) == true)
         {
-            e.Reason = e.Stage == Warmup ? $"warming up for {e.WarmupSeconds} s" : LoadingReason(FromJson<BenchmarkSpec>(e.Spec));
+            e.Reason = e.Stage == ExperimentStage.Warmup ? $"warming up for {e.WarmupSeconds} s" : LoadingReason(FromJson<BenchmarkSpec>(e.Spec));
         }
     }
 
@@ -554,8 +554,6 @@ internal sealed class ExperimentWorkflow(
 
     private static bool Ended(ServiceStatusInfo service) =>
         service.Status is ServiceStatus.Completed or ServiceStatus.Failed or ServiceStatus.Cancelled or ServiceStatus.TimedOut;
-
-    private static bool Finished(string benchmarkStatus) => benchmarkStatus is "completed" or "partial" or "failed" or "cancelled";
 
     /// <summary>What happened to a service that ended, worded for the person who has to fix it.</summary>
     internal static string ServiceFailure(ServiceStatusInfo service) => service.Status switch
@@ -576,7 +574,7 @@ internal sealed class ExperimentWorkflow(
         e.Stages.Where(s => s.EndedAt is null).OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.StartedAt ?? e.UpdatedAt;
 
     /// <summary>Closes the open stage (with a note on how it ended) and opens the next.</summary>
-    internal static void Enter(Experiment e, string stage, DateTimeOffset now, string? note = null)
+    internal static void Enter(Experiment e, ExperimentStage stage, DateTimeOffset now, string? note = null)
     {
         foreach (var open in e.Stages.Where(s => s.EndedAt is null))
         {
@@ -584,14 +582,20 @@ internal sealed class ExperimentWorkflow(
             open.Note = Clip(note ?? open.Note);
         }
 
-        e.Stages.Add(new ExperimentStage { ExperimentId = e.Id, Stage = stage, StartedAt = now });
+        e.Stages.Add(new ExperimentStageRecord { ExperimentId = e.Id, Stage = stage, StartedAt = now });
         e.Stage = stage;
         e.UpdatedAt = now;
     }
 
-    private static void Finish(Experiment e, string status, string? reason, DateTimeOffset now)
+    private static void Finish(Experiment e, ExperimentStatus status, string? reason, DateTimeOffset now)
     {
-        Enter(e, status, now);
+        // The end statuses are also the last stage.
+        Enter(e, status switch
+        {
+            ExperimentStatus.Completed => ExperimentStage.Completed,
+            ExperimentStatus.Cancelled => ExperimentStage.Cancelled,
+            _ => ExperimentStage.Failed,
+        }, now);
         e.Stages[^1].EndedAt = now;
         e.Status = status;
         e.Reason = Clip(reason);

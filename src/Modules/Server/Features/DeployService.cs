@@ -59,7 +59,7 @@ internal sealed class DeployServiceHandler(
             await using var existing = await dbFactory.CreateDbContextAsync(cancellationToken);
             if (await existing.Services.AsNoTracking().SingleOrDefaultAsync(s => s.Id == requested, cancellationToken) is { } known)
             {
-                return new DeployedService(known.Id, ServiceStatuses.Name(known.Status), known.RunFolder ?? "");
+                return new DeployedService(known.Id, known.Status, known.RunFolder ?? "");
             }
         }
 
@@ -121,7 +121,7 @@ internal sealed class DeployServiceHandler(
         }
 
         jobs.Enqueue<SubmitServiceJob>(j => j.RunAsync(id, CancellationToken.None));
-        return new DeployedService(id, "pending", runFolder);
+        return new DeployedService(id, ServiceStatus.Pending, runFolder);
     }
 
     private static async Task Write(string path, string content, UnixFileMode mode, CancellationToken ct)
