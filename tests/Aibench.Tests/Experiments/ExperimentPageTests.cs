@@ -115,7 +115,7 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     [Fact]
     public async Task Cancel_asks_for_confirmation_first_and_sends_the_cancel_only_once_confirmed()
     {
-        var id = await SeedAsync("held", "running", null);
+        var id = await SeedAsync("waiting", "running", null);
         var dialogs = Render<MudDialogProvider>();
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
         page.WaitForAssertion(() => Assert.Equal("running", page.Find("[data-testid=experiment-status]").TextContent.Trim()), Patience);
@@ -138,7 +138,7 @@ public sealed class ExperimentPageTests : BunitContext, IClassFixture<SqliteHost
     public async Task A_progress_report_on_the_feed_shows_in_the_live_numbers_without_navigating()
     {
         var load = Guid.NewGuid();
-        var id = await SeedAsync("held", "running", null, benchmark: load);
+        var id = await SeedAsync("waiting", "running", null, benchmark: load);
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
         page.WaitForAssertion(() => Assert.Contains("once the load starts", page.Find("[data-testid=live-progress]").TextContent), Patience);
 

@@ -17,13 +17,19 @@ namespace Aibench.Contracts.Server;
 /// </param>
 /// <param name="TimeLimitMinutes">The job's time limit in minutes, instead of the recipe's.</param>
 /// <param name="Restart">The restart policy, instead of the recipe's (none when neither gives one).</param>
+/// <param name="ExperimentId">
+/// The experiment the service is deployed for, if any. The Server module keeps it and hands it on with the service
+/// (<see cref="ListReadyServices"/>, <see cref="ListLogSources"/>), so that metrics and logs are labelled with it
+/// without asking the Experiments module.
+/// </param>
 public sealed record DeployService(
     string? Recipe,
     int? Nodes = null,
     IReadOnlyDictionary<string, JsonElement>? Parameters = null,
     Guid? Id = null,
     int? TimeLimitMinutes = null,
-    RestartPolicy? Restart = null) : ICommand<DeployedService>;
+    RestartPolicy? Restart = null,
+    Guid? ExperimentId = null) : ICommand<DeployedService>;
 
 /// <summary>A service that was accepted for deployment.</summary>
 /// <param name="Id">The service's id.</param>

@@ -143,7 +143,9 @@ internal sealed class CreateExperimentHandler(
             // Deployed here rather than by the workflow, so that secret parameter values are handed to the Server
             // module once and never stored by this one.
             // Not cancelled half-way by a client that hangs up: a job submitted must have its experiment.
-            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes, command.Restart), CancellationToken.None);
+            // The experiment's id goes with it: Monitor and Logs learn it from the Server module, never by asking this one.
+            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes, command.Restart,
+                experiment.Id), CancellationToken.None);
         }
         catch
         {

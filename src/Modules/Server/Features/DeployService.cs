@@ -107,6 +107,7 @@ internal sealed class DeployServiceHandler(
                 Parameters = JsonSerializer.Serialize(shown),
                 RestartMax = plan.Restart.Max,
                 RestartBackoffSeconds = (int)Math.Ceiling(plan.Restart.Backoff.TotalSeconds),
+                ExperimentId = command.ExperimentId,
             };
             service.MoveTo(ServiceStatus.Pending, "accepted", now);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
