@@ -229,9 +229,7 @@ internal static class ExperimentSteps
             return ExperimentStep.Hold;
         }
 
-        e.Reason = null;
-        Enter(e, ExperimentStage.Loading, now, $"warm-up {run.Status.WireName()}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
-        return ExperimentStep.Hold;
+        return HandOver(e, ExperimentStage.Loading, "warm-up", run, now);
     }
 
     private static ExperimentStep Loading(Experiment e, StepFacts facts, DateTimeOffset now, Guid instance)
@@ -289,9 +287,7 @@ internal static class ExperimentSteps
             return ExperimentStep.Hold;
         }
 
-        e.Reason = null;
-        Enter(e, ExperimentStage.Collecting, now, $"load {run.Status.WireName()}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
-        return ExperimentStep.Hold;
+        return HandOver(e, ExperimentStage.Collecting, "load", run, now);
     }
 
     private static ExperimentStep Collecting(Experiment e, StepFacts facts, DateTimeOffset now, ExperimentsSettings settings)
@@ -402,6 +398,14 @@ internal static class ExperimentSteps
         {
             e.Reason = e.Stage == ExperimentStage.Warmup ? $"warming up for {e.WarmupSeconds} s" : LoadingReason(ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec));
         }
+    }
+
+    /// <summary>A run ended well enough: the next stage, with what the run did as the note of its stage.</summary>
+    private static ExperimentStep HandOver(Experiment e, ExperimentStage next, string what, BenchmarkResult run, DateTimeOffset now)
+    {
+        e.Reason = null;
+        Enter(e, next, now, $"{what} {run.Status.WireName()}: {run.Overall?.Completed ?? 0} request(s) completed, {run.Overall?.Failed ?? 0} failed");
+        return ExperimentStep.Hold;
     }
 
     private static StartRun Start(Experiment e, Guid id, BenchmarkSpec spec, string? reasonWhenStarted) =>
