@@ -6,7 +6,6 @@ using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Monitor;
 using Aibench.Contracts.Server;
 using Aibench.Experiments.Persistence;
-using Aibench.Experiments.Planning;
 using Aibench.Shared.Api;
 using FluentValidation;
 using Mediator;
@@ -17,8 +16,9 @@ namespace Aibench.Experiments.Jobs;
 
 /// <summary>
 /// The experiment state machine's I/O: each call reads the experiment and what the Server and Client modules say about
-/// its service and runs, lets <see cref="ExperimentSteps"/> decide, sends what it decided and stores the outcome; nothing is kept in memory between calls, so the recurring <c>experiments:advance</c> carries on after
-/// a restart from the database alone. Every step is safe to repeat: the service and run ids are stored before the
+/// its service and runs, lets <see cref="ExperimentSteps"/> decide, sends what it decided and stores the outcome.
+/// Nothing is kept in memory between calls, so the recurring <c>experiments:advance</c> carries on after a restart
+/// from the database alone. Every step is safe to repeat: the service and run ids are stored before the
 /// Server and Client modules are asked to create them, and both answer a repeated id with what they made the first
 /// time. Waiting never blocks: a stage that is not done returns and is looked at again on the next poll or
 /// notification.
