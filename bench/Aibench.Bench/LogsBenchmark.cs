@@ -212,7 +212,7 @@ internal static class LogsBenchmark
         var broadcaster = new LogBroadcaster();
         var tailer = new LogTailer(new PooledDbContextFactory<LogsDbContext>(options), broadcaster, TimeProvider.System);
         var source = new LogSource(Guid.NewGuid(), LogSourceKind.Service, Path.GetDirectoryName(path)!, false, new Dictionary<int, string> { [0] = "node1" }, []);
-        await PollAsync(sink, broadcaster, () => tailer.TailAsync([source], new Dictionary<Guid, Guid>(), cancellationToken), cancellationToken);
+        await PollAsync(sink, broadcaster, () => tailer.TailAsync([source], cancellationToken), cancellationToken);
     }
 
     /// <summary>Reading and parsing alone, no store, to show what the rest costs.</summary>

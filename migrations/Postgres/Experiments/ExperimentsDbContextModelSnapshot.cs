@@ -134,7 +134,7 @@ namespace Aibench.Migrations.Postgres.Experiments
                     b.ToTable("experiments", "experiments");
                 });
 
-            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStageRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -167,7 +167,7 @@ namespace Aibench.Migrations.Postgres.Experiments
                     b.ToTable("experiment_stages", "experiments");
                 });
 
-            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStageRecord", b =>
                 {
                     b.HasOne("Aibench.Experiments.Persistence.Experiment", null)
                         .WithMany("Stages")

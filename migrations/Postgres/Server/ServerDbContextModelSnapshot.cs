@@ -117,6 +117,9 @@ namespace Aibench.Migrations.Postgres.Server
                     b.Property<int>("ExpectedEndpoints")
                         .HasColumnType("integer");
 
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("JobId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -246,6 +249,9 @@ namespace Aibench.Migrations.Postgres.Server
 
                     b.Property<DateTimeOffset?>("EndedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("JobId")
                         .IsRequired()

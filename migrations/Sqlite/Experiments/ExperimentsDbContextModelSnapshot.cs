@@ -128,7 +128,7 @@ namespace Aibench.Migrations.Sqlite.Experiments
                     b.ToTable("experiments_experiments", (string)null);
                 });
 
-            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStageRecord", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -159,7 +159,7 @@ namespace Aibench.Migrations.Sqlite.Experiments
                     b.ToTable("experiments_experiment_stages", (string)null);
                 });
 
-            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStage", b =>
+            modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStageRecord", b =>
                 {
                     b.HasOne("Aibench.Experiments.Persistence.Experiment", null)
                         .WithMany("Stages")

@@ -111,6 +111,9 @@ namespace Aibench.Migrations.Sqlite.Server
                     b.Property<int>("ExpectedEndpoints")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("JobId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -238,6 +241,9 @@ namespace Aibench.Migrations.Sqlite.Server
 
                     b.Property<long?>("EndedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ExperimentId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("JobId")
                         .IsRequired()

@@ -36,6 +36,17 @@ public sealed class ModuleIsolationTests
         Assert.True(result.IsSuccessful, "Depends on another module: " + string.Join(", ", result.FailingTypeNames ?? []));
     }
 
+    [Theory]
+    [InlineData("Monitor")]
+    [InlineData("Logs")]
+    public void Monitor_and_logs_never_send_an_experiments_message(string module)
+    {
+        // Contracts point one way (ADR 0013): the experiment's id travels down with the deployment and the benchmark, and
+        // the Server module hands it on; a module that Experiments asks for series or logs must not ask Experiments back.
+        var result = Types.InAssembly(ModuleAssembly(module)).ShouldNot().HaveDependencyOn("Aibench.Contracts.Experiments").GetResult();
+        Assert.True(result.IsSuccessful, "Uses an Experiments message: " + string.Join(", ", result.FailingTypeNames ?? []));
+    }
+
     [Fact]
     public void Contracts_and_shared_depend_on_no_module()
     {

@@ -39,13 +39,13 @@ public sealed class BenchmarkPagesTests : PageTest, IClassFixture<SqliteHost>
     {
         var fast = await SeedAsync(new BenchmarkRun
         {
-            Name = "fast-run", Status = "completed", Target = "http://node1:8000/", Model = "llama-3-8b",
+            Name = "fast-run", Status = BenchmarkStatus.Completed, Target = "http://node1:8000/", Model = "llama-3-8b",
             Completed = 980, Failed = 20, RequestThroughput = 12.34, OutputTokenThroughput = 1579.5,
             TtftP50Ms = 45.6, TtftP99Ms = 210.4, E2eP50Ms = 1234.5, Spec = "{}",
         });
         var broken = await SeedAsync(new BenchmarkRun
         {
-            Name = "broken-run", Status = "failed", Target = "http://node2:8000/", Error = "connection refused", Spec = "{}",
+            Name = "broken-run", Status = BenchmarkStatus.Failed, Target = "http://node2:8000/", Error = "connection refused", Spec = "{}",
         });
 
         var page = Render<BenchmarksPage>();
@@ -204,7 +204,7 @@ public sealed class BenchmarkPagesTests : PageTest, IClassFixture<SqliteHost>
         var series = Enumerable.Range(0, 60).Select(t => new SecondPoint(t, 5, 5, 0, 256, 640, 12, 50 + t, 2000 + t)).ToList();
         return new BenchmarkRun
         {
-            Name = name, Status = "completed", Target = "http://node1:8000/", Model = "llama-3-8b",
+            Name = name, Status = BenchmarkStatus.Completed, Target = "http://node1:8000/", Model = "llama-3-8b",
             Dataset = "random:input=512,output=128", Spec = JsonSerializer.Serialize(spec, Json.Options),
             Summary = JsonSerializer.Serialize(summary, Json.Options), Series = JsonSerializer.Serialize(series, Json.Options),
             StartedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,

@@ -1,3 +1,5 @@
+using Aibench.Contracts.Experiments;
+using Aibench.Contracts;
 using AngleSharp.Dom;
 using Aibench.Experiments.Features;
 using Aibench.Experiments.Pages;
@@ -72,7 +74,7 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
     {
         var benchmark = Guid.NewGuid();
         var overall = new Aibench.Contracts.Client.BenchmarkStepResult("concurrency 4", 4, null, null, 12.5, 240, 2, 19.2, 153.6, 41, 120, 12, 230, 410, 0.97);
-        var result = new Aibench.Experiments.Planning.ExperimentResult(benchmark, "partial", true, null, overall, [overall],
+        var result = new Aibench.Experiments.Planning.ExperimentResult(benchmark, Aibench.Contracts.Client.BenchmarkStatus.Partial, true, null, overall, [overall],
             new Aibench.Experiments.Planning.SloVerdict(true, 0.97, 0.9, 0.008, 0.05, "passed: 97.0 % of requests met the objectives (needed 90 %)"), null, null);
         var id = await SeedAsync("cancelled", "cancelled", "Cancelled on request during loading; 240 requests measured.", benchmark,
             Aibench.Experiments.Jobs.ExperimentWorkflow.ToJson(result));
@@ -97,7 +99,7 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
     [Fact]
     public async Task Cancel_asks_for_confirmation_first_and_sends_the_cancel_only_once_confirmed()
     {
-        var id = await SeedAsync("held", "running", null);
+        var id = await SeedAsync("waiting", "running", null);
         var dialogs = Render<MudDialogProvider>();
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
         page.WaitForAssertion(() => Assert.Equal("running", page.Find("[data-testid=experiment-status]").TextContent.Trim()), Patience);
@@ -120,7 +122,7 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
     public async Task A_progress_report_on_the_feed_shows_in_the_live_numbers_without_navigating()
     {
         var load = Guid.NewGuid();
-        var id = await SeedAsync("held", "running", null, benchmark: load);
+        var id = await SeedAsync("waiting", "running", null, benchmark: load);
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
         page.WaitForAssertion(() => Assert.Contains("once the load starts", page.Find("[data-testid=live-progress]").TextContent), Patience);
 
@@ -167,12 +169,12 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
         db.Experiments.Add(new Experiment
         {
             Id = id, Name = $"page-{stage}", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-            Stage = stage, Status = status, Reason = reason, BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
+            Stage = WireNames.Parse<ExperimentStage>(stage), Status = WireNames.Parse<ExperimentStatus>(status), Reason = reason, BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
             FinishedAt = status == "running" ? null : now,
             Stages =
             [
-                new ExperimentStage { Stage = "deploying", StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1), Note = reason },
-                new ExperimentStage { Stage = stage, StartedAt = now.AddMinutes(-1), EndedAt = status == "running" ? null : now },
+                new ExperimentStageRecord { Stage = ExperimentStage.Deploying, StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1), Note = reason },
+                new ExperimentStageRecord { Stage = WireNames.Parse<ExperimentStage>(stage), StartedAt = now.AddMinutes(-1), EndedAt = status == "running" ? null : now },
             ],
         });
         await db.SaveChangesAsync(Ct);

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AngleSharp.Dom;
 using Aibench.Client.LoadGen;
 using Aibench.Client.Persistence;
+using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
 using Aibench.Experiments.Features;
@@ -10,6 +10,7 @@ using Aibench.Experiments.Pages;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
 using Aibench.Tests.Infrastructure;
+using AngleSharp.Dom;
 using static Aibench.Tests.Infrastructure.MudFields;
 using Bunit;
 using Mediator;
@@ -194,7 +195,7 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
         Assert.Null(Row(page, id)!.QuerySelector("[data-testid=compare-select]"));
         var feed = Host.GetRequiredService<ExperimentFeed>();
 
-        feed.Report(new ExperimentChanged(id, "loading", "running", null, null, null, DateTimeOffset.UtcNow));
+        feed.Report(new ExperimentChanged(id, ExperimentStage.Loading, ExperimentStatus.Running, null, null, null, DateTimeOffset.UtcNow));
         feed.Report(new BenchmarkProgressed(Guid.NewGuid(), id, 30, 1, 1, "64 in flight", 100, 90, 0, 10, 3, 300, 50));
 
         page.WaitForAssertion(() =>
@@ -204,7 +205,7 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
         }, Patience);
 
         await SetStatusAsync(id, "completed");
-        feed.Report(new ExperimentChanged(id, "completed", "completed", null, null, null, DateTimeOffset.UtcNow));
+        feed.Report(new ExperimentChanged(id, ExperimentStage.Completed, ExperimentStatus.Completed, null, null, null, DateTimeOffset.UtcNow));
         page.WaitForAssertion(() => Assert.NotNull(Row(page, id)!.QuerySelector("[data-testid=compare-select]")), Patience);
     }
 
@@ -293,8 +294,8 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
     {
         await using var db = await Host.GetRequiredService<IDbContextFactory<ExperimentsDbContext>>().CreateDbContextAsync(Ct);
         var e = await db.Experiments.SingleAsync(x => x.Id == id, Ct);
-        e.Stage = status;
-        e.Status = status;
+        e.Stage = WireNames.Parse<ExperimentStage>(status);
+        e.Status = WireNames.Parse<ExperimentStatus>(status);
         e.FinishedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(Ct);
     }
@@ -305,12 +306,12 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
         var now = DateTimeOffset.UtcNow;
         Guid? benchmark = status == "running" ? null : await SeedRunAsync([.. Enumerable.Range(1, 100).Select(i => latencyMs * (0.5 + i / 100.0))]);
         var overall = new BenchmarkStepResult("64 in flight", 64, null, null, 60, 99, 1, 1.65, 211.2, latencyMs / 2, latencyMs, 10, latencyMs, latencyMs * 1.5, 0.95);
-        var result = new ExperimentResult(benchmark ?? Guid.Empty, "completed", false, null, overall, [overall],
+        var result = new ExperimentResult(benchmark ?? Guid.Empty, BenchmarkStatus.Completed, false, null, overall, [overall],
             new SloVerdict(true, 0.95, 0.9, 0.01, 0.05, "95 % met TTFT ≤ 2s"), null, null);
         var experiment = new Experiment
         {
             Id = Guid.CreateVersion7(now), Name = name, Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-            Stage = status == "running" ? ExperimentStages.Deploying : status, Status = status, CreatedAt = now, UpdatedAt = now,
+            Stage = status == "running" ? ExperimentStage.Deploying : WireNames.Parse<ExperimentStage>(status), Status = WireNames.Parse<ExperimentStatus>(status), CreatedAt = now, UpdatedAt = now,
             FinishedAt = status == "running" ? null : now, BenchmarkId = benchmark, Parameters = parameters,
             Spec = ExperimentWorkflow.ToJson(new BenchmarkSpec(Load: new LoadShape("concurrency", Concurrency: 64))),
             Slo = ExperimentWorkflow.ToJson(new ExperimentSlo(Ttft: "2s")),
@@ -339,7 +340,7 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
         var summary = new RunSummary("duration", false, DateTimeOffset.UtcNow, 60, step, [step], new Dictionary<string, string>(), "o200k (client side)");
         var run = new BenchmarkRun
         {
-            Id = Guid.NewGuid(), Name = "seeded", Status = "completed", Target = "http://node1:8000/", Spec = "{}", CreatedAt = DateTimeOffset.UtcNow,
+            Id = Guid.NewGuid(), Name = "seeded", Status = BenchmarkStatus.Completed, Target = "http://node1:8000/", Spec = "{}", CreatedAt = DateTimeOffset.UtcNow,
             Summary = JsonSerializer.Serialize(summary, Json.Options),
         };
         run.RequestParts.Add(new BenchmarkRequests { RunId = run.Id, Part = 0, Count = records.Count, Data = Exports.Encode(records) });

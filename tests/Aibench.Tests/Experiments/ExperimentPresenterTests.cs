@@ -83,7 +83,7 @@ public sealed class ExperimentPresenterTests
         Assert.False(view.Requests.IsEmpty);
         Assert.False(view.Latency.IsEmpty);
 
-        view.Changed(new ExperimentChanged(view.Detail!.Experiment.Id, "completed", "completed", "done", null, Measured, T0));
+        view.Changed(new ExperimentChanged(view.Detail!.Experiment.Id, ExperimentStage.Completed, ExperimentStatus.Completed, "done", null, Measured, T0));
         Assert.Equal(("completed", "done"), (view.Detail.Experiment.Status, view.Detail.Experiment.Reason));
         Assert.False(view.Progressed(Progress(Measured, 99), []));
         Assert.Same(report, view.Progress);
@@ -94,7 +94,7 @@ public sealed class ExperimentPresenterTests
     {
         var view = new ExperimentPresenter();
 
-        Assert.False(view.Changed(new ExperimentChanged(Guid.NewGuid(), "deploying", "running", null, null, null, T0)));
+        Assert.False(view.Changed(new ExperimentChanged(Guid.NewGuid(), ExperimentStage.Deploying, ExperimentStatus.Running, null, null, null, T0)));
         Assert.Null(view.Detail);
     }
 

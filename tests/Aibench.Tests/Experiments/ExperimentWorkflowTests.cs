@@ -63,6 +63,12 @@ public abstract class ExperimentWorkflowTests
 
         var listed = await host.Client.GetFromJsonAsync<JsonElement>("/api/v1/experiments?status=completed&testType=throughput", Ct);
         Assert.Contains(listed.EnumerateArray(), e => e.GetProperty("id").GetGuid() == id && e.GetProperty("outputTokenThroughput").GetDouble() > 0);
+
+        // The service's log lines carry the experiment: its id went down with the deployment and the Server module
+        // handed it on to the Logs module (which never asks the Experiments module).
+        var serviceId = done.GetProperty("experiment").GetProperty("serviceId").GetGuid();
+        var lines = await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/logs?experiment={id}&limit=1000", Ct);
+        Assert.Contains(lines.GetProperty("lines").EnumerateArray(), l => l.GetProperty("serviceId").GetGuid() == serviceId);
     }
 
     [Fact]

@@ -213,60 +213,51 @@ public abstract class ApiContractTests(HostFixture host)
             db.Experiments.Add(new Experiment
             {
                 Id = experimentId, Name = "throughput", Recipe = "vllm-sim", Nodes = 2, TestType = "throughput", DurationSeconds = 60,
-                Stage = "load", ServiceId = serviceId, CreatedAt = now, UpdatedAt = now,
+                Stage = Aibench.Contracts.Experiments.ExperimentStage.Loading, ServiceId = serviceId, CreatedAt = now, UpdatedAt = now,
             });
             await db.SaveChangesAsync(Ct);
         }
 
         var detail = await Factory.Authorized().GetFromJsonAsync<JsonElement>($"/api/v1/experiments/{experimentId}", Ct);
-        Assert.Equal("load", detail.GetProperty("experiment").GetProperty("stage").GetString());
+        Assert.Equal("loading", detail.GetProperty("experiment").GetProperty("stage").GetString());
         Assert.Equal(serviceId, detail.GetProperty("service").GetProperty("serviceId").GetGuid());
         Assert.Equal("ready", detail.GetProperty("service").GetProperty("status").GetString());
     }
 
     [Fact]
-    public async Task Other_modules_learn_the_newest_experiment_of_each_service()
+    public async Task The_server_module_hands_on_the_experiment_of_a_service_and_of_a_worker_job()
     {
         var now = DateTimeOffset.UtcNow;
-        Guid service = Guid.NewGuid(), other = Guid.NewGuid(), older = Guid.NewGuid(), newer = Guid.NewGuid();
-        await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ExperimentsDbContext>>().CreateDbContextAsync(Ct))
+        Guid experiment = Guid.NewGuid(), tagged = Guid.NewGuid(), byHand = Guid.NewGuid(), benchmark = Guid.NewGuid();
+        var folder = Directory.CreateTempSubdirectory("aibench-sources-").FullName;
+        try
         {
-            Experiment Of(Guid id, Guid? serviceId, DateTimeOffset at) => new()
+            await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ServerDbContext>>().CreateDbContextAsync(Ct))
             {
-                Id = id, Name = "x", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-                Stage = "load", ServiceId = serviceId, CreatedAt = at, UpdatedAt = at,
-            };
-            db.Experiments.AddRange(Of(older, service, now.AddMinutes(-5)), Of(newer, service, now), Of(Guid.NewGuid(), null, now));
-            await db.SaveChangesAsync(Ct);
+                ServiceRecord Of(Guid id, Guid? of) => new()
+                {
+                    Id = id, Recipe = "vllm-sim", Status = ServiceStatus.Ready, Nodes = 1, RunFolder = folder, CreatedAt = now, UpdatedAt = now, ExperimentId = of,
+                };
+                db.Services.AddRange(Of(tagged, experiment), Of(byHand, null));
+                db.WorkerJobs.Add(new WorkerJobRecord { BenchmarkId = benchmark, JobId = "7", RunFolder = folder, Scheduler = "local", Tasks = 1, CreatedAt = now, ExperimentId = experiment });
+                await db.SaveChangesAsync(Ct);
+            }
+
+            // Monitor and Logs read the experiment from these answers; they never ask the Experiments module.
+            var sender = Factory.Services.GetRequiredService<Mediator.ISender>();
+            var ready = await sender.Send(new ListReadyServices(), Ct);
+            Assert.Equal(experiment, ready.Single(s => s.ServiceId == tagged).ExperimentId);
+            Assert.Null(ready.Single(s => s.ServiceId == byHand).ExperimentId);
+
+            var sources = await sender.Send(new ListLogSources(now.AddHours(-1)), Ct);
+            Assert.Equal(experiment, sources.Single(s => s.Id == tagged).ExperimentId);
+            Assert.Null(sources.Single(s => s.Id == byHand).ExperimentId);
+            Assert.Equal((LogSourceKind.Workers, experiment), (sources.Single(s => s.Id == benchmark).Kind, sources.Single(s => s.Id == benchmark).ExperimentId));
         }
-
-        var sender = Factory.Services.GetRequiredService<Mediator.ISender>();
-        var map = await sender.Send(new Aibench.Contracts.Experiments.GetExperimentsOfServices([service, other]), Ct);
-
-        Assert.Equal(newer, map[service]);
-        Assert.False(map.ContainsKey(other));
-    }
-
-    [Fact]
-    public async Task Other_modules_learn_the_experiment_of_a_warmup_or_load_benchmark()
-    {
-        var now = DateTimeOffset.UtcNow;
-        Guid experiment = Guid.NewGuid(), warmup = Guid.NewGuid(), load = Guid.NewGuid(), stranger = Guid.NewGuid();
-        await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ExperimentsDbContext>>().CreateDbContextAsync(Ct))
+        finally
         {
-            db.Experiments.Add(new Experiment
-            {
-                Id = experiment, Name = "x", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-                Stage = "load", WarmupBenchmarkId = warmup, BenchmarkId = load, CreatedAt = now, UpdatedAt = now,
-            });
-            await db.SaveChangesAsync(Ct);
+            Directory.Delete(folder, recursive: true);
         }
-
-        var sender = Factory.Services.GetRequiredService<Mediator.ISender>();
-        var map = await sender.Send(new Aibench.Contracts.Experiments.GetExperimentsOfBenchmarks([load, stranger]), Ct);
-
-        Assert.Equal(new Dictionary<Guid, Guid> { [load] = experiment }, map);
-        Assert.Equal(experiment, (await sender.Send(new Aibench.Contracts.Experiments.GetExperimentsOfBenchmarks([warmup]), Ct))[warmup]);
     }
 
     [Fact]
@@ -277,8 +268,8 @@ public abstract class ApiContractTests(HostFixture host)
         await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ClientDbContext>>().CreateDbContextAsync(Ct))
         {
             db.Benchmarks.AddRange(
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = "completed", Target = "http://a", ExperimentId = experiment, CreatedAt = now, Spec = "{}" },
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = "completed", Target = "http://b", CreatedAt = now, Spec = "{}" });
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed, Target = "http://a", ExperimentId = experiment, CreatedAt = now, Spec = "{}" },
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed, Target = "http://b", CreatedAt = now, Spec = "{}" });
             await db.SaveChangesAsync(Ct);
         }
 

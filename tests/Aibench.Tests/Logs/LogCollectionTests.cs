@@ -131,7 +131,7 @@ public abstract class LogCollectionTests
     public async Task Load_generator_workers_output_is_collected_by_benchmark_with_nodes_and_the_token_masked()
     {
         await using var host = Start();
-        var benchmark = Guid.NewGuid();
+        var (benchmark, experiment) = (Guid.NewGuid(), Guid.NewGuid());
         var runFolder = Path.Combine(host.Factory.Home, "runs", benchmark.ToString());
         // A file the job itself might write under logs/, naming the token; it is there before the job starts.
         Directory.CreateDirectory(Path.Combine(runFolder, "logs"));
@@ -139,7 +139,7 @@ public abstract class LogCollectionTests
         var sender = host.Factory.Services.GetRequiredService<Mediator.ISender>();
         // Zero workers configured: each of the two tasks says its index is out of range and exits, a real job's real output.
         var job = await sender.Send(new SubmitWorkerJob(benchmark, 2, 1, null, null, TimeSpan.FromMinutes(5),
-            $$"""{"benchmarkId":"{{benchmark}}","workers":0,"token":"{{Secret}}"}"""), Ct);
+            $$"""{"benchmarkId":"{{benchmark}}","workers":0,"token":"{{Secret}}"}""", experiment), Ct);
         Assert.Equal(runFolder, job.RunFolder);
 
         var waitUntil = DateTime.UtcNow.AddSeconds(60);
@@ -173,6 +173,8 @@ public abstract class LogCollectionTests
         Assert.All(lines, x =>
         {
             Assert.Equal(benchmark, x.GetProperty("benchmarkId").GetGuid());
+            // The experiment the submission named, handed on by the Server module with the job.
+            Assert.Equal(experiment, x.GetProperty("experimentId").GetGuid());
             Assert.Equal(JsonValueKind.Null, x.GetProperty("serviceId").ValueKind);
             Assert.DoesNotContain(Secret, x.GetProperty("text").GetString()!, StringComparison.Ordinal);
         });
@@ -191,7 +193,7 @@ public abstract class LogCollectionTests
         while (source is not { Ended: true } && DateTime.UtcNow < until);
 
         Assert.NotNull(source);
-        Assert.Equal((LogSourceKind.Workers, true), (source.Kind, source.Ended));
+        Assert.Equal((LogSourceKind.Workers, true, experiment), (source.Kind, source.Ended, source.ExperimentId));
         Assert.Equal([Secret], source.Secrets);
         Assert.DoesNotContain(await sender.Send(new ListLogSources(DateTimeOffset.UtcNow.AddMinutes(1)), Ct), s => s.Id == benchmark);
     }

@@ -52,7 +52,7 @@ public sealed class HangingWebhookTests(HangingWebhookHost fixture) : IClassFixt
     private IPublisher Publisher => fixture.Host.Factory.Services.GetRequiredService<IPublisher>();
 
     private static ExperimentFinished Finished(string name) =>
-        new(Guid.NewGuid(), name, "vllm-sim", "throughput", ExperimentOutcome.Failed, "the load failed", "loading", null, null, null, null, DateTimeOffset.UtcNow);
+        new(Guid.NewGuid(), name, "vllm-sim", "throughput", ExperimentOutcome.Failed, "the load failed", ExperimentStage.Loading, null, null, null, null, DateTimeOffset.UtcNow);
 
     /// <summary>
     /// One test, in order: the first event's attempt takes one of the two delivery workers, the second the other, and the

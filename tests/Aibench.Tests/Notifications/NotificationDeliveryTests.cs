@@ -277,7 +277,7 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
     public async Task The_same_event_published_twice_is_recorded_once_per_target()
     {
         var finished = new ExperimentFinished(Guid.NewGuid(), "twice", "vllm-sim", "throughput", ExperimentOutcome.Failed, "the service failed: boom",
-            "waiting", null, null, null, null, DateTimeOffset.UtcNow);
+            ExperimentStage.Waiting, null, null, null, null, DateTimeOffset.UtcNow);
         await Publisher.Publish(finished, Ct);
         await Publisher.Publish(finished, Ct);
 

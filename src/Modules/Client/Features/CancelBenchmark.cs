@@ -24,15 +24,15 @@ internal sealed class CancelBenchmarkHandler(
             ?? throw new NotFoundException("Benchmark", command.BenchmarkId.ToString());
         switch (run.Status)
         {
-            case BenchmarkStatuses.Pending:
+            case BenchmarkStatus.Pending:
                 // The job finds it no longer pending and does nothing.
-                run.Status = BenchmarkStatuses.Cancelled;
+                run.Status = BenchmarkStatus.Cancelled;
                 run.CancelRequested = true;
                 run.FinishedAt = time.GetUtcNow();
                 await db.SaveChangesAsync(cancellationToken);
                 await publisher.Publish(new BenchmarkFinished(run.Id, run.ExperimentId, run.Status, null), cancellationToken);
                 break;
-            case BenchmarkStatuses.Running:
+            case BenchmarkStatus.Running:
                 run.CancelRequested = true;
                 await db.SaveChangesAsync(cancellationToken);
                 active.Cancel(run.Id);

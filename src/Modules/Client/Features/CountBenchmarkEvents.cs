@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Mediator;
 
@@ -15,7 +16,7 @@ internal sealed class CountBenchmarkEvents : INotificationHandler<BenchmarkFinis
 
     public ValueTask Handle(BenchmarkFinished notification, CancellationToken cancellationToken)
     {
-        _finished.Add(1, new KeyValuePair<string, object?>("status", notification.Status));
+        _finished.Add(1, new KeyValuePair<string, object?>("status", notification.Status.WireName()));
         return ValueTask.CompletedTask;
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Aibench.Client.LoadGen;
 using Aibench.Client.Persistence;
+using Aibench.Contracts;
 using Aibench.Shared.Api;
 using FluentValidation;
 using Mediator;
@@ -43,7 +44,7 @@ internal sealed class ExportBenchmarkHandler(IDbContextFactory<ClientDbContext> 
         var baseName = $"benchmark-{run.Id}";
         if (query.Format == "json")
         {
-            var identity = new ResultDocument.Identity(run.Id, run.Name, run.Status, run.Target, run.Model, run.Dataset,
+            var identity = new ResultDocument.Identity(run.Id, run.Name, run.Status.WireName(), run.Target, run.Model, run.Dataset,
                 run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error);
             return new BenchmarkFile(baseName + ".json", "application/json", ResultDocument.Build(identity, run.Spec, run.Summary, run.Series, run.Vllm));
         }

@@ -1,4 +1,5 @@
 using Aibench.Client.Persistence;
+using Aibench.Contracts;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -34,7 +35,7 @@ public sealed record BenchmarkSummary(
     string? Error)
 {
     internal static readonly System.Linq.Expressions.Expression<Func<BenchmarkRun, BenchmarkSummary>> FromRun = r => new BenchmarkSummary(
-        r.Id, r.Name, r.Status, r.Target, r.ServiceId, r.ExperimentId, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Model,
+        r.Id, r.Name, r.Status.WireName(), r.Target, r.ServiceId, r.ExperimentId, r.CreatedAt, r.StartedAt, r.FinishedAt, r.Model,
         r.Completed, r.Failed, r.RequestThroughput, r.OutputTokenThroughput, r.TtftP50Ms, r.TtftP99Ms, r.E2eP50Ms, r.Error);
 
     internal static readonly Func<BenchmarkRun, BenchmarkSummary> Of = FromRun.Compile();

@@ -29,7 +29,7 @@ internal sealed class StartBenchmarkHandler(
         {
             // A repeated request with the same id (a retried experiment step) gets the run it created before.
             await using var existing = await dbFactory.CreateDbContextAsync(cancellationToken);
-            if (await existing.Benchmarks.AsNoTracking().Where(r => r.Id == requested).Select(r => r.Status).SingleOrDefaultAsync(cancellationToken) is { } status)
+            if (await existing.Benchmarks.AsNoTracking().Where(r => r.Id == requested).Select(r => (BenchmarkStatus?)r.Status).SingleOrDefaultAsync(cancellationToken) is { } status)
             {
                 return new BenchmarkRef(requested, status);
             }
@@ -46,7 +46,7 @@ internal sealed class StartBenchmarkHandler(
         {
             Id = command.Id ?? Guid.CreateVersion7(time.GetUtcNow()),
             Name = spec.Name ?? DefaultName(spec),
-            Status = BenchmarkStatuses.Pending,
+            Status = BenchmarkStatus.Pending,
             Target = spec.Service is { } s ? $"service {s}" : string.Join(" ", endpoints),
             ServiceId = spec.Service,
             ExperimentId = spec.ExperimentId,

@@ -54,7 +54,7 @@ internal sealed class DistributedRun(
         try
         {
             var job = await sender.Send(new SubmitWorkerJob(run.Id, placement.Nodes, placement.TasksPerNode, placement.Partition, placement.Account, timeLimit,
-                JsonSerializer.Serialize(config, Json.Options)), ct);
+                JsonSerializer.Serialize(config, Json.Options), run.ExperimentId), ct);
             logger.LogInformation("Benchmark {Id}: {Workers} workers as {Scheduler} job {JobId}, reporting by {Reporting}, start at {Start:O}",
                 run.Id, workers, job.Scheduler, job.JobId, config.Reporting, startAt);
             var (lost, cancelled) = await FollowAsync(run.Id, plan, job, state, startAt, progress, ct);

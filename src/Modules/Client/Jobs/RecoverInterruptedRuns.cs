@@ -74,7 +74,7 @@ internal sealed class RecoverInterruptedRuns(
     internal async Task<int> RecoverAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var running = await db.Benchmarks.Where(r => r.Status == BenchmarkStatuses.Running).ToListAsync(ct);
+        var running = await db.Benchmarks.Where(r => r.Status == BenchmarkStatus.Running).ToListAsync(ct);
         var left = 0;
         var ended = new List<BenchmarkRun>();
         foreach (var run in running.Where(r => !active.IsRunningHere(r.Id) && (r.StartedAt is null || r.StartedAt < _began)))
@@ -86,7 +86,7 @@ internal sealed class RecoverInterruptedRuns(
                 continue;
             }
 
-            run.Status = BenchmarkStatuses.Failed;
+            run.Status = BenchmarkStatus.Failed;
             run.Error = Interrupted + note;
             run.FinishedAt = time.GetUtcNow();
             ended.Add(run);

@@ -33,12 +33,12 @@ internal sealed class RunBenchmarkJob(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await db.Benchmarks.SingleOrDefaultAsync(r => r.Id == benchmarkId, cancellationToken);
-        if (run is null || run.Status != BenchmarkStatuses.Pending)
+        if (run is null || run.Status != BenchmarkStatus.Pending)
         {
             return;
         }
 
-        run.Status = BenchmarkStatuses.Running;
+        run.Status = BenchmarkStatus.Running;
         run.StartedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
 
@@ -50,7 +50,7 @@ internal sealed class RunBenchmarkJob(
         catch (Exception e)
         {
             // Whatever went wrong is recorded on the run: a run must never stay "running" with nobody behind it.
-            run.Status = cts.IsCancellationRequested ? BenchmarkStatuses.Cancelled : BenchmarkStatuses.Failed;
+            run.Status = cts.IsCancellationRequested ? BenchmarkStatus.Cancelled : BenchmarkStatus.Failed;
             run.Error = e is OperationCanceledException ? "cancelled before any request was sent" : e.Message;
             if (e is DatasetException or TargetException or TokenizerException or Shared.Api.ConflictException or Shared.Api.NotFoundException or OperationCanceledException)
             {
@@ -124,7 +124,7 @@ internal sealed class RunBenchmarkJob(
         run.Summary = JsonSerializer.Serialize(summary, Json.Options);
         run.Series = JsonSerializer.Serialize(Summarizer.Series(outcome), Json.Options);
         run.Vllm = JsonSerializer.Serialize(VllmKeys.From(summary, plan, outcome.Records), Json.Options);
-        run.Status = outcome.Partial ? BenchmarkStatuses.Partial : BenchmarkStatuses.Completed;
+        run.Status = outcome.Partial ? BenchmarkStatus.Partial : BenchmarkStatus.Completed;
         run.Completed = summary.Overall.Completed;
         run.Failed = summary.Overall.Failed;
         run.RequestThroughput = summary.Overall.RequestThroughput;

@@ -1,3 +1,4 @@
+using Aibench.Contracts.Client;
 using Aibench.Shared.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,7 +21,7 @@ internal sealed class ClientDbContext(DbContextOptions<ClientDbContext> options)
             run.ToTable("benchmarks");
             run.HasKey(r => r.Id);
             run.Property(r => r.Name).HasMaxLength(256).IsRequired();
-            run.Property(r => r.Status).HasMaxLength(32).IsRequired();
+            run.Property(r => r.Status).HasWireNames().HasMaxLength(32).IsRequired();
             run.Property(r => r.Target).HasMaxLength(4096).IsRequired();
             run.Property(r => r.Spec).IsRequired();
             run.Property(r => r.Model).HasMaxLength(256);
@@ -44,7 +45,7 @@ internal sealed class BenchmarkRun
 {
     public Guid Id { get; set; }
     public required string Name { get; set; }
-    public required string Status { get; set; }
+    public required BenchmarkStatus Status { get; set; }
 
     /// <summary>A service id or the endpoint URLs the load went to.</summary>
     public required string Target { get; set; }

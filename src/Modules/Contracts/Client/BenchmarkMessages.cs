@@ -36,7 +36,7 @@ public sealed record GetBenchmarkResult(Guid BenchmarkId) : IQuery<BenchmarkResu
 
 /// <summary>What a run measured, as other modules may summarise or judge it.</summary>
 /// <param name="Id">The run.</param>
-/// <param name="Status"><c>pending</c>, <c>running</c>, <c>completed</c>, <c>partial</c>, <c>failed</c> or <c>cancelled</c>.</param>
+/// <param name="Status">Its state.</param>
 /// <param name="Error">Why it failed, when it did.</param>
 /// <param name="StartedAt">When it started sending.</param>
 /// <param name="FinishedAt">When it ended.</param>
@@ -45,7 +45,7 @@ public sealed record GetBenchmarkResult(Guid BenchmarkId) : IQuery<BenchmarkResu
 /// <param name="Series">One point per second from the start of the run, for charts and for finding when something changed.</param>
 public sealed record BenchmarkResult(
     Guid Id,
-    string Status,
+    BenchmarkStatus Status,
     string? Error,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
@@ -110,8 +110,8 @@ public sealed record CancelBenchmark(Guid BenchmarkId) : ICommand<BenchmarkRef>;
 
 /// <summary>A run and its state.</summary>
 /// <param name="Id">The run's id.</param>
-/// <param name="Status"><c>pending</c>, <c>running</c>, <c>completed</c>, <c>partial</c>, <c>failed</c> or <c>cancelled</c>.</param>
-public sealed record BenchmarkRef(Guid Id, string Status);
+/// <param name="Status">Its state (on the wire <c>pending</c>, <c>running</c>, …).</param>
+public sealed record BenchmarkRef(Guid Id, BenchmarkStatus Status);
 
 /// <summary>Published about once a second while a run is going.</summary>
 /// <param name="BenchmarkId">The run.</param>
@@ -145,6 +145,6 @@ public sealed record BenchmarkProgressed(
 /// <summary>Published once when a run reaches an end state.</summary>
 /// <param name="BenchmarkId">The run.</param>
 /// <param name="ExperimentId">Its experiment, if any.</param>
-/// <param name="Status"><c>completed</c>, <c>partial</c>, <c>failed</c> or <c>cancelled</c>.</param>
+/// <param name="Status">Its end state: completed, partial, failed or cancelled.</param>
 /// <param name="Error">Why it failed, when it did.</param>
-public sealed record BenchmarkFinished(Guid BenchmarkId, Guid? ExperimentId, string Status, string? Error) : INotification;
+public sealed record BenchmarkFinished(Guid BenchmarkId, Guid? ExperimentId, BenchmarkStatus Status, string? Error) : INotification;

@@ -9,19 +9,18 @@ namespace Aibench.Contracts.Experiments;
 /// </summary>
 /// <param name="ExperimentId">The experiment.</param>
 /// <param name="Stage">
-/// Its stage: <c>pending</c>, <c>deploying</c>, <c>waiting</c>, <c>warmup</c>, <c>loading</c>, <c>collecting</c>,
-/// <c>stopping</c>, <c>summarising</c>, then <c>completed</c>, <c>failed</c> or <c>cancelled</c>. A cancel or a failure
-/// goes through <c>stopping</c> (the load and the service are stopped, what was measured is kept) to its end.
+/// Its stage. A cancel or a failure goes through <see cref="ExperimentStage.Stopping"/> (the load and the service are
+/// stopped, what was measured is kept) to its end.
 /// </param>
-/// <param name="Status"><c>running</c>, <c>completed</c>, <c>failed</c> or <c>cancelled</c>.</param>
+/// <param name="Status">Whether it is still running or how it ended.</param>
 /// <param name="Reason">What is happening or went wrong, when there is something to say.</param>
 /// <param name="ServiceId">Its service, once deployed.</param>
 /// <param name="BenchmarkId">Its measured load run, once started.</param>
 /// <param name="At">When the change happened.</param>
 public sealed record ExperimentChanged(
     Guid ExperimentId,
-    string Stage,
-    string Status,
+    ExperimentStage Stage,
+    ExperimentStatus Status,
     string? Reason,
     Guid? ServiceId,
     Guid? BenchmarkId,
@@ -74,7 +73,8 @@ public sealed record ExperimentHeadline(
 /// <param name="Reason">Why it failed or was cancelled; for a completed one, its result in a sentence.</param>
 /// <param name="LastStage">
 /// The last stage it worked in before its end (winding down excluded): where a failure or a cancel happened, e.g.
-/// <c>waiting</c> or <c>loading</c>; <c>summarising</c> for a completed one.
+/// <see cref="ExperimentStage.Waiting"/> or <see cref="ExperimentStage.Loading"/>; <see cref="ExperimentStage.Summarising"/>
+/// for a completed one.
 /// </param>
 /// <param name="SloPassed">The SLO verdict; null when no objectives were given or nothing was measured.</param>
 /// <param name="SloSummary">The verdict in a sentence.</param>
@@ -88,7 +88,7 @@ public sealed record ExperimentFinished(
     string TestType,
     ExperimentOutcome Outcome,
     string? Reason,
-    string LastStage,
+    ExperimentStage LastStage,
     bool? SloPassed,
     string? SloSummary,
     ExperimentHeadline? Headline,

@@ -17,19 +17,25 @@ namespace Aibench.Contracts.Server;
 /// </param>
 /// <param name="TimeLimitMinutes">The job's time limit in minutes, instead of the recipe's.</param>
 /// <param name="Restart">The restart policy, instead of the recipe's (none when neither gives one).</param>
+/// <param name="ExperimentId">
+/// The experiment the service is deployed for, if any. The Server module keeps it and hands it on with the service
+/// (<see cref="ListReadyServices"/>, <see cref="ListLogSources"/>), so that metrics and logs are labelled with it
+/// without asking the Experiments module.
+/// </param>
 public sealed record DeployService(
     string? Recipe,
     int? Nodes = null,
     IReadOnlyDictionary<string, JsonElement>? Parameters = null,
     Guid? Id = null,
     int? TimeLimitMinutes = null,
-    RestartPolicy? Restart = null) : ICommand<DeployedService>;
+    RestartPolicy? Restart = null,
+    Guid? ExperimentId = null) : ICommand<DeployedService>;
 
 /// <summary>A service that was accepted for deployment.</summary>
 /// <param name="Id">The service's id.</param>
-/// <param name="Status">Its state now, by wire name (<c>pending</c> right after deploying).</param>
+/// <param name="Status">Its state now (<see cref="ServiceStatus.Pending"/> right after deploying).</param>
 /// <param name="RunFolder">Folder with its scripts, endpoint files and logs.</param>
-public sealed record DeployedService(Guid Id, string Status, string RunFolder);
+public sealed record DeployedService(Guid Id, ServiceStatus Status, string RunFolder);
 
 /// <summary>
 /// What <see cref="DeployService"/> would submit, checked the same way, without writing or submitting anything.
@@ -81,9 +87,9 @@ public sealed record DeploymentPreview(
 /// <param name="Id">The service.</param>
 public sealed record CancelService(Guid Id) : ICommand<ServiceStatusView>;
 
-/// <summary>A service's state by wire name, as scripts and other modules see it.</summary>
+/// <summary>A service's state, as scripts and other modules see it.</summary>
 /// <param name="Id">The service.</param>
-/// <param name="Status"><c>pending</c>, <c>queued</c>, <c>starting</c>, <c>ready</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>timed_out</c>, <c>unknown</c> or <c>restarting</c>.</param>
+/// <param name="Status">Its state; on the wire <c>pending</c>, <c>queued</c>, <c>starting</c>, <c>ready</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>timed_out</c>, <c>unknown</c> or <c>restarting</c>.</param>
 /// <param name="Reason">Why it is in that state, when known.</param>
 /// <param name="UpdatedAt">When the state last changed.</param>
-public sealed record ServiceStatusView(Guid Id, string Status, string? Reason, DateTimeOffset UpdatedAt);
+public sealed record ServiceStatusView(Guid Id, ServiceStatus Status, string? Reason, DateTimeOffset UpdatedAt);

@@ -19,7 +19,12 @@ public sealed record ListLogSources(DateTimeOffset EndedSince) : IQuery<IReadOnl
 /// </param>
 /// <param name="NodeOfTask">The node each task (replica or worker) runs on, as far as known.</param>
 /// <param name="Secrets">Values to be masked: recipe parameters marked secret, the workers' token for the host.</param>
-public sealed record LogSource(Guid Id, LogSourceKind Kind, string RunFolder, bool Ended, IReadOnlyDictionary<int, string> NodeOfTask, IReadOnlyList<string> Secrets);
+/// <param name="ExperimentId">
+/// The experiment the job belongs to, if any: the one the service was deployed for (<see cref="DeployService.ExperimentId"/>),
+/// or the one of the benchmark whose workers these are (<see cref="SubmitWorkerJob.ExperimentId"/>).
+/// </param>
+public sealed record LogSource(Guid Id, LogSourceKind Kind, string RunFolder, bool Ended, IReadOnlyDictionary<int, string> NodeOfTask, IReadOnlyList<string> Secrets,
+    Guid? ExperimentId = null);
 
 /// <summary>What kind of job a <see cref="LogSource"/> is.</summary>
 public enum LogSourceKind

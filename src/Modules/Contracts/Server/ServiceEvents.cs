@@ -83,8 +83,9 @@ public sealed record ListReadyServices : IQuery<IReadOnlyList<ReadyService>>;
 /// <param name="MetricsPath">Path of its Prometheus metrics on each endpoint (e.g. <c>/metrics</c>), when the recipe names one.</param>
 /// <param name="Endpoints">Its endpoints, one per replica (or the Ray head).</param>
 /// <param name="Exporters">Monitoring sidecars the job started (node, GPU), each with its full metrics URL.</param>
+/// <param name="ExperimentId">The experiment it was deployed for (<see cref="DeployService.ExperimentId"/>), if any.</param>
 public sealed record ReadyService(Guid ServiceId, string Recipe, string? JobId, string? MetricsPath,
-    IReadOnlyList<ServiceEndpointInfo> Endpoints, IReadOnlyList<ExporterEndpoint> Exporters);
+    IReadOnlyList<ServiceEndpointInfo> Endpoints, IReadOnlyList<ExporterEndpoint> Exporters, Guid? ExperimentId = null);
 
 /// <summary>A monitoring sidecar of a service's job.</summary>
 /// <param name="Kind"><c>node</c> (node exporter) or <c>gpu</c> (DCGM exporter or the nvidia-smi sampler).</param>

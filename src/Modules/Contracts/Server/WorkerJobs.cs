@@ -18,6 +18,7 @@ namespace Aibench.Contracts.Server;
 /// The workers' configuration (JSON), written as <c>worker.json</c> (owner-only) and passed by path. A top-level
 /// <c>token</c> string in it is a secret: masked wherever the workers' logs are stored, streamed or forwarded.
 /// </param>
+/// <param name="ExperimentId">The experiment of the benchmark, if any; kept with the job and reported with its logs.</param>
 public sealed record SubmitWorkerJob(
     Guid BenchmarkId,
     int Nodes,
@@ -25,7 +26,8 @@ public sealed record SubmitWorkerJob(
     string? Partition,
     string? Account,
     TimeSpan TimeLimit,
-    string WorkerConfig) : ICommand<WorkerJob>;
+    string WorkerConfig,
+    Guid? ExperimentId = null) : ICommand<WorkerJob>;
 
 /// <summary>A submitted worker job.</summary>
 /// <param name="JobId">The scheduler's job id.</param>

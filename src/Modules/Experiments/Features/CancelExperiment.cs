@@ -1,3 +1,4 @@
+using Aibench.Contracts.Experiments;
 using Aibench.Experiments.Jobs;
 using Aibench.Experiments.Persistence;
 using Aibench.Shared.Api;
@@ -26,7 +27,7 @@ internal sealed class CancelExperimentHandler(IDbContextFactory<ExperimentsDbCon
         {
             var e = await db.Experiments.SingleOrDefaultAsync(x => x.Id == command.Id, cancellationToken)
                 ?? throw new NotFoundException("Experiment", command.Id.ToString());
-            if (e.Status != ExperimentStages.Running || e.CancelRequested)
+            if (e.Status != ExperimentStatus.Running || e.CancelRequested)
             {
                 return ExperimentSummary.Of(e);
             }

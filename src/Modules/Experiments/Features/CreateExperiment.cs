@@ -121,8 +121,8 @@ internal sealed class CreateExperimentHandler(
             Nodes = draft.Deployment.Nodes,
             TestType = draft.TestType,
             DurationSeconds = draft.DurationSeconds,
-            Stage = ExperimentStages.Deploying,
-            Status = ExperimentStages.Running,
+            Stage = ExperimentStage.Deploying,
+            Status = ExperimentStatus.Running,
             ServiceId = Guid.CreateVersion7(now),
             CreatedAt = now,
             UpdatedAt = now,
@@ -134,7 +134,7 @@ internal sealed class CreateExperimentHandler(
             TimeLimitMinutes = draft.Deployment.TimeLimitMinutes,
             KeepService = draft.KeepService,
         };
-        experiment.Stages.Add(new ExperimentStage { ExperimentId = experiment.Id, Stage = ExperimentStages.Deploying, StartedAt = now });
+        experiment.Stages.Add(new ExperimentStageRecord { ExperimentId = experiment.Id, Stage = ExperimentStage.Deploying, StartedAt = now });
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(cancellationToken);
@@ -143,7 +143,9 @@ internal sealed class CreateExperimentHandler(
             // Deployed here rather than by the workflow, so that secret parameter values are handed to the Server
             // module once and never stored by this one.
             // Not cancelled half-way by a client that hangs up: a job submitted must have its experiment.
-            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes, command.Restart), CancellationToken.None);
+            // The experiment's id goes with it: Monitor and Logs learn it from the Server module, never by asking this one.
+            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes, command.Restart,
+                experiment.Id), CancellationToken.None);
         }
         catch
         {

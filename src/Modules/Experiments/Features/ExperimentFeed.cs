@@ -47,7 +47,7 @@ internal sealed class ExperimentFeed(TimeProvider time)
 
     public void Report(ExperimentChanged change)
     {
-        if (change.Status != ExperimentStages.Running)
+        if (change.Status != ExperimentStatus.Running)
         {
             _progress.TryRemove(change.ExperimentId, out _);
             _history.TryRemove(change.ExperimentId, out _);

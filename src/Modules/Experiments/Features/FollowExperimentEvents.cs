@@ -56,7 +56,7 @@ internal sealed class FollowExperimentEvents(IDbContextFactory<ExperimentsDbCont
     private async ValueTask WakeServiceAsync(Guid serviceId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var ids = await db.Experiments.AsNoTracking().Where(e => e.ServiceId == serviceId && e.Status == ExperimentStages.Running)
+        var ids = await db.Experiments.AsNoTracking().Where(e => e.ServiceId == serviceId && e.Status == ExperimentStatus.Running)
             .Select(e => e.Id).ToListAsync(ct);
         foreach (var id in ids)
         {

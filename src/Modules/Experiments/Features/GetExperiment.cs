@@ -1,3 +1,5 @@
+using Aibench.Contracts;
+using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Server;
 using Aibench.Experiments.Jobs;
@@ -70,7 +72,7 @@ internal sealed class GetExperimentHandler(IDbContextFactory<ExperimentsDbContex
         var service = e.ServiceId is { } serviceId ? await sender.Send(new GetServiceStatus(serviceId), cancellationToken) : null;
         var now = time.GetUtcNow();
         var stages = e.Stages.OrderBy(s => s.StartedAt).ThenBy(s => s.Id)
-            .Select(s => new ExperimentStageView(s.Stage, s.StartedAt, s.EndedAt, Math.Round(((s.EndedAt ?? now) - s.StartedAt).TotalSeconds, 3), s.Note))
+            .Select(s => new ExperimentStageView(s.Stage.WireName(), s.StartedAt, s.EndedAt, Math.Round(((s.EndedAt ?? now) - s.StartedAt).TotalSeconds, 3), s.Note))
             .ToList();
         var definition = new ExperimentDefinition(
             ExperimentWorkflow.FromJson<Dictionary<string, string>>(e.Parameters), ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec),
@@ -85,7 +87,7 @@ internal sealed class GetExperimentHandler(IDbContextFactory<ExperimentsDbContex
             e.WarmupBenchmarkId is { } w ? $"/api/v1/benchmarks/{w}" : null);
         return new ExperimentDetail(
             ExperimentSummary.Of(e), stages, definition, service,
-            e.Status == ExperimentStages.Running ? feed.Progress(e.Id) : null,
+            e.Status == ExperimentStatus.Running ? feed.Progress(e.Id) : null,
             e.Result is null ? null : ExperimentWorkflow.FromJson<ExperimentResult>(e.Result),
             links);
     }

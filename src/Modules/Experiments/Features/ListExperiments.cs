@@ -1,3 +1,5 @@
+using Aibench.Contracts;
+using Aibench.Contracts.Experiments;
 using Aibench.Experiments.Jobs;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
@@ -52,7 +54,7 @@ public sealed record ExperimentSummary(
     internal static ExperimentSummary Of(Experiment e)
     {
         var r = e.Result is null ? null : ExperimentWorkflow.FromJson<ExperimentResult>(e.Result);
-        return new ExperimentSummary(e.Id, e.Name, e.Recipe, e.Nodes, e.TestType, e.DurationSeconds, e.Stage, e.Status, e.Reason,
+        return new ExperimentSummary(e.Id, e.Name, e.Recipe, e.Nodes, e.TestType, e.DurationSeconds, e.Stage.WireName(), e.Status.WireName(), e.Reason,
             e.ServiceId, e.BenchmarkId, e.CreatedAt, e.UpdatedAt, e.FinishedAt)
         {
             Partial = r?.Partial,
@@ -74,10 +76,10 @@ internal sealed class ListExperimentsValidator : AbstractValidator<ListExperimen
     public ListExperimentsValidator()
     {
         RuleFor(q => q.Limit).InclusiveBetween(1, 1000).OverridePropertyName("limit");
-        RuleFor(q => q.Status).Must(s => s is null || ExperimentStages.Statuses.Contains(s))
-            .WithMessage($"'status' must be one of {string.Join(", ", ExperimentStages.Statuses)}.").OverridePropertyName("status");
-        RuleFor(q => q.Stage).Must(s => s is null || ExperimentStages.All.Contains(s))
-            .WithMessage($"'stage' must be one of {string.Join(", ", ExperimentStages.All)}.").OverridePropertyName("stage");
+        RuleFor(q => q.Status).Must(s => s is null || WireNames.TryParse<ExperimentStatus>(s, out _))
+            .WithMessage($"'status' must be one of {string.Join(", ", WireNames.All<ExperimentStatus>())}.").OverridePropertyName("status");
+        RuleFor(q => q.Stage).Must(s => s is null || WireNames.TryParse<ExperimentStage>(s, out _))
+            .WithMessage($"'stage' must be one of {string.Join(", ", WireNames.All<ExperimentStage>())}.").OverridePropertyName("stage");
         RuleFor(q => q.TestType).Must(s => s is null || TestTypes.All.Contains(s))
             .WithMessage($"'testType' must be one of {string.Join(", ", TestTypes.All)}.").OverridePropertyName("testType");
         RuleFor(q => q.Recipe).MaximumLength(128).OverridePropertyName("recipe");
@@ -91,8 +93,8 @@ internal sealed class ListExperimentsHandler(IDbContextFactory<ExperimentsDbCont
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var rows = db.Experiments.AsNoTracking();
-        if (query.Status is { } status) rows = rows.Where(e => e.Status == status);
-        if (query.Stage is { } stage) rows = rows.Where(e => e.Stage == stage);
+        if (query.Status is { } status) rows = rows.Where(e => e.Status == WireNames.Parse<ExperimentStatus>(status));
+        if (query.Stage is { } stage) rows = rows.Where(e => e.Stage == WireNames.Parse<ExperimentStage>(stage));
         if (query.Recipe is { } recipe) rows = rows.Where(e => e.Recipe == recipe);
         if (query.TestType is { } type) rows = rows.Where(e => e.TestType == type);
         if (query.Before is { } before) rows = rows.Where(e => e.CreatedAt < before);

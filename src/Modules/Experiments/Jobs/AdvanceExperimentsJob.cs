@@ -1,3 +1,4 @@
+using Aibench.Contracts.Experiments;
 using Aibench.Experiments.Persistence;
 using Aibench.Shared.Modules;
 using Hangfire;
@@ -23,7 +24,7 @@ internal sealed class AdvanceExperimentsJob(IDbContextFactory<ExperimentsDbConte
         List<Guid> running;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            running = await db.Experiments.AsNoTracking().Where(e => e.Status == ExperimentStages.Running)
+            running = await db.Experiments.AsNoTracking().Where(e => e.Status == ExperimentStatus.Running)
                 .OrderBy(e => e.CreatedAt).Select(e => e.Id).ToListAsync(cancellationToken);
         }
 

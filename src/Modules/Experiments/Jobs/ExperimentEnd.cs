@@ -3,7 +3,6 @@ using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
 using Mediator;
 using Microsoft.Extensions.Logging;
-using static Aibench.Experiments.Jobs.ExperimentStages;
 
 namespace Aibench.Experiments.Jobs;
 
@@ -31,13 +30,13 @@ internal static class ExperimentEnd
         var result = e.Result is null ? null : ExperimentWorkflow.FromJson<ExperimentResult>(e.Result);
         var outcome = e.Status switch
         {
-            Completed => ExperimentOutcome.Completed,
-            Cancelled => ExperimentOutcome.Cancelled,
+            ExperimentStatus.Completed => ExperimentOutcome.Completed,
+            ExperimentStatus.Cancelled => ExperimentOutcome.Cancelled,
             _ => ExperimentOutcome.Failed,
         };
         // The stage it worked in last: winding down (stopping) and the end state itself say nothing about where it ended.
-        var last = e.Stages.Where(s => s.Stage is not (Stopping or Completed or Failed or Cancelled))
-            .OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.Stage ?? Pending;
+        var last = e.Stages.Where(s => s.Stage is not (ExperimentStage.Stopping or ExperimentStage.Completed or ExperimentStage.Failed or ExperimentStage.Cancelled))
+            .OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.Stage ?? ExperimentStage.Pending;
         return new ExperimentFinished(e.Id, e.Name, e.Recipe, e.TestType, outcome, e.Reason, last, result?.Slo?.Passed, result?.Slo?.Summary,
             Headline(result), e.ServiceId, e.FinishedAt ?? e.UpdatedAt);
     }

@@ -1,3 +1,4 @@
+using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
 using Aibench.Experiments.Features;
@@ -74,7 +75,7 @@ internal sealed class ExperimentPresenter
             return false;
         }
 
-        Detail = Detail with { Experiment = Detail.Experiment with { Stage = change.Stage, Status = change.Status, Reason = change.Reason } };
+        Detail = Detail with { Experiment = Detail.Experiment with { Stage = change.Stage.WireName(), Status = change.Status.WireName(), Reason = change.Reason } };
         return true;
     }
 

@@ -1,3 +1,4 @@
+using Aibench.Contracts.Experiments;
 using Aibench.Shared.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -11,7 +12,7 @@ internal sealed class ExperimentsDbContext(DbContextOptions<ExperimentsDbContext
 
     public DbSet<Experiment> Experiments => Set<Experiment>();
 
-    public DbSet<ExperimentStage> Stages => Set<ExperimentStage>();
+    public DbSet<ExperimentStageRecord> Stages => Set<ExperimentStageRecord>();
 
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
@@ -22,8 +23,8 @@ internal sealed class ExperimentsDbContext(DbContextOptions<ExperimentsDbContext
             experiment.Property(e => e.Name).HasMaxLength(256).IsRequired();
             experiment.Property(e => e.Recipe).HasMaxLength(128).IsRequired();
             experiment.Property(e => e.TestType).HasMaxLength(32).IsRequired();
-            experiment.Property(e => e.Stage).HasMaxLength(32).IsRequired();
-            experiment.Property(e => e.Status).HasMaxLength(16).IsRequired();
+            experiment.Property(e => e.Stage).HasWireNames().HasMaxLength(32).IsRequired();
+            experiment.Property(e => e.Status).HasWireNames().HasMaxLength(16).IsRequired();
             experiment.Property(e => e.Reason).HasMaxLength(2048);
             experiment.Property(e => e.AbortReason).HasMaxLength(2048);
             experiment.Property(e => e.Parameters).IsRequired();
@@ -33,11 +34,11 @@ internal sealed class ExperimentsDbContext(DbContextOptions<ExperimentsDbContext
             experiment.HasIndex(e => e.Status);
             experiment.HasMany(e => e.Stages).WithOne().HasForeignKey(s => s.ExperimentId).OnDelete(DeleteBehavior.Cascade);
         });
-        modelBuilder.Entity<ExperimentStage>(stage =>
+        modelBuilder.Entity<ExperimentStageRecord>(stage =>
         {
             stage.ToTable("experiment_stages");
             stage.HasKey(s => s.Id);
-            stage.Property(s => s.Stage).HasMaxLength(32).IsRequired();
+            stage.Property(s => s.Stage).HasWireNames().HasMaxLength(32).IsRequired();
             stage.Property(s => s.Note).HasMaxLength(2048);
             stage.HasIndex(s => new { s.ExperimentId, s.StartedAt });
         });
@@ -57,10 +58,10 @@ internal sealed class Experiment
     public int DurationSeconds { get; set; }
 
     /// <summary>Where the workflow is (<see cref="Stages"/>), kept even after the end so the list shows it.</summary>
-    public required string Stage { get; set; }
+    public required ExperimentStage Stage { get; set; }
 
-    /// <summary><c>running</c>, <c>completed</c>, <c>failed</c> or <c>cancelled</c>.</summary>
-    public string Status { get; set; } = "running";
+    /// <summary>Whether it is still going or how it ended.</summary>
+    public ExperimentStatus Status { get; set; } = ExperimentStatus.Running;
 
     /// <summary>What is happening or went wrong, in words the user can act on.</summary>
     public string? Reason { get; set; }
@@ -104,15 +105,15 @@ internal sealed class Experiment
     /// <summary>The <see cref="Planning.ExperimentResult"/>, JSON; set once the load ended (partial after a cancel).</summary>
     public string? Result { get; set; }
 
-    public List<ExperimentStage> Stages { get; set; } = [];
+    public List<ExperimentStageRecord> Stages { get; set; } = [];
 }
 
-/// <summary>One stage of an experiment with its timing.</summary>
-internal sealed class ExperimentStage
+/// <summary>One stage of an experiment with its timing (a row of the stage history; the stage itself is <see cref="ExperimentStage"/>).</summary>
+internal sealed class ExperimentStageRecord
 {
     public long Id { get; set; }
     public Guid ExperimentId { get; set; }
-    public required string Stage { get; set; }
+    public required ExperimentStage Stage { get; set; }
     public DateTimeOffset StartedAt { get; set; }
     public DateTimeOffset? EndedAt { get; set; }
 

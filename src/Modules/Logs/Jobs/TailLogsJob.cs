@@ -1,4 +1,3 @@
-using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Server;
 using Aibench.Logs.Tailing;
 using Aibench.Shared.Modules;
@@ -77,17 +76,7 @@ internal sealed class TailLogsJob(
             return 0;
         }
 
-        var experiments = new Dictionary<Guid, Guid>(await sender.Send(
-            new GetExperimentsOfServices([.. sources.Where(s => s.Kind == LogSourceKind.Service).Select(s => s.Id)]), cancellationToken));
-        var workers = sources.Where(s => s.Kind == LogSourceKind.Workers).Select(s => s.Id).ToList();
-        if (workers.Count > 0)
-        {
-            foreach (var (benchmark, experiment) in await sender.Send(new GetExperimentsOfBenchmarks(workers), cancellationToken))
-            {
-                experiments[benchmark] = experiment;
-            }
-        }
-
-        return await tailer.TailAsync(sources, experiments, cancellationToken);
+        // Each source says its experiment itself (the Server module got it with the deployment or the worker job).
+        return await tailer.TailAsync(sources, cancellationToken);
     }
 }

@@ -20,10 +20,10 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
     private readonly ConcurrentDictionary<string, DateTimeOffset> _waitingForNode = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// One pass over every file of these services and worker jobs; <paramref name="experiments"/> maps a source's id
-    /// to its experiment. Returns the number of lines stored.
+    /// One pass over every file of these services and worker jobs, each line labelled with its source's experiment.
+    /// Returns the number of lines stored.
     /// </summary>
-    public async Task<int> TailAsync(IReadOnlyList<LogSource> sources, IReadOnlyDictionary<Guid, Guid> experiments, CancellationToken cancellationToken)
+    public async Task<int> TailAsync(IReadOnlyList<LogSource> sources, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -32,7 +32,7 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
         var added = new List<LogLine>();
         foreach (var source in sources)
         {
-            Guid? experiment = experiments.TryGetValue(source.Id, out var e) ? e : null;
+            var experiment = source.ExperimentId;
             Guid? service = source.Kind == LogSourceKind.Service ? source.Id : null;
             Guid? benchmark = source.Kind == LogSourceKind.Workers ? source.Id : null;
             foreach (var (path, stream, task) in Discover(source.RunFolder))

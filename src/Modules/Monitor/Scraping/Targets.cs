@@ -1,4 +1,3 @@
-using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Server;
 using Mediator;
 
@@ -29,11 +28,11 @@ internal sealed class TargetSource(ISender sender)
             return [];
         }
 
-        var experiments = await sender.Send(new GetExperimentsOfServices([.. services.Select(s => s.ServiceId)]), ct);
         var targets = new List<Target>();
         foreach (var service in services)
         {
-            Guid? experiment = experiments.TryGetValue(service.ServiceId, out var e) ? e : null;
+            // The Server module hands on the experiment the service was deployed for: no need to ask Experiments.
+            var experiment = service.ExperimentId;
             if (service.MetricsPath is { } path)
             {
                 foreach (var endpoint in service.Endpoints)

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Aibench.Contracts;
 using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Server;
 
@@ -60,10 +61,10 @@ internal sealed record NotificationEvent(
         {
             NotificationKind.ExperimentSloMissed => ($"Experiment \"{e.Name}\" missed its SLO", $"missed its SLO ({what}): {e.SloSummary ?? "failed"}"),
             NotificationKind.ExperimentCompleted => ($"Experiment \"{e.Name}\" completed", $"completed ({what}): {e.Reason ?? "done"}"),
-            NotificationKind.ExperimentCancelled => ($"Experiment \"{e.Name}\" was cancelled", $"was cancelled during {e.LastStage} ({what})"),
-            _ => ($"Experiment \"{e.Name}\" failed", $"failed during {e.LastStage} ({what}): {e.Reason ?? "no reason given"}"),
+            NotificationKind.ExperimentCancelled => ($"Experiment \"{e.Name}\" was cancelled", $"was cancelled during {e.LastStage.WireName()} ({what})"),
+            _ => ($"Experiment \"{e.Name}\" failed", $"failed during {e.LastStage.WireName()} ({what}): {e.Reason ?? "no reason given"}"),
         };
-        var experiment = new ExperimentPart(e.ExperimentId, e.Name, e.Recipe, e.TestType, e.Outcome, e.LastStage, e.Reason, e.ServiceId,
+        var experiment = new ExperimentPart(e.ExperimentId, e.Name, e.Recipe, e.TestType, e.Outcome, e.LastStage.WireName(), e.Reason, e.ServiceId,
             e.SloPassed is { } passed ? new SloPart(passed, e.SloSummary) : null);
         return new NotificationEvent(IdOf($"experiment:{e.ExperimentId}:{kind.WireName()}"), kind, e.At, subject,
             $"Experiment \"{e.Name}\" {Clip(line)} {url}", url, experiment, e.Headline, null);

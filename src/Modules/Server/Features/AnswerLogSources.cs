@@ -40,10 +40,10 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
             .. services
                 .Where(s => !s.Status.IsTerminal() || s.UpdatedAt >= query.EndedSince)
                 .OrderBy(s => s.CreatedAt)
-                .Select(s => new LogSource(s.Id, LogSourceKind.Service, s.RunFolder!, s.Status.IsTerminal() && s.UpdatedAt <= quiet, NodeOfTask(s), Secrets(s))),
+                .Select(s => new LogSource(s.Id, LogSourceKind.Service, s.RunFolder!, s.Status.IsTerminal() && s.UpdatedAt <= quiet, NodeOfTask(s), Secrets(s), s.ExperimentId)),
             .. workers
                 .OrderBy(w => w.CreatedAt)
-                .Select(w => new LogSource(w.BenchmarkId, LogSourceKind.Workers, w.RunFolder, w.EndedAt <= quiet, NodeOfWorker(w.RunFolder), WorkerSecrets(w.RunFolder))),
+                .Select(w => new LogSource(w.BenchmarkId, LogSourceKind.Workers, w.RunFolder, w.EndedAt <= quiet, NodeOfWorker(w.RunFolder), WorkerSecrets(w.RunFolder), w.ExperimentId)),
         ];
     }
 

@@ -27,6 +27,7 @@ internal sealed class AnswerReadyServices(IDbContextFactory<ServerDbContext> dbF
             [.. s.Endpoints.OrderBy(e => e.Task).Select(PollServicesJob.ToInfo)],
             s.RunFolder is null
                 ? []
-                : [.. RunFolder.Exporters(s.RunFolder).Select(e => new ExporterEndpoint(e.Kind, e.Task, e.Node, e.Url))]))];
+                : [.. RunFolder.Exporters(s.RunFolder).Select(e => new ExporterEndpoint(e.Kind, e.Task, e.Node, e.Url))],
+            s.ExperimentId))];
     }
 }

@@ -43,7 +43,7 @@ internal sealed class CancelServiceHandler(
             await publisher.Publish(new ServiceStopped(service.Id, ServiceStatus.Cancelled, service.Reason, service.RunFolder ?? ""), cancellationToken);
         }
 
-        return new ServiceStatusView(service.Id, ServiceStatuses.Name(service.Status), service.Reason, service.UpdatedAt);
+        return new ServiceStatusView(service.Id, service.Status, service.Reason, service.UpdatedAt);
     }
 
     public static void Map(RouteGroupBuilder api) =>

@@ -59,7 +59,7 @@ internal sealed class DeployServiceHandler(
             await using var existing = await dbFactory.CreateDbContextAsync(cancellationToken);
             if (await existing.Services.AsNoTracking().SingleOrDefaultAsync(s => s.Id == requested, cancellationToken) is { } known)
             {
-                return new DeployedService(known.Id, ServiceStatuses.Name(known.Status), known.RunFolder ?? "");
+                return new DeployedService(known.Id, known.Status, known.RunFolder ?? "");
             }
         }
 
@@ -107,6 +107,7 @@ internal sealed class DeployServiceHandler(
                 Parameters = JsonSerializer.Serialize(shown),
                 RestartMax = plan.Restart.Max,
                 RestartBackoffSeconds = (int)Math.Ceiling(plan.Restart.Backoff.TotalSeconds),
+                ExperimentId = command.ExperimentId,
             };
             service.MoveTo(ServiceStatus.Pending, "accepted", now);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -121,7 +122,7 @@ internal sealed class DeployServiceHandler(
         }
 
         jobs.Enqueue<SubmitServiceJob>(j => j.RunAsync(id, CancellationToken.None));
-        return new DeployedService(id, "pending", runFolder);
+        return new DeployedService(id, ServiceStatus.Pending, runFolder);
     }
 
     private static async Task Write(string path, string content, UnixFileMode mode, CancellationToken ct)

@@ -20,7 +20,7 @@ internal sealed class GetServiceStatusViewHandler(IDbContextFactory<ServerDbCont
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var s = await db.Services.AsNoTracking().SingleOrDefaultAsync(x => x.Id == query.Id, cancellationToken)
             ?? throw new NotFoundException("Service", query.Id.ToString());
-        return new ServiceStatusView(s.Id, ServiceStatuses.Name(s.Status), s.Reason, s.UpdatedAt);
+        return new ServiceStatusView(s.Id, s.Status, s.Reason, s.UpdatedAt);
     }
 
     public static void Map(RouteGroupBuilder api) =>

@@ -118,6 +118,7 @@ internal sealed class SubmitWorkerJobHandler(
             RunFolder = job.RunFolder,
             Scheduler = job.Scheduler,
             Tasks = command.Nodes * command.TasksPerNode,
+            ExperimentId = command.ExperimentId,
             CreatedAt = time.GetUtcNow(),
         });
         try

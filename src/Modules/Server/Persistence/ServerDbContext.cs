@@ -128,6 +128,12 @@ internal sealed class ServiceRecord
     /// <summary>When the current attempt first had every endpoint ready; a job that fails before that is not restarted.</summary>
     public DateTimeOffset? ReadyAt { get; set; }
 
+    /// <summary>
+    /// The experiment it was deployed for, as the deployment said; handed on to metrics and logs. Null for services
+    /// deployed by hand, and for those deployed before the column existed.
+    /// </summary>
+    public Guid? ExperimentId { get; set; }
+
     public List<ServiceTransition> Transitions { get; set; } = [];
     public List<ServiceEndpoint> Endpoints { get; set; } = [];
 
@@ -189,6 +195,9 @@ internal sealed class WorkerJobRecord
     public required string RunFolder { get; set; }
     public required string Scheduler { get; set; }
     public int Tasks { get; set; }
+
+    /// <summary>The experiment of its benchmark, as the submission said; handed on to the logs.</summary>
+    public Guid? ExperimentId { get; set; }
 
     /// <summary>The scheduler's state name when last seen.</summary>
     public string? State { get; set; }
