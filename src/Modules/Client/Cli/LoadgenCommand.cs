@@ -508,7 +508,7 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
         var endpoints = spec.Urls!.Select(u => BenchmarkSpecValidator.TryEndpoint(u, out var e) ? e : throw new ArgumentException(u)).ToList();
         var createdAt = time.GetUtcNow();
 
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
         var calibration = ClientPreparation.Calibration(spec, ClientCalibration.Default);
         if (request.CalibrateOnly)
         {
