@@ -61,6 +61,30 @@ public sealed class ModuleIsolationTests
     }
 
     [Fact]
+    public void The_host_knows_only_each_modules_front_door()
+    {
+        // Outside the generated mediator (which must see every handler), the Host uses a module only through its
+        // <Module>Module class (Add…, Map…, Descriptor) and the contracts in Shared: no module's sub-namespace, so a
+        // module's parts (e.g. the Client's worker callback) cannot drift back into the Host.
+        var result = Types.InAssembly(typeof(AibenchHost).Assembly).That().DoNotResideInNamespace("Mediator")
+            .ShouldNot().HaveDependencyOnAny([.. ModuleNames.Select(m => $"Aibench.{m}.")])
+            .GetResult();
+        Assert.True(result.IsSuccessful, "Reaches into a module: " + string.Join(", ", result.FailingTypeNames ?? []));
+
+        // NetArchTest does not see type arguments of generic calls (AddSingleton<IWorkerCallback, …>), which is how
+        // registrations reach in; the Host's C# sources are read as well.
+        var pattern = new System.Text.RegularExpressions.Regex($@"\bAibench\.({string.Join("|", ModuleNames)})\.\w");
+        var host = Path.Combine(Repo.Root, "src", "Host");
+        var reaching = Directory.GetFiles(host, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(host, f).Split(Path.DirectorySeparatorChar).Any(d => d is "bin" or "obj"))
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: Path.GetRelativePath(Repo.Root, f), Line: i + 1, Text: line)))
+            .Where(l => pattern.IsMatch(l.Text))
+            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()}")
+            .ToList();
+        Assert.Empty(reaching);
+    }
+
+    [Fact]
     public void Project_files_keep_the_same_rules()
     {
         var projects = Directory.GetFiles(Path.Combine(Repo.Root, "src"), "*.csproj", SearchOption.AllDirectories);
