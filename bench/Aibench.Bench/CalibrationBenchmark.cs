@@ -33,7 +33,7 @@ internal static class CalibrationBenchmark
         await using var app = sim.Build();
         await app.StartAsync();
         var target = new Uri(SimServer.Address(app));
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
 
         var shapes = new (string Name, LoadShape Load)[]
         {

@@ -20,7 +20,7 @@ internal static class TokenizerBenchmark
         await using var app = sim.Build();
         await app.StartAsync();
         var url = new Uri(SimServer.Address(app));
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
 
         var watch = Stopwatch.StartNew();
         var file = PromptTokenizers.LoadFile(tokenizerPath);

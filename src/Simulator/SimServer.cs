@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Aibench.Shared.Tokenizers;
+using static Aibench.Simulator.SimWire;
 
 namespace Aibench.Simulator;
 
@@ -145,9 +146,6 @@ internal sealed class SimServer
         await Error(context, 404, $"The model `{body["model"]}` does not exist.", "NotFoundError", "model");
         return false;
     }
-
-    // Role markers count like a chat template's do; the text is what a real template would wrap.
-    private static string Template(JsonArray messages) => string.Concat(messages.Select(m => $"<|{m?["role"]}|>{ContentOf(m?["content"])}\n"));
 
     private async Task GenerateAsync(HttpContext context, bool chat)
     {
@@ -350,53 +348,8 @@ internal sealed class SimServer
         };
     }
 
-    private static async Task Sse(HttpContext context, JsonNode chunk)
-    {
-        await context.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n", context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
-    }
-
     private int? Fault()
     {
         return _options.ErrorRate > 0 && Random.Shared.NextDouble() < _options.ErrorRate ? _options.ErrorStatus : null;
-    }
-
-    private static bool Flag(JsonObject? body, string name, out bool value)
-    {
-        value = false;
-        return body?[name] is not { } node || (node is JsonValue v && v.TryGetValue(out value));
-    }
-
-    private static string ContentOf(JsonNode? content) => content switch
-    {
-        JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.ToString())),
-        null => "",
-        _ => content.ToString(),
-    };
-
-    private static async Task<JsonObject?> ReadAsync(HttpContext context)
-    {
-        try
-        {
-            if (await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) is JsonObject body)
-            {
-                return body;
-            }
-        }
-        catch (JsonException e)
-        {
-            await Error(context, 400, $"The request body is not valid JSON: {e.Message}", "BadRequestError");
-            return null;
-        }
-
-        await Error(context, 400, "The request body must be a JSON object.", "BadRequestError");
-        return null;
-    }
-
-    /// <summary>vLLM's error body.</summary>
-    private static Task Error(HttpContext context, int status, string message, string type, string? param = null)
-    {
-        context.Response.StatusCode = status;
-        return context.Response.WriteAsJsonAsync(new { @object = "error", message, type, param, code = status });
     }
 }

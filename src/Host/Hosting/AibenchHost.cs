@@ -103,7 +103,8 @@ internal static class AibenchHost
             o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
 
         services.AddSingleton<TokenStore>();
-        services.AddSingleton<Aibench.Client.LoadGen.Distributed.IWorkerCallback, HostWorkerCallback>();
+        // Modules that hand the token to parts of themselves elsewhere (the Client's workers) ask for it here.
+        services.AddSingleton<IAccessToken>(sp => sp.GetRequiredService<TokenStore>());
         services.AddSingleton<TokenGuard>();
         services.AddTokenAuthentication();
         services.AddDataProtection().SetApplicationName("aibench");

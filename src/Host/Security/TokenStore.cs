@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Aibench.Host.Configuration;
+using Aibench.Shared.Api;
 
 namespace Aibench.Host.Security;
 
@@ -8,7 +9,7 @@ namespace Aibench.Host.Security;
 /// The one access token of this aibench instance: from <c>AIBENCH_TOKEN</c> (setting <c>Token</c>), or else
 /// read from, or created in, <c>$AIBENCH_HOME/token</c> with mode 0600 so other users of the login node cannot read it.
 /// </summary>
-internal sealed class TokenStore
+internal sealed class TokenStore : IAccessToken
 {
     private readonly byte[] _tokenHash;
 

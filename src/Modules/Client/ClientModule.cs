@@ -4,6 +4,7 @@ using Aibench.Client.LoadGen;
 using Aibench.Client.LoadGen.Distributed;
 using Aibench.Client.Persistence;
 using Aibench.Shared.Api;
+using Microsoft.AspNetCore.Hosting.Server;
 using Aibench.Shared.Modules;
 using Aibench.Shared.Persistence;
 using FluentValidation;
@@ -36,8 +37,11 @@ public static class ClientModule
         services.AddModuleSettings(ClientSettings.Load);
         services.AddSingleton<WorkerReports>();
         services.AddSingleton<DistributedRun>();
-        // The Host tells workers its address and token; without it they hand in files.
-        services.TryAddSingleton<IWorkerCallback, NoWorkerCallback>();
+        // Workers report to this host's address with its token when the Host offers one (IAccessToken); without it
+        // (a host composed without the token, e.g. in tests) they hand in files.
+        services.TryAddSingleton<IWorkerCallback>(sp => sp.GetService<IAccessToken>() is { } token && sp.GetService<IServer>() is { } server
+            ? new HostWorkerCallback(server, token, sp.GetRequiredService<ClientSettings>())
+            : new NoWorkerCallback());
         services.AddHostedService<RecoverInterruptedRuns>();
         return services;
     }

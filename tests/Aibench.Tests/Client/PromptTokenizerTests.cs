@@ -30,7 +30,7 @@ public sealed class PromptTokenizerTests
         spec = spec with { Urls = [sim.Url.ToString()] };
         var validation = new BenchmarkSpecValidator().Validate(spec);
         Assert.True(validation.IsValid, string.Join("; ", validation.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}")));
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
         var model = await TargetResolver.ModelAsync(spec.Model, sim.Url, http, Ct);
         var (tokenizer, note) = await PromptTokenizers.ResolveAsync(spec.Tokenizer, sim.Url, model, http, Ct);
         var prompts = await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, Ct);
@@ -98,7 +98,7 @@ public sealed class PromptTokenizerTests
     public async Task Distinct_lengths_cost_one_tokenize_call_each_not_one_per_prompt()
     {
         await using var sim = await SimAsync(await RealTokenizers.Qwen3Async());
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
         var (tokenizer, _) = await PromptTokenizers.ResolveAsync(null, sim.Url, "sim-model", http, Ct);
         await tokenizer.WordsAsync(Ct);
         var before = sim.Server.TokenizeCalls;
@@ -140,7 +140,7 @@ public sealed class PromptTokenizerTests
     public async Task Chat_content_is_the_requested_length_and_dataset_files_are_counted_by_the_server()
     {
         await using var sim = await SimAsync(await RealTokenizers.Qwen3Async());
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
         var (tokenizer, _) = await PromptTokenizers.ResolveAsync(null, sim.Url, "sim-model", http, Ct);
 
         var chat = await DatasetLoader.LoadAsync("random:input=64,output=8,count=5", "chat", 1, tokenizer, Ct);
@@ -161,7 +161,7 @@ public sealed class PromptTokenizerTests
     public async Task Prompts_that_can_never_fit_max_model_len_are_refused_before_anything_is_sent()
     {
         await using var sim = await SimAsync(await RealTokenizers.Qwen3Async(), maxModelLen: 1024);
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
         var (tokenizer, _) = await PromptTokenizers.ResolveAsync(null, sim.Url, "sim-model", http, Ct);
         Assert.Equal(1024, tokenizer.MaxModelLen);
         var prompts = await DatasetLoader.LoadAsync("random:input=900-1000,output=100,count=20", "completions", 1, tokenizer, Ct);
@@ -176,7 +176,7 @@ public sealed class PromptTokenizerTests
     public async Task A_model_the_server_does_not_know_is_an_error_on_model_not_a_fallback()
     {
         await using var sim = await SimAsync(await RealTokenizers.Qwen3Async());
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
         var e = await Assert.ThrowsAsync<TokenizerException>(() => PromptTokenizers.ResolveAsync(null, sim.Url, "other-model", http, Ct));
         Assert.Equal("model", e.Field);
         Assert.Contains("does not know model 'other-model'", e.Message, StringComparison.Ordinal);

@@ -37,7 +37,7 @@ internal sealed class StartBenchmarkHandler(
 
         // Checked now so that a service that is not ready is a 409 to the caller, not a failed run later.
         var endpoints = await targets.EndpointsAsync(spec, cancellationToken);
-        using (var http = LoadRunner.CreateHttpClient())
+        using (var http = RequestSender.CreateHttpClient())
         {
             await TargetPreflight.CheckAsync(spec, endpoints[0], http, cancellationToken);
         }

@@ -77,7 +77,7 @@ internal sealed class RunBenchmarkJob(
         var spec = JsonSerializer.Deserialize<BenchmarkSpec>(run.Spec, Json.Options)
             ?? throw new InvalidOperationException("the stored spec is empty");
         var endpoints = await targets.EndpointsAsync(spec, ct);
-        using var http = LoadRunner.CreateHttpClient();
+        using var http = RequestSender.CreateHttpClient();
         var model = await TargetResolver.ModelAsync(spec.Model, endpoints[0], http, ct);
         var (tokenizer, tokenizerNote) = await PromptTokenizers.ResolveAsync(spec.Tokenizer, endpoints[0], model, http, ct);
         var prompts = await Task.Run(async () => await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, ct), ct);

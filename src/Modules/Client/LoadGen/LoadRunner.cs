@@ -1,70 +1,28 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.ServerSentEvents;
-using System.Net.Sockets;
-using System.Text;
 using Aibench.Client.LoadGen.Datasets;
 using Aibench.Shared.Timing;
 using HdrHistogram;
 
 namespace Aibench.Client.LoadGen;
 
-/// <summary>A live view of a run, produced about once a second.</summary>
-internal sealed record RunProgress(
-    TimeSpan Elapsed,
-    int Step,
-    int Steps,
-    string StepLabel,
-    long Sent,
-    long Completed,
-    long Errors,
-    long InFlight,
-    double RequestsPerSecond,
-    double OutputTokensPerSecond,
-    double? TtftMeanMs,
-    double? TargetRate);
-
-/// <summary>Where a step sat on the run's clock, in microseconds from the run's start.</summary>
-internal sealed record StepWindow(int Index, string Label, int? Concurrency, double? TargetRate, long StartUs, long WarmupEndUs, long DispatchEndUs, long EndUs);
-
-/// <summary>What a run measured: every request, the pooled inter-token gaps per step, the per-second series.</summary>
-internal sealed record RunOutcome(
-    LoadPlan Plan,
-    string Dataset,
-    DateTimeOffset StartedAt,
-    IReadOnlyList<RequestRecord> Records,
-    IReadOnlyList<LongHistogram> ItlUs,
-    PerSecond Series,
-    IReadOnlyList<StepWindow> Steps,
-    long MaxInFlight,
-    string StopReason,
-    bool Partial,
-    IReadOnlyDictionary<string, string> ErrorSamples);
-
 /// <summary>
 /// The load generator. Latency is measured from each request's scheduled send time, so time spent waiting in the
 /// client (behind the in-flight cap, or for a late dispatcher) is never hidden; the lag itself is recorded too.
 /// Open-loop requests are released by one dedicated thread that sleeps until just before each send time and spins
-/// the rest, because timer-based waits overshoot by a millisecond or more on Linux.
+/// the rest, because timer-based waits overshoot by a millisecond or more on Linux. It schedules and collects;
+/// <see cref="RequestSender"/> sends each request and reads its answer.
 /// </summary>
 internal sealed class LoadRunner : IDisposable
 {
     private readonly LoadPlan _plan;
     private readonly PromptSet _prompts;
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
     private readonly TimeProvider _time;
-    private readonly Uri[] _urls;
+    private readonly RunClock _clock = new();
+    private readonly RequestSender _sender;
     private readonly int[] _endpointInFlight;
-    private readonly byte[]?[] _bodies;
     private readonly PerSecond _series = new();
     private readonly List<RequestRecord> _records = [];
     private readonly LongHistogram[] _itl;
-    private readonly ConcurrentDictionary<string, string> _errorSamples = new();
     private readonly Lock _gate = new();
-    private long _start;
     private long _nextIndex;
     private long _rr;
     private long _inFlight;
@@ -87,36 +45,17 @@ internal sealed class LoadRunner : IDisposable
 
         _plan = plan;
         _prompts = prompts;
-        _http = http ?? CreateHttpClient();
-        _ownsHttp = http is null;
         _time = time ?? TimeProvider.System;
-        _urls = [.. plan.Endpoints.Select(e => new Uri(e, OpenAiWire.Path(plan.Api)))];
-        _endpointInFlight = new int[_urls.Length];
-        _bodies = new byte[]?[prompts.Count];
+        _sender = new RequestSender(plan, prompts, http, _series, _clock);
+        _endpointInFlight = new int[_sender.Endpoints];
         _itl = [.. plan.Steps.Select(_ => Histograms.New())];
         _observer = observer;
     }
 
-    /// <summary>
-    /// A client for load: unlimited connections per endpoint, no proxy (login nodes often set http_proxy, and
-    /// compute nodes must be reached directly), no cookies, no decompression, no overall timeout (ours is per request).
-    /// </summary>
-    public static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
-    {
-        MaxConnectionsPerServer = int.MaxValue,
-        UseProxy = false,
-        UseCookies = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        ConnectTimeout = TimeSpan.FromSeconds(10),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(2),
-        EnableMultipleHttp2Connections = true,
-    })
-    { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
-
     public async Task<RunOutcome> RunAsync(string dataset, Action<RunProgress>? progress, CancellationToken cancellationToken)
     {
         var startedAt = _time.GetUtcNow();
-        _start = Stopwatch.GetTimestamp();
+        _clock.Start();
         var windows = new List<StepWindow>();
         using var done = new CancellationTokenSource();
         var reporter = progress is null ? Task.CompletedTask : ReportAsync(progress, done.Token);
@@ -133,7 +72,7 @@ internal sealed class LoadRunner : IDisposable
                     // not whenever its own previous step drained.
                     try
                     {
-                        await Task.Run(() => WaitUntil(starts[i], cancellationToken), CancellationToken.None);
+                        await Task.Run(() => _clock.WaitUntil(starts[i], cancellationToken), CancellationToken.None);
                     }
                     catch (OperationCanceledException)
                     {
@@ -164,7 +103,7 @@ internal sealed class LoadRunner : IDisposable
         }
 
         return new RunOutcome(_plan, dataset, startedAt, records, _itl, _series, windows, Interlocked.Read(ref _maxInFlight),
-            partial ? "cancelled" : _stopReason, partial, _errorSamples);
+            partial ? "cancelled" : _stopReason, partial, _sender.ErrorSamples);
     }
 
     private bool CapReached() => _plan.MaxRequests is { } max && Interlocked.Read(ref _nextIndex) >= max;
@@ -214,7 +153,7 @@ internal sealed class LoadRunner : IDisposable
                 foreach (var offset in Arrivals.Schedule(step, _plan.Arrival, _plan.Burstiness, random))
                 {
                     var scheduled = start + (long)(offset * 1_000_000);
-                    WaitUntil(scheduled, ct);
+                    _clock.WaitUntil(scheduled, ct);
                     cap?.Wait(ct);
                     if (!TryTakeIndex(out var index))
                     {
@@ -234,7 +173,7 @@ internal sealed class LoadRunner : IDisposable
                 if (!capped && step.Duration is { } d)
                 {
                     last = start + Micro(d);
-                    WaitUntil(last, ct);
+                    _clock.WaitUntil(last, ct);
                 }
             }
             catch (OperationCanceledException)
@@ -296,14 +235,11 @@ internal sealed class LoadRunner : IDisposable
         }
     }
 
-    private void WaitUntil(long targetUs, CancellationToken ct) =>
-        PreciseSleep.Until(_start + (long)(targetUs * (Stopwatch.Frequency / 1e6)), ct);
-
-    internal async Task ExecuteAsync(long index, int step, long scheduledUs, bool warmup, CancellationToken runCt)
+    private async Task ExecuteAsync(long index, int step, long scheduledUs, bool warmup, CancellationToken runCt)
     {
         var item = _prompts[index];
-        var box = new Box();
-        ref var record = ref box.Record;
+        var exchange = new RequestSender.Exchange(_plan.Stream, item.MaxTokens);
+        ref var record = ref exchange.Record;
         record = new RequestRecord
         {
             Index = index,
@@ -321,194 +257,20 @@ internal sealed class LoadRunner : IDisposable
         var inFlight = Interlocked.Increment(ref _inFlight);
         Atomic.Max(ref _maxInFlight, inFlight);
         Interlocked.Increment(ref _endpointInFlight[endpoint]);
-        List<long>? gaps = _plan.Stream ? new List<long>(Math.Min(item.MaxTokens, 4096)) : null;
-        var text = new StringBuilder();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(runCt);
         timeout.CancelAfter(_plan.Timeout);
         record.SentUs = NowUs();
         _series.Add(record.SentUs, SecondColumn.Sent, 1);
         _series.Max(record.SentUs, SecondColumn.InFlightMax, inFlight);
         Interlocked.Increment(ref _sent);
-        await SendAsync(box, endpoint, gaps, text, runCt, timeout.Token);
+        await _sender.SendAsync(exchange, endpoint, runCt, timeout.Token);
         Interlocked.Decrement(ref _endpointInFlight[endpoint]);
         Interlocked.Decrement(ref _inFlight);
-        box.Record.EndUs = NowUs();
-        Complete(ref box.Record, gaps, text);
+        exchange.Record.EndUs = NowUs();
+        Complete(ref exchange.Record, exchange.Gaps, exchange.Text);
     }
 
-    /// <summary>A request's record on the heap, because async methods cannot hold a ref to it across awaits.</summary>
-    private sealed class Box
-    {
-        public RequestRecord Record;
-    }
-
-    private async Task SendAsync(Box box, int endpoint, List<long>? gaps, StringBuilder text, CancellationToken runCt, CancellationToken ct)
-    {
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _urls[endpoint]) { Content = new ByteArrayContent(Body(box.Record.Index)) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-            box.Record.HttpStatus = (short)response.StatusCode;
-            if (!response.IsSuccessStatusCode)
-            {
-                var body = await ReadSomeAsync(response, ct);
-                Fail(box, RequestError.Http, $"HTTP {(int)response.StatusCode}: {OpenAiWire.Excerpt(body)}");
-            }
-            else if (_plan.Stream)
-            {
-                await ReadStreamAsync(response, gaps!, text, box, ct);
-            }
-            else
-            {
-                await ReadBodyAsync(response, text, box, ct);
-            }
-        }
-        catch (OperationCanceledException) when (runCt.IsCancellationRequested)
-        {
-            box.Record.Error = RequestError.Cancelled;
-        }
-        catch (OperationCanceledException)
-        {
-            Fail(box, RequestError.Timeout, $"no complete answer within {Shared.Text.Duration.Format(_plan.Timeout)}");
-        }
-        catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
-                                             or HttpRequestError.SecureConnectionError || e.InnerException is SocketException)
-        {
-            Fail(box, box.Record.HttpStatus == 0 ? RequestError.Connect : RequestError.Disconnect, e.Message);
-        }
-        catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.InvalidResponse or HttpRequestError.HttpProtocolError)
-        {
-            Fail(box, RequestError.BadStream, e.Message);
-        }
-        catch (Exception e) when (e is HttpRequestException or IOException)
-        {
-            Fail(box, RequestError.Disconnect, e.Message);
-        }
-        catch (FormatException e)
-        {
-            Fail(box, RequestError.BadStream, e.Message);
-        }
-    }
-
-    private async Task ReadStreamAsync(HttpResponseMessage response, List<long> gaps, StringBuilder text, Box box, CancellationToken ct)
-    {
-        if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
-        {
-            var body = await ReadSomeAsync(response, ct);
-            Fail(box, RequestError.BadStream, $"expected text/event-stream, got {response.Content.Headers.ContentType?.MediaType ?? "no content type"}: {OpenAiWire.Excerpt(body)}");
-            return;
-        }
-
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        var last = -1L;
-        var finished = false;
-        long first = -1;
-        int chunks = 0, prompt = -1, completion = -1;
-        string? error = null;
-        await foreach (var item in SseParser.Create(stream, static (_, data) => OpenAiWire.ParseEvent(data)).EnumerateAsync(ct))
-        {
-            var chunk = item.Data;
-            if (chunk.Done)
-            {
-                finished = true;
-                break;
-            }
-
-            if (chunk.Error is not null)
-            {
-                error = chunk.Error;
-                break;
-            }
-
-            if (chunk.PromptTokens >= 0) prompt = chunk.PromptTokens;
-            if (!string.IsNullOrEmpty(chunk.Content))
-            {
-                var now = NowUs();
-                // Tokens in this chunk: the growth of the cumulative count when the server sends it with every chunk
-                // (vLLM's continuous_usage_stats), else one. A chunk of k tokens after the first gives k gaps of
-                // gap / k, so ITL is per token whatever the server's stream interval or speculative decoding.
-                var counted = Math.Max(completion, 0);
-                var tokens = chunk.CompletionTokens > counted ? chunk.CompletionTokens - counted : 1;
-                if (first < 0)
-                {
-                    first = now;
-                    _series.Add(now, SecondColumn.TtftSumUs, now - box.Record.ScheduledUs);
-                    _series.Add(now, SecondColumn.TtftCount, 1);
-                }
-                else
-                {
-                    var gap = (now - last) / tokens;
-                    for (var i = 0; i < tokens; i++) gaps.Add(gap);
-                }
-
-                last = now;
-                chunks++;
-                _series.Add(now, SecondColumn.OutputTokens, 1);
-                text.Append(chunk.Content);
-            }
-
-            if (chunk.CompletionTokens >= 0) completion = chunk.CompletionTokens;
-        }
-
-        box.Record.FirstTokenUs = first;
-        box.Record.LastTokenUs = first < 0 ? -1 : last;
-        box.Record.Chunks = chunks;
-        box.Record.ServerInputTokens = prompt;
-        box.Record.ServerOutputTokens = completion;
-        if (error is not null)
-        {
-            Fail(box, RequestError.BadStream, "error in stream: " + error);
-        }
-        else if (!finished)
-        {
-            Fail(box, RequestError.Disconnect, "the stream ended before data: [DONE]");
-        }
-    }
-
-    private async Task ReadBodyAsync(HttpResponseMessage response, StringBuilder text, Box box, CancellationToken ct)
-    {
-        var body = await response.Content.ReadAsByteArrayAsync(ct);
-        if (response.Content.Headers.ContentType?.MediaType != "application/json")
-        {
-            Fail(box, RequestError.BadStream, $"expected application/json, got {response.Content.Headers.ContentType?.MediaType ?? "no content type"}: {OpenAiWire.Excerpt(body)}");
-            return;
-        }
-
-        var chunk = OpenAiWire.ParseObject(body);
-        box.Record.ServerInputTokens = chunk.PromptTokens;
-        box.Record.ServerOutputTokens = chunk.CompletionTokens;
-        if (chunk.Error is not null)
-        {
-            Fail(box, RequestError.BadStream, chunk.Error);
-            return;
-        }
-
-        box.Record.Chunks = chunk.Content is null ? 0 : 1;
-        text.Append(chunk.Content);
-    }
-
-    private static async Task<byte[]> ReadSomeAsync(HttpResponseMessage response, CancellationToken ct)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(ct);
-        var buffer = new byte[4096];
-        var read = 0;
-        int n;
-        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0)
-        {
-            read += n;
-        }
-
-        return buffer[..read];
-    }
-
-    private void Fail(Box box, RequestError kind, string message)
-    {
-        box.Record.Error = kind;
-        _errorSamples.TryAdd(box.Record.ErrorLabel, message);
-    }
-
-    private void Complete(ref RequestRecord record, List<long>? gaps, StringBuilder text)
+    private void Complete(ref RequestRecord record, List<long>? gaps, System.Text.StringBuilder text)
     {
         if (record.Error == RequestError.Cancelled)
         {
@@ -553,20 +315,14 @@ internal sealed class LoadRunner : IDisposable
         }
     }
 
-    private byte[] Body(long index)
-    {
-        var slot = (int)(index % _bodies.Length);
-        return _bodies[slot] ??= OpenAiWire.Body(_plan, _prompts[index]);
-    }
-
     private int ChooseEndpoint()
     {
-        if (_urls.Length == 1)
+        if (_endpointInFlight.Length == 1)
         {
             return 0;
         }
 
-        var start = (int)((ulong)Interlocked.Increment(ref _rr) % (ulong)_urls.Length);
+        var start = (int)((ulong)Interlocked.Increment(ref _rr) % (ulong)_endpointInFlight.Length);
         if (_plan.Spread == Spread.RoundRobin)
         {
             return start;
@@ -574,9 +330,9 @@ internal sealed class LoadRunner : IDisposable
 
         // Least in flight; ties go round the ring so equal endpoints share the load.
         var best = start;
-        for (var k = 1; k < _urls.Length; k++)
+        for (var k = 1; k < _endpointInFlight.Length; k++)
         {
-            var i = (start + k) % _urls.Length;
+            var i = (start + k) % _endpointInFlight.Length;
             if (Volatile.Read(ref _endpointInFlight[i]) < Volatile.Read(ref _endpointInFlight[best]))
             {
                 best = i;
@@ -606,7 +362,6 @@ internal sealed class LoadRunner : IDisposable
     {
         var now = NowUs();
         var second = (now / 1_000_000) - 1;
-        var ttftCount = _series.Get(second, SecondColumn.TtftCount);
         var step = _currentStep;
         return new RunProgress(
             TimeSpan.FromMicroseconds(now),
@@ -619,19 +374,13 @@ internal sealed class LoadRunner : IDisposable
             Interlocked.Read(ref _inFlight),
             _series.Get(second, SecondColumn.Completed),
             _series.Get(second, SecondColumn.OutputTokens),
-            ttftCount > 0 ? _series.Get(second, SecondColumn.TtftSumUs) / (double)ttftCount / 1000 : null,
+            _series.MeanMs(second, SecondColumn.TtftSumUs, SecondColumn.TtftCount),
             _plan.Steps[step].TargetRate);
     }
 
-    private long NowUs() => Stopwatch.GetElapsedTime(_start).Ticks / 10;
+    private long NowUs() => _clock.NowUs();
 
-    private static long Micro(TimeSpan span) => span.Ticks / 10;
+    private static long Micro(TimeSpan span) => RunClock.Micro(span);
 
-    public void Dispose()
-    {
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
-    }
+    public void Dispose() => _sender.Dispose();
 }

@@ -47,6 +47,66 @@ internal sealed class PerSecond
         return segment is null ? 0 : Volatile.Read(ref segment[((second % SegmentSeconds) * Columns) + (int)column]);
     }
 
+    /// <summary>
+    /// The mean of a second in milliseconds, from a column of µs sums and one of counts (TTFT, E2E); null when the
+    /// second has none. The live view and the stored series both ask here, so they cannot disagree.
+    /// </summary>
+    public double? MeanMs(long second, SecondColumn sumUs, SecondColumn count)
+    {
+        var n = Get(second, count);
+        return n > 0 ? Get(second, sumUs) / (double)n / 1000 : null;
+    }
+
+    /// <summary>One second as stored and charted: every column, and the means rounded to the µs.</summary>
+    public SecondPoint Point(long second)
+    {
+        long Of(SecondColumn c) => Get(second, c);
+        return new SecondPoint(second, Of(SecondColumn.Sent), Of(SecondColumn.Completed), Of(SecondColumn.Errors),
+            Of(SecondColumn.InputTokens), Of(SecondColumn.OutputTokens), Of(SecondColumn.InFlightMax),
+            Round(MeanMs(second, SecondColumn.TtftSumUs, SecondColumn.TtftCount)),
+            Round(MeanMs(second, SecondColumn.E2eSumUs, SecondColumn.E2eCount)));
+
+        static double? Round(double? ms) => ms is { } v ? Math.Round(v, 3) : null;
+    }
+
+    /// <summary>The highest value of <paramref name="column"/> in the seconds from <paramref name="fromUs"/> to <paramref name="toUs"/>, both included.</summary>
+    public long Peak(long fromUs, long toUs, SecondColumn column)
+    {
+        long peak = 0;
+        for (var s = fromUs / 1_000_000; s <= toUs / 1_000_000; s++)
+        {
+            peak = Math.Max(peak, Get(s, column));
+        }
+
+        return peak;
+    }
+
+    /// <summary>Every second's columns in <see cref="SecondColumn"/> order, as a worker hands them in.</summary>
+    public IReadOnlyList<long[]> Rows()
+    {
+        var columns = Enum.GetValues<SecondColumn>();
+        var rows = new List<long[]>();
+        for (long s = 0; s < Seconds; s++)
+        {
+            rows.Add([.. columns.Select(c => Get(s, c))]);
+        }
+
+        return rows;
+    }
+
+    /// <summary>Adds a worker's rows (<see cref="Rows"/>), its second 0 landing at <paramref name="shiftUs"/>.</summary>
+    public void AddRows(IReadOnlyList<long[]> rows, long shiftUs)
+    {
+        for (var second = 0; second < rows.Count; second++)
+        {
+            var columns = rows[second];
+            for (var c = 0; c < columns.Length; c++)
+            {
+                Add((second * 1_000_000L) + shiftUs, (SecondColumn)c, columns[c]);
+            }
+        }
+    }
+
     private ref long Cell(long us, SecondColumn column)
     {
         // Beyond 48 days everything lands in the last second rather than failing a run.

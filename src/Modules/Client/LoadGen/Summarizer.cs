@@ -26,13 +26,7 @@ internal static class Summarizer
         var points = new List<SecondPoint>((int)Math.Min(seconds, 1_000_000));
         for (long s = 0; s < seconds; s++)
         {
-            long Get(SecondColumn c) => outcome.Series.Get(s, c);
-            var ttftCount = Get(SecondColumn.TtftCount);
-            var e2eCount = Get(SecondColumn.E2eCount);
-            points.Add(new SecondPoint(s, Get(SecondColumn.Sent), Get(SecondColumn.Completed), Get(SecondColumn.Errors),
-                Get(SecondColumn.InputTokens), Get(SecondColumn.OutputTokens), Get(SecondColumn.InFlightMax),
-                ttftCount > 0 ? Math.Round(Get(SecondColumn.TtftSumUs) / (double)ttftCount / 1000, 3) : null,
-                e2eCount > 0 ? Math.Round(Get(SecondColumn.E2eSumUs) / (double)e2eCount / 1000, 3) : null));
+            points.Add(outcome.Series.Point(s));
         }
 
         return points;
@@ -82,11 +76,9 @@ internal static class Summarizer
         long peak = 0, peakInput = 0;
         foreach (var w in windows)
         {
-            for (var s = Math.Max(w.StartUs, w.WarmupEndUs) / 1_000_000; s <= w.EndUs / 1_000_000; s++)
-            {
-                peak = Math.Max(peak, outcome.Series.Get(s, SecondColumn.OutputTokens));
-                peakInput = Math.Max(peakInput, outcome.Series.Get(s, SecondColumn.InputTokens));
-            }
+            var from = Math.Max(w.StartUs, w.WarmupEndUs);
+            peak = Math.Max(peak, outcome.Series.Peak(from, w.EndUs, SecondColumn.OutputTokens));
+            peakInput = Math.Max(peakInput, outcome.Series.Peak(from, w.EndUs, SecondColumn.InputTokens));
         }
 
         // From the records, not the per-second series: steps of a sweep share the second in which one ends and the next begins.

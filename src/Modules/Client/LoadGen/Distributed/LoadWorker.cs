@@ -49,7 +49,7 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
         {
             var spec = WorkerShare.For(_config.Spec, worker, _config.Workers);
             var endpoints = _config.Endpoints.Select(e => new Uri(e)).ToList();
-            using var http = LoadRunner.CreateHttpClient();
+            using var http = RequestSender.CreateHttpClient();
             // Each worker counts as the host did: the server's /tokenize from this node, else the shared tokenizer file.
             var (tokenizer, _) = await Tokenizers.PromptTokenizers.ResolveAsync(spec.Tokenizer, endpoints[0], _config.Model, http, ct);
             var prompts = await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, ct);
@@ -161,7 +161,7 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
         {
             return new WorkerFinal(worker, node, (outcome.StartedAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10, outcome.Dataset,
                 Convert.ToBase64String(Exports.Encode(outcome.Records)), [.. outcome.ItlUs.Select(HistogramData.From)], outcome.Steps,
-                WorkerMerge.Columns(outcome.Series), outcome.MaxInFlight, outcome.StopReason, outcome.Partial, outcome.ErrorSamples.ToDictionary(),
+                outcome.Series.Rows(), outcome.MaxInFlight, outcome.StopReason, outcome.Partial, outcome.ErrorSamples.ToDictionary(),
                 HistogramData.From(_latency.Ttft), HistogramData.From(_latency.E2e));
         }
     }

@@ -48,15 +48,7 @@ internal static class WorkerMerge
                 itl[s].Add(final.ItlUs[s].ToHistogram());
             }
 
-            var shift = (long)Math.Round(offset / 1e6) * 1_000_000;
-            for (var second = 0; second < final.Series.Count; second++)
-            {
-                var columns = final.Series[second];
-                for (var c = 0; c < columns.Length; c++)
-                {
-                    series.Add((second * 1_000_000L) + shift, (SecondColumn)c, columns[c]);
-                }
-            }
+            series.AddRows(final.Series, (long)Math.Round(offset / 1e6) * 1_000_000);
 
             foreach (var w in final.Steps)
             {
@@ -112,18 +104,5 @@ internal static class WorkerMerge
         var outcome = new RunOutcome(plan, finals.FirstOrDefault()?.Dataset ?? "", DateTimeOffset.FromUnixTimeMilliseconds(origin / 1000), merged, itl, series,
             [.. windows.Values.OrderBy(w => w.Index)], maxInFlight, stop, partial, errorSamples);
         return new MergedRun(outcome, [.. breakdown.OrderBy(b => b.Worker)], ttft, e2e);
-    }
-
-    /// <summary>A worker's per-second columns, for its final report.</summary>
-    public static IReadOnlyList<long[]> Columns(PerSecond series)
-    {
-        var columns = Enum.GetValues<SecondColumn>();
-        var rows = new List<long[]>();
-        for (long s = 0; s < series.Seconds; s++)
-        {
-            rows.Add([.. columns.Select(c => series.Get(s, c))]);
-        }
-
-        return rows;
     }
 }

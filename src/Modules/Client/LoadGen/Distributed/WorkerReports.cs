@@ -8,7 +8,7 @@ namespace Aibench.Client.LoadGen.Distributed;
 
 /// <summary>
 /// How workers reach this host: its base URL (null when it cannot be told, e.g. in-memory test hosts) and the token
-/// they send. The Host provides it; without one, workers write files.
+/// they send: <see cref="HostWorkerCallback"/> when the Host offers its token, else <see cref="NoWorkerCallback"/> (workers write files).
 /// </summary>
 internal interface IWorkerCallback
 {

@@ -1,0 +1,3 @@
+namespace Aibench.Monitor.Scraping;
+
+internal enum MetricType { Untyped, Counter, Gauge, Histogram, Summary }
