@@ -27,7 +27,8 @@ internal static class CalibrationBenchmark
         }
 
         Console.WriteLine(string.Create(I,
-            $"client calibration cost, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, binary {binary}, load average {Machine.LoadAverage()}"));
+            $"client calibration cost, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, binary {binary}, load "
+                + $"average {Machine.LoadAverage()}"));
         // The run's target: a fixed-latency simulator in this process (only the warm-up talks to it).
         var sim = new SimServer(new SimOptions { Port = 0, Ttft = TimeSpan.FromMilliseconds(20), Itl = TimeSpan.FromMilliseconds(5) });
         await using var app = sim.Build();
@@ -40,7 +41,8 @@ internal static class CalibrationBenchmark
             ("rate 50 req/s, poisson", new LoadShape("rate", Rate: 50)),
             ("concurrency 32", new LoadShape("concurrency", Concurrency: 32)),
         };
-        Console.WriteLine("| shape | calibration s | added s p50 (min–max) | added ÷ configured | overhead s (added − 1.25 × configured) | warm-up s p50 | envelope TTFT p99 ms |");
+        Console.WriteLine("| shape | calibration s | added s p50 (min–max) | added ÷ configured | overhead s (added − 1.25 × configured) | warm-up s "
+            + "p50 | envelope TTFT p99 ms |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var (name, load) in shapes)
         {
@@ -72,7 +74,8 @@ internal static class CalibrationBenchmark
                 warm.Sort();
                 var p50 = added[added.Count / 2];
                 Console.WriteLine(string.Create(I,
-                    $"| {name} | {s} | {p50:0.00} ({added[0]:0.00}–{added[^1]:0.00}) | {p50 / s:0.00} | {p50 - (1.25 * s):0.00} | {warm[warm.Count / 2]:0.000} | {ttftP99:0.###} |"));
+                    $"| {name} | {s} | {p50:0.00} ({added[0]:0.00}–{added[^1]:0.00}) | {p50 / s:0.00} | {p50 - (1.25 * s):0.00} | "
+                        + $"{warm[warm.Count / 2]:0.000} | {ttftP99:0.###} |"));
             }
         }
 

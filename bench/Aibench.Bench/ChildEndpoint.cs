@@ -19,7 +19,10 @@ internal sealed class ChildEndpoint : IAsyncDisposable
 {
     /// <summary>A minimal non-streaming completion, as small as a real server's answer can be.</summary>
     private static readonly byte[] FixedCompletion =
-        """{"id":"x","object":"text_completion","choices":[{"index":0,"text":"ok","finish_reason":"length"}],"usage":{"prompt_tokens":4,"completion_tokens":1,"total_tokens":5}}"""u8.ToArray();
+        """
+        {"id":"x","object":"text_completion","choices":[{"index":0,"text":"ok","finish_reason":"length"}],
+        "usage":{"prompt_tokens":4,"completion_tokens":1,"total_tokens":5}}
+        """u8.ToArray();
 
     private readonly Process _process;
 

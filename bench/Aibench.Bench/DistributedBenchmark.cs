@@ -25,7 +25,8 @@ internal static class DistributedBenchmark
             return 2;
         }
 
-        var binary = Environment.GetEnvironmentVariable("AIBENCH_BINARY") ?? Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Host", "bin", "Release", "net10.0", "aibench");
+        var binary = Environment.GetEnvironmentVariable("AIBENCH_BINARY")
+            ?? Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "Host", "bin", "Release", "net10.0", "aibench");
         binary = Path.GetFullPath(binary);
         if (!File.Exists(binary))
         {
@@ -37,9 +38,11 @@ internal static class DistributedBenchmark
         await using var app = server.Build();
         await app.StartAsync();
         var url = new Uri(SimServer.Address(app));
-        var spec = new BenchmarkSpec(Urls: [url.ToString()], Load: new LoadShape("rate", Rate: rate), Duration: $"{seconds}s", Dataset: "random:input=32,output=8");
+        var spec = new BenchmarkSpec(Urls: [url.ToString()], Load: new LoadShape("rate", Rate: rate), Duration: $"{seconds}s",
+            Dataset: "random:input=32,output=8");
 
-        Console.WriteLine($"distributed load generation: {rate} req/s poisson for {seconds} s against one simulator; {workers} SLURM workers vs 1 in-process generator ({Machine.LoadAverage()})");
+        Console.WriteLine($"distributed load generation: {rate} req/s poisson for {seconds} s against one simulator; {workers} SLURM workers vs 1 "
+            + $"in-process generator ({Machine.LoadAverage()})");
         var inProcess = await InProcessAsync(spec, url);
         var distributed = await DistributedAsync(spec, url, workers, binary);
         if (distributed is null)
@@ -51,11 +54,13 @@ internal static class DistributedBenchmark
         foreach (var (name, s) in new[] { ("in-process", inProcess), ($"{workers} workers", distributed) })
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-14} | {rate,12:0.#} | {s.AchievedRate,14:0.##} | {s.AchievedRate / rate,15:0.000} | {s.ScheduleLagMs?.P99,10:0.###} | {s.Completed}"));
+                $"{name,-14} | {rate,12:0.#} | {s.AchievedRate,14:0.##} | {s.AchievedRate / rate,15:0.000} | {s.ScheduleLagMs?.P99,10:0.###} "
+                    + $"| {s.Completed}"));
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio {workers} workers / in-process: achieved rate {distributed.AchievedRate / inProcess.AchievedRate:0.000}, lag p99 {distributed.ScheduleLagMs?.P99 / inProcess.ScheduleLagMs?.P99:0.00}"));
+            $"ratio {workers} workers / in-process: achieved rate {distributed.AchievedRate / inProcess.AchievedRate:0.000}, lag p99 "
+                + $"{distributed.ScheduleLagMs?.P99 / inProcess.ScheduleLagMs?.P99:0.00}"));
         return 0;
     }
 
@@ -74,16 +79,20 @@ internal static class DistributedBenchmark
         try
         {
             var plan = LoadPlan.From(spec, [url], "sim-model");
-            var starts = WorkerShare.StepStarts(plan.Steps.Count, TimeSpan.FromSeconds(double.Parse(spec.Duration!.TrimEnd('s'), CultureInfo.InvariantCulture)), plan.Timeout);
-            var config = new WorkerConfig(id, spec, [url.ToString()], "sim-model", workers, DateTimeOffset.UtcNow.AddSeconds(10).ToUnixTimeMilliseconds(), starts,
+            var starts = WorkerShare.StepStarts(plan.Steps.Count,
+                TimeSpan.FromSeconds(double.Parse(spec.Duration!.TrimEnd('s'), CultureInfo.InvariantCulture)), plan.Timeout);
+            var config = new WorkerConfig(id, spec, [url.ToString()], "sim-model", workers,
+                DateTimeOffset.UtcNow.AddSeconds(10).ToUnixTimeMilliseconds(), starts,
                 null, null, "files");
             await File.WriteAllTextAsync(Path.Combine(folder, WorkerJobSpec.ConfigFile), JsonSerializer.Serialize(config, Json.Options));
-            var rendered = WorkerJobRenderer.Render(new WorkerJobSpec(id, workers, 1, null, null, TimeSpan.FromMinutes(10), folder) { AibenchBinary = binary });
+            var rendered = WorkerJobRenderer.Render(new WorkerJobSpec(id, workers, 1, null, null, TimeSpan.FromMinutes(10), folder)
+                { AibenchBinary = binary });
             Directory.CreateDirectory(Path.Combine(folder, "workers"));
             await File.WriteAllTextAsync(Path.Combine(folder, RenderedJob.EnvFile), rendered.EnvScript);
             await File.WriteAllTextAsync(Path.Combine(folder, RenderedJob.BatchFile), rendered.BatchScript);
             await File.WriteAllTextAsync(Path.Combine(folder, RenderedJob.TaskFile), rendered.TaskScript);
-            using (var sbatch = Process.Start(new ProcessStartInfo("sbatch", ["--parsable", Path.Combine(folder, RenderedJob.BatchFile)]) { WorkingDirectory = folder })!)
+            using (var sbatch = Process.Start(new ProcessStartInfo("sbatch", ["--parsable", Path.Combine(folder, RenderedJob.BatchFile)])
+                { WorkingDirectory = folder })!)
             {
                 await sbatch.WaitForExitAsync();
             }
@@ -94,7 +103,8 @@ internal static class DistributedBenchmark
                 await Task.Delay(500);
             }
 
-            var finals = Enumerable.Range(0, workers).Select(w => WorkerFiles.TryRead<WorkerFinal>(WorkerFiles.Final(folder, w))).OfType<WorkerFinal>().ToList();
+            var finals = Enumerable.Range(0, workers).Select(w
+                => WorkerFiles.TryRead<WorkerFinal>(WorkerFiles.Final(folder, w))).OfType<WorkerFinal>().ToList();
             if (finals.Count < workers)
             {
                 Console.Error.WriteLine($"only {finals.Count} of {workers} workers reported; see {folder}/task-*.err");

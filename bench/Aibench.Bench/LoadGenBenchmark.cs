@@ -29,11 +29,13 @@ internal static partial class LoadGenBenchmark
     public static async Task<int> RunAsync(LoadGenSettings settings)
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"aibench load generator, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, endpoints in a child process, load average {Machine.LoadAverage()}"));
+            $"aibench load generator, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, endpoints in a child "
+                + $"process, load average {Machine.LoadAverage()}"));
         var failed = false;
 
         // Streams first: the working set only shrinks lazily, so the request-rate runs would inflate the baseline level's.
-        await using (var sim = await ChildEndpoint.StartAsync("sim", settings.TtftMs.ToString(CultureInfo.InvariantCulture), settings.ItlMs.ToString(CultureInfo.InvariantCulture)))
+        await using (var sim = await ChildEndpoint.StartAsync("sim", settings.TtftMs.ToString(CultureInfo.InvariantCulture),
+            settings.ItlMs.ToString(CultureInfo.InvariantCulture)))
         {
             failed |= !await StreamsAsync(sim.Url, settings);
         }
@@ -87,7 +89,8 @@ internal static partial class LoadGenBenchmark
         if (wrkRate is { } reference)
         {
             var ratio = overall.RequestThroughput / reference;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"ratio loadgen / wrk = {ratio:0.00} (goal >= 0.5: {(ratio >= 0.5 ? "met" : "not met")})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ratio loadgen / wrk = {ratio:0.00} (goal >= 0.5: {(ratio >= 0.5 ? "met" : "not met")})"));
         }
 
         return overall.Failed == 0;
@@ -104,7 +107,8 @@ internal static partial class LoadGenBenchmark
         try
         {
             var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { "-t1", $"-c{LoadGenSettings.Connections}", $"-d{seconds}s", "-s", script, new Uri(endpoint, "v1/completions").ToString() })
+            foreach (var arg in new[] { "-t1", $"-c{LoadGenSettings.Connections}", $"-d{seconds}s", "-s", script,
+                new Uri(endpoint, "v1/completions").ToString() })
             {
                 start.ArgumentList.Add(arg);
             }
@@ -150,7 +154,8 @@ internal static partial class LoadGenBenchmark
             var achieved = step.AchievedRate ?? 0;
             var lag = step.ScheduleLagMs;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{step.TargetRate,12:0} | {achieved,14:0.0} | {achieved / step.TargetRate!.Value,17:0.0000} | {lag?.P50,10:0.000} | {lag?.P99,10:0.000} | {lag?.Max,10:0.000} | {step.Failed}"));
+                $"{step.TargetRate,12:0} | {achieved,14:0.0} | {achieved / step.TargetRate!.Value,17:0.0000} | {lag?.P50,10:0.000} | "
+                    + $"{lag?.P99,10:0.000} | {lag?.Max,10:0.000} | {step.Failed}"));
             ok &= step.Failed == 0;
         }
 
@@ -185,9 +190,11 @@ internal static partial class LoadGenBenchmark
         var baseline = results[0];
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Streams, closed loop, simulator fixed latency (ttft {settings.TtftMs} ms, itl {settings.ItlMs} ms), {settings.StreamTokens} tokens per stream, {settings.StreamSeconds} s per level (first 1 s not counted)"));
+            $"Streams, closed loop, simulator fixed latency (ttft {settings.TtftMs} ms, itl {settings.ItlMs} ms), {settings.StreamTokens} tokens per "
+                + $"stream, {settings.StreamSeconds} s per level (first 1 s not counted)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"streams | max in flight | errors | lag p99 ms | ITL p50 ms | ITL p99 ms | ITL p99 / {settings.ItlMs} ms | heap KiB/stream | working set KiB/stream"));
+            $"streams | max in flight | errors | lag p99 ms | ITL p50 ms | ITL p99 ms | ITL p99 / {settings.ItlMs} ms | heap KiB/stream | working "
+                + $"set KiB/stream"));
         var ok = true;
         foreach (var (streams, outcome, result, memory) in results)
         {
@@ -195,14 +202,19 @@ internal static partial class LoadGenBenchmark
             string PerStream(double value, double reference) =>
                 perStream ?? ((value - reference) / 1024 / (streams - baseline.Streams)).ToString("0.0", CultureInfo.InvariantCulture);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{streams,7} | {outcome.MaxInFlight,13} | {result.Failed,6} | {result.ScheduleLagMs?.P99,10:0.000} | {result.ItlMs?.P50,10:0.00} | {result.ItlMs?.P99,10:0.00} | {result.ItlMs?.P99 / settings.ItlMs,15:0.00} | {PerStream(memory.HeapBytes, baseline.Memory.HeapBytes),15} | {PerStream(memory.WorkingSetBytes, baseline.Memory.WorkingSetBytes),22}"));
+                $"{streams,7} | {outcome.MaxInFlight,13} | {result.Failed,6} | {result.ScheduleLagMs?.P99,10:0.000} | {result.ItlMs?.P50,10:0.00} | "
+                    + $"{result.ItlMs?.P99,10:0.00} | {result.ItlMs?.P99 / settings.ItlMs,15:0.00} | "
+                        + $"{PerStream(memory.HeapBytes, baseline.Memory.HeapBytes),15} | "
+                            + $"{PerStream(memory.WorkingSetBytes, baseline.Memory.WorkingSetBytes),22}"));
             ok &= result.Failed == 0;
         }
 
         var top = results[^1];
         var lagP99 = top.Result.ScheduleLagMs?.P99 ?? double.NaN;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"goal >= 2000 streams with lag p99 <= 1 ms: {(top.Outcome.MaxInFlight >= 2000 && lagP99 <= 1 && top.Result.Failed == 0 ? "met" : "not met")} ({top.Outcome.MaxInFlight} streams, lag p99 {lagP99:0.000} ms)"));
+            $"goal >= 2000 streams with lag p99 <= 1 ms: "
+                + $"{(top.Outcome.MaxInFlight >= 2000 && lagP99 <= 1 && top.Result.Failed == 0 ? "met" : "not met")} ({top.Outcome.MaxInFlight} "
+                    + $"streams, lag p99 {lagP99:0.000} ms)"));
         return ok;
     }
 

@@ -23,9 +23,11 @@ internal static class LogsBenchmark
 
     public static async Task<int> RunAsync(double[] rates, double seconds)
     {
-        Console.WriteLine($"aibench log collection, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, load average {Machine.LoadAverage()}");
+        Console.WriteLine($"aibench log collection, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}, load average "
+            + $"{Machine.LoadAverage()}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"writer appends ~{Line(0, 0).Length} byte lines at each rate for {seconds} s; poll {TailLogsJob.Poll.TotalMilliseconds} ms; SQLite file, migrated"));
+            $"writer appends ~{Line(0, 0).Length} byte lines at each rate for {seconds} s; poll {TailLogsJob.Poll.TotalMilliseconds} ms; SQLite "
+                + $"file, migrated"));
         var root = Directory.CreateTempSubdirectory("aibench-bench-logs-").FullName;
         try
         {
@@ -37,7 +39,8 @@ internal static class LogsBenchmark
             }
 
             var tail = Machine.FindOnPath("tail");
-            Console.WriteLine("pipeline            | rate/s  | written | delivered | undelivered | lines/s delivered | p50 ms | p99 ms | max ms | pass µs/line");
+            Console.WriteLine("pipeline            | rate/s  | written | delivered | undelivered | lines/s delivered | p50 ms | p99 ms | max ms "
+                + "| pass µs/line");
             var results = new List<(double Rate, Result? Tail, Result Aibench, Result Reader)>();
             var n = 0;
             foreach (var rate in rates)
@@ -45,11 +48,13 @@ internal static class LogsBenchmark
                 Result? reference = null;
                 if (tail is not null)
                 {
-                    reference = await MeasureAsync(Path.Combine(root, $"tail-{n}.log"), rate, seconds, (path, sink, ct) => TailAsync(tail, path, sink, ct));
+                    reference = await MeasureAsync(Path.Combine(root, $"tail-{n}.log"), rate, seconds, (path, sink, ct)
+                        => TailAsync(tail, path, sink, ct));
                     Print("tail -F", reference);
                 }
 
-                var aibench = await MeasureAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, $"run-{n}")).FullName, "task-0.out"), rate, seconds, (path, sink, ct) => PipelineAsync(path, sink, options.Options, ct));
+                var aibench = await MeasureAsync(Path.Combine(Directory.CreateDirectory(Path.Combine(root, $"run-{n}")).FullName, "task-0.out"), rate,
+                    seconds, (path, sink, ct) => PipelineAsync(path, sink, options.Options, ct));
                 Print("aibench (db)", aibench);
                 var reader = await MeasureAsync(Path.Combine(root, $"reader-{n}.log"), rate, seconds, ReaderOnlyAsync);
                 Print("reader only (no db)", reader);
@@ -64,15 +69,18 @@ internal static class LogsBenchmark
                 Console.WriteLine(reference is null
                     ? string.Create(CultureInfo.InvariantCulture, $"{rate,7:0} | no tail on PATH")
                     : string.Create(CultureInfo.InvariantCulture,
-                        $"{rate,7:0} | {aibench.LinesPerSecond / reference.LinesPerSecond,22:0.00} | {aibench.P99 - reference.P99,25:0} | {reader.LinesPerSecond / reference.LinesPerSecond,26:0.00}"));
+                        $"{rate,7:0} | {aibench.LinesPerSecond / reference.LinesPerSecond,22:0.00} | {aibench.P99 - reference.P99,25:0} | "
+                            + $"{reader.LinesPerSecond / reference.LinesPerSecond,26:0.00}"));
             }
 
             // Sustained means every line written got through at the offered rate with the latency bound, not merely a
             // fast burst before falling behind; a run long enough that start and drain hardly count.
-            var best = results.Select(r => r.Aibench).Where(r => r.Lost == 0 && r.LinesPerSecond >= 0.95 * r.Rate && r.P99 <= 1000).MaxBy(r => r.Rate);
+            var best = results.Select(r => r.Aibench).Where(r => r.Lost == 0 && r.LinesPerSecond >= 0.95 * r.Rate && r.P99 <= 1000).MaxBy(r
+                => r.Rate);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"goal >= 50,000 lines/s sustained with p99 <= 1 s: {(best is { Rate: >= 50_000 } ? "met" : "not met")}" +
-                $" (highest offered rate sustained: {(best is null ? "none" : $"{best.Rate:0} lines/s, delivered {best.LinesPerSecond:0} lines/s, p99 {best.P99:0} ms")})"));
+                $" (highest offered rate sustained: "
+                    + $"{(best is null ? "none" : $"{best.Rate:0} lines/s, delivered {best.LinesPerSecond:0} lines/s, p99 {best.P99:0} ms")})"));
             // Other work on the machine shows up as lag; the load average says how much there was.
             Console.WriteLine($"load average at the end {Machine.LoadAverage()}");
         }
@@ -86,12 +94,14 @@ internal static class LogsBenchmark
 
     private static void Print(string label, Result r) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label,-19} | {r.Rate,7:0} | {r.Written,7} | {r.Delivered,9} | {r.Lost,11} | {r.LinesPerSecond,17:0} | {r.P50,6:0.0} | {r.P99,6:0.0} | {r.Max,6:0.0} | {PerLine(r),12}"));
+            $"{label,-19} | {r.Rate,7:0} | {r.Written,7} | {r.Delivered,9} | {r.Lost,11} | {r.LinesPerSecond,17:0} | {r.P50,6:0.0} | {r.P99,6:0.0} | "
+                + $"{r.Max,6:0.0} | {PerLine(r),12}"));
 
     private static string PerLine(Result r) =>
         r.Stages is null || r.Stages[1] == 0 ? "-" : (r.Stages[0] * 1000 / r.Stages[1]).ToString("0.00", CultureInfo.InvariantCulture);
 
-    private sealed record Result(double Rate, long Written, long Delivered, double LinesPerSecond, double P50, double P99, double Max, double[]? Stages)
+    private sealed record Result(double Rate, long Written, long Delivered, double LinesPerSecond, double P50, double P99, double Max,
+        double[]? Stages)
     {
         public long Lost => Written - Delivered;
     }
@@ -211,7 +221,8 @@ internal static class LogsBenchmark
     {
         var broadcaster = new LogBroadcaster();
         var tailer = new LogTailer(new PooledDbContextFactory<LogsDbContext>(options), broadcaster, TimeProvider.System);
-        var source = new LogSource(Guid.NewGuid(), LogSourceKind.Service, Path.GetDirectoryName(path)!, false, new Dictionary<int, string> { [0] = "node1" }, []);
+        var source = new LogSource(Guid.NewGuid(), LogSourceKind.Service, Path.GetDirectoryName(path)!, false, new Dictionary<int,
+            string> { [0] = "node1" }, []);
         await PollAsync(sink, broadcaster, () => tailer.TailAsync([source], cancellationToken), cancellationToken);
     }
 
@@ -227,7 +238,8 @@ internal static class LogsBenchmark
             var read = LogFileReader.Read(path, state);
             state = read.State;
             var lines = LineParser.Parse(read.Lines, now.Year)
-                .Select(e => new LogLine { Id = ++id, Task = 0, Stream = "stdout", Level = e.Level, Timestamp = e.Timestamp ?? now, Text = Redactor.Apply(e.Text, []) })
+                .Select(e => new LogLine { Id = ++id, Task = 0, Stream = "stdout", Level = e.Level, Timestamp = e.Timestamp ?? now,
+                    Text = Redactor.Apply(e.Text, []) })
                 .Select(ListLogsHandler.View).ToList();
             if (lines.Count > 0)
             {

@@ -18,12 +18,15 @@ internal static partial class MonitorParseBenchmark
     {
         var bytes = Encoding.UTF8.GetBytes(Exposition(replicas: 4));
         var expected = ExpositionParser.Parse(bytes);
-        if (expected.Malformed != 0) throw new InvalidOperationException("the simulator's exposition does not parse: " + string.Join("; ", expected.MalformedExamples));
-        if (NaiveRegexParse(bytes) != expected.Samples.Count) throw new InvalidOperationException("the regex reference disagrees on the sample count");
+        if (expected.Malformed != 0) throw new InvalidOperationException("the simulator's exposition does not parse: "
+            + string.Join("; ", expected.MalformedExamples));
+        if (NaiveRegexParse(bytes) != expected.Samples.Count) throw new
+            InvalidOperationException("the regex reference disagrees on the sample count");
         var samples = expected.Samples.Count;
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"aibench monitor-parse: simulator vLLM exposition, 4 replicas, {bytes.Length} bytes, {samples} samples, one thread, median of {rounds} rounds of {secondsPerMeasure} s"));
+            $"aibench monitor-parse: simulator vLLM exposition, 4 replicas, {bytes.Length} bytes, {samples} samples, one thread, median of {rounds} "
+                + $"rounds of {secondsPerMeasure} s"));
         var measures = new (string Name, Func<int> Parse)[]
         {
             ("ExpositionParser (strings cached, steady scrape)", () => ExpositionParser.Parse(bytes).Samples.Count),

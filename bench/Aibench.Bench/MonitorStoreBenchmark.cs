@@ -24,18 +24,23 @@ internal static class MonitorStoreBenchmark
         var parsed = ExpositionParser.Parse(exposition);
         var scrapes = minutes * 60 / intervalSeconds;
         Console.WriteLine($"aibench metric storage, {Environment.ProcessorCount} cores, {TimeProvider.System.GetUtcNow():yyyy-MM-dd}");
-        Console.WriteLine($"{replicas} replicas × {parsed.Samples.Count} samples per scrape × {scrapes} scrapes ({intervalSeconds} s for {minutes} min) " +
-                          $"= {replicas * parsed.Samples.Count * scrapes:N0} samples; raw exposition {exposition.Length:N0} bytes per replica and scrape");
-        Console.WriteLine("database   | store ms/scrape p50 | p99 | ÷ interval | size MB | ÷ raw text | rate chart ms | quantile chart ms | ÷ interval");
+        Console.WriteLine($"{replicas} replicas × {parsed.Samples.Count} samples per scrape × {scrapes} scrapes ({intervalSeconds} s for "
+            + $"{minutes} min) " +
+                          $"= {replicas * parsed.Samples.Count * scrapes:N0} samples; raw exposition {exposition.Length:N0} bytes per "
+                              + $"replica and scrape");
+        Console.WriteLine("database   | store ms/scrape p50 | p99 | ÷ interval | size MB | ÷ raw text | rate chart ms | quantile chart "
+            + "ms | ÷ interval");
 
         var root = Directory.CreateTempSubdirectory("aibench-bench-monitor-").FullName;
         try
         {
             var sqlite = Path.Combine(root, "monitor.db");
-            await MeasureAsync("sqlite", DatabaseSettings.ForSqliteFile(sqlite), () => Size(sqlite), parsed, replicas, intervalSeconds, scrapes, exposition.Length);
+            await MeasureAsync("sqlite", DatabaseSettings.ForSqliteFile(sqlite), () => Size(sqlite), parsed, replicas, intervalSeconds, scrapes,
+                exposition.Length);
             if (postgres is not null)
             {
-                await MeasureAsync("postgresql", new DatabaseSettings(DatabaseProvider.Postgres, postgres), null, parsed, replicas, intervalSeconds, scrapes, exposition.Length);
+                await MeasureAsync("postgresql", new DatabaseSettings(DatabaseProvider.Postgres, postgres), null, parsed, replicas, intervalSeconds,
+                    scrapes, exposition.Length);
             }
         }
         finally
@@ -46,7 +51,8 @@ internal static class MonitorStoreBenchmark
         return 0;
     }
 
-    private static async Task MeasureAsync(string label, DatabaseSettings settings, Func<long>? size, Exposition parsed, int replicas, int interval, int scrapes, long rawBytes)
+    private static async Task MeasureAsync(string label, DatabaseSettings settings, Func<long>? size, Exposition parsed, int replicas, int interval,
+        int scrapes, long rawBytes)
     {
         var options = new DbContextOptionsBuilder<MonitorDbContext>();
         ModuleDatabaseExtensions.Configure(options, settings, MonitorDbContext.SchemaName);
@@ -93,16 +99,20 @@ internal static class MonitorStoreBenchmark
         }
 
         var bytes = size?.Invoke() ?? await PostgresSizeAsync(factory);
-        var handler = new GetSeriesHandler(factory, new MonitorSettings(interval, TimeSpan.FromSeconds(3), TimeSpan.FromDays(14), false), TimeProvider.System);
+        var handler = new GetSeriesHandler(factory, new MonitorSettings(interval, TimeSpan.FromSeconds(3), TimeSpan.FromDays(14), false),
+            TimeProvider.System);
         var to = start.AddMinutes(scrapes * interval / 60.0);
-        var rate = await TimeAsync(() => handler.Handle(new GetSeries(service, null, "vllm:generation_tokens_total", start, to, "rate", Sum: true), default).AsTask());
-        var quantile = await TimeAsync(() => handler.Handle(new GetSeries(service, null, "vllm:time_to_first_token_seconds", start, to, "quantile", 0.99), default).AsTask());
+        var rate = await TimeAsync(() => handler.Handle(new GetSeries(service, null, "vllm:generation_tokens_total", start, to, "rate", Sum: true),
+            default).AsTask());
+        var quantile = await TimeAsync(()
+            => handler.Handle(new GetSeries(service, null, "vllm:time_to_first_token_seconds", start, to, "quantile", 0.99), default).AsTask());
         times.Sort();
         var p50 = times[times.Count / 2];
         var p99 = times[(int)Math.Min(times.Count - 1, Math.Ceiling(times.Count * 0.99) - 1)];
         var raw = rawBytes * replicas * (long)scrapes;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{label,-10} | {p50,19:0.0} | {p99,3:0.0} | {p50 / (interval * 1000.0),10:0.0000} | {bytes / 1e6,7:0.0} | {(double)bytes / raw,10:0.00} | {rate,13:0.0} | {quantile,17:0.0} | {Math.Max(rate, quantile) / (interval * 1000.0),10:0.0000}"));
+            $"{label,-10} | {p50,19:0.0} | {p99,3:0.0} | {p50 / (interval * 1000.0),10:0.0000} | {bytes / 1e6,7:0.0} | {(double)bytes / raw,10:0.00} "
+                + $"| {rate,13:0.0} | {quantile,17:0.0} | {Math.Max(rate, quantile) / (interval * 1000.0),10:0.0000}"));
     }
 
     private static async Task<double> TimeAsync(Func<Task> action)
@@ -115,7 +125,8 @@ internal static class MonitorStoreBenchmark
 
     private static string Merge(string labels, int replica)
     {
-        var merged = new Dictionary<string, string>(LabelText.Parse(labels)) { ["job"] = "service", ["replica"] = replica.ToString(CultureInfo.InvariantCulture), ["node"] = $"node{replica + 1}" };
+        var merged = new Dictionary<string, string>(LabelText.Parse(labels))
+            { ["job"] = "service", ["replica"] = replica.ToString(CultureInfo.InvariantCulture), ["node"] = $"node{replica + 1}" };
         return LabelText.Format(merged);
     }
 
@@ -140,7 +151,8 @@ internal static class MonitorStoreBenchmark
             using var http = new HttpClient();
             for (var i = 0; i < 20; i++)
             {
-                using var content = new StringContent("""{"model":"sim-model","prompt":"hello there","max_tokens":8}""", System.Text.Encoding.UTF8, "application/json");
+                using var content = new StringContent("""{"model":"sim-model","prompt":"hello there","max_tokens":8}""", System.Text.Encoding.UTF8,
+                    "application/json");
                 (await http.PostAsync(url + "/v1/completions", content)).EnsureSuccessStatusCode();
             }
 

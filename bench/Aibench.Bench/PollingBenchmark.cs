@@ -16,7 +16,8 @@ internal static class PollingBenchmark
     public static async Task<int> RunAsync(int[] sizes, int cycles)
     {
         var runner = new CommandRunner();
-        var settings = new SchedulerSettings("slurm", 2, TimeSpan.FromSeconds(60), 3, TimeSpan.FromMilliseconds(500), null, null, "v0.0.38", null, null, SchedulerSettings.DefaultBreaker);
+        var settings = new SchedulerSettings("slurm", 2, TimeSpan.FromSeconds(60), 3, TimeSpan.FromMilliseconds(500), null, null, "v0.0.38", null,
+            null, SchedulerSettings.DefaultBreaker);
         var slurm = new SlurmCliScheduler(runner, settings, NullLogger<SlurmCliScheduler>.Instance);
         if (!(await slurm.CheckAsync(CancellationToken.None)).Reachable)
         {
@@ -67,13 +68,15 @@ internal static class PollingBenchmark
         Console.WriteLine("jobs | median ms/cycle | p90 ms/cycle | SLURM calls/cycle");
         foreach (var r in results)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Jobs,4} | {r.MedianMs,15:0.0} | {r.P90Ms,12:0.0} | {r.CallsPerCycle,17:0.##}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Jobs,4} | {r.MedianMs,15:0.0} | {r.P90Ms,12:0.0} | {r.CallsPerCycle,17:0.##}"));
         }
 
         var first = results[0];
         var last = results[^1];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio {last.Jobs}:{first.Jobs} — time per cycle {last.MedianMs / first.MedianMs:0.00}×, SLURM calls per cycle {last.CallsPerCycle / first.CallsPerCycle:0.00}×"));
+            $"ratio {last.Jobs}:{first.Jobs} — time per cycle {last.MedianMs / first.MedianMs:0.00}×, SLURM calls per cycle "
+                + $"{last.CallsPerCycle / first.CallsPerCycle:0.00}×"));
         return 0;
     }
 

@@ -14,10 +14,13 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("usage: Aibench.Bench polling [--jobs 1,100,1000] [--cycles 10]   (needs a SLURM cluster: scripts/bench.sh starts one)");
     Console.WriteLine("       Aibench.Bench sim [--streams 100,500,1000,2000] [--itl-ms 25] [--tokens 200]");
     Console.WriteLine("       Aibench.Bench monitor-store [--replicas 4] [--interval 5] [--minutes 10] [--postgres CONNECTION]");
-    Console.WriteLine("       Aibench.Bench loadgen [--quick] [--seconds 10] [--rates 500,1000,2000] [--streams 250,500,1000,2000]   (wrk on PATH for the reference)");
+    Console.WriteLine("       Aibench.Bench loadgen [--quick] [--seconds 10] [--rates 500,1000,2000] [--streams 250,500,1000,2000]   (wrk on PATH "
+        + "for the reference)");
     Console.WriteLine("       Aibench.Bench monitor-parse [--seconds 1] [--rounds 5]");
-    Console.WriteLine("       Aibench.Bench distributed [--rate 400] [--seconds 15] [--workers 4]   (needs a SLURM cluster: scripts/bench.sh starts one)");
-    Console.WriteLine("       Aibench.Bench tokenizer --tokenizer PATH [--distinct 1,10,100] [--count 1000] [--input 1024]   (scripts/bench.sh fetches a Qwen3 tokenizer.json)");
+    Console.WriteLine("       Aibench.Bench distributed [--rate 400] [--seconds 15] [--workers 4]   (needs a SLURM cluster: "
+        + "scripts/bench.sh starts one)");
+    Console.WriteLine("       Aibench.Bench tokenizer --tokenizer PATH [--distinct 1,10,100] [--count 1000] [--input 1024]   (scripts/bench.sh "
+        + "fetches a Qwen3 tokenizer.json)");
     Console.WriteLine("       Aibench.Bench calibration [--binary src/Host/bin/Release/net10.0/aibench] [--seconds 1,3,5] [--repeats 3]");
     Console.WriteLine("       Aibench.Bench logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail on PATH for the reference)");
     return args.Length == 0 ? 2 : 0;
@@ -38,15 +41,19 @@ switch (args[0])
         var cycles = int.Parse(options.GetValueOrDefault("--cycles") ?? "10", CultureInfo.InvariantCulture);
         return await PollingBenchmark.RunAsync(jobs, cycles);
     case "sim":
-        var levels = (options.GetValueOrDefault("--streams") ?? "100,500,1000,2000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var levels = (options.GetValueOrDefault("--streams") ?? "100,500,1000,2000").Split(',').Select(s
+            => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var itl = TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("--itl-ms") ?? "25", CultureInfo.InvariantCulture));
         var tokens = int.Parse(options.GetValueOrDefault("--tokens") ?? "200", CultureInfo.InvariantCulture);
         return await SimBenchmark.RunAsync(levels, itl, tokens);
     case "loadgen":
         var settings = options.ContainsKey("--quick") ? LoadGenSettings.Quick : LoadGenSettings.Full;
-        if (options.GetValueOrDefault("--seconds") is { } seconds) settings = settings with { Seconds = int.Parse(seconds, CultureInfo.InvariantCulture) };
-        if (options.GetValueOrDefault("--rates") is { } rates) settings = settings with { Rates = [.. rates.Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture))] };
-        if (options.GetValueOrDefault("--streams") is { } streams) settings = settings with { Streams = [.. streams.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] };
+        if (options.GetValueOrDefault("--seconds") is { } seconds) settings = settings with
+            { Seconds = int.Parse(seconds, CultureInfo.InvariantCulture) };
+        if (options.GetValueOrDefault("--rates") is { } rates) settings = settings with
+            { Rates = [.. rates.Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture))] };
+        if (options.GetValueOrDefault("--streams") is { } streams) settings = settings with
+            { Streams = [.. streams.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] };
         return await LoadGenBenchmark.RunAsync(settings);
     case "monitor-store":
         return await MonitorStoreBenchmark.RunAsync(
@@ -59,7 +66,8 @@ switch (args[0])
         var rounds = int.Parse(options.GetValueOrDefault("--rounds") ?? "5", CultureInfo.InvariantCulture);
         return MonitorParseBenchmark.Run(perMeasure, rounds);
     case "logs":
-        var lineRates = (options.GetValueOrDefault("--rates") ?? "10000,50000,75000,100000").Split(',').Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var lineRates = (options.GetValueOrDefault("--rates") ?? "10000,50000,75000,100000").Split(',').Select(s
+            => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var logSeconds = double.Parse(options.GetValueOrDefault("--seconds") ?? "20", CultureInfo.InvariantCulture);
         return await LogsBenchmark.RunAsync(lineRates, logSeconds);
     case "tokenizer":

@@ -18,7 +18,8 @@ internal static class SimBenchmark
         await using var app = server.Build();
         await app.StartAsync();
         var url = new Uri(SimServer.Address(app));
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
+        using var http = new HttpClient(new SocketsHttpHandler
+            { MaxConnectionsPerServer = int.MaxValue, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
             Timeout = TimeSpan.FromMinutes(5),
         };
@@ -37,7 +38,8 @@ internal static class SimBenchmark
                 {
                     var request = new HttpRequestMessage(HttpMethod.Post, new Uri(url, "/v1/completions"))
                     {
-                        Content = JsonContent.Create(new { model = "sim-model", prompt = "bench", max_tokens = tokens, ignore_eos = true, stream = true }),
+                        Content = JsonContent.Create(new { model = "sim-model", prompt = "bench", max_tokens = tokens, ignore_eos = true,
+                            stream = true }),
                     };
                     using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                     using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -62,11 +64,13 @@ internal static class SimBenchmark
             var target = streams * 1000.0 / itl.TotalMilliseconds;
             var rate = produced / seconds;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{streams,7} | {rate,8:0} | {target,15:0} | {rate / target,5:0.00} | {Percentile(all, 0.5),10:0.00} | {Percentile(all, 0.99),10:0.00} | {errors}"));
+                $"{streams,7} | {rate,8:0} | {target,15:0} | {rate / target,5:0.00} | {Percentile(all, 0.5),10:0.00} | "
+                    + $"{Percentile(all, 0.99),10:0.00} | {errors}"));
         }
 
         return 0;
     }
 
-    private static double Percentile(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
+    private static double Percentile(List<double> sorted, double q) => sorted.Count == 0 ? double.NaN
+        : sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
 }

@@ -111,7 +111,8 @@ internal sealed class BatchingEngine : IEngine
                 admitted = Admit();
                 if (_running.Count > 0)
                 {
-                    var prefill = admitted.Aggregate(TimeSpan.Zero, (sum, g) => sum + _options.PrefillBase + (_options.PrefillPerToken * (g.PromptTokens + g.Generated)));
+                    var prefill = admitted.Aggregate(TimeSpan.Zero, (sum, g) => sum + _options.PrefillBase
+                        + (_options.PrefillPerToken * (g.PromptTokens + g.Generated)));
                     step = _options.DecodeBase + (_options.DecodePerSeq * _running.Count) + prefill;
                 }
                 else

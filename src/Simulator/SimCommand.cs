@@ -19,9 +19,12 @@ internal static class SimCommand
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => d.Host };
         var port = new Option<int>("--port") { Description = "Port; 0 picks a free one and prints it.", DefaultValueFactory = _ => d.Port };
         var model = new Option<string>("--model") { Description = "Served model name.", DefaultValueFactory = _ => d.Model };
-        var maxModelLen = new Option<int>("--max-model-len") { Description = "Longest prompt + completion in tokens.", DefaultValueFactory = _ => d.MaxModelLen };
-        var maxNumSeqs = new Option<int>("--max-num-seqs") { Description = "Sequences decoded together; the rest wait.", DefaultValueFactory = _ => d.MaxNumSeqs };
-        var kv = new Option<int>("--kv-cache-tokens") { Description = "KV cache capacity in tokens; overflow preempts.", DefaultValueFactory = _ => d.KvCacheTokens };
+        var maxModelLen = new Option<int>("--max-model-len") { Description = "Longest prompt + completion in tokens.", DefaultValueFactory = _
+            => d.MaxModelLen };
+        var maxNumSeqs = new Option<int>("--max-num-seqs") { Description = "Sequences decoded together; the rest wait.", DefaultValueFactory = _
+            => d.MaxNumSeqs };
+        var kv = new Option<int>("--kv-cache-tokens") { Description = "KV cache capacity in tokens; overflow preempts.", DefaultValueFactory = _
+            => d.KvCacheTokens };
         var prefillBase = Time("--prefill-base", "Fixed cost of a prefill.", d.PrefillBase);
         var prefillPerToken = Time("--prefill-per-token", "Prefill cost per prompt token.", d.PrefillPerToken);
         var decodeBase = Time("--decode-base", "Decode step at batch size 1.", d.DecodeBase);
@@ -29,16 +32,20 @@ internal static class SimCommand
         var ttft = new Option<string?>("--ttft") { Description = "Fixed-latency mode: time to first token (e.g. 50ms); no batching effects." };
         var itl = new Option<string?>("--itl") { Description = "Fixed-latency mode: gap between tokens (e.g. 10ms)." };
         var errorRate = new Option<double>("--error-rate") { Description = "Fraction of requests answered with --error-status." };
-        var errorStatus = new Option<int>("--error-status") { Description = "Status of injected errors: 500 or 503.", DefaultValueFactory = _ => d.ErrorStatus };
+        var errorStatus = new Option<int>("--error-status") { Description = "Status of injected errors: 500 or 503.", DefaultValueFactory = _
+            => d.ErrorStatus };
         var dropRate = new Option<double>("--drop-rate") { Description = "Fraction of streams whose connection is dropped halfway." };
         var startupDelay = new Option<string?>("--startup-delay") { Description = "Answer /health (and requests) only after this long, e.g. 20s." };
         var seed = new Option<int>("--seed") { Description = "Seed of the generated text.", DefaultValueFactory = _ => d.Seed };
-        var tokensPerChunk = new Option<int>("--tokens-per-chunk") { Description = "Tokens per streamed chunk (vLLM's --stream-interval, or speculative decoding).", DefaultValueFactory = _ => 1 };
+        var tokensPerChunk = new Option<int>("--tokens-per-chunk")
+            { Description = "Tokens per streamed chunk (vLLM's --stream-interval, or speculative decoding).", DefaultValueFactory = _ => 1 };
         var noTokenize = new Option<bool>("--no-tokenize") { Description = "Serve no /tokenize or /detokenize, like servers other than vLLM." };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "A model's tokenizer.json (or its folder) to count and generate with, instead of o200k.", HelpName = "path" };
+        var tokenizer = new Option<string?>("--tokenizer")
+            { Description = "A model's tokenizer.json (or its folder) to count and generate with, instead of o200k.", HelpName = "path" };
         // The load generator's calibration starts the simulator as its child: the child must end with its parent even
         // when the parent is killed, and the parent's end closes the child's stdin whatever way it ends.
-        var exitOnStdinClose = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input is closed (for a parent process).", Hidden = true };
+        var exitOnStdinClose = new Option<bool>("--exit-on-stdin-close") { Description = "Stop when standard input is closed (for a parent process).",
+            Hidden = true };
 
         var command = new Command("sim", "Run a vLLM-compatible inference simulator: OpenAI API, SSE streaming, vLLM's /metrics.")
         {
@@ -88,7 +95,8 @@ internal static class SimCommand
             if (options.ErrorRate is < 0 or > 1) errors.Add("--error-rate: must be between 0 and 1.");
             if (options.DropRate is < 0 or > 1) errors.Add("--drop-rate: must be between 0 and 1.");
             if (options.ErrorStatus is not (500 or 503)) errors.Add("--error-status: must be 500 or 503.");
-            if (string.IsNullOrWhiteSpace(options.Model) || options.Model.Any(char.IsControl)) errors.Add("--model: must be a name without control characters.");
+            if (string.IsNullOrWhiteSpace(options.Model) || options.Model.Any(char.IsControl))
+                errors.Add("--model: must be a name without control characters.");
             SimServer? server = null;
             if (errors.Count == 0)
             {
@@ -119,8 +127,12 @@ internal static class SimCommand
                 return ExitCodes.Failure;
             }
 
+            var engine = options.FixedLatency
+                ? string.Create(CultureInfo.InvariantCulture, $"fixed latency: ttft {Format(options.Ttft)}, itl {Format(options.Itl)}")
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"batching: max-num-seqs {options.MaxNumSeqs}, kv cache {options.KvCacheTokens} tokens");
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"aibench sim listening on {SimServer.Address(app)} (model {options.Model}, {(options.FixedLatency ? $"fixed latency: ttft {Format(options.Ttft)}, itl {Format(options.Itl)}" : $"batching: max-num-seqs {options.MaxNumSeqs}, kv cache {options.KvCacheTokens} tokens")})"));
+                $"aibench sim listening on {SimServer.Address(app)} (model {options.Model}, {engine})"));
             Console.Out.Flush();
             if (parse.GetValue(exitOnStdinClose))
             {

@@ -40,7 +40,8 @@ internal sealed class SimServer
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{(_options.Host.Contains(':', StringComparison.Ordinal) ? $"[{_options.Host}]" : _options.Host)}:{_options.Port}");
+        var host = _options.Host.Contains(':', StringComparison.Ordinal) ? $"[{_options.Host}]" : _options.Host;
+        builder.WebHost.UseUrls($"http://{host}:{_options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxConcurrentConnections = null);
         var app = builder.Build();
 
@@ -50,7 +51,8 @@ internal sealed class SimServer
         app.MapGet("/v1/models", () => Results.Json(new
         {
             @object = "list",
-            data = new[] { new { id = _options.Model, @object = "model", created = _createdUnix, owned_by = "vllm", root = _options.Model, parent = (string?)null, max_model_len = _options.MaxModelLen } },
+            data = new[] { new { id = _options.Model, @object = "model", created = _createdUnix, owned_by = "vllm", root = _options.Model,
+                parent = (string?)null, max_model_len = _options.MaxModelLen } },
         }));
         if (_options.ServeTokenize)
         {
@@ -215,7 +217,8 @@ internal sealed class SimServer
         if (promptTokens + max > _options.MaxModelLen || max < 1)
         {
             await Error(context, 400,
-                $"This model's maximum context length is {_options.MaxModelLen} tokens. However, you requested {promptTokens + Math.Max(max, 0)} tokens ({promptTokens} in the messages, {max} in the completion). Please reduce the length of the messages or completion.",
+                $"This model's maximum context length is {_options.MaxModelLen} tokens. However, you requested {promptTokens + Math.Max(max, 0)} "
+                    + $"tokens ({promptTokens} in the messages, {max} in the completion). Please reduce the length of the messages or completion.",
                 "BadRequestError", "messages");
             return;
         }
@@ -224,7 +227,8 @@ internal sealed class SimServer
             || !Flag(body["stream_options"] as JsonObject, "include_usage", out var includeUsage)
             || !Flag(body["stream_options"] as JsonObject, "continuous_usage_stats", out var continuousUsage))
         {
-            await Error(context, 400, "'ignore_eos', 'stream' and 'stream_options.include_usage' / 'continuous_usage_stats' must be true or false.", "BadRequestError");
+            await Error(context, 400, "'ignore_eos', 'stream' and 'stream_options.include_usage' / 'continuous_usage_stats' must be true or false.",
+                "BadRequestError");
             return;
         }
 
@@ -239,7 +243,8 @@ internal sealed class SimServer
         var fault = Fault();
         if (fault is { } status)
         {
-            await Error(context, status, "Injected fault (aibench sim --error-rate).", status == 503 ? "ServiceUnavailableError" : "InternalServerError");
+            await Error(context, status, "Injected fault (aibench sim --error-rate).", status == 503 ? "ServiceUnavailableError"
+                : "InternalServerError");
             return;
         }
 
@@ -278,7 +283,8 @@ internal sealed class SimServer
                 {
                     // Several tokens in one chunk when --tokens-per-chunk > 1, as vLLM's stream interval gives them.
                     var chunk = Chunk(id, created, chat, chat ? new JsonObject { ["content"] = pending.ToString() } : pending.ToString(), null);
-                    if (continuousUsage) chunk["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["total_tokens"] = promptTokens + count, ["completion_tokens"] = count };
+                    if (continuousUsage) chunk["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["total_tokens"] = promptTokens + count,
+                        ["completion_tokens"] = count };
                     pending.Clear();
                     await Sse(context, chunk);
                     if (drop && count >= output / 2)
@@ -326,7 +332,8 @@ internal sealed class SimServer
         }
 
         JsonNode choice = chat
-            ? new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text.ToString(), ["tool_calls"] = new JsonArray() }, ["logprobs"] = null, ["finish_reason"] = finish, ["stop_reason"] = null }
+            ? new JsonObject { ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = text.ToString(),
+                ["tool_calls"] = new JsonArray() }, ["logprobs"] = null, ["finish_reason"] = finish, ["stop_reason"] = null }
             : new JsonObject { ["index"] = 0, ["text"] = text.ToString(), ["logprobs"] = null, ["finish_reason"] = finish, ["stop_reason"] = null };
         await context.Response.WriteAsJsonAsync(new JsonObject
         {

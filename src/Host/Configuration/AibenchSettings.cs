@@ -52,7 +52,8 @@ internal sealed record AibenchSettings(
         {
             if (!known.Contains(section.Key, StringComparer.OrdinalIgnoreCase))
             {
-                errors.Add($"{section.Key}: unknown setting; known settings are {string.Join(", ", known.Where(k => char.IsUpper(k[0])).Except(["AllowedHosts"]))}.");
+                errors.Add($"{section.Key}: unknown setting; known settings are "
+                    + $"{string.Join(", ", known.Where(k => char.IsUpper(k[0])).Except(["AllowedHosts"]))}.");
             }
         }
 
@@ -101,7 +102,8 @@ internal sealed record AibenchSettings(
         var level = Serilog.Events.LogEventLevel.Information;
         if (configuration["Log:Level"] is { } levelText && !Enum.TryParse(levelText, ignoreCase: true, out level))
         {
-            errors.Add($"Log:Level: '{levelText}' is not a level; expected one of {string.Join(", ", Enum.GetNames<Serilog.Events.LogEventLevel>())}.");
+            errors.Add($"Log:Level: '{levelText}' is not a level; expected one of "
+                + $"{string.Join(", ", Enum.GetNames<Serilog.Events.LogEventLevel>())}.");
         }
 
         var ports = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);

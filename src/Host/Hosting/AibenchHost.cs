@@ -100,7 +100,8 @@ internal static class AibenchHost
         services.AddAibenchProblemDetails();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
-            o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
+            o.SerializerOptions.Converters.Add(new
+                System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.SnakeCaseLower)));
 
         services.AddSingleton<TokenStore>();
         // Modules that hand the token to parts of themselves elsewhere (the Client's workers) ask for it here.
@@ -185,7 +186,8 @@ internal static class AibenchHost
             SuppressDiagnosticsCallback = ctx => ctx.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
         });
         app.UseWhen(ctx => ApiPaths.IsApi(ctx.Request.Path), api => api.UseStatusCodePages());
-        app.UseWhen(ctx => !ApiPaths.IsApi(ctx.Request.Path), pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseWhen(ctx => !ApiPaths.IsApi(ctx.Request.Path), pages
+            => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseHttpMetrics();
         app.UseTokenLink();
         app.UseAuthentication();

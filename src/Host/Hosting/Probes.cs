@@ -43,7 +43,8 @@ internal static class Probes
                 }
 
                 ready &= databaseError is null && pending.Count == 0;
-                checks["database"] = new { status = databaseError is null ? "ok" : "failing", provider = database.Provider.ToString().ToLowerInvariant(), error = databaseError };
+                checks["database"] = new { status = databaseError is null ? "ok" : "failing",
+                    provider = database.Provider.ToString().ToLowerInvariant(), error = databaseError };
                 checks["migrations"] = new { status = databaseError is not null ? "unknown" : pending.Count == 0 ? "ok" : "pending", pending };
 
                 int servers = 0;
@@ -70,7 +71,8 @@ internal static class Probes
                     open,
                     breakers = circuits.Select(c => new
                     {
-                        c.Name, c.Kind, c.Target, c.State, c.Since, c.Failures, c.LastError, c.LastFailureAt, c.RetryAt, c.Opened, c.OpenedBy, c.OpenedAfter, c.Detail,
+                        c.Name, c.Kind, c.Target, c.State, c.Since, c.Failures, c.LastError, c.LastFailureAt, c.RetryAt, c.Opened, c.OpenedBy,
+                            c.OpenedAfter, c.Detail,
                     }),
                 };
 

@@ -42,7 +42,8 @@ internal static class StartupChecks
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or InvalidOperationException)
         {
             throw new DependencyUnavailableException(
-                $"Cannot reach PostgreSQL at {builder.Host ?? "localhost"}:{builder.Port} (database '{builder.Database ?? builder.Username}'): {e.GetBaseException().Message}");
+                $"Cannot reach PostgreSQL at {builder.Host ?? "localhost"}:{builder.Port} (database '{builder.Database ?? builder.Username}'): "
+                    + $"{e.GetBaseException().Message}");
         }
     }
 

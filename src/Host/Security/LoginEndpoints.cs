@@ -82,7 +82,8 @@ internal static class LoginEndpoints
     }
 
     private static string LocalOnly(string? url) =>
-        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal)
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal)
+            && !url.StartsWith("/\\", StringComparison.Ordinal)
             ? url
             : "/";
 
@@ -103,8 +104,10 @@ internal static class LoginEndpoints
             <meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>Log in · aibench</title>
             <style>
-            body{font-family:Roboto,Helvetica,Arial,sans-serif;background:#f5f5f5;color:#222;display:flex;min-height:100vh;margin:0;align-items:center;justify-content:center}
-            @media (prefers-color-scheme:dark){body{background:#1a1a27;color:#eee}form{background:#27273a!important}input{background:#1a1a27;color:#eee}}
+            body{font-family:Roboto,Helvetica,Arial,sans-serif;background:#f5f5f5;color:#222;display:flex;min-height:100vh;margin:0;
+              align-items:center;justify-content:center}
+            @media (prefers-color-scheme:dark){body{background:#1a1a27;color:#eee}form{background:#27273a!important}
+              input{background:#1a1a27;color:#eee}}
             form{background:#fff;padding:2rem;border-radius:8px;box-shadow:0 2px 8px rgba(0,0,0,.15);width:min(26rem,90vw)}
             h1{margin:0 0 1rem;font-size:1.5rem}label{display:block;margin-bottom:.25rem}
             input{width:100%;box-sizing:border-box;padding:.6rem;font-size:1rem;border:1px solid #888;border-radius:4px}

@@ -4,11 +4,13 @@ using Microsoft.Extensions.Configuration;
 namespace Aibench.Client;
 
 /// <summary>Load generation settings (section <c>Client</c>).</summary>
-/// <param name="WorkerStartLead">Time from submitting a worker job to the workers' shared start: the job must be scheduled and every worker started by then.</param>
+/// <param name="WorkerStartLead">Time from submitting a worker job to the workers' shared start: the job must be scheduled and every worker started
+/// by then.</param>
 /// <param name="WorkerReportUrl">The URL workers reach this host at; the address it listens on when not set.</param>
 /// <param name="Calibration">Client calibration of runs whose spec does not say (<c>3s</c> by default, <c>off</c>); null when off.</param>
 /// <param name="CalibrationBinary">The aibench executable that serves the calibration's zero-latency endpoint; this program when empty.</param>
-internal sealed record ClientSettings(TimeSpan WorkerStartLead, string? WorkerReportUrl, TimeSpan? Calibration = null, string? CalibrationBinary = null)
+internal sealed record ClientSettings(TimeSpan WorkerStartLead, string? WorkerReportUrl, TimeSpan? Calibration = null,
+    string? CalibrationBinary = null)
 {
     public static readonly string[] Keys = ["WorkerStartLead", "WorkerReportUrl", "Calibration", "CalibrationBinary"];
 
@@ -36,7 +38,8 @@ internal sealed record ClientSettings(TimeSpan WorkerStartLead, string? WorkerRe
             binary = null;
         }
 
-        return new ClientSettings(SettingReader.Time(configuration, "Client:WorkerStartLead", TimeSpan.FromSeconds(20), errors), url is { Length: > 0 } ? url : null,
+        return new ClientSettings(SettingReader.Time(configuration, "Client:WorkerStartLead", TimeSpan.FromSeconds(20), errors), url
+            is { Length: > 0 } ? url : null,
             calibration, binary is { Length: > 0 } ? binary : null);
     }
 }

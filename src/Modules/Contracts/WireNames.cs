@@ -33,7 +33,8 @@ public static class WireNames
 
     /// <summary>Reads a wire name that must be valid (a stored column, a stored document).</summary>
     public static T Parse<T>(string name) where T : struct, Enum =>
-        TryParse<T>(name, out var value) ? value : throw new FormatException($"'{name}' is not a {typeof(T).Name}; expected one of: {string.Join(", ", All<T>())}.");
+        TryParse<T>(name, out var value) ? value
+            : throw new FormatException($"'{name}' is not a {typeof(T).Name}; expected one of: {string.Join(", ", All<T>())}.");
 
     private static (Dictionary<Enum, string> ToName, Dictionary<string, Enum> FromName) Table<T>() where T : struct, Enum =>
         Tables.GetOrAdd(typeof(T), _ =>

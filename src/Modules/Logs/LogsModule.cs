@@ -45,7 +45,8 @@ public static class LogsModule
         services.AddSingleton<LokiClient>();
         services.AddSingleton<LokiForwarder>();
         // Removed when Loki is no longer configured.
-        services.AddRecurringJob<ForwardLogsJob>(ForwardLogsJob.RecurringId, sp => sp.GetRequiredService<LokiSettings>().Enabled ? Cron.Minutely() : null);
+        services.AddRecurringJob<ForwardLogsJob>(ForwardLogsJob.RecurringId, sp => sp.GetRequiredService<LokiSettings>().Enabled ? Cron.Minutely()
+            : null);
         services.AddHostedService<LogsStartup>();
         services.AddSingleton<LokiHostSink>();
         services.AddHostedService<LokiHostShipper>();

@@ -48,7 +48,8 @@ internal sealed record LokiSettings(Uri? Url, int BatchSize, TimeSpan Interval, 
         var text = configuration[$"{Section}:Url"];
         if (!string.IsNullOrWhiteSpace(text))
         {
-            if (Uri.TryCreate(text.Trim(), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https" && string.IsNullOrEmpty(parsed.Query))
+            if (Uri.TryCreate(text.Trim(), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+                && string.IsNullOrEmpty(parsed.Query))
             {
                 // A trailing slash, so that a Loki behind a path prefix keeps it when the push path is appended.
                 url = parsed.AbsolutePath.EndsWith('/') ? parsed : new Uri(parsed.AbsoluteUri + "/");

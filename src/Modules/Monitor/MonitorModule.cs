@@ -39,8 +39,10 @@ public static class MonitorModule
         services.AddSingleton<SeriesCache>();
         services.AddSingleton<SampleWriter>();
         // No proxy: compute nodes are reached directly even when the login node sets http_proxy.
-        services.AddHttpClient(Scraper.ClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
-        services.AddRecurringJob<ScrapeJob>(ScrapeJob.RecurringId, sp => RecurringJobs.EverySeconds(sp.GetRequiredService<MonitorSettings>().ScrapeSeconds));
+        services.AddHttpClient(Scraper.ClientName).ConfigurePrimaryHttpMessageHandler(()
+            => new SocketsHttpHandler { UseProxy = false, UseCookies = false });
+        services.AddRecurringJob<ScrapeJob>(ScrapeJob.RecurringId, sp
+            => RecurringJobs.EverySeconds(sp.GetRequiredService<MonitorSettings>().ScrapeSeconds));
         services.AddRecurringJob<RetentionJob>(RetentionJob.RecurringId, _ => "17 * * * *");
         return services;
     }

@@ -157,7 +157,8 @@ internal abstract record NotificationTarget(string Key, string Display, IReadOnl
             }
             else
             {
-                errors.Add($"{path}: '{text}' is not an event; expected one of {string.Join(", ", NotificationKinds.Selectable.Select(k => k.WireName()))}.");
+                errors.Add($"{path}: '{text}' is not an event; expected one of "
+                    + $"{string.Join(", ", NotificationKinds.Selectable.Select(k => k.WireName()))}.");
             }
         }
 
@@ -187,7 +188,8 @@ internal sealed record WebhookTarget(
     public static readonly string[] Keys = ["Url", "Name", "Headers", "Events"];
 
     /// <summary>Headers the module sets itself, or that would break the request.</summary>
-    private static readonly string[] Reserved = ["Content-Type", "Content-Length", "Content-Encoding", "Host", "Transfer-Encoding", "Connection", "Expect"];
+    private static readonly string[] Reserved = ["Content-Type", "Content-Length", "Content-Encoding", "Host", "Transfer-Encoding", "Connection",
+        "Expect"];
 
     public override NotificationChannel Channel => NotificationChannel.Webhook;
 
@@ -203,9 +205,11 @@ internal sealed record WebhookTarget(
             errors.Add($"{section.Path}:Url: missing; every webhook needs the address to POST to.");
             ok = false;
         }
-        else if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out url) || url.Scheme is not ("http" or "https") || url.Fragment.Length > 0 || string.IsNullOrEmpty(url.Host))
+        else if (!Uri.TryCreate(text.Trim(), UriKind.Absolute, out url) || url.Scheme is not ("http" or "https") || url.Fragment.Length > 0
+            || string.IsNullOrEmpty(url.Host))
         {
-            errors.Add($"{section.Path}:Url: not an http(s) address like https://chat.example.org/hooks/abc (the value is not repeated here: it may hold a token).");
+            errors.Add($"{section.Path}:Url: not an http(s) address like https://chat.example.org/hooks/abc (the value is not repeated here: it may "
+                + $"hold a token).");
             ok = false;
         }
         else if (url.UserInfo.Length > 0)
@@ -329,7 +333,8 @@ internal sealed record EmailTarget(
         }
         else if (enabled && !IsExecutable(sendmail))
         {
-            errors.Add($"{section.Path}:Sendmail: {sendmail} is not an executable program; install a mail transfer agent (e.g. Debian's dma) or give the path of the node's sendmail.");
+            errors.Add($"{section.Path}:Sendmail: {sendmail} is not an executable program; install a mail transfer agent (e.g. Debian's dma) or give "
+                + $"the path of the node's sendmail.");
         }
 
         var events = EventsOf(section, errors);
@@ -352,7 +357,8 @@ internal sealed record EmailTarget(
     internal static bool IsAddress(string text)
     {
         var trimmed = text.Trim();
-        if (trimmed.Length is 0 or > 254 || trimmed.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is ',' or ';' or '<' or '>' or '"' or '(' or ')'))
+        if (trimmed.Length is 0 or > 254 || trimmed.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is ',' or ';' or '<' or '>' or '"' or '('
+            or ')'))
         {
             return false;
         }

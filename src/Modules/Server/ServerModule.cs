@@ -37,7 +37,8 @@ public static class ServerModule
         services.AddModuleCore<ServerDbContext>(Descriptor, ServerDbContext.SchemaName);
 
         // Checked at start-up by the host (CheckConfiguration), so loading here cannot fail on a bad value.
-        services.AddSingleton(sp => new LoadedSettings(ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), [])));
+        services.AddSingleton(sp => new
+            LoadedSettings(ServerSettings.Load(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<DataFolder>(), [])));
         services.AddSingleton(sp => sp.GetRequiredService<LoadedSettings>().Value.Server);
         services.AddSingleton(sp => sp.GetRequiredService<LoadedSettings>().Value.Scheduler);
         services.AddSingleton<RecipeCatalog>();

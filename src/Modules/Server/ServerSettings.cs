@@ -46,7 +46,8 @@ internal sealed record ServerSettings(
     int MaxNodes,
     string AibenchBinary)
 {
-    public static readonly string[] Keys = ["RunsFolder", "RecipesFolder", "ShippedRecipesFolder", "Account", "Partition", "Qos", "MaxNodes", "AibenchBinary"];
+    public static readonly string[] Keys = ["RunsFolder", "RecipesFolder", "ShippedRecipesFolder", "Account", "Partition", "Qos", "MaxNodes",
+        "AibenchBinary"];
     public static readonly string[] SchedulerKeys = ["Kind", "PollSeconds", "CommandTimeout", "Retries", "RetryDelay", "Rest", "Breaker"];
     public static readonly string[] BreakerKeys = ["Failures", "Window", "BreakFor"];
     public static readonly string[] RestKeys = ["Url", "Socket", "ApiVersion", "UserName", "Token"];
@@ -76,7 +77,8 @@ internal sealed record ServerSettings(
         var poll = SettingReader.Int(configuration, "Scheduler:PollSeconds", 2, 1, 30, errors);
         if (!SchedulerSettings.PollChoices.Contains(poll))
         {
-            errors.Add($"Scheduler:PollSeconds: {poll} does not divide a minute; expected one of {string.Join(", ", SchedulerSettings.PollChoices)}.");
+            errors.Add($"Scheduler:PollSeconds: {poll} does not divide a minute; expected one of "
+                + $"{string.Join(", ", SchedulerSettings.PollChoices)}.");
         }
 
         var timeout = SettingReader.Time(configuration, "Scheduler:CommandTimeout", TimeSpan.FromSeconds(30), errors);
@@ -118,7 +120,8 @@ internal sealed record ServerSettings(
     private static BreakerPolicy Breaker(IConfiguration configuration, List<string> errors)
     {
         var fallback = SchedulerSettings.DefaultBreaker;
-        var failures = SettingReader.Int(configuration, "Scheduler:Breaker:Failures", fallback.Failures, BreakerPolicy.MinFailures, BreakerPolicy.MaxFailures, errors);
+        var failures = SettingReader.Int(configuration, "Scheduler:Breaker:Failures", fallback.Failures, BreakerPolicy.MinFailures,
+            BreakerPolicy.MaxFailures, errors);
         TimeSpan Bounded(string key, TimeSpan value)
         {
             var read = SettingReader.Time(configuration, key, value, errors);
@@ -127,7 +130,8 @@ internal sealed record ServerSettings(
             return value;
         }
 
-        return new BreakerPolicy(failures, Bounded("Scheduler:Breaker:Window", fallback.Window), Bounded("Scheduler:Breaker:BreakFor", fallback.BreakFor));
+        return new BreakerPolicy(failures, Bounded("Scheduler:Breaker:Window", fallback.Window),
+            Bounded("Scheduler:Breaker:BreakFor", fallback.BreakFor));
     }
 
     /// <summary>

@@ -51,7 +51,8 @@ public sealed class ModuleIsolationTests
     public void Contracts_and_shared_depend_on_no_module()
     {
         var modules = ModuleNames.Select(m => $"Aibench.{m}").ToArray();
-        foreach (var assembly in new[] { typeof(Aibench.Contracts.Server.GetServiceStatus).Assembly, typeof(Aibench.Shared.Modules.ModuleDescriptor).Assembly })
+        foreach (var assembly in new[] { typeof(Aibench.Contracts.Server.GetServiceStatus).Assembly,
+            typeof(Aibench.Shared.Modules.ModuleDescriptor).Assembly })
         {
             var result = Types.InAssembly(assembly).ShouldNot().HaveDependencyOnAny(modules).GetResult();
             Assert.True(result.IsSuccessful, $"{assembly.GetName().Name} depends on a module: " + string.Join(", ", result.FailingTypeNames ?? []));

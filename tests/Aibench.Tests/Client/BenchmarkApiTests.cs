@@ -79,7 +79,8 @@ public abstract class BenchmarkApiTests(HostFixture host)
         Assert.Equal(12, overall.GetProperty("completed").GetInt64());
         Assert.Equal(1.0, overall.GetProperty("goodputFraction").GetDouble());
         Assert.Equal(72, overall.GetProperty("tokens").GetProperty("output").GetInt64());
-        Assert.Contains("(E2E − TTFT) / (output tokens − 1)", detail.GetProperty("summary").GetProperty("definitions").GetProperty("tpotMs").GetString());
+        Assert.Contains("(E2E − TTFT) / (output tokens − 1)",
+            detail.GetProperty("summary").GetProperty("definitions").GetProperty("tpotMs").GetString());
 
         var listed = await client.GetFromJsonAsync<JsonElement>("/api/v1/benchmarks", Ct);
         Assert.Contains(listed.EnumerateArray(), r => r.GetProperty("id").GetGuid() == id && r.GetProperty("requestThroughput").GetDouble() > 0);
@@ -99,13 +100,15 @@ public abstract class BenchmarkApiTests(HostFixture host)
         // Stored with the summary, shown beside it: the same requests under vLLM bench's and GuideLLM's definitions.
         var peers = document.GetProperty("asDefinedBy");
         Assert.Equal(12, peers.GetProperty("vllm").GetProperty("steps")[0].GetProperty("completed").GetInt32());
-        Assert.Equal(12, peers.GetProperty("guidellm").GetProperty("benchmarks")[0].GetProperty("request_totals").GetProperty("successful").GetInt32());
+        Assert.Equal(12, peers.GetProperty("guidellm").GetProperty("benchmarks")[0].GetProperty("request_totals").GetProperty("successful")
+            .GetInt32());
         Assert.False(document.GetProperty("summary").TryGetProperty("asDefinedBy", out _));
 
         var csv = (await client.GetStringAsync($"/api/v1/benchmarks/{id}/export?format=csv", Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(13, csv.Length);
         Assert.StartsWith("index,step,endpoint", csv[0]);
-        var jsonl = (await client.GetStringAsync($"/api/v1/benchmarks/{id}/export?format=jsonl", Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var jsonl = (await client.GetStringAsync($"/api/v1/benchmarks/{id}/export?format=jsonl", Ct)).Split('\n',
+            StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(12, jsonl.Length);
         Assert.All(jsonl, line => Assert.Equal(6, JsonDocument.Parse(line).RootElement.GetProperty("server_output_tokens").GetInt32()));
         Assert.All(jsonl, line => Assert.True(JsonDocument.Parse(line).RootElement.GetProperty("last_token_us").GetInt64() > 0));
@@ -178,7 +181,8 @@ public abstract class BenchmarkApiTests(HostFixture host)
     [InlineData("too-long", "dataset", "max_model_len of 2,048")]
     public async Task Target_problems_are_a_400_naming_the_field_and_nothing_is_sent_or_stored(string kind, string field, string message)
     {
-        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(2), Itl = TimeSpan.FromMilliseconds(1), MaxModelLen = 2048 });
+        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(2), Itl = TimeSpan.FromMilliseconds(1),
+            MaxModelLen = 2048 });
         var client = Factory.Authorized();
         var before = (await client.GetFromJsonAsync<JsonElement>("/api/v1/benchmarks?limit=1000", Ct)).GetArrayLength();
         var broken = Path.Combine(Directory.CreateTempSubdirectory("aibench-test-tok-").FullName, "tokenizer.json");
@@ -197,7 +201,8 @@ public abstract class BenchmarkApiTests(HostFixture host)
         Assert.Contains(Problem.FieldErrors(problem, field), e => e.Contains(message, StringComparison.Ordinal));
         Assert.Equal(before, (await client.GetFromJsonAsync<JsonElement>("/api/v1/benchmarks?limit=1000", Ct)).GetArrayLength());
         var metrics = await sim.MetricsAsync();
-        Assert.All(metrics.Split('\n').Where(l => l.StartsWith("vllm:request_success_total{", StringComparison.Ordinal)), l => Assert.EndsWith(" 0", l));
+        Assert.All(metrics.Split('\n').Where(l => l.StartsWith("vllm:request_success_total{", StringComparison.Ordinal)), l
+            => Assert.EndsWith(" 0", l));
     }
 
     [Fact]
@@ -236,7 +241,8 @@ public abstract class BenchmarkApiTests(HostFixture host)
         await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ServerDbContext>>().CreateDbContextAsync(Ct))
         {
             var now = DateTimeOffset.UtcNow;
-            db.Services.Add(new ServiceRecord { Id = queued, Recipe = "vllm-sim", Status = ServiceStatus.Queued, Nodes = 1, CreatedAt = now, UpdatedAt = now });
+            db.Services.Add(new ServiceRecord { Id = queued, Recipe = "vllm-sim", Status = ServiceStatus.Queued, Nodes = 1, CreatedAt = now,
+                UpdatedAt = now });
             await db.SaveChangesAsync(Ct);
         }
 

@@ -8,7 +8,8 @@ namespace Aibench.Tests.Client;
 /// <summary>The benchmark page's derived numbers and texts, and when it stops asking.</summary>
 public sealed class BenchmarkDetailPresenterTests
 {
-    private static BenchmarkProgressed Progress(double elapsed, int step, int steps) => new(Guid.NewGuid(), null, elapsed, step, steps, "s", 0, 0, 0, 0, 0, 0, null);
+    private static BenchmarkProgressed Progress(double elapsed, int step, int steps)
+        => new(Guid.NewGuid(), null, elapsed, step, steps, "s", 0, 0, 0, 0, 0, 0, null);
 
     [Theory]
     [InlineData("completed", true)]
@@ -33,7 +34,8 @@ public sealed class BenchmarkDetailPresenterTests
     {
         Assert.Equal("concurrency 1", BenchmarkDetailPresenter.Describe(new BenchmarkSpec()));
         Assert.Equal("2 req/s, gamma arrivals (burstiness 0.5); for 1m, at most 10 requests, 5s warm-up, at most 3 in flight",
-            BenchmarkDetailPresenter.Describe(new BenchmarkSpec(Load: new LoadShape("rate", Rate: 2, Arrival: "gamma", Burstiness: 0.5, MaxInFlight: 3),
+            BenchmarkDetailPresenter.Describe(new
+                BenchmarkSpec(Load: new LoadShape("rate", Rate: 2, Arrival: "gamma", Burstiness: 0.5, MaxInFlight: 3),
                 Duration: "1m", MaxRequests: 10, Warmup: "5s")));
         Assert.Equal("sweep over concurrency 1, 4; 30s per step",
             BenchmarkDetailPresenter.Describe(new BenchmarkSpec(Load: new LoadShape("sweep", Concurrencies: [1, 4]), Duration: "30s")));

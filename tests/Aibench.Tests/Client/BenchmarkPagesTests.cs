@@ -80,7 +80,8 @@ public sealed class BenchmarkPagesTests : PageTest, IClassFixture<SqliteHost>
 
         var summary = page.Find("[data-testid=summary-table]").TextContent;
         foreach (var expected in new[] { "1,000 sent", "990 completed", "10 failed", "16.5", "req/s", "2112.3", "4.8 / 5", "8.25 req/s", "82.5 %",
-                     "o200k, not the served model's tokenizer: prompt lengths are approximate", "no server tokenizer (POST http://node1:8000/tokenize answered 404)" })
+                     "o200k, not the served model's tokenizer: prompt lengths are approximate",
+                         "no server tokenizer (POST http://node1:8000/tokenize answered 404)" })
         {
             Assert.Contains(expected, summary);
         }
@@ -104,7 +105,8 @@ public sealed class BenchmarkPagesTests : PageTest, IClassFixture<SqliteHost>
         Assert.Contains("Service Unavailable: engine overloaded", errors);
 
         Assert.Equal(
-            [$"/api/v1/benchmarks/{id}/export?format=json", $"/api/v1/benchmarks/{id}/export?format=csv", $"/api/v1/benchmarks/{id}/export?format=jsonl"],
+            [$"/api/v1/benchmarks/{id}/export?format=json", $"/api/v1/benchmarks/{id}/export?format=csv",
+                $"/api/v1/benchmarks/{id}/export?format=jsonl"],
             new[] { "json", "csv", "jsonl" }.Select(f => page.Find($"[data-testid=export-{f}]").GetAttribute("href")));
         Assert.NotEmpty(page.FindAll("[data-testid=requests-chart]"));
     }

@@ -43,7 +43,8 @@ public sealed class BenchmarkSpecValidatorTests
     [Fact]
     public void An_in_flight_cap_applies_to_open_loops_only()
     {
-        Assert.Contains("load.maxInFlight", Fields(new BenchmarkSpec(Urls: Url, Load: new LoadShape("concurrency", Concurrency: 2, MaxInFlight: 4), MaxRequests: 5)));
+        Assert.Contains("load.maxInFlight",
+            Fields(new BenchmarkSpec(Urls: Url, Load: new LoadShape("concurrency", Concurrency: 2, MaxInFlight: 4), MaxRequests: 5)));
         Assert.Empty(Fields(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 5, MaxInFlight: 4), MaxRequests: 5)));
     }
 

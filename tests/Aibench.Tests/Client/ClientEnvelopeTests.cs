@@ -58,7 +58,8 @@ public sealed class ClientEnvelopeTests : IDisposable
     [Fact]
     public async Task Calibration_flags_that_contradict_each_other_or_are_out_of_range_are_refused_naming_the_flag()
     {
-        var (exit, _, stderr) = await LoadgenAsync("--url", "http://127.0.0.1:9", "--rate", "5", "--duration", "1s", "--no-calibrate", "--calibrate", "2s");
+        var (exit, _, stderr) = await LoadgenAsync("--url", "http://127.0.0.1:9", "--rate", "5", "--duration", "1s", "--no-calibrate", "--calibrate",
+            "2s");
         Assert.Equal(2, exit);
         Assert.Contains("aibench loadgen: --no-calibrate: cannot go with --calibrate.", stderr);
 
@@ -82,7 +83,8 @@ public sealed class ClientEnvelopeTests : IDisposable
         Assert.Equal(valid, result.IsValid);
         if (!valid)
         {
-            Assert.Contains(result.Errors, e => e.PropertyName == "calibration" && e.ErrorMessage.EndsWith($"not '{calibration}'.", StringComparison.Ordinal));
+            Assert.Contains(result.Errors, e => e.PropertyName == "calibration"
+                && e.ErrorMessage.EndsWith($"not '{calibration}'.", StringComparison.Ordinal));
         }
     }
 
@@ -117,7 +119,8 @@ public sealed class ClientEnvelopeTests : IDisposable
         // the rate: the client (its own cap) is the limit, not the server.
         await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.Zero, Itl = TimeSpan.Zero });
         var output = Path.Combine(_dir, "bound.json");
-        var (exit, stdout, stderr) = await LoadgenAsync("--url", sim.Url.ToString(), "--model", "sim-model", "--rate", "20000", "--max-in-flight", "1",
+        var (exit, stdout, stderr) = await LoadgenAsync("--url", sim.Url.ToString(), "--model", "sim-model", "--rate", "20000", "--max-in-flight",
+            "1",
             "--max-requests", "300", "--duration", "5s", "--calibrate", "1s", "--dataset", "random:input=16,output=4", "--output", output, "--quiet");
 
         Assert.True(exit == 0, stderr);
@@ -125,7 +128,8 @@ public sealed class ClientEnvelopeTests : IDisposable
         var summary = document.GetProperty("summary");
         Assert.True(summary.GetProperty("clientLimited").GetBoolean(), summary.ToString());
         var reasons = summary.GetProperty("clientLimitReasons").EnumerateArray().Select(r => r.GetString()!).ToList();
-        Assert.Contains(reasons, r => r.Contains("of the target rate", StringComparison.Ordinal) && r.Contains("zero-latency server", StringComparison.Ordinal));
+        Assert.Contains(reasons, r => r.Contains("of the target rate", StringComparison.Ordinal)
+            && r.Contains("zero-latency server", StringComparison.Ordinal));
         Assert.True(summary.GetProperty("envelope").GetProperty("achievedRatio").GetDouble() < ClientLimits.RateRatio);
         // The same verdict in the result document's envelope section and in the printed report.
         Assert.True(document.GetProperty("envelope").GetProperty("clientLimited").GetBoolean());
@@ -197,7 +201,8 @@ public sealed class ClientEnvelopeTests : IDisposable
         do
         {
             await Task.Delay(200, Ct);
-            status = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/benchmarks/{id}", Ct)).GetProperty("run").GetProperty("status").GetString();
+            status = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/benchmarks/{id}",
+                Ct)).GetProperty("run").GetProperty("status").GetString();
         }
         while (status is "pending" or "running" && DateTime.UtcNow < until);
 
@@ -209,7 +214,8 @@ public sealed class ClientEnvelopeTests : IDisposable
         // The verdict itself is the timing tests' business (this runs beside dozens of others, which may well limit the
         // client); here it must be given, with reasons exactly when it is positive.
         var limited = envelope.GetProperty("clientLimited").GetBoolean();
-        Assert.Equal(limited, envelope.TryGetProperty("clientLimitReasons", out var reasons) && reasons.ValueKind == JsonValueKind.Array && reasons.GetArrayLength() > 0);
+        Assert.Equal(limited, envelope.TryGetProperty("clientLimitReasons", out var reasons) && reasons.ValueKind == JsonValueKind.Array
+            && reasons.GetArrayLength() > 0);
         Assert.True(envelope.GetProperty("clientWarmup").GetProperty("requests").GetInt64() >= 1);
         Assert.Equal("measured", export.GetProperty("summary").GetProperty("envelope").GetProperty("status").GetString());
     }

@@ -29,7 +29,8 @@ public sealed class ClientWarmupTimingTests : IDisposable
         var records = Path.Combine(_dir, "requests.jsonl");
         // A fresh process, as a user starts it: nothing compiled, no connection open. Defaults for calibration and warm-up.
         await using (var process = AibenchProcess.Start(Path.Combine(_dir, "home"), "loadgen", "--url", sim.Url.ToString(), "--model", "sim-model",
-                         "--rate", "50", "--duration", "6s", "--dataset", "random:input=64,output=16", "--output", output, "--requests", records, "--quiet"))
+                         "--rate", "50", "--duration", "6s", "--dataset", "random:input=64,output=16", "--output", output, "--requests", records,
+                             "--quiet"))
         {
             Assert.True(await process.ExitCodeAsync(TimeSpan.FromMinutes(2)) == 0, process.Stderr);
         }

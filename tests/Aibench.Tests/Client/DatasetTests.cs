@@ -26,7 +26,8 @@ public sealed class DatasetTests : IDisposable
     }
 
     private static string Conversation(string human, string gpt) =>
-        JsonSerializer.Serialize(new { id = "x", conversations = new[] { new { from = "human", value = human }, new { from = "gpt", value = gpt } } });
+        JsonSerializer.Serialize(new { id = "x", conversations = new[] { new { from = "human", value = human }, new { from = "gpt", value = gpt } }
+            });
 
     private static string Words(int n) => string.Join(' ', Enumerable.Repeat("hello", n));
 
@@ -146,7 +147,8 @@ public sealed class DatasetTests : IDisposable
             Conversation(Words(1100), Words(10)), // prompt over 1024 tokens
             Conversation(Words(1000), Words(1100)), // together over 2048 tokens
             """{"conversations": [{"from": "human", "value": "only one turn here"}]}""",
-            """{"conversations": [{"from": "system", "value": "be brief"}, {"from": "human", "value": "what is the answer to this"}, {"from": "gpt", "value": "it is forty two, as always"}]}""",
+            """{"conversations": [{"from": "system", "value": "be brief"}, {"from": "human", "value": "what is the answer to this"}, """
+                + """{"from": "gpt", "value": "it is forty two, as always"}]}""",
             """{"id": "no-conversations"}""",
         };
         var path = Write("sg.json", "[\n" + string.Join(",\n", entries) + "\n]");
@@ -166,9 +168,11 @@ public sealed class DatasetTests : IDisposable
     [Fact]
     public void Sharegpt_order_is_shuffled_by_the_seed()
     {
-        var path = Write("sg.json", "[" + string.Join(",", Enumerable.Range(1, 40).Select(i => Conversation($"question number {i} please answer", Words(5 + i)))) + "]");
+        var path = Write("sg.json", "["
+            + string.Join(",", Enumerable.Range(1, 40).Select(i => Conversation($"question number {i} please answer", Words(5 + i)))) + "]");
 
-        string Order(int seed) => string.Join("|", Items(DatasetLoader.Load("sharegpt:" + path, "chat", seed, Ct)).Select(i => i.Messages![0].Content));
+        string Order(int seed) => string.Join("|",
+            Items(DatasetLoader.Load("sharegpt:" + path, "chat", seed, Ct)).Select(i => i.Messages![0].Content));
 
         Assert.Equal(Order(1), Order(1));
         Assert.NotEqual(Order(1), Order(2));
@@ -189,7 +193,8 @@ public sealed class DatasetTests : IDisposable
     [Fact]
     public void A_sharegpt_value_of_the_wrong_type_names_the_line_and_the_expected_shape()
     {
-        var path = Write("typed.json", "[\n" + Conversation(Words(10), Words(10)) + ",\n{\"conversations\": [{\"from\": \"human\", \"value\": 3}]}\n]");
+        var path = Write("typed.json", "[\n" + Conversation(Words(10), Words(10))
+            + ",\n{\"conversations\": [{\"from\": \"human\", \"value\": 3}]}\n]");
 
         var e = Assert.Throws<DatasetException>(() => DatasetLoader.Load("sharegpt:" + path, "completions", 1, Ct));
 

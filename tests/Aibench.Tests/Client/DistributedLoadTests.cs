@@ -35,7 +35,8 @@ public abstract class DistributedLoadTests
 
     private static async Task<Guid> DeploySimAsync(ServerHost host)
     {
-        var id = (await host.DeployAsync(new { recipe = "vllm-sim", nodes = 4, parameters = new { served_model_name = "llama-sim" } })).GetProperty("id").GetGuid();
+        var id = (await host.DeployAsync(new { recipe = "vllm-sim", nodes = 4, parameters = new { served_model_name = "llama-sim" }
+            })).GetProperty("id").GetGuid();
         var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
         Assert.True(ServerHost.StatusIs(ready, "ready"), ready.ToString());
         return id;
@@ -109,8 +110,10 @@ public abstract class DistributedLoadTests
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement)
                 .Where(r => r.GetProperty("error").ValueKind == JsonValueKind.Null && !r.GetProperty("warmup").GetBoolean()).ToList();
             Assert.Equal(overall.GetProperty("completed").GetInt64(), rows.Count);
-            AssertPercentiles(overall.GetProperty("ttftMs"), rows.Select(r => r.GetProperty("first_token_us").GetInt64() - r.GetProperty("scheduled_us").GetInt64()));
-            AssertPercentiles(overall.GetProperty("e2eMs"), rows.Select(r => r.GetProperty("end_us").GetInt64() - r.GetProperty("scheduled_us").GetInt64()));
+            AssertPercentiles(overall.GetProperty("ttftMs"),
+                rows.Select(r => r.GetProperty("first_token_us").GetInt64() - r.GetProperty("scheduled_us").GetInt64()));
+            AssertPercentiles(overall.GetProperty("e2eMs"),
+                rows.Select(r => r.GetProperty("end_us").GetInt64() - r.GetProperty("scheduled_us").GetInt64()));
 
             // Rate split: rate / 4 each, together within 2 % of the target.
             var achieved = overall.GetProperty("achievedRate").GetDouble();
@@ -127,15 +130,19 @@ public abstract class DistributedLoadTests
             do
             {
                 await Task.Delay(250, Ct);
-                lines = [.. (await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/logs?benchmark={id}&limit=1000", Ct)).GetProperty("lines").EnumerateArray()];
+                lines = [.. (await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/logs?benchmark={id}&limit=1000",
+                    Ct)).GetProperty("lines").EnumerateArray()];
             }
-            while (lines.Count(l => l.GetProperty("text").GetString()!.Contains(" requests, ", StringComparison.Ordinal)) < 4 && DateTime.UtcNow < until);
+            while (lines.Count(l => l.GetProperty("text").GetString()!.Contains(" requests, ", StringComparison.Ordinal)) < 4
+                && DateTime.UtcNow < until);
 
             foreach (var (worker, node) in nodeOf)
             {
-                var started = Assert.Single(lines, l => l.GetProperty("text").GetString()!.StartsWith($"aibench worker {worker}/4 on {node}: ", StringComparison.Ordinal));
+                var started = Assert.Single(lines, l => l.GetProperty("text").GetString()!.StartsWith($"aibench worker {worker}/4 on {node}: ",
+                    StringComparison.Ordinal));
                 Assert.Equal((worker, node), (started.GetProperty("task").GetInt32(), started.GetProperty("node").GetString()));
-                var finished = Assert.Single(lines, l => l.GetProperty("text").GetString()!.StartsWith($"aibench worker {worker}: ", StringComparison.Ordinal)
+                var finished = Assert.Single(lines, l
+                    => l.GetProperty("text").GetString()!.StartsWith($"aibench worker {worker}: ", StringComparison.Ordinal)
                     && l.GetProperty("text").GetString()!.Contains(" requests, ", StringComparison.Ordinal));
                 Assert.Equal(node, finished.GetProperty("node").GetString());
             }
@@ -167,7 +174,8 @@ public abstract class DistributedLoadTests
             var workers = detail.GetProperty("summary").GetProperty("workers").EnumerateArray().ToList();
             Assert.Equal(4, workers.Count);
             Assert.Equal(4, Directory.GetFiles(Path.Combine(RunFolder(host, id), "workers"), "*.final.json").Length);
-            Assert.Equal(workers.Sum(w => w.GetProperty("completed").GetInt64()), detail.GetProperty("summary").GetProperty("overall").GetProperty("completed").GetInt64());
+            Assert.Equal(workers.Sum(w => w.GetProperty("completed").GetInt64()),
+                detail.GetProperty("summary").GetProperty("overall").GetProperty("completed").GetInt64());
         }
         finally
         {
@@ -179,7 +187,8 @@ public abstract class DistributedLoadTests
     public async Task Workers_that_cannot_reach_the_host_fall_back_to_files()
     {
         // Nothing listens there: every worker's first snapshot fails to connect.
-        await using var host = Start(kestrel: false, new Dictionary<string, string?> { ["Client:WorkerReportUrl"] = $"http://127.0.0.1:{AibenchProcess.FreePort()}/" });
+        await using var host = Start(kestrel: false, new Dictionary<string,
+            string?> { ["Client:WorkerReportUrl"] = $"http://127.0.0.1:{AibenchProcess.FreePort()}/" });
         var service = await DeploySimAsync(host);
         try
         {
@@ -205,7 +214,8 @@ public abstract class DistributedLoadTests
         try
         {
             var id = await StartAsync(host, Load(service, new { kind = "rate", rate = 20 }, "12s", "http"));
-            await WaitAsync(host, id, d => d.TryGetProperty("progress", out var p) && p.ValueKind == JsonValueKind.Object && p.GetProperty("sent").GetInt64() > 20);
+            await WaitAsync(host, id, d => d.TryGetProperty("progress", out var p) && p.ValueKind == JsonValueKind.Object
+                && p.GetProperty("sent").GetInt64() > 20);
             var pid = int.Parse((await File.ReadAllTextAsync(Path.Combine(RunFolder(host, id), "workers", "2.pid"), Ct)).Trim());
             Process.GetProcessById(pid).Kill();
 
@@ -218,7 +228,8 @@ public abstract class DistributedLoadTests
             var dead = workers.Single(w => w.GetProperty("worker").GetInt32() == 2);
             Assert.Equal("died", dead.GetProperty("status").GetString());
             Assert.False(string.IsNullOrEmpty(dead.GetProperty("node").GetString()));
-            Assert.All(workers.Where(w => w.GetProperty("worker").GetInt32() != 2), w => Assert.Equal("completed", w.GetProperty("status").GetString()));
+            Assert.All(workers.Where(w => w.GetProperty("worker").GetInt32() != 2), w
+                => Assert.Equal("completed", w.GetProperty("status").GetString()));
         }
         finally
         {
@@ -234,7 +245,8 @@ public abstract class DistributedLoadTests
         try
         {
             var id = await StartAsync(host, Load(service, new { kind = "rate", rate = 20 }, "2m", "http"));
-            await WaitAsync(host, id, d => d.TryGetProperty("progress", out var p) && p.ValueKind == JsonValueKind.Object && p.GetProperty("sent").GetInt64() > 10);
+            await WaitAsync(host, id, d => d.TryGetProperty("progress", out var p) && p.ValueKind == JsonValueKind.Object
+                && p.GetProperty("sent").GetInt64() > 10);
             var jobId = (await File.ReadAllTextAsync(Path.Combine(RunFolder(host, id), "submitted"), Ct)).Trim();
             var cancel = await host.Client.PostAsync($"/api/v1/benchmarks/{id}/cancel", null, Ct);
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);

@@ -31,7 +31,8 @@ public sealed class DistributedPlanTests
     [InlineData("slurm", 2, 1, null, "$(id)", "http", "placement.account")]
     [InlineData("slurm", 2, 1, null, null, "carrier-pigeon", "placement.reporting")]
     [InlineData("slurm", 64, 64, null, null, "http", "placement.workers")]
-    public void Bad_placements_are_refused_naming_the_field(string kind, int nodes, int tasks, string? partition, string? account, string reporting, string field) =>
+    public void Bad_placements_are_refused_naming_the_field(string kind, int nodes, int tasks, string? partition, string? account, string reporting,
+        string field) =>
         Assert.Contains(field, Fields(Slurm(new LoadShape("rate", Rate: 10), new PlacementSpec(kind, nodes, tasks, partition, account, reporting))));
 
     [Fact]
@@ -43,20 +44,24 @@ public sealed class DistributedPlanTests
 
     [Fact]
     public void A_slurm_placement_needs_a_duration_for_its_time_limit() =>
-        Assert.Contains("duration", Fields(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 10), MaxRequests: 100, Placement: new PlacementSpec("slurm", 2))));
+        Assert.Contains("duration", Fields(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 10), MaxRequests: 100,
+            Placement: new PlacementSpec("slurm", 2))));
 
     [Fact]
     public void Rates_are_divided_and_concurrency_remainders_go_to_the_first_workers_with_a_seed_each()
     {
-        var rate = Enumerable.Range(0, 4).Select(w => WorkerShare.For(new BenchmarkSpec(Load: new LoadShape("rate", Rate: 30), Seed: 7), w, 4)).ToList();
+        var rate = Enumerable.Range(0, 4).Select(w => WorkerShare.For(new BenchmarkSpec(Load: new LoadShape("rate", Rate: 30), Seed: 7), w,
+            4)).ToList();
         Assert.All(rate, s => Assert.Equal(7.5, s.Load!.Rate));
         Assert.Equal([7, 8, 9, 10], rate.Select(s => s.Seed));
         Assert.All(rate, s => Assert.Null(s.Placement));
 
-        var closed = Enumerable.Range(0, 4).Select(w => WorkerShare.For(new BenchmarkSpec(Load: new LoadShape("concurrency", Concurrency: 10)), w, 4).Load!.Concurrency!.Value).ToList();
+        var closed = Enumerable.Range(0, 4).Select(w => WorkerShare.For(new BenchmarkSpec(Load: new LoadShape("concurrency", Concurrency: 10)), w,
+            4).Load!.Concurrency!.Value).ToList();
         Assert.Equal([3, 3, 2, 2], closed);
 
-        var sweep = Enumerable.Range(0, 4).Select(w => WorkerShare.For(new BenchmarkSpec(Load: new LoadShape("sweep", Rates: [8, 20])), w, 4).Load!.Rates!).ToList();
+        var sweep = Enumerable.Range(0, 4).Select(w => WorkerShare.For(new BenchmarkSpec(Load: new LoadShape("sweep", Rates: [8, 20])), w,
+            4).Load!.Rates!).ToList();
         Assert.All(sweep, r => Assert.Equal([2.0, 5.0], r));
         var ramp = WorkerShare.For(new BenchmarkSpec(Load: new LoadShape("ramp", From: 4, To: 40)), 1, 4).Load!;
         Assert.Equal((1.0, 10.0), (ramp.From!.Value, ramp.To!.Value));
@@ -73,7 +78,8 @@ public sealed class DistributedPlanTests
     [Fact]
     public void Merged_percentiles_equal_those_of_all_records_and_of_the_added_worker_histograms()
     {
-        var plan = LoadPlan.From(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 40), Duration: "10s"), [new Uri("http://node1:8000/")], "m");
+        var plan = LoadPlan.From(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 40), Duration: "10s"),
+            [new Uri("http://node1:8000/")], "m");
         var random = new Random(3);
         var finals = new List<WorkerFinal>();
         var all = new List<RequestRecord>();
@@ -102,7 +108,8 @@ public sealed class DistributedPlanTests
             all.AddRange(records);
             added.Add(ttft);
             finals.Add(new WorkerFinal(w, $"node{w + 1}", 1_800_000_000_000_000 + offset, "random", Convert.ToBase64String(Exports.Encode(records)),
-                [HistogramData.From(Histograms.New())], [new StepWindow(0, "10 req/s", null, 10, 0, 0, 10_000_000, 10_100_000)], [], 1, "duration", false,
+                [HistogramData.From(Histograms.New())], [new StepWindow(0, "10 req/s", null, 10, 0, 0, 10_000_000, 10_100_000)], [], 1, "duration",
+                    false,
                 new Dictionary<string, string>(), HistogramData.From(ttft), HistogramData.From(e2e)));
         }
 
@@ -125,7 +132,8 @@ public sealed class DistributedPlanTests
     [Fact]
     public void A_lost_worker_makes_the_merged_run_partial_and_keeps_its_last_counters()
     {
-        var plan = LoadPlan.From(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 4), Duration: "10s"), [new Uri("http://node1:8000/")], "m");
+        var plan = LoadPlan.From(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 4), Duration: "10s"), [new Uri("http://node1:8000/")],
+            "m");
         var empty = HistogramData.From(Histograms.New());
         var last = new WorkerSnapshot(1, "node2", 3, 1, 12, 10, 0, 2, 4, 16, empty, empty);
         var merged = WorkerMerge.Merge(plan, [], [new LostWorker(1, "node2", "killed by signal 9 (exit 137)", last)], cancelled: false);

@@ -28,7 +28,8 @@ public sealed class HostWorkerCallbackTests
             return features;
         }
 
-        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken) where TContext : notnull => Task.CompletedTask;
+        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken) where TContext : notnull
+            => Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -50,7 +51,8 @@ public sealed class HostWorkerCallbackTests
     [Fact]
     public void Without_one_workers_get_the_first_listening_address_with_a_wildcard_named_after_this_machine()
     {
-        Assert.Equal("http://127.0.0.1:5000/", new HostWorkerCallback(new Server("http://127.0.0.1:5000", "http://[::1]:5000"), new FixedToken(), Settings(null)).BaseUrl);
+        Assert.Equal("http://127.0.0.1:5000/", new HostWorkerCallback(new Server("http://127.0.0.1:5000", "http://[::1]:5000"), new FixedToken(),
+            Settings(null)).BaseUrl);
         var machine = System.Net.Dns.GetHostName();
         Assert.Equal(new UriBuilder("http", machine, 8000, "/").Uri.ToString(), HostWorkerCallback.ListeningAddress("http://+:8000"));
         Assert.Equal(new UriBuilder("http", machine, 8000, "/").Uri.ToString(), HostWorkerCallback.ListeningAddress("http://0.0.0.0:8000"));

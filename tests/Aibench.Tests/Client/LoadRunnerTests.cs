@@ -109,7 +109,8 @@ public sealed class LoadRunnerTests
         {
             while (!Ct.IsCancellationRequested) held.Add(await silent.AcceptTcpClientAsync(Ct));
         }, Ct);
-        var spec = new BenchmarkSpec(Load: new LoadShape("concurrency", Concurrency: 2), MaxRequests: 2, Timeout: "500ms", Dataset: "random:input=8,output=4");
+        var spec = new BenchmarkSpec(Load: new LoadShape("concurrency", Concurrency: 2), MaxRequests: 2, Timeout: "500ms",
+            Dataset: "random:input=8,output=4");
         var (_, silentSummary) = await LoadGenRun.RunAsync(spec, new Uri($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}"), Ct);
         Assert.Equal(2, silentSummary.Overall.Errors["timeout"]);
 
@@ -164,7 +165,8 @@ public sealed class LoadRunnerTests
         await using var b = await Sim.StartAsync(Fixed(1, 1));
         foreach (var spread in new[] { "round-robin", "least-in-flight" })
         {
-            var spec = new BenchmarkSpec(Spread: spread, Urls: [a.Url.ToString(), b.Url.ToString()], Load: new LoadShape("concurrency", Concurrency: 4),
+            var spec = new BenchmarkSpec(Spread: spread, Urls: [a.Url.ToString(), b.Url.ToString()],
+                Load: new LoadShape("concurrency", Concurrency: 4),
                 MaxRequests: 100, Dataset: "random:input=8,output=4");
             var validation = new BenchmarkSpecValidator().Validate(spec);
             Assert.True(validation.IsValid);

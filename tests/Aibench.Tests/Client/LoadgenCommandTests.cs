@@ -137,7 +137,8 @@ public sealed class LoadgenCommandTests : IDisposable
     [Fact]
     public async Task A_dataset_file_that_does_not_exist_is_named_under_the_dataset_flag()
     {
-        var (exit, _, stderr) = await RunAsync("--url", "http://127.0.0.1:9", "--model", "m", "--max-requests", "3", "--dataset", "jsonl:/nonexistent.jsonl");
+        var (exit, _, stderr) = await RunAsync("--url", "http://127.0.0.1:9", "--model", "m", "--max-requests", "3", "--dataset",
+            "jsonl:/nonexistent.jsonl");
 
         Assert.Equal(ExitCodes.Usage, exit);
         Assert.Equal("aibench loadgen: --dataset: file not found: /nonexistent.jsonl", stderr.Trim());

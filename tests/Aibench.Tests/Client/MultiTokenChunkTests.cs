@@ -18,8 +18,10 @@ public sealed class MultiTokenChunkTests
 
     private static async Task<(RunOutcome Outcome, RunSummary Summary)> RunAsync(bool continuousUsage)
     {
-        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(20), Itl = TimeSpan.FromMilliseconds(10), TokensPerChunk = 4 });
-        var spec = new BenchmarkSpec(Urls: [sim.Url.ToString()], Load: new LoadShape("concurrency", Concurrency: 2), MaxRequests: 8, Dataset: "random:input=32,output=40,count=8");
+        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(20), Itl = TimeSpan.FromMilliseconds(10),
+            TokensPerChunk = 4 });
+        var spec = new BenchmarkSpec(Urls: [sim.Url.ToString()], Load: new LoadShape("concurrency", Concurrency: 2), MaxRequests: 8,
+            Dataset: "random:input=32,output=40,count=8");
         var plan = LoadPlan.From(spec, [sim.Url], "sim-model") with { ContinuousUsage = continuousUsage };
         var prompts = DatasetLoader.Load(spec.Dataset, spec.Api, spec.Seed, Ct);
         using var runner = new LoadRunner(plan, prompts);

@@ -20,13 +20,15 @@ public sealed class PeerDefinitionsSimTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private sealed record Row(bool Warmup, string? Error, long Sent, long? First, long? Last, long End, int Input, int? ServerInput, int Output, int? ServerOutput, int Chunks);
+    private sealed record Row(bool Warmup, string? Error, long Sent, long? First, long? Last, long End, int Input, int? ServerInput, int Output,
+        int? ServerOutput, int Chunks);
 
     [Fact]
     public async Task Exported_sets_match_an_independent_computation_from_the_exported_request_rows()
     {
         // Some requests fail (HTTP 500), so failed and errored are not trivially 0: at 30 % the chance that none of 60 does is 5e-10.
-        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(20), Itl = TimeSpan.FromMilliseconds(3), ErrorRate = 0.3 });
+        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(20), Itl = TimeSpan.FromMilliseconds(3),
+            ErrorRate = 0.3 });
         var json = Path.Combine(_dir, "result.json");
         var jsonl = Path.Combine(_dir, "requests.jsonl");
 
@@ -126,7 +128,8 @@ public sealed class PeerDefinitionsSimTests : IDisposable
         var s = exported!["successful"]!;
         var all = items.ToList();
         // Equal values are one point of the distribution, their weights added.
-        var kept = all.GroupBy(i => i.Value).Select(g => (Value: g.Key, Weight: g.Sum(i => i.Weight))).Where(i => i.Weight > 0).OrderBy(i => i.Value).ToList();
+        var kept = all.GroupBy(i => i.Value).Select(g => (Value: g.Key, Weight: g.Sum(i => i.Weight))).Where(i => i.Weight > 0).OrderBy(i
+            => i.Value).ToList();
         var total = kept.Sum(i => i.Weight);
         var mean = kept.Sum(i => i.Value * i.Weight) / total;
         var variance = kept.Sum(i => (i.Value - mean) * (i.Value - mean) * i.Weight) / total;
@@ -153,7 +156,8 @@ public sealed class PeerDefinitionsSimTests : IDisposable
         Assert.Equal(count, (double)s["count"]!);
         Near(mean * count, s["total_sum"]);
         Near(At(0.5), s["median"]);
-        foreach (var (name, p) in new[] { ("p001", 0.001), ("p01", 0.01), ("p05", 0.05), ("p10", 0.1), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999) })
+        foreach (var (name, p) in new[] { ("p001", 0.001), ("p01", 0.01), ("p05", 0.05), ("p10", 0.1), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75),
+            ("p90", 0.9), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999) })
         {
             Near(At(p), s["percentiles"]![name]);
         }

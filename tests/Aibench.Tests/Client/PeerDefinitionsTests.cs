@@ -14,12 +14,14 @@ namespace Aibench.Tests.Client;
 public sealed class PeerDefinitionsTests
 {
     // One step from 0 to 2 s whose warm-up ends at 100 ms. Times in µs.
-    private static readonly StepWindow Window = new(0, "10 req/s", null, 10, StartUs: 0, WarmupEndUs: 100_000, DispatchEndUs: 1_000_000, EndUs: 2_000_000);
+    private static readonly StepWindow Window = new(0, "10 req/s", null, 10, StartUs: 0, WarmupEndUs: 100_000, DispatchEndUs: 1_000_000,
+        EndUs: 2_000_000);
 
     private static RequestRecord Ok(long index, long sent, long first, long last, long end, int prompt, int output, int chunks) => new()
     {
         Index = index, ScheduledUs = sent, SentUs = sent, FirstTokenUs = first, LastTokenUs = last, EndUs = end,
-        InputTokens = prompt + 3, ServerInputTokens = prompt, OutputTokens = output + 1, ServerOutputTokens = output, Chunks = chunks, HttpStatus = 200,
+        InputTokens = prompt + 3, ServerInputTokens = prompt, OutputTokens = output + 1, ServerOutputTokens = output, Chunks = chunks,
+            HttpStatus = 200,
     };
 
     /// <summary>
@@ -183,7 +185,8 @@ public sealed class PeerDefinitionsTests
 
         Assert.Equal(5, records.Length);
         Assert.All(records, r => Assert.Equal(-1, r.LastTokenUs));
-        Assert.Equal(Records().Select(r => (r.SentUs, r.FirstTokenUs, r.EndUs, r.Chunks)), records.Select(r => (r.SentUs, r.FirstTokenUs, r.EndUs, r.Chunks)));
+        Assert.Equal(Records().Select(r => (r.SentUs, r.FirstTokenUs, r.EndUs, r.Chunks)),
+            records.Select(r => (r.SentUs, r.FirstTokenUs, r.EndUs, r.Chunks)));
         var sets = Sets(Outcome(records));
         // e2el now ends 1 ms later, at the end of each answer: 151, 201, 31 ms.
         Near(383.0 / 3, sets["vllm"]!["steps"]![0]!["mean_e2el_ms"]);
@@ -198,11 +201,13 @@ public sealed class PeerDefinitionsTests
     {
         var outcome = Outcome(Records());
         var summary = Summarizer.Summarize(outcome);
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+            { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
         // As the database keeps it and the API reads it back.
         var stored = JsonSerializer.Serialize(JsonSerializer.Deserialize<RunSummary>(JsonSerializer.Serialize(summary, options), options), options);
 
-        var bytes = ResultDocument.Build(new ResultDocument.Identity(null, "t", "completed", "http://sim:8000", "m", "crafted", null, null, null, null),
+        var bytes = ResultDocument.Build(new ResultDocument.Identity(null, "t", "completed", "http://sim:8000", "m", "crafted", null, null, null,
+            null),
             "{}", stored, "[]", JsonSerializer.Serialize(VllmKeys.From(summary, outcome.Plan, outcome.Records), options));
 
         var document = JsonNode.Parse(bytes)!;

@@ -18,9 +18,11 @@ public sealed class PromptTokenizerTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static Task<Sim> SimAsync(string tokenizer, bool serveTokenize = true, int maxModelLen = 8192, bool tokenStrs = true) => Sim.StartAsync(new SimOptions
+    private static Task<Sim> SimAsync(string tokenizer, bool serveTokenize = true, int maxModelLen = 8192, bool tokenStrs = true)
+        => Sim.StartAsync(new SimOptions
     {
-        Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1), TokenizerPath = tokenizer, ServeTokenize = serveTokenize, TokenStrs = tokenStrs,
+        Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1), TokenizerPath = tokenizer, ServeTokenize = serveTokenize,
+            TokenStrs = tokenStrs,
         MaxModelLen = maxModelLen, KvCacheTokens = Math.Max(maxModelLen, 140_000),
     });
 

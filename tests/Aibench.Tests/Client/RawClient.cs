@@ -17,7 +17,8 @@ internal static class RawClient
         var stream = tcp.GetStream();
         const string body = """{"model":"sim-model","prompt":"hello there","max_tokens":2,"stream":true,"ignore_eos":true}""";
         var request = Encoding.ASCII.GetBytes(
-            $"POST /v1/completions HTTP/1.1\r\nHost: {url.Authority}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{body}");
+            $"POST /v1/completions HTTP/1.1\r\nHost: {url.Authority}\r\nContent-Type: application/json\r\nContent-Length: "
+                + $"{body.Length}\r\n\r\n{body}");
         var times = new List<double>();
         var buffer = new byte[65536];
         for (var i = 0; i < samples + 2; i++)

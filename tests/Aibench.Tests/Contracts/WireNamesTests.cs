@@ -39,7 +39,8 @@ public sealed class WireNamesTests
     {
         // A module's own options (no enum converter), as for a stored experiment result.
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        var json = JsonSerializer.Serialize(new { Status = BenchmarkStatus.Partial, Stage = ExperimentStage.Warmup, Service = ServiceStatus.TimedOut }, options);
+        var json = JsonSerializer.Serialize(new { Status = BenchmarkStatus.Partial, Stage = ExperimentStage.Warmup, Service = ServiceStatus.TimedOut
+            }, options);
 
         Assert.Equal("""{"status":"partial","stage":"warmup","service":"timed_out"}""", json);
         Assert.Equal(ServiceStatus.TimedOut, JsonSerializer.Deserialize<ServiceStatus>("\"timed_out\"", options));

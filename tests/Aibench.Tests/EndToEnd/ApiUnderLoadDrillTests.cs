@@ -47,7 +47,8 @@ public sealed class ApiUnderLoadDrillTests : IDisposable
         await using var host = await DrillHost.StartAsync(Path.Combine(_temp.FullName, "home"), AibenchProcess.FreePort());
 
         // 1. The undisturbed twin: the experiment alone.
-        var quiet = await WaitEndAsync(host.Client, await CreateAsync(host.Client, LatencyExperiment("drill: API quiet", 2, Rate, $"{Seconds}s")), TimeSpan.FromMinutes(4));
+        var quiet = await WaitEndAsync(host.Client, await CreateAsync(host.Client, LatencyExperiment("drill: API quiet", 2, Rate, $"{Seconds}s")),
+            TimeSpan.FromMinutes(4));
         Assert.True(Status(quiet) == "completed", quiet.ToString());
 
         // 2. The API under the load alone, no experiment running: the API's own baseline on this machine (the stream
@@ -81,8 +82,10 @@ public sealed class ApiUnderLoadDrillTests : IDisposable
         var streamBound = Math.Max(MaxApiP99Ratio * idle.StreamFirstP99Ms, StreamP99Floor.TotalMilliseconds);
         var figures = string.Create(CultureInfo.InvariantCulture,
             $"API under load: GET /api/v1/services {idle.Requests} req idle p50 {idle.P50Ms:0.0} p99 {idle.P99Ms:0.0} ms; during the experiment " +
-            $"{loaded.Requests} req p50 {loaded.P50Ms:0.0} p99 {loaded.P99Ms:0.0} ms (bound {apiBound:0} ms); log stream, first event: idle {idle.StreamOpens} opens " +
-            $"p50 {idle.StreamFirstP50Ms:0.0} p99 {idle.StreamFirstP99Ms:0.0} ms, during the experiment {loaded.StreamOpens} opens p50 {loaded.StreamFirstP50Ms:0.0} " +
+            $"{loaded.Requests} req p50 {loaded.P50Ms:0.0} p99 {loaded.P99Ms:0.0} ms (bound {apiBound:0} ms); log stream, first event: idle "
+                + $"{idle.StreamOpens} opens " +
+            $"p50 {idle.StreamFirstP50Ms:0.0} p99 {idle.StreamFirstP99Ms:0.0} ms, during the experiment {loaded.StreamOpens} opens p50 "
+                + $"{loaded.StreamFirstP50Ms:0.0} " +
             $"p99 {loaded.StreamFirstP99Ms:0.0} ms (bound {streamBound:0} ms), {loaded.StreamEvents} events. Experiment quiet vs loaded: " +
             $"req/s {q.Rate:0.00} / {b.Rate:0.00}, TTFT p50 {q.TtftP50:0.0} / {b.TtftP50:0.0} ms, TTFT p99 {q.TtftP99:0.0} / {b.TtftP99:0.0} ms, " +
             $"E2E p50 {q.E2eP50:0.0} / {b.E2eP50:0.0} ms, completed {q.Completed} / {b.Completed}");
@@ -101,12 +104,14 @@ public sealed class ApiUnderLoadDrillTests : IDisposable
     private static Numbers Overall(JsonElement done)
     {
         var o = done.GetProperty("result").GetProperty("overall");
-        return new Numbers(o.GetProperty("requestThroughput").GetDouble(), o.GetProperty("ttftP50Ms").GetDouble(), o.GetProperty("ttftP99Ms").GetDouble(),
+        return new Numbers(o.GetProperty("requestThroughput").GetDouble(), o.GetProperty("ttftP50Ms").GetDouble(),
+            o.GetProperty("ttftP99Ms").GetDouble(),
             o.GetProperty("e2eP50Ms").GetDouble(), o.GetProperty("completed").GetInt64());
     }
 
     /// <summary>What the API load measured.</summary>
-    private sealed record ApiFigures(int Requests, int Errors, double P50Ms, double P99Ms, int StreamOpens, double StreamFirstP50Ms, double StreamFirstP99Ms, long StreamEvents);
+    private sealed record ApiFigures(int Requests, int Errors, double P50Ms, double P99Ms, int StreamOpens, double StreamFirstP50Ms,
+        double StreamFirstP99Ms, long StreamEvents);
 
     /// <summary>
     /// hey-style: <see cref="ListClients"/> clients, each with its own connection, send <c>GET /api/v1/services</c> back to
@@ -124,13 +129,15 @@ public sealed class ApiUnderLoadDrillTests : IDisposable
             var streamed = await Task.WhenAll(streams);
             var times = listed.SelectMany(l => l.Times).Order().ToArray();
             var firsts = streamed.SelectMany(s => s.Firsts).Order().ToArray();
-            return new ApiFigures(times.Length, listed.Sum(l => l.Errors) + streamed.Sum(s => s.Errors), Percentile(times, 0.50), Percentile(times, 0.99),
+            return new ApiFigures(times.Length, listed.Sum(l => l.Errors) + streamed.Sum(s => s.Errors), Percentile(times, 0.50),
+                Percentile(times, 0.99),
                 firsts.Length, Percentile(firsts, 0.50), Percentile(firsts, 0.99), streamed.Sum(s => s.Events));
         }
 
         private static HttpClient Client(DrillHost host)
         {
-            var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 }) { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(30) };
+            var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 })
+                { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(30) };
             client.DefaultRequestHeaders.Authorization = host.Client.DefaultRequestHeaders.Authorization;
             return client;
         }

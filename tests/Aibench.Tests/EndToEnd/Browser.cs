@@ -48,7 +48,8 @@ public sealed class Browser : IAsyncDisposable
     }
 
     /// <summary>A laptop-sized window, logged in through the printed link as a user would be.</summary>
-    public static async Task<Browser> LogInAsync(Uri baseUrl, string token, string name, bool expectDashboard = true, int width = 1366, int height = 900)
+    public static async Task<Browser> LogInAsync(Uri baseUrl, string token, string name, bool expectDashboard = true, int width = 1366,
+        int height = 900)
     {
         // CI has 2 cores shared with every other test: an answer may take seconds, so expectations wait up to 30 s.
         Assertions.SetDefaultExpectTimeout(30_000);
@@ -60,7 +61,8 @@ public sealed class Browser : IAsyncDisposable
             // Root in CI: chromium refuses to sandbox as root.
             Args = ["--no-sandbox", "--disable-dev-shm-usage"],
         });
-        var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl.ToString(), ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var context = await browser.NewContextAsync(new BrowserNewContextOptions
+            { BaseURL = baseUrl.ToString(), ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
         await page.GotoAsync($"/?token={Uri.EscapeDataString(token)}");
@@ -77,7 +79,8 @@ public sealed class Browser : IAsyncDisposable
     /// Waits until the page runs live: the prerendered HTML looks the same but ignores clicks and typing, which a test
     /// (unlike a person) would send at once. After every full page load.
     /// </summary>
-    public Task LiveAsync() => Page.Locator("[data-testid='interactive']").WaitForAsync(new LocatorWaitForOptions { State = WaitForSelectorState.Attached });
+    public Task LiveAsync() => Page.Locator("[data-testid='interactive']").WaitForAsync(new LocatorWaitForOptions
+        { State = WaitForSelectorState.Attached });
 
     public ILocator ById(string testId) => Page.Locator($"[data-testid='{testId}']");
 

@@ -47,7 +47,9 @@ public sealed class ControllerOutageDrillTests : IDisposable
         Assert.Contains("does not answer", unknownReason);
         JsonElement experiment = default;
         Assert.True(await EventuallyAsync(async () =>
-            (experiment = await GetAsync(host.Client, id)).GetProperty("experiment").GetProperty("reason").GetString()?.Contains("scheduler does not answer", StringComparison.Ordinal) == true,
+            (experiment = await GetAsync(host.Client,
+                id)).GetProperty("experiment").GetProperty("reason").GetString()?.Contains("scheduler does not answer", StringComparison.Ordinal)
+                    == true,
             stopped + Outage - DateTime.UtcNow), $"the experiment does not say the scheduler is down: {experiment}");
         var downReason = experiment.GetProperty("experiment").GetProperty("reason").GetString();
         Assert.Equal("running", Status(experiment));
@@ -62,11 +64,14 @@ public sealed class ControllerOutageDrillTests : IDisposable
 
         // Back by itself: the service is ready again and the experiment's reason no longer speaks of the outage.
         Assert.True(await EventuallyAsync(async () =>
-            (service = await GetJsonAsync(host.Client, $"/api/v1/services/{serviceId}")).GetProperty("status").GetString() is "ready" or "cancelled", TimeSpan.FromSeconds(60)),
+            (service = await GetJsonAsync(host.Client, $"/api/v1/services/{serviceId}")).GetProperty("status").GetString() is "ready" or "cancelled",
+                TimeSpan.FromSeconds(60)),
             $"the service did not come back after slurmctld did: {service}");
         var readyAfter = DateTime.UtcNow - back;
         Assert.True(await EventuallyAsync(async () =>
-            (experiment = await GetAsync(host.Client, id)).GetProperty("experiment").GetProperty("reason").GetString()?.StartsWith("the scheduler does not answer", StringComparison.Ordinal) != true,
+            (experiment = await GetAsync(host.Client,
+                id)).GetProperty("experiment").GetProperty("reason").GetString()?.StartsWith("the scheduler does not answer",
+                    StringComparison.Ordinal) != true,
             TimeSpan.FromSeconds(30)), $"the experiment still speaks of the outage: {experiment}");
         var done = await WaitEndAsync(host.Client, id, TimeSpan.FromMinutes(3));
         Assert.True(Status(done) == "completed", done.ToString());
@@ -76,8 +81,10 @@ public sealed class ControllerOutageDrillTests : IDisposable
         AssertCountWithinPlan(done, Rate, Seconds, 1);
         Assert.Equal(0, done.GetProperty("result").GetProperty("overall").GetProperty("failed").GetInt64());
         await AssertNothingLostAsync(host.Client, done);
-        await AssertNoJobLeftAsync([serviceId, done.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()], TimeSpan.FromSeconds(60), cluster.Conf);
-        TestContext.Current.TestOutputHelper?.WriteLine($"slurmctld drill: unknown {unknownAfter.TotalSeconds:0.0} s after the stop ({unknownReason}), " +
+        await AssertNoJobLeftAsync([serviceId, done.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()], TimeSpan.FromSeconds(60),
+            cluster.Conf);
+        TestContext.Current.TestOutputHelper?.WriteLine($"slurmctld drill: unknown {unknownAfter.TotalSeconds:0.0} s after the stop "
+            + $"({unknownReason}), " +
             $"experiment reason while down: {downReason}; ready {readyAfter.TotalSeconds:0.0} s after slurmctld was started; " +
             $"{done.GetProperty("experiment").GetProperty("reason").GetString()}");
     }

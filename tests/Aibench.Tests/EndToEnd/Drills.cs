@@ -106,7 +106,8 @@ internal static class Drills
         duration,
         warmup,
         load = workerNodes > 0
-            ? (object)new { rate, arrival = "constant", dataset = "random:input=32,output=8", placement = new { kind = "slurm", nodes = workerNodes } }
+            ? (object)new { rate, arrival = "constant", dataset = "random:input=32,output=8", placement = new { kind = "slurm", nodes = workerNodes }
+                }
             : new { rate, arrival = "constant", dataset = "random:input=32,output=8" },
     };
 
@@ -126,7 +127,8 @@ internal static class Drills
     public static async Task<string[]> AssertNothingLostAsync(HttpClient client, JsonElement done)
     {
         var result = done.GetProperty("result");
-        Assert.True(result.ValueKind == JsonValueKind.Object && result.GetProperty("overall").ValueKind == JsonValueKind.Object, $"no overall result: {done}");
+        Assert.True(result.ValueKind == JsonValueKind.Object && result.GetProperty("overall").ValueKind == JsonValueKind.Object,
+            $"no overall result: {done}");
         var overall = result.GetProperty("overall");
         var counted = overall.GetProperty("completed").GetInt64() + overall.GetProperty("failed").GetInt64();
         var benchmarkId = result.GetProperty("benchmarkId").GetGuid();

@@ -81,7 +81,8 @@ public abstract partial class ExperimentFlowTests : IDisposable
     /// <summary>Relative luminance (0 black … 1 white) of a CSS rgb()/rgba() colour.</summary>
     private static double Luminance(string css)
     {
-        var parts = Regex.Matches(css, @"[\d.]+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture) / 255).ToArray();
+        var parts = Regex.Matches(css, @"[\d.]+").Select(m => double.Parse(m.Value, System.Globalization.CultureInfo.InvariantCulture) /
+            255).ToArray();
         return (0.2126 * parts[0]) + (0.7152 * parts[1]) + (0.0722 * parts[2]);
     }
 

@@ -63,7 +63,8 @@ public sealed class HostKillDrillTests : IDisposable
 
         // The load ran again from the beginning, and the cut run says why it ended and that its workers were stopped.
         Assert.Equal(2, done.GetProperty("definition").GetProperty("loadAttempts").GetInt32());
-        Assert.Contains(done.GetProperty("stages").EnumerateArray(), s => s.GetProperty("note").GetString() is { } note && note.Contains("host restart", StringComparison.Ordinal));
+        Assert.Contains(done.GetProperty("stages").EnumerateArray(), s => s.GetProperty("note").GetString() is { } note
+            && note.Contains("host restart", StringComparison.Ordinal));
         var cut = (await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{killedRun}")).GetProperty("run");
         Assert.Equal("failed", cut.GetProperty("status").GetString());
         Assert.Contains($"its load-generator job {killedJob} was cancelled", cut.GetProperty("error").GetString());
@@ -76,7 +77,8 @@ public sealed class HostKillDrillTests : IDisposable
             AssertCountWithinPlan(run, Rate, Seconds, WorkerNodes);
             Assert.Equal(0, run.GetProperty("result").GetProperty("overall").GetProperty("failed").GetInt64());
             await AssertNothingLostAsync(second.Client, run);
-            var benchmark = await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{run.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()}");
+            var benchmark = await GetJsonAsync(second.Client,
+                $"/api/v1/benchmarks/{run.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()}");
             Assert.Equal(WorkerNodes, benchmark.GetProperty("summary").GetProperty("workers").GetArrayLength());
         }
 
@@ -85,7 +87,8 @@ public sealed class HostKillDrillTests : IDisposable
             d.GetProperty("experiment").GetProperty("serviceId").GetGuid(), d.GetProperty("experiment").GetProperty("benchmarkId").GetGuid(),
         })];
         await AssertNoJobLeftAsync(ids, TimeSpan.FromSeconds(60));
-        TestContext.Current.TestOutputHelper?.WriteLine($"host kill drill: old worker job cancelled {cancelledAfter.TotalSeconds:0.0} s after the restart; " +
+        TestContext.Current.TestOutputHelper?.WriteLine($"host kill drill: old worker job cancelled {cancelledAfter.TotalSeconds:0.0} s "
+            + $"after the restart; " +
             $"rerun {Describe(done)}; undisturbed {Describe(undisturbed)}");
     }
 
@@ -101,7 +104,8 @@ public sealed class HostKillDrillTests : IDisposable
         await using (var first = await DrillHost.StartAsync(home, port))
         {
             service = (await PostAsync(first.Client, "/api/v1/services", new { recipe = Recipe, nodes = 1 })).GetProperty("id").GetGuid();
-            Assert.True(await EventuallyAsync(async () => (await GetJsonAsync(first.Client, $"/api/v1/services/{service}")).GetProperty("status").GetString() == "ready",
+            Assert.True(await EventuallyAsync(async ()
+                => (await GetJsonAsync(first.Client, $"/api/v1/services/{service}")).GetProperty("status").GetString() == "ready",
                 TimeSpan.FromMinutes(2)), "the service did not get ready");
             run = (await PostAsync(first.Client, "/api/v1/benchmarks", new
             {
@@ -109,7 +113,8 @@ public sealed class HostKillDrillTests : IDisposable
                 placement = new { kind = "slurm", nodes = 1 },
             })).GetProperty("id").GetGuid();
             SlurmCluster.Job[] jobs = [];
-            Assert.True(await EventuallyAsync(async () => (jobs = await SlurmCluster.JobsNamedAsync([run.ToString("N")])) is [{ State: "RUNNING" }], TimeSpan.FromMinutes(2)),
+            Assert.True(await EventuallyAsync(async () => (jobs = await SlurmCluster.JobsNamedAsync([run.ToString("N")])) is [{ State: "RUNNING" }],
+                TimeSpan.FromMinutes(2)),
                 $"the worker job does not run: {string.Join(", ", jobs.Select(j => $"{j.Id} {j.State}"))}");
             job = jobs[0].Id;
             await first.Process.KillHardAsync();
@@ -119,10 +124,12 @@ public sealed class HostKillDrillTests : IDisposable
         // host says it will try again; then this host dies too, before SLURM is back.
         await using (var second = await DrillHost.StartAsync(home, port, "/nonexistent/slurm.conf", "Scheduler:Retries=0"))
         {
-            Assert.True(await EventuallyAsync(() => Task.FromResult(second.Process.Stderr.Contains("could not be cancelled yet", StringComparison.Ordinal)),
+            Assert.True(await EventuallyAsync(()
+                => Task.FromResult(second.Process.Stderr.Contains("could not be cancelled yet", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(60)), $"no retry announced:\n{second.Process.Stderr}");
             var waiting = (await GetJsonAsync(second.Client, $"/api/v1/benchmarks/{run}")).GetProperty("run");
-            Assert.True(waiting.GetProperty("status").GetString() == "running", $"the run did not wait for its workers' cancel: {waiting}\n{second.Process.Stderr}");
+            Assert.True(waiting.GetProperty("status").GetString() == "running",
+                $"the run did not wait for its workers' cancel: {waiting}\n{second.Process.Stderr}");
             await second.Process.KillHardAsync();
         }
 
@@ -134,7 +141,8 @@ public sealed class HostKillDrillTests : IDisposable
             $"worker job {job} is {await SlurmCluster.StateAsync(job)}, not cancelled, 60 s after the third start");
         JsonElement ended = default;
         Assert.True(await EventuallyAsync(async () =>
-            (ended = (await GetJsonAsync(third.Client, $"/api/v1/benchmarks/{run}")).GetProperty("run")).GetProperty("status").GetString() == "failed",
+            (ended = (await GetJsonAsync(third.Client, $"/api/v1/benchmarks/{run}")).GetProperty("run")).GetProperty("status").GetString()
+                == "failed",
             TimeSpan.FromSeconds(30)), ended.ToString());
         Assert.Contains($"its load-generator job {job} was cancelled", ended.GetProperty("error").GetString());
 
@@ -161,6 +169,7 @@ public sealed class HostKillDrillTests : IDisposable
     private static string Describe(JsonElement done)
     {
         var o = done.GetProperty("result").GetProperty("overall");
-        return $"{o.GetProperty("completed").GetInt64()} completed, {o.GetProperty("failed").GetInt64()} failed, TTFT p50 {o.GetProperty("ttftP50Ms")} ms";
+        return $"{o.GetProperty("completed").GetInt64()} completed, {o.GetProperty("failed").GetInt64()} failed, TTFT p50 "
+            + $"{o.GetProperty("ttftP50Ms")} ms";
     }
 }

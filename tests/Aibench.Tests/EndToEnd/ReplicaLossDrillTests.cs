@@ -41,7 +41,8 @@ public sealed class ReplicaLossDrillTests
                 d => Status(d) != "running" || (Stage(d) == "loading" && d.GetProperty("progress").ValueKind == JsonValueKind.Object
                     && d.GetProperty("experiment").GetProperty("benchmarkId").ValueKind == JsonValueKind.String
                     // The measured run's own progress, not the warm-up's last report.
-                    && d.GetProperty("progress").GetProperty("benchmarkId").GetGuid() == d.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()
+                    && d.GetProperty("progress").GetProperty("benchmarkId").GetGuid()
+                        == d.GetProperty("experiment").GetProperty("benchmarkId").GetGuid()
                     && d.GetProperty("progress").GetProperty("completed").GetInt64() > 0), TimeSpan.FromSeconds(180));
             Assert.Equal("loading", Stage(loading));
             serviceId = loading.GetProperty("experiment").GetProperty("serviceId").GetGuid();
@@ -55,7 +56,8 @@ public sealed class ReplicaLossDrillTests
             Assert.True(Status(done) == "completed", done.ToString());
             Assert.Equal(1, done.GetProperty("definition").GetProperty("serviceRestarts").GetInt32());
             var notes = done.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("note").GetString() ?? "").ToList();
-            Assert.Contains(notes, n => n.Contains("interrupted: the service is restarting", StringComparison.Ordinal) && n.Contains($"run {firstRun} cancelled, not counted", StringComparison.Ordinal));
+            Assert.Contains(notes, n => n.Contains("interrupted: the service is restarting", StringComparison.Ordinal)
+                && n.Contains($"run {firstRun} cancelled, not counted", StringComparison.Ordinal));
             // Loading ran twice: the interrupted run and the whole one.
             Assert.Equal(2, Stages(done).Count(s => s == "loading"));
 
@@ -87,7 +89,8 @@ public sealed class ReplicaLossDrillTests
             Assert.Equal(firstJob, attempts[0].GetProperty("jobId").GetString());
             Assert.True(attempts[0].GetProperty("restarted").GetBoolean());
             var until = DateTime.UtcNow.AddSeconds(60);
-            while (await SlurmCluster.StateAsync(service.GetProperty("jobId").GetString()!) is "RUNNING" or "COMPLETING" or "PENDING" && DateTime.UtcNow < until)
+            while (await SlurmCluster.StateAsync(service.GetProperty("jobId").GetString()!) is "RUNNING" or "COMPLETING" or "PENDING"
+                && DateTime.UtcNow < until)
             {
                 await Task.Delay(500, Ct);
             }

@@ -86,8 +86,10 @@ public abstract class ExperimentApiTests(ExperimentHostFixture fixture)
         { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"placement": {"kind": "cloud"}}}""", "load.placement.kind" },
         { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"placement": {"kind": "slurm", "nodes": 0}}}""", "load.placement.nodes" },
         // Within the load generator's own limit but over the site's node limit, which the worker job would meet only after the deploy.
-        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"concurrency": 1000, "placement": {"kind": "slurm", "nodes": 100}}}""", "load.placement.nodes" },
-        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"placement": {"kind": "slurm", "partition": "a;b"}}}""", "load.placement.partition" },
+        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"concurrency": 1000, "placement": {"kind": "slurm", "nodes": 100}}}""",
+            "load.placement.nodes" },
+        { """{"recipe": "vllm-sim", "testType": "throughput", "load": {"placement": {"kind": "slurm", "partition": "a;b"}}}""",
+            "load.placement.partition" },
     };
 
     [Theory]
@@ -120,7 +122,8 @@ public abstract class ExperimentApiTests(ExperimentHostFixture fixture)
         Assert.True(response.StatusCode == HttpStatusCode.OK, preview.ToString());
 
         var deployment = preview.GetProperty("deployment");
-        Assert.Equal((2, 2, 2), (deployment.GetProperty("nodes").GetInt32(), deployment.GetProperty("tasks").GetInt32(), deployment.GetProperty("replicas").GetInt32()));
+        Assert.Equal((2, 2, 2), (deployment.GetProperty("nodes").GetInt32(), deployment.GetProperty("tasks").GetInt32(),
+            deployment.GetProperty("replicas").GetInt32()));
         Assert.Equal("64", deployment.GetProperty("parameters").GetProperty("max_num_seqs").GetString());
         // Readiness (2m) + warm-up (1s) + load (10m) + drain (5m) + collect (1s) + margin (5m), instead of the recipe's 2 h.
         Assert.Equal(23, deployment.GetProperty("timeLimitMinutes").GetInt32());
@@ -132,7 +135,8 @@ public abstract class ExperimentApiTests(ExperimentHostFixture fixture)
         Assert.Equal(1, preview.GetProperty("plan").GetProperty("steps").GetInt32());
 
         var sweep = await (await client.PostAsJsonAsync("/api/v1/experiments/preview",
-            new { recipe = "vllm-sim", testType = "sweep", duration = "4m", load = new { rates = new[] { 1, 2, 4, 8 } } }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+            new { recipe = "vllm-sim", testType = "sweep", duration = "4m", load = new { rates = new[] { 1, 2, 4, 8 } } },
+                Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(4, sweep.GetProperty("plan").GetProperty("steps").GetInt32());
         Assert.Equal("60s", sweep.GetProperty("load").GetProperty("duration").GetString());
 
@@ -166,13 +170,15 @@ public abstract class ExperimentApiTests(ExperimentHostFixture fixture)
         Assert.True(done.GetProperty("result").GetProperty("slo").GetProperty("passed").GetBoolean(), done.GetProperty("result").ToString());
         Assert.Equal("rate", done.GetProperty("definition").GetProperty("load").GetProperty("load").GetProperty("kind").GetString());
         var links = done.GetProperty("links");
-        Assert.Equal($"/api/v1/services/{done.GetProperty("experiment").GetProperty("serviceId").GetGuid()}", links.GetProperty("service").GetString());
+        Assert.Equal($"/api/v1/services/{done.GetProperty("experiment").GetProperty("serviceId").GetGuid()}",
+            links.GetProperty("service").GetString());
         Assert.EndsWith("/export", links.GetProperty("export").GetString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(links.GetProperty("export").GetString(), Ct)).StatusCode);
 
         var list = await client.GetFromJsonAsync<JsonElement>("/api/v1/experiments?recipe=vllm-sim&testType=latency&status=completed", Ct);
         Assert.Contains(list.EnumerateArray(), e => e.GetProperty("id").GetGuid() == id && e.GetProperty("sloPassed").GetBoolean());
-        var older = await client.GetFromJsonAsync<JsonElement>($"/api/v1/experiments?before={Uri.EscapeDataString(done.GetProperty("experiment").GetProperty("createdAt").GetString()!)}", Ct);
+        var createdAt = done.GetProperty("experiment").GetProperty("createdAt").GetString()!;
+        var older = await client.GetFromJsonAsync<JsonElement>($"/api/v1/experiments?before={Uri.EscapeDataString(createdAt)}", Ct);
         Assert.DoesNotContain(older.EnumerateArray(), e => e.GetProperty("id").GetGuid() == id);
     }
 }

@@ -24,7 +24,8 @@ internal static class ExperimentDriver
     }
 
     /// <summary>A short experiment of the simulator with prompts small enough for a 2-core machine.</summary>
-    public static object SimExperiment(string testType, int nodes, string duration, object? load = null, object? slo = null, object? parameters = null, string warmup = "1s") => new
+    public static object SimExperiment(string testType, int nodes, string duration, object? load = null, object? slo = null,
+        object? parameters = null, string warmup = "1s") => new
     {
         recipe = "vllm-sim",
         nodes,

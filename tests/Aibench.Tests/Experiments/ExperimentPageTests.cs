@@ -65,7 +65,8 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
         Assert.Equal($"/api/v1/logs/download?experiment={id}", page.Find("[data-testid=download-logs]").GetAttribute("href"));
         Assert.Empty(page.FindAll("[data-testid=cancel]"));
         // The Logs module's own live view, through the slot, filtered to the experiment.
-        page.WaitForAssertion(() => Assert.Contains("CUDA out of memory", page.Find("[data-testid=logs] [data-testid=log-line]").TextContent), Patience);
+        page.WaitForAssertion(() => Assert.Contains("CUDA out of memory", page.Find("[data-testid=logs] [data-testid=log-line]").TextContent),
+            Patience);
         Assert.Empty(page.FindAll("[data-testid=summary]"));
     }
 
@@ -73,9 +74,12 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
     public async Task A_cancelled_experiment_shows_what_it_measured_marked_partial_with_its_verdict_and_downloads()
     {
         var benchmark = Guid.NewGuid();
-        var overall = new Aibench.Contracts.Client.BenchmarkStepResult("concurrency 4", 4, null, null, 12.5, 240, 2, 19.2, 153.6, 41, 120, 12, 230, 410, 0.97);
-        var result = new Aibench.Experiments.Planning.ExperimentResult(benchmark, Aibench.Contracts.Client.BenchmarkStatus.Partial, true, null, overall, [overall],
-            new Aibench.Experiments.Planning.SloVerdict(true, 0.97, 0.9, 0.008, 0.05, "passed: 97.0 % of requests met the objectives (needed 90 %)"), null, null);
+        var overall = new Aibench.Contracts.Client.BenchmarkStepResult("concurrency 4", 4, null, null, 12.5, 240, 2, 19.2, 153.6, 41, 120, 12, 230,
+            410, 0.97);
+        var result = new Aibench.Experiments.Planning.ExperimentResult(benchmark, Aibench.Contracts.Client.BenchmarkStatus.Partial, true, null,
+            overall, [overall],
+            new Aibench.Experiments.Planning.SloVerdict(true, 0.97, 0.9, 0.008, 0.05, "passed: 97.0 % of requests met the objectives (needed 90 %)"),
+                null, null);
         var id = await SeedAsync("cancelled", "cancelled", "Cancelled on request during loading; 240 requests measured.", benchmark,
             Aibench.Experiments.Jobs.ExperimentWorkflow.ToJson(result));
 
@@ -169,12 +173,15 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
         db.Experiments.Add(new Experiment
         {
             Id = id, Name = $"page-{stage}", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-            Stage = WireNames.Parse<ExperimentStage>(stage), Status = WireNames.Parse<ExperimentStatus>(status), Reason = reason, BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
+            Stage = WireNames.Parse<ExperimentStage>(stage), Status = WireNames.Parse<ExperimentStatus>(status), Reason = reason,
+                BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
             FinishedAt = status == "running" ? null : now,
             Stages =
             [
-                new ExperimentStageRecord { Stage = ExperimentStage.Deploying, StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1), Note = reason },
-                new ExperimentStageRecord { Stage = WireNames.Parse<ExperimentStage>(stage), StartedAt = now.AddMinutes(-1), EndedAt = status == "running" ? null : now },
+                new ExperimentStageRecord { Stage = ExperimentStage.Deploying, StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1),
+                    Note = reason },
+                new ExperimentStageRecord { Stage = WireNames.Parse<ExperimentStage>(stage), StartedAt = now.AddMinutes(-1), EndedAt = status
+                    == "running" ? null : now },
             ],
         });
         await db.SaveChangesAsync(Ct);
@@ -184,7 +191,8 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
     private async Task SeedLogAsync(Guid experiment, string text)
     {
         await using var db = await _host.Factory.Services.GetRequiredService<IDbContextFactory<LogsDbContext>>().CreateDbContextAsync(Ct);
-        db.Lines.Add(new LogLine { ExperimentId = experiment, ServiceId = Guid.NewGuid(), Node = "node-a", Task = 0, Stream = "stderr", Level = "error", Timestamp = DateTimeOffset.UtcNow, Text = text });
+        db.Lines.Add(new LogLine { ExperimentId = experiment, ServiceId = Guid.NewGuid(), Node = "node-a", Task = 0, Stream = "stderr",
+            Level = "error", Timestamp = DateTimeOffset.UtcNow, Text = text });
         await db.SaveChangesAsync(Ct);
     }
 

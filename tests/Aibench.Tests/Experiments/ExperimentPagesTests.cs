@@ -116,7 +116,8 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
         var form = RenderForm();
         form.Find("[data-testid=advanced]").Click();
         Assert.Equal("this host", form.Find("[data-testid=preview-placement]").TextContent.Trim());
-        var placement = form.FindComponents<MudSelect<string>>().Single(s => s.Instance.UserAttributes.TryGetValue("data-testid", out var t) && (string?)t == "load-placement");
+        var placement = form.FindComponents<MudSelect<string>>().Single(s => s.Instance.UserAttributes.TryGetValue("data-testid", out var t)
+            && (string?)t == "load-placement");
         await form.InvokeAsync(() => placement.Instance.ValueChanged.InvokeAsync("slurm"));
 
         Input(form, "load-placement-nodes").Input("0");
@@ -219,7 +220,8 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
 
         page.WaitForAssertion(() => page.Find("[data-testid=compare-table]"), Patience);
         var table = page.Find("[data-testid=compare-table]").TextContent;
-        foreach (var expected in new[] { "compare-fast", "compare-slow", "TTFT p50 / p90 / p99", "E2E p50 / p90 / p99", "Output tokens/s", "Error rate", "SLO verdict" })
+        foreach (var expected in new[] { "compare-fast", "compare-slow", "TTFT p50 / p90 / p99", "E2E p50 / p90 / p99", "Output tokens/s",
+            "Error rate", "SLO verdict" })
         {
             Assert.Contains(expected, table);
         }
@@ -279,7 +281,8 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
 
     private static async Task FilterAsync(IRenderedComponent<ExperimentsPage> page, string testId, string value)
     {
-        var select = page.FindComponents<MudSelect<string>>().Single(s => s.Instance.UserAttributes.TryGetValue("data-testid", out var t) && (string?)t == testId);
+        var select = page.FindComponents<MudSelect<string>>().Single(s => s.Instance.UserAttributes.TryGetValue("data-testid", out var t)
+            && (string?)t == testId);
         await page.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(value));
     }
 
@@ -305,13 +308,15 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
     {
         var now = DateTimeOffset.UtcNow;
         Guid? benchmark = status == "running" ? null : await SeedRunAsync([.. Enumerable.Range(1, 100).Select(i => latencyMs * (0.5 + i / 100.0))]);
-        var overall = new BenchmarkStepResult("64 in flight", 64, null, null, 60, 99, 1, 1.65, 211.2, latencyMs / 2, latencyMs, 10, latencyMs, latencyMs * 1.5, 0.95);
+        var overall = new BenchmarkStepResult("64 in flight", 64, null, null, 60, 99, 1, 1.65, 211.2, latencyMs / 2, latencyMs, 10, latencyMs,
+            latencyMs * 1.5, 0.95);
         var result = new ExperimentResult(benchmark ?? Guid.Empty, BenchmarkStatus.Completed, false, null, overall, [overall],
             new SloVerdict(true, 0.95, 0.9, 0.01, 0.05, "95 % met TTFT ≤ 2s"), null, null);
         var experiment = new Experiment
         {
             Id = Guid.CreateVersion7(now), Name = name, Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
-            Stage = status == "running" ? ExperimentStage.Deploying : WireNames.Parse<ExperimentStage>(status), Status = WireNames.Parse<ExperimentStatus>(status), CreatedAt = now, UpdatedAt = now,
+            Stage = status == "running" ? ExperimentStage.Deploying : WireNames.Parse<ExperimentStage>(status),
+                Status = WireNames.Parse<ExperimentStatus>(status), CreatedAt = now, UpdatedAt = now,
             FinishedAt = status == "running" ? null : now, BenchmarkId = benchmark, Parameters = parameters,
             Spec = ExperimentWorkflow.ToJson(new BenchmarkSpec(Load: new LoadShape("concurrency", Concurrency: 64))),
             Slo = ExperimentWorkflow.ToJson(new ExperimentSlo(Ttft: "2s")),
@@ -328,19 +333,23 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
     {
         var records = e2eMs.Select((ms, i) => new RequestRecord
         {
-            Index = i, ScheduledUs = 0, SentUs = 0, FirstTokenUs = (long)(ms * 500), EndUs = (long)(ms * 1000), InputTokens = 32, ServerInputTokens = -1,
+            Index = i, ScheduledUs = 0, SentUs = 0, FirstTokenUs = (long)(ms * 500), EndUs = (long)(ms * 1000), InputTokens = 32,
+                ServerInputTokens = -1,
             OutputTokens = 8, ServerOutputTokens = -1, Chunks = 8, HttpStatus = 200,
-        }).Append(new RequestRecord { Index = e2eMs.Length, FirstTokenUs = -1, EndUs = 1000, ServerInputTokens = -1, ServerOutputTokens = -1, HttpStatus = 503, Error = RequestError.Http })
+        }).Append(new RequestRecord { Index = e2eMs.Length, FirstTokenUs = -1, EndUs = 1000, ServerInputTokens = -1, ServerOutputTokens = -1,
+            HttpStatus = 503, Error = RequestError.Http })
             .ToList();
         var ttft = new Stats(e2eMs.Length, 1, 1, 1, 1, e2eMs[e2eMs.Length / 2] / 2, 1, 1, e2eMs[^1] / 2, 1);
         var e2e = new Stats(e2eMs.Length, 1, 1, 1, 1, e2eMs[e2eMs.Length / 2], 1, 1, e2eMs[^1], 1);
         var tokens = new TokenTotals(0, 0, 0, 0, 0, 0, 0, null, null);
         var step = new StepResult(0, "64 in flight", 64, null, null, 60, e2eMs.Length + 1, e2eMs.Length, 1, 0, 0, 1.65, 1, 211.2, 1, 1, null, null,
             ttft, ttft, null, e2e, null, null, tokens, new Dictionary<string, long>(), 1, 1);
-        var summary = new RunSummary("duration", false, DateTimeOffset.UtcNow, 60, step, [step], new Dictionary<string, string>(), "o200k (client side)");
+        var summary = new RunSummary("duration", false, DateTimeOffset.UtcNow, 60, step, [step], new Dictionary<string, string>(),
+            "o200k (client side)");
         var run = new BenchmarkRun
         {
-            Id = Guid.NewGuid(), Name = "seeded", Status = BenchmarkStatus.Completed, Target = "http://node1:8000/", Spec = "{}", CreatedAt = DateTimeOffset.UtcNow,
+            Id = Guid.NewGuid(), Name = "seeded", Status = BenchmarkStatus.Completed, Target = "http://node1:8000/", Spec = "{}",
+                CreatedAt = DateTimeOffset.UtcNow,
             Summary = JsonSerializer.Serialize(summary, Json.Options),
         };
         run.RequestParts.Add(new BenchmarkRequests { RunId = run.Id, Part = 0, Count = records.Count, Data = Exports.Encode(records) });

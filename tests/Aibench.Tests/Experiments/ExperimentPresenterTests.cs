@@ -14,11 +14,14 @@ public sealed class ExperimentPresenterTests
     private static readonly Guid Warmup = Guid.NewGuid();
     private static readonly Guid Measured = Guid.NewGuid();
 
-    private static ExperimentDetail Detail(string status = "running", string stage = "loading", PlacementSpec? placement = null, BenchmarkProgressed? progress = null) =>
+    private static ExperimentDetail Detail(string status = "running", string stage = "loading", PlacementSpec? placement = null,
+        BenchmarkProgressed? progress = null) =>
         new(
-            new ExperimentSummary(Guid.NewGuid(), "e", "vllm-sim", 1, "throughput", 60, stage, status, null, null, Measured, T0, T0, status == "running" ? null : T0.AddMinutes(2)),
+            new ExperimentSummary(Guid.NewGuid(), "e", "vllm-sim", 1, "throughput", 60, stage, status, null, null, Measured, T0, T0, status
+                == "running" ? null : T0.AddMinutes(2)),
             [],
-            new ExperimentDefinition(new Dictionary<string, string>(), new BenchmarkSpec(Placement: placement), new ExperimentSlo(), 0, 60, null, false, Warmup, 1),
+            new ExperimentDefinition(new Dictionary<string, string>(), new BenchmarkSpec(Placement: placement), new ExperimentSlo(), 0, 60, null,
+                false, Warmup, 1),
             null,
             progress,
             null,
@@ -67,7 +70,8 @@ public sealed class ExperimentPresenterTests
     {
         Assert.StartsWith("Waiting for the 4 load-generator workers (a SLURM job)",
             ExperimentPresenter.WaitingText(Detail(placement: new PlacementSpec("slurm", 2, 2))));
-        Assert.Equal("The numbers appear once the load starts.", ExperimentPresenter.WaitingText(Detail(stage: "warmup", placement: new PlacementSpec("slurm", 2, 2))));
+        Assert.Equal("The numbers appear once the load starts.",
+            ExperimentPresenter.WaitingText(Detail(stage: "warmup", placement: new PlacementSpec("slurm", 2, 2))));
         Assert.Equal("The numbers appear once the load starts.", ExperimentPresenter.WaitingText(Detail()));
     }
 
@@ -83,7 +87,8 @@ public sealed class ExperimentPresenterTests
         Assert.False(view.Requests.IsEmpty);
         Assert.False(view.Latency.IsEmpty);
 
-        view.Changed(new ExperimentChanged(view.Detail!.Experiment.Id, ExperimentStage.Completed, ExperimentStatus.Completed, "done", null, Measured, T0));
+        view.Changed(new ExperimentChanged(view.Detail!.Experiment.Id, ExperimentStage.Completed, ExperimentStatus.Completed, "done", null, Measured,
+            T0));
         Assert.Equal(("completed", "done"), (view.Detail.Experiment.Status, view.Detail.Experiment.Reason));
         Assert.False(view.Progressed(Progress(Measured, 99), []));
         Assert.Same(report, view.Progress);

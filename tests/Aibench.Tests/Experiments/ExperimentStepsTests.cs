@@ -30,7 +30,8 @@ public sealed class ExperimentStepsTests
         var e = new Experiment
         {
             Id = Guid.NewGuid(), Name = "x", Recipe = "vllm-sim", Nodes = 2, TestType = "throughput", DurationSeconds = 30, Stage = stage,
-            ServiceId = _service, CreatedAt = Now, UpdatedAt = Now, WarmupSeconds = warmupSeconds, ReadyTimeoutSeconds = 600, KeepService = keepService,
+            ServiceId = _service, CreatedAt = Now, UpdatedAt = Now, WarmupSeconds = warmupSeconds, ReadyTimeoutSeconds = 600,
+                KeepService = keepService,
             Spec = ExperimentWorkflow.ToJson(new BenchmarkSpec(Load: new LoadShape("concurrency", Concurrency: 4), Duration: "30s", Timeout: "1m")),
             Slo = ExperimentWorkflow.ToJson(new ExperimentSlo()),
         };
@@ -43,8 +44,10 @@ public sealed class ExperimentStepsTests
 
     private BenchmarkResult Run(Guid id, BenchmarkStatus status, string? error = null)
     {
-        var overall = new BenchmarkStepResult("4 in flight", 4, null, null, 30, 120, status == BenchmarkStatus.Failed ? 3 : 0, 4, 400, 50, 90, 10, 300, 500, null);
-        return new BenchmarkResult(id, status, error, Now.AddSeconds(-30), status.IsFinished() ? Now : null, status == BenchmarkStatus.Running ? null : overall,
+        var overall = new BenchmarkStepResult("4 in flight", 4, null, null, 30, 120, status == BenchmarkStatus.Failed ? 3 : 0, 4, 400, 50, 90, 10,
+            300, 500, null);
+        return new BenchmarkResult(id, status, error, Now.AddSeconds(-30), status.IsFinished() ? Now : null, status == BenchmarkStatus.Running ? null
+            : overall,
             [overall], []);
     }
 
@@ -179,7 +182,8 @@ public sealed class ExperimentStepsTests
         var run = Guid.NewGuid();
         if (stage == ExperimentStage.Warmup) e.WarmupBenchmarkId = run;
         else e.BenchmarkId = run;
-        var facts = new StepFacts(Service(ServiceStatus.Restarting, "node3 failed"), stage == ExperimentStage.Warmup ? Run(run, BenchmarkStatus.Running) : null,
+        var facts = new StepFacts(Service(ServiceStatus.Restarting, "node3 failed"), stage == ExperimentStage.Warmup
+            ? Run(run, BenchmarkStatus.Running) : null,
             stage == ExperimentStage.Loading ? Run(run, BenchmarkStatus.Running) : null);
 
         var cancel = Assert.IsType<CancelInterruptedRun>(Next(e, facts));
@@ -188,7 +192,8 @@ public sealed class ExperimentStepsTests
         Assert.Equal(ExperimentStage.Waiting, e.Stage);
         Assert.Equal((null, null, 1), (e.WarmupBenchmarkId, e.BenchmarkId, e.ServiceRestarts));
         Assert.Equal("the service is restarting: node3 failed", e.Reason);
-        Assert.Equal($"interrupted: the service is restarting (attempt 2): node3 failed; the {(stage == ExperimentStage.Warmup ? "warmup" : "loading")} runs again "
+        Assert.Equal($"interrupted: the service is restarting (attempt 2): node3 failed; the "
+            + $"{(stage == ExperimentStage.Warmup ? "warmup" : "loading")} runs again "
             + $"from the start once it is ready (run {run} cancelled, not counted)", e.Stages[0].Note);
     }
 
@@ -197,7 +202,8 @@ public sealed class ExperimentStepsTests
     {
         var e = Experiment(ExperimentStage.Loading);
         e.BenchmarkId = Guid.NewGuid();
-        Assert.Same(ExperimentStep.Hold, Next(e, new StepFacts(Service(ServiceStatus.Cancelled), null, Run(e.BenchmarkId.Value, BenchmarkStatus.Running))));
+        Assert.Same(ExperimentStep.Hold,
+            Next(e, new StepFacts(Service(ServiceStatus.Cancelled), null, Run(e.BenchmarkId.Value, BenchmarkStatus.Running))));
         Assert.Equal("the service was stopped: cancelled during the loading", e.AbortReason);
     }
 
@@ -317,7 +323,8 @@ public sealed class ExperimentStepsTests
         (e.WarmupBenchmarkId, e.BenchmarkId, e.CancelRequested) = (Guid.NewGuid(), Guid.NewGuid(), true);
         var running = Run(e.BenchmarkId.Value, BenchmarkStatus.Running);
 
-        var down = Assert.IsType<WindDown>(Next(e, new StepFacts(Service(ServiceStatus.Ready), Run(e.WarmupBenchmarkId.Value, BenchmarkStatus.Completed), running)));
+        var down = Assert.IsType<WindDown>(Next(e,
+            new StepFacts(Service(ServiceStatus.Ready), Run(e.WarmupBenchmarkId.Value, BenchmarkStatus.Completed), running)));
 
         // A cancel stops even a service kept on request; the finished warm-up is left alone.
         Assert.Equal([e.BenchmarkId.Value], down.RunsToCancel);

@@ -20,7 +20,8 @@ public sealed class ExperimentTtftTests
             ["Experiments:CollectDelay"] = "1s",
             ["Monitor:ScrapeSeconds"] = "1",
         });
-        var id = await CreateAsync(host.Client, SimExperiment("throughput", 1, "4s", load: new { concurrency = 4, dataset = "random:input=32,output=8" }));
+        var id = await CreateAsync(host.Client,
+            SimExperiment("throughput", 1, "4s", load: new { concurrency = 4, dataset = "random:input=32,output=8" }));
 
         var done = await WaitEndAsync(host.Client, id, TimeSpan.FromSeconds(120));
 
@@ -32,7 +33,8 @@ public sealed class ExperimentTtftTests
         // The window starts at the first scrape after the run's start: the warm-up's requests are not in it, and at most the
         // run's first second is missing (plus, should the client warm its endpoint first, one uncounted request).
         Assert.InRange(serverRequests, clientRequests / 2, clientRequests + 1);
-        var lines = ttft.GetProperty("lines").EnumerateArray().Select(l => (Name: l.GetProperty("name").GetString(), Source: l.GetProperty("source").GetString(), Line: l)).ToList();
+        var lines = ttft.GetProperty("lines").EnumerateArray().Select(l
+            => (Name: l.GetProperty("name").GetString(), Source: l.GetProperty("source").GetString(), Line: l)).ToList();
         Assert.Contains(("TTFT", "client"), lines.Select(l => (l.Name, l.Source)));
         foreach (var phase in new[] { "TTFT", "queue", "prefill", "decode", "E2E" })
         {

@@ -34,13 +34,15 @@ public abstract class ExperimentWorkflowTests
     public async Task A_throughput_experiment_goes_through_every_stage_in_order_and_ends_with_its_service_stopped_and_a_summary()
     {
         await using var host = Host();
-        var id = await CreateAsync(host.Client, SimExperiment("throughput", Nodes, "3s", load: new { concurrency = 2 * Nodes, dataset = "random:input=32,output=8" }));
+        var id = await CreateAsync(host.Client,
+            SimExperiment("throughput", Nodes, "3s", load: new { concurrency = 2 * Nodes, dataset = "random:input=32,output=8" }));
 
         var done = await WaitEndAsync(host.Client, id, Patience);
 
         Assert.True(Status(done) == "completed", done.ToString());
         Assert.Equal(["deploying", "waiting", "warmup", "loading", "collecting", "stopping", "summarising", "completed"], Stages(done));
-        Assert.All(done.GetProperty("stages").EnumerateArray(), s => Assert.True(s.GetProperty("endedAt").ValueKind == JsonValueKind.String, s.ToString()));
+        Assert.All(done.GetProperty("stages").EnumerateArray(), s
+            => Assert.True(s.GetProperty("endedAt").ValueKind == JsonValueKind.String, s.ToString()));
         var result = done.GetProperty("result");
         Assert.Equal("completed", result.GetProperty("benchmarkStatus").GetString());
         Assert.False(result.GetProperty("partial").GetBoolean());
@@ -76,7 +78,8 @@ public abstract class ExperimentWorkflowTests
     {
         await using var host = Host();
         var id = await CreateAsync(host.Client, SimExperiment("throughput", Nodes, "60s", warmup: "0s"));
-        var loading = await WaitAsync(host.Client, id, d => Status(d) != "running" || (Stage(d) == "loading" && d.GetProperty("progress") is { ValueKind: JsonValueKind.Object } p
+        var loading = await WaitAsync(host.Client, id, d => Status(d) != "running"
+            || (Stage(d) == "loading" && d.GetProperty("progress") is { ValueKind: JsonValueKind.Object } p
             && p.GetProperty("completed").GetInt64() > 0), Patience);
         Assert.Equal("loading", Stage(loading));
 
@@ -146,7 +149,8 @@ public sealed class LocalExperimentWorkflowTests : ExperimentWorkflowTests
         await using (var first = Host(home))
         {
             id = await CreateAsync(first.Client, SimExperiment("throughput", 1, "6s", warmup: "0s"));
-            var loading = await WaitAsync(first.Client, id, d => Status(d) != "running" || (Stage(d) == "loading" && d.GetProperty("progress").ValueKind == JsonValueKind.Object), Patience);
+            var loading = await WaitAsync(first.Client, id, d => Status(d) != "running"
+                || (Stage(d) == "loading" && d.GetProperty("progress").ValueKind == JsonValueKind.Object), Patience);
             Assert.Equal("loading", Stage(loading));
         }
 
@@ -155,7 +159,8 @@ public sealed class LocalExperimentWorkflowTests : ExperimentWorkflowTests
 
         Assert.True(Status(done) == "completed", done.ToString());
         Assert.Equal(2, done.GetProperty("definition").GetProperty("loadAttempts").GetInt32());
-        Assert.Contains(done.GetProperty("stages").EnumerateArray(), s => s.GetProperty("note").GetString() is { } note && note.Contains("host restart", StringComparison.Ordinal));
+        Assert.Contains(done.GetProperty("stages").EnumerateArray(), s => s.GetProperty("note").GetString() is { } note
+            && note.Contains("host restart", StringComparison.Ordinal));
         Assert.Equal("completed", done.GetProperty("result").GetProperty("benchmarkStatus").GetString());
         var service = await second.ServiceAsync(done.GetProperty("experiment").GetProperty("serviceId").GetGuid());
         Assert.Equal("cancelled", service.GetProperty("status").GetString());

@@ -105,7 +105,8 @@ public sealed class NewExperimentFormTests
     {
         var form = new NewExperimentForm(Options);
 
-        form.Show([("duration", "Too long."), ("duration", "Really."), ("load.concurrency", "Above 0."), ("load.rate", "Not for throughput."), ("", "Busy.")]);
+        form.Show([("duration", "Too long."), ("duration", "Really."), ("load.concurrency", "Above 0."), ("load.rate", "Not for throughput."),
+            ("", "Busy.")]);
 
         Assert.Equal("Too long. Really.", form.Err("duration"));
         Assert.True(form.Has("load.concurrency"));

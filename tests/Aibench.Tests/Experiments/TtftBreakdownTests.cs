@@ -77,11 +77,13 @@ public sealed class TtftBreakdownTests
     {
         var model = TtftPanelModel.Of(TtftBreakdown.Of(Client(80, 78), Latencies(queue: 4, prefill: 50, ttft: 56)));
 
-        Assert.Equal("mean: TTFT 80 ms (client) = queue 4 ms (server) + prefill 50 ms (server) + 26 ms network and client (32.5 %)", model.MeanEquation);
+        Assert.Equal("mean: TTFT 80 ms (client) = queue 4 ms (server) + prefill 50 ms (server) + 26 ms network and client (32.5 %)",
+            model.MeanEquation);
         Assert.StartsWith("p50 (approximate, percentiles do not add): TTFT 78 ms ≈ queue 2 + prefill 150 + -74 ms", model.P50Equation);
         Assert.True(model.Large);
         var prefill = model.Rows.Single(r => r.Name == "prefill");
-        Assert.Equal(("server", "vllm:request_prefill_time_seconds", "50", "150 (in 0–300)"), (prefill.Source, prefill.Metric, prefill.Mean, prefill.P50));
+        Assert.Equal(("server", "vllm:request_prefill_time_seconds", "50", "150 (in 0–300)"),
+            (prefill.Source, prefill.Metric, prefill.Mean, prefill.P50));
         Assert.Equal("client", model.Rows[0].Source);
         Assert.Contains("2 replica(s)", model.Window);
     }

@@ -140,10 +140,12 @@ public abstract class ApiContractTests(HostFixture host)
         Assert.NotEmpty(Problem.FieldErrors(badLevel, "level"));
         Assert.NotEmpty(Problem.FieldErrors(badLevel, "stream"));
 
-        var badFn = await Problem.ReadAsync(await client.GetAsync("/api/v1/metrics/series?name=vllm:num_requests_running&fn=avg&step=soon", Ct), HttpStatusCode.BadRequest);
+        var badFn = await Problem.ReadAsync(await client.GetAsync("/api/v1/metrics/series?name=vllm:num_requests_running&fn=avg&step=soon", Ct),
+            HttpStatusCode.BadRequest);
         Assert.NotEmpty(Problem.FieldErrors(badFn, "fn"));
         Assert.NotEmpty(Problem.FieldErrors(badFn, "step"));
-        var noQuantile = await Problem.ReadAsync(await client.GetAsync("/api/v1/metrics/series?name=vllm:e2e_request_latency_seconds&fn=quantile&q=2", Ct), HttpStatusCode.BadRequest);
+        var noQuantile = await Problem.ReadAsync(await client.GetAsync("/api/v1/metrics/series?name=vllm:e2e_request_latency_seconds&fn=quantile&q=2",
+            Ct), HttpStatusCode.BadRequest);
         Assert.NotEmpty(Problem.FieldErrors(noQuantile, "q"));
     }
 
@@ -193,7 +195,8 @@ public abstract class ApiContractTests(HostFixture host)
 
         var detail = await client.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}", Ct);
         Assert.Equal("failed", detail.GetProperty("status").GetString());
-        Assert.Equal(["pending", "queued", "failed"], detail.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("status").GetString()));
+        Assert.Equal(["pending", "queued", "failed"],
+            detail.GetProperty("transitions").EnumerateArray().Select(t => t.GetProperty("status").GetString()));
     }
 
     [Fact]
@@ -204,7 +207,8 @@ public abstract class ApiContractTests(HostFixture host)
         var experimentId = Guid.NewGuid();
         await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ServerDbContext>>().CreateDbContextAsync(Ct))
         {
-            db.Services.Add(new ServiceRecord { Id = serviceId, Recipe = "vllm-sim", Status = ServiceStatus.Ready, Nodes = 2, CreatedAt = now, UpdatedAt = now });
+            db.Services.Add(new ServiceRecord { Id = serviceId, Recipe = "vllm-sim", Status = ServiceStatus.Ready, Nodes = 2, CreatedAt = now,
+                UpdatedAt = now });
             await db.SaveChangesAsync(Ct);
         }
 
@@ -236,10 +240,12 @@ public abstract class ApiContractTests(HostFixture host)
             {
                 ServiceRecord Of(Guid id, Guid? of) => new()
                 {
-                    Id = id, Recipe = "vllm-sim", Status = ServiceStatus.Ready, Nodes = 1, RunFolder = folder, CreatedAt = now, UpdatedAt = now, ExperimentId = of,
+                    Id = id, Recipe = "vllm-sim", Status = ServiceStatus.Ready, Nodes = 1, RunFolder = folder, CreatedAt = now, UpdatedAt = now,
+                        ExperimentId = of,
                 };
                 db.Services.AddRange(Of(tagged, experiment), Of(byHand, null));
-                db.WorkerJobs.Add(new WorkerJobRecord { BenchmarkId = benchmark, JobId = "7", RunFolder = folder, Scheduler = "local", Tasks = 1, CreatedAt = now, ExperimentId = experiment });
+                db.WorkerJobs.Add(new WorkerJobRecord { BenchmarkId = benchmark, JobId = "7", RunFolder = folder, Scheduler = "local", Tasks = 1,
+                    CreatedAt = now, ExperimentId = experiment });
                 await db.SaveChangesAsync(Ct);
             }
 
@@ -252,7 +258,8 @@ public abstract class ApiContractTests(HostFixture host)
             var sources = await sender.Send(new ListLogSources(now.AddHours(-1)), Ct);
             Assert.Equal(experiment, sources.Single(s => s.Id == tagged).ExperimentId);
             Assert.Null(sources.Single(s => s.Id == byHand).ExperimentId);
-            Assert.Equal((LogSourceKind.Workers, experiment), (sources.Single(s => s.Id == benchmark).Kind, sources.Single(s => s.Id == benchmark).ExperimentId));
+            Assert.Equal((LogSourceKind.Workers, experiment),
+                (sources.Single(s => s.Id == benchmark).Kind, sources.Single(s => s.Id == benchmark).ExperimentId));
         }
         finally
         {
@@ -268,8 +275,10 @@ public abstract class ApiContractTests(HostFixture host)
         await using (var db = await Factory.Services.GetRequiredService<IDbContextFactory<ClientDbContext>>().CreateDbContextAsync(Ct))
         {
             db.Benchmarks.AddRange(
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed, Target = "http://a", ExperimentId = experiment, CreatedAt = now, Spec = "{}" },
-                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed, Target = "http://b", CreatedAt = now, Spec = "{}" });
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "mine", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed,
+                    Target = "http://a", ExperimentId = experiment, CreatedAt = now, Spec = "{}" },
+                new BenchmarkRun { Id = Guid.NewGuid(), Name = "other", Status = Aibench.Contracts.Client.BenchmarkStatus.Completed,
+                    Target = "http://b", CreatedAt = now, Spec = "{}" });
             await db.SaveChangesAsync(Ct);
         }
 
@@ -297,7 +306,8 @@ public abstract class ApiContractTests(HostFixture host)
         string? cursor = null;
         do
         {
-            var page = await client.GetFromJsonAsync<JsonElement>($"/api/v1/logs?service={service}&limit=3{(cursor is null ? "" : "&cursor=" + cursor)}", Ct);
+            var after = cursor is null ? "" : "&cursor=" + cursor;
+            var page = await client.GetFromJsonAsync<JsonElement>($"/api/v1/logs?service={service}&limit=3{after}", Ct);
             seen.AddRange(page.GetProperty("lines").EnumerateArray().Select(l => l.GetProperty("text").GetString()!));
             cursor = page.GetProperty("nextCursor").ValueKind == JsonValueKind.Null ? null : page.GetProperty("nextCursor").GetInt64().ToString();
         }
@@ -323,7 +333,8 @@ public abstract class ApiContractTests(HostFixture host)
                 db.Series.Add(new MetricSeries
                 {
                     ServiceId = service, Name = "vllm:num_requests_running", Labels = $"{{replica=\"{replica}\"}}",
-                    Samples = [.. Enumerable.Range(0, 3).Select(i => new MetricSample { TimestampMs = t0.AddSeconds(5 * i).ToUnixTimeMilliseconds(), Value = i })],
+                    Samples = [.. Enumerable.Range(0, 3).Select(i => new MetricSample { TimestampMs = t0.AddSeconds(5 * i).ToUnixTimeMilliseconds(),
+                        Value = i })],
                 });
             }
 
@@ -333,7 +344,8 @@ public abstract class ApiContractTests(HostFixture host)
         var series = await Factory.Authorized().GetFromJsonAsync<JsonElement>(
             $"/api/v1/metrics/series?service={service}&name=vllm:num_requests_running", Ct);
         Assert.Equal(2, series.GetArrayLength());
-        Assert.All(series.EnumerateArray(), s => Assert.Equal([0.0, 1.0, 2.0], s.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("v").GetDouble())));
+        Assert.All(series.EnumerateArray(), s
+            => Assert.Equal([0.0, 1.0, 2.0], s.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("v").GetDouble())));
     }
 
     [Fact]
@@ -364,7 +376,8 @@ public abstract class ApiContractTests(HostFixture host)
         Assert.Contains($"notifications{separator}deliveries", tables);
         foreach (var module in ModuleDocuments)
         {
-            Assert.Contains(tables, t => t.StartsWith(module + separator, StringComparison.Ordinal) && t.Contains("ef_migrations_history", StringComparison.Ordinal));
+            Assert.Contains(tables, t => t.StartsWith(module + separator, StringComparison.Ordinal)
+                && t.Contains("ef_migrations_history", StringComparison.Ordinal));
         }
 
         if (host.UsesPostgres)

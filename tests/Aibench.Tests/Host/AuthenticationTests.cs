@@ -99,7 +99,8 @@ public sealed class AuthenticationTests
         Assert.Equal(HttpStatusCode.OK, (await factory.Authorized().GetAsync("/api/v1/services", Ct)).StatusCode);
         var link = await factory.Anonymous().GetAsync($"/benchmarks?token={AibenchFactory.TestToken}", Ct);
         Assert.Equal("/benchmarks", link.Headers.Location?.OriginalString);
-        var form = await factory.Anonymous().PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = AibenchFactory.TestToken }), Ct);
+        var form = await factory.Anonymous().PostAsync("/login",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = AibenchFactory.TestToken }), Ct);
         Assert.Equal(HttpStatusCode.Redirect, form.StatusCode);
         Assert.Equal("/", form.Headers.Location?.OriginalString);
 

@@ -127,7 +127,8 @@ public sealed class BinaryStartupTests : IDisposable
             await Task.Delay(250, Ct);
             service = await http.GetFromJsonAsync<JsonElement>($"/api/v1/services/{id}", Ct);
         }
-        while (service.GetProperty("reason").GetString()?.Contains("waiting for the scheduler", StringComparison.Ordinal) != true && DateTime.UtcNow < until);
+        while (service.GetProperty("reason").GetString()?.Contains("waiting for the scheduler", StringComparison.Ordinal) != true
+            && DateTime.UtcNow < until);
 
         Assert.Equal("pending", service.GetProperty("status").GetString());
         Assert.Contains("waiting for the scheduler", service.GetProperty("reason").GetString());

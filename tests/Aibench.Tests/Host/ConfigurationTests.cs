@@ -66,8 +66,10 @@ public sealed class ConfigurationTests
         static Aibench.Shared.Resilience.BreakerPolicy Breaker(params (string Key, string Value)[] values)
         {
             var errors = new List<string>();
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
-            var (_, scheduler) = Aibench.Server.ServerSettings.Load(configuration, new Aibench.Shared.Modules.DataFolder("/tmp/aibench-breaker"), errors);
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string,
+                string?>(v.Key, v.Value))).Build();
+            var (_, scheduler) = Aibench.Server.ServerSettings.Load(configuration, new Aibench.Shared.Modules.DataFolder("/tmp/aibench-breaker"),
+                errors);
             Assert.Empty(errors);
             return scheduler.Breaker;
         }

@@ -89,7 +89,8 @@ public sealed class AibenchFactory : WebApplicationFactory<Program>
                 using var process = System.Diagnostics.Process.GetProcessById(pid);
                 process.Kill(entireProcessTree: true);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException
+                or System.ComponentModel.Win32Exception)
             {
                 // Gone meanwhile, or not ours to see.
             }

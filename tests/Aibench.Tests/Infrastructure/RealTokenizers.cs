@@ -36,7 +36,8 @@ internal static class RealTokenizers
                       {"type":"ByteLevel","add_prefix_space":true,"trim_offsets":false,"use_regex":true},
                       {"type":"TemplateProcessing",
                        "single":[{"SpecialToken":{"id":"<|begin_of_text|>","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],
-                       "pair":[{"SpecialToken":{"id":"<|begin_of_text|>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},{"SpecialToken":{"id":"<|begin_of_text|>","type_id":1}},{"Sequence":{"id":"B","type_id":1}}],
+                       "pair":[{"SpecialToken":{"id":"<|begin_of_text|>","type_id":0}},{"Sequence":{"id":"A","type_id":0}},
+                               {"SpecialToken":{"id":"<|begin_of_text|>","type_id":1}},{"Sequence":{"id":"B","type_id":1}}],
                        "special_tokens":{"<|begin_of_text|>":{"id":"<|begin_of_text|>","ids":[128000],"tokens":["<|begin_of_text|>"]}}}]}
                     """);
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -60,7 +61,8 @@ internal static class RealTokenizers
     /// </summary>
     public static async Task<string> SentencePieceAsync()
     {
-        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
+        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir
+            : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
         var folder = Path.Combine(root, "spm-english");
         var model = Path.Combine(folder, "tokenizer.model");
         await Gate.WaitAsync();
@@ -75,7 +77,9 @@ internal static class RealTokenizers
                     var random = new Random(7);
                     var words = Aibench.Client.LoadGen.Tokenizers.O200kTokenizer.Candidates.Take(3000).Select(w => w.Trim()).ToArray();
                     var corpus = Path.Combine(work, "corpus.txt");
-                    await File.WriteAllLinesAsync(corpus, Enumerable.Range(0, 20_000).Select(_ => string.Join(' ', Enumerable.Range(0, 10).Select(_ => words[random.Next(words.Length)]))));
+                    await File.WriteAllLinesAsync(corpus,
+                        Enumerable.Range(0, 20_000).Select(_
+                            => string.Join(' ', Enumerable.Range(0, 10).Select(_ => words[random.Next(words.Length)]))));
                     await RunAsync(work, "spm_train", $"--input={corpus}", "--model_prefix=m", "--vocab_size=4000", "--model_type=bpe",
                         "--byte_fallback=true", "--character_coverage=1.0", "--num_threads=1",
                         // Llama 2's and Mistral's models normalise nothing (identity), and neither does this one.
@@ -113,7 +117,8 @@ internal static class RealTokenizers
 
     private static async Task<string> PathAsync(string family)
     {
-        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
+        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir
+            : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
         var file = Path.Combine(root, family, "tokenizer.json");
         if (File.Exists(file))
         {

@@ -44,10 +44,12 @@ public static class SlurmCluster
     public sealed record Job(string Id, string Name, string State)
     {
         /// <summary>Still holding (or about to hold) nodes: an orphan when its owner has ended.</summary>
-        public bool Active => State is "PENDING" or "RUNNING" or "COMPLETING" or "CONFIGURING" or "SUSPENDED" or "REQUEUED" or "RESIZING" or "SIGNALING" or "STAGE_OUT";
+        public bool Active => State is "PENDING" or "RUNNING" or "COMPLETING" or "CONFIGURING" or "SUSPENDED" or "REQUEUED" or "RESIZING"
+            or "SIGNALING" or "STAGE_OUT";
     }
 
-    /// <summary>Every job squeue lists (ended ones stay listed for MinJobAge, 10 minutes on the test clusters) whose name contains one of the given parts.</summary>
+    /// <summary>Every job squeue lists (ended ones stay listed for MinJobAge, 10 minutes on the test clusters) whose name contains one of the given
+    /// parts.</summary>
     public static async Task<Job[]> JobsNamedAsync(IEnumerable<string> nameParts, string? conf = null)
     {
         var parts = nameParts.ToArray();

@@ -23,14 +23,16 @@ public sealed class LiveStreamTests : IDisposable
     private async Task<PooledDbContextFactory<LogsDbContext>> StoreAsync()
     {
         var options = new DbContextOptionsBuilder<LogsDbContext>();
-        ModuleDatabaseExtensions.Configure(options, DatabaseSettings.ForSqliteFile(Path.Combine(_folder.FullName, "logs.db")), LogsDbContext.SchemaName);
+        ModuleDatabaseExtensions.Configure(options, DatabaseSettings.ForSqliteFile(Path.Combine(_folder.FullName, "logs.db")),
+            LogsDbContext.SchemaName);
         var factory = new PooledDbContextFactory<LogsDbContext>(options.Options);
         await using var db = await factory.CreateDbContextAsync(Ct);
         await db.Database.MigrateAsync(Ct);
         return factory;
     }
 
-    private static async Task<List<LogLine>> CommitAsync(PooledDbContextFactory<LogsDbContext> factory, LogBroadcaster broadcaster, List<LogLine> rows)
+    private static async Task<List<LogLine>> CommitAsync(PooledDbContextFactory<LogsDbContext> factory, LogBroadcaster broadcaster,
+        List<LogLine> rows)
     {
         await using var db = await factory.CreateDbContextAsync(Ct);
         await using var transaction = await db.Database.BeginTransactionAsync(Ct);
@@ -55,7 +57,8 @@ public sealed class LiveStreamTests : IDisposable
 
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         patience.CancelAfter(TimeSpan.FromSeconds(30));
-        await using var lines = handler.Handle(new StreamLogs(service, null, null, Tail: 5, Task: 2), patience.Token).GetAsyncEnumerator(patience.Token);
+        await using var lines = handler.Handle(new StreamLogs(service, null, null, Tail: 5, Task: 2),
+            patience.Token).GetAsyncEnumerator(patience.Token);
         var received = new List<LogLineView>();
         for (var i = 0; i < 5; i++)
         {
@@ -71,7 +74,8 @@ public sealed class LiveStreamTests : IDisposable
         }
 
         Assert.All(received, l => Assert.Equal(2, l.Task));
-        Assert.Equal(["old 22 of task 2", "old 26 of task 2", "old 30 of task 2", "old 34 of task 2", "old 38 of task 2"], received.Take(5).Select(l => l.Text));
+        Assert.Equal(["old 22 of task 2", "old 26 of task 2", "old 30 of task 2", "old 34 of task 2", "old 38 of task 2"],
+            received.Take(5).Select(l => l.Text));
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"new {(i * 4) + 2} of task 2"), received.Skip(5).Select(l => l.Text));
     }
 
@@ -84,14 +88,17 @@ public sealed class LiveStreamTests : IDisposable
         Guid experiment = Guid.NewGuid(), service = Guid.NewGuid(), benchmark = Guid.NewGuid();
         List<LogLine> Lines(string when) =>
         [
-            new() { ServiceId = service, ExperimentId = experiment, Task = 0, Stream = "stdout", Timestamp = DateTimeOffset.UnixEpoch, Text = $"{when} replica 0" },
-            new() { BenchmarkId = benchmark, ExperimentId = experiment, Task = 0, Stream = "stderr", Timestamp = DateTimeOffset.UnixEpoch, Text = $"{when} worker 0" },
+            new() { ServiceId = service, ExperimentId = experiment, Task = 0, Stream = "stdout", Timestamp = DateTimeOffset.UnixEpoch,
+                Text = $"{when} replica 0" },
+            new() { BenchmarkId = benchmark, ExperimentId = experiment, Task = 0, Stream = "stderr", Timestamp = DateTimeOffset.UnixEpoch,
+                Text = $"{when} worker 0" },
         ];
         await CommitAsync(factory, broadcaster, Lines("old"));
 
         using var patience = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         patience.CancelAfter(TimeSpan.FromSeconds(30));
-        await using var replica = handler.Handle(new StreamLogs(null, experiment, null, Tail: 10, Task: 0), patience.Token).GetAsyncEnumerator(patience.Token);
+        await using var replica = handler.Handle(new StreamLogs(null, experiment, null, Tail: 10, Task: 0),
+            patience.Token).GetAsyncEnumerator(patience.Token);
         Assert.True(await replica.MoveNextAsync());
         Assert.Equal("old replica 0", replica.Current.Text);
         await CommitAsync(factory, broadcaster, Lines("new"));
@@ -99,7 +106,8 @@ public sealed class LiveStreamTests : IDisposable
         Assert.Equal("new replica 0", replica.Current.Text);
 
         // The benchmark's own stream: task 0 is its worker 0.
-        await using var worker = handler.Handle(new StreamLogs(null, null, null, Tail: 10, Task: 0, Benchmark: benchmark), patience.Token).GetAsyncEnumerator(patience.Token);
+        await using var worker = handler.Handle(new StreamLogs(null, null, null, Tail: 10, Task: 0, Benchmark: benchmark),
+            patience.Token).GetAsyncEnumerator(patience.Token);
         Assert.True(await worker.MoveNextAsync());
         Assert.Equal("old worker 0", worker.Current.Text);
         Assert.True(await worker.MoveNextAsync());

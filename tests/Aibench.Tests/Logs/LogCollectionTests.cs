@@ -42,10 +42,12 @@ public abstract class LogCollectionTests
         return lines;
     }
 
-    private static Task<List<JsonElement>> WaitForLinesAsync(HttpClient client, Guid service, Func<List<JsonElement>, bool> done, TimeSpan patience) =>
+    private static Task<List<JsonElement>> WaitForLinesAsync(HttpClient client, Guid service, Func<List<JsonElement>, bool> done, TimeSpan patience)
+        =>
         WaitForLinesAsync(client, $"service={service}", done, patience);
 
-    private static async Task<List<JsonElement>> WaitForLinesAsync(HttpClient client, string filter, Func<List<JsonElement>, bool> done, TimeSpan patience)
+    private static async Task<List<JsonElement>> WaitForLinesAsync(HttpClient client, string filter, Func<List<JsonElement>, bool> done,
+        TimeSpan patience)
     {
         var until = DateTime.UtcNow + patience;
         while (true)
@@ -61,7 +63,8 @@ public abstract class LogCollectionTests
     public async Task Job_output_arrives_through_the_api_and_the_live_stream_within_two_seconds_with_secrets_masked()
     {
         await using var host = Start();
-        var id = (await host.DeployAsync(new { recipe = "chatty", nodes = 2, parameters = new { hf_token = Secret, lines = 30 } })).GetProperty("id").GetGuid();
+        var id = (await host.DeployAsync(new { recipe = "chatty", nodes = 2, parameters = new { hf_token = Secret, lines = 30 }
+            })).GetProperty("id").GetGuid();
         try
         {
             var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), TimeSpan.FromSeconds(90));
@@ -70,7 +73,8 @@ public abstract class LogCollectionTests
             using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/logs/stream?service={id}&tail=0");
             using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
             Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-            var events = System.Net.ServerSentEvents.SseParser.Create(await response.Content.ReadAsStreamAsync(Ct)).EnumerateAsync(Ct).GetAsyncEnumerator(Ct);
+            var events = System.Net.ServerSentEvents.SseParser.Create(await
+                response.Content.ReadAsStreamAsync(Ct)).EnumerateAsync(Ct).GetAsyncEnumerator(Ct);
 
             // A line the test writes itself, so its write time is known.
             var marker = $"marker {Guid.NewGuid():N}";
@@ -90,7 +94,8 @@ public abstract class LogCollectionTests
             }
 
             Assert.InRange(streamed, TimeSpan.FromTicks(1), TimeSpan.FromSeconds(2));
-            var inApi = await WaitForLinesAsync(host.Client, id, l => l.Any(x => x.GetProperty("text").GetString() == marker), TimeSpan.FromSeconds(2));
+            var inApi = await WaitForLinesAsync(host.Client, id, l => l.Any(x => x.GetProperty("text").GetString() == marker),
+                TimeSpan.FromSeconds(2));
             Assert.Equal(0, Assert.Single(inApi, x => x.GetProperty("text").GetString() == marker).GetProperty("task").GetInt32());
 
             // Every line of both tasks, once each, masked, with stream, level and node.
@@ -109,16 +114,19 @@ public abstract class LogCollectionTests
             var warning = lines.First(x => x.GetProperty("text").GetString()!.StartsWith("WARNING", StringComparison.Ordinal));
             Assert.Equal(("stderr", "warning"), (warning.GetProperty("stream").GetString(), warning.GetProperty("level").GetString()));
             var nodes = ready.GetProperty("endpoints").EnumerateArray().Select(e => e.GetProperty("node").GetString()).ToHashSet();
-            Assert.All(lines.Where(x => x.GetProperty("task").ValueKind == JsonValueKind.Number), x => Assert.Contains(x.GetProperty("node").GetString(), nodes));
+            Assert.All(lines.Where(x => x.GetProperty("task").ValueKind == JsonValueKind.Number), x
+                => Assert.Contains(x.GetProperty("node").GetString(), nodes));
 
             // A client that reconnects with Last-Event-ID gets exactly what came after.
             var middle = lines[lines.Count / 2].GetProperty("id").GetInt64();
             using var resume = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/logs/stream?service={id}");
             resume.Headers.Add("Last-Event-ID", middle.ToString(System.Globalization.CultureInfo.InvariantCulture));
             using var resumed = await host.Client.SendAsync(resume, HttpCompletionOption.ResponseHeadersRead, Ct);
-            var again = System.Net.ServerSentEvents.SseParser.Create(await resumed.Content.ReadAsStreamAsync(Ct)).EnumerateAsync(Ct).GetAsyncEnumerator(Ct);
+            var again = System.Net.ServerSentEvents.SseParser.Create(await
+                resumed.Content.ReadAsStreamAsync(Ct)).EnumerateAsync(Ct).GetAsyncEnumerator(Ct);
             Assert.True(await again.MoveNextAsync());
-            Assert.Equal(lines.Where(x => x.GetProperty("id").GetInt64() > middle).Min(x => x.GetProperty("id").GetInt64()).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Assert.Equal(lines.Where(x => x.GetProperty("id").GetInt64() > middle).Min(x
+                => x.GetProperty("id").GetInt64()).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 again.Current.EventId);
         }
         finally
@@ -156,7 +164,8 @@ public abstract class LogCollectionTests
             Assert.True(DateTime.UtcNow < waitUntil, $"""
                 lines did not arrive; have: {string.Join(" | ", lines.Select(x => x.GetProperty("text").GetString()))}
                 sources: {string.Join(" | ", await sender.Send(new ListLogSources(DateTimeOffset.UtcNow.AddHours(-1)), Ct))}
-                run folder: {string.Join(", ", Directory.EnumerateFiles(runFolder, "*", SearchOption.AllDirectories).Select(f => $"{Path.GetRelativePath(runFolder, f)} ({new FileInfo(f).Length} B)"))}
+                run folder: {string.Join(", ", Directory.EnumerateFiles(runFolder, "*", SearchOption.AllDirectories)
+                    .Select(f => $"{Path.GetRelativePath(runFolder, f)} ({new FileInfo(f).Length} B)"))}
                 """);
             await Task.Delay(250, Ct);
         }
@@ -213,7 +222,8 @@ public abstract class LogCollectionTests
         await using var second = Start(home);
         try
         {
-            var lines = await WaitForLinesAsync(second.Client, id, l => l.Any(x => x.GetProperty("text").GetString()!.StartsWith("line 80 ", StringComparison.Ordinal)),
+            var lines = await WaitForLinesAsync(second.Client, id, l
+                => l.Any(x => x.GetProperty("text").GetString()!.StartsWith("line 80 ", StringComparison.Ordinal)),
                 TimeSpan.FromSeconds(60));
             var texts = lines.Select(x => x.GetProperty("text").GetString()!).Where(t => t.StartsWith("line ", StringComparison.Ordinal)).ToList();
             Assert.Equal(80, texts.Count);

@@ -22,7 +22,8 @@ public sealed class LogRetentionTests : IDisposable
     public LogRetentionTests()
     {
         var options = new DbContextOptionsBuilder<LogsDbContext>();
-        ModuleDatabaseExtensions.Configure(options, DatabaseSettings.ForSqliteFile(Path.Combine(_folder.FullName, "logs.db")), LogsDbContext.SchemaName);
+        ModuleDatabaseExtensions.Configure(options, DatabaseSettings.ForSqliteFile(Path.Combine(_folder.FullName, "logs.db")),
+            LogsDbContext.SchemaName);
         _factory = new PooledDbContextFactory<LogsDbContext>(options.Options);
         using var db = _factory.CreateDbContext();
         db.Database.Migrate();
@@ -35,7 +36,8 @@ public sealed class LogRetentionTests : IDisposable
     }
 
     private LogRetentionJob Job(TimeSpan retention, long maxSize) =>
-        new(_factory, new LogsSettings(retention, maxSize, LogsSettings.Load(new ConfigurationBuilder().Build(), []).Loki), _time, NullLogger<LogRetentionJob>.Instance);
+        new(_factory, new LogsSettings(retention, maxSize, LogsSettings.Load(new ConfigurationBuilder().Build(), []).Loki), _time,
+            NullLogger<LogRetentionJob>.Instance);
 
     private async Task AddAsync(string prefix, int count, int length = 10, DateTimeOffset? stamped = null)
     {

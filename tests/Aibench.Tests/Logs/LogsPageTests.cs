@@ -94,7 +94,8 @@ public sealed class LogsPageTests : PageTest, IClassFixture<SqliteHost>
         view.Find("[data-testid=log-pause]").Click();
         view.WaitForElement("[data-testid=log-resume]", Patience);
         var broadcaster = _host.Factory.Services.GetRequiredService<LogBroadcaster>();
-        broadcaster.Publish([new LogLineView(long.MaxValue - 1, service, null, "node-b", 1, "stdout", "info", T0.AddMinutes(1), "arrived while paused")]);
+        broadcaster.Publish([new LogLineView(long.MaxValue - 1, service, null, "node-b", 1, "stdout", "info", T0.AddMinutes(1),
+            "arrived while paused")]);
 
         view.WaitForAssertion(() => Assert.Contains("(1 new)", view.Find("[data-testid=log-resume]").TextContent), Patience);
         Assert.Equal(4, Rows(view).Count);
@@ -111,8 +112,10 @@ public sealed class LogsPageTests : PageTest, IClassFixture<SqliteHost>
         await using (var db = await _host.Factory.Services.GetRequiredService<IDbContextFactory<LogsDbContext>>().CreateDbContextAsync(Ct))
         {
             db.Lines.AddRange(
-                new LogLine { ServiceId = service, ExperimentId = experiment, Node = "node1", Task = 0, Stream = "stdout", Timestamp = T0, Text = "replica up" },
-                new LogLine { BenchmarkId = benchmark, ExperimentId = experiment, Node = "node2", Task = 0, Stream = "stdout", Timestamp = T0.AddSeconds(1), Text = "worker up" });
+                new LogLine { ServiceId = service, ExperimentId = experiment, Node = "node1", Task = 0, Stream = "stdout", Timestamp = T0,
+                    Text = "replica up" },
+                new LogLine { BenchmarkId = benchmark, ExperimentId = experiment, Node = "node2", Task = 0, Stream = "stdout",
+                    Timestamp = T0.AddSeconds(1), Text = "worker up" });
             await db.SaveChangesAsync(Ct);
         }
 
@@ -137,7 +140,8 @@ public sealed class LogsPageTests : PageTest, IClassFixture<SqliteHost>
         var page = Render<LogsPage>();
 
         page.WaitForAssertion(() => Assert.Contains(page.FindAll("[data-testid=log-service]"),
-            s => s.TextContent.Contains($"service {service.ToString()[..8]}", StringComparison.Ordinal) && s.TextContent.Contains("4 lines", StringComparison.Ordinal)), Patience);
+            s => s.TextContent.Contains($"service {service.ToString()[..8]}", StringComparison.Ordinal)
+                && s.TextContent.Contains("4 lines", StringComparison.Ordinal)), Patience);
     }
 
     [Fact]
@@ -165,7 +169,8 @@ public sealed class LogsPageTests : PageTest, IClassFixture<SqliteHost>
 
         response.EnsureSuccessStatusCode();
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal($"logs-{service}.txt", response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal($"logs-{service}.txt", response.Content.Headers.ContentDisposition?.FileNameStar
+            ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var lines = (await response.Content.ReadAsStringAsync(Ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(count, lines.Length);
         Assert.Equal("2026-11-27T03:04:05.0000000Z node-a/0 stdout info line 0", lines[0]);
@@ -188,11 +193,13 @@ public sealed class LogsPageTests : PageTest, IClassFixture<SqliteHost>
     [
         Line(service, "info", "Loading model weights", node: "node-a", task: 0, at: T0),
         Line(service, "warning", "KV cache is nearly full", at: T0.AddSeconds(1)),
-        Line(service, "error", "Traceback (most recent call last):\n  File \"x.py\", line 1\nRuntimeError: CUDA out of memory", stream: "stderr", at: T0.AddSeconds(2)),
+        Line(service, "error", "Traceback (most recent call last):\n  File \"x.py\", line 1\nRuntimeError: CUDA out of memory", stream: "stderr",
+            at: T0.AddSeconds(2)),
         Line(service, "critical", "Engine died", stream: "stderr", at: T0.AddSeconds(3)),
     ];
 
-    private static LogLine Line(Guid service, string? level, string text, string stream = "stdout", string? node = "node-a", int? task = 0, DateTimeOffset? at = null) =>
+    private static LogLine Line(Guid service, string? level, string text, string stream = "stdout", string? node = "node-a", int? task = 0,
+        DateTimeOffset? at = null) =>
         new() { ServiceId = service, Node = node, Task = task, Stream = stream, Level = level, Timestamp = at ?? T0, Text = text };
 
     private async Task SeedAsync(Guid service, IEnumerable<LogLine> lines)

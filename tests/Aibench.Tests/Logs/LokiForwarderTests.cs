@@ -1,3 +1,6 @@
+// Long file: the forwarder's tests share one host and one fake Loki (LokiHost), which checks Loki's push protocol;
+// split into classes, each would start its own.
+
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
@@ -72,7 +75,8 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
         var prefix = Prefix();
         var t0 = DateTimeOffset.UtcNow;
         host.Loki.Answer = _ => 503;
-        await host.AddAsync([.. Enumerable.Range(0, 23).Select(i => Line($"{prefix}{i}", t0.AddMilliseconds(i), Guid.Empty, null, "n", "stdout", null))]);
+        await host.AddAsync([.. Enumerable.Range(0, 23).Select(i
+            => Line($"{prefix}{i}", t0.AddMilliseconds(i), Guid.Empty, null, "n", "stdout", null))]);
 
         var forwarder = host.Forwarder;
         var failed = await forwarder.ForwardOnceAsync(Ct);
@@ -106,7 +110,8 @@ public sealed partial class LokiForwarderTests(LokiForwarderTests.LokiHost host)
         await host.Loki.StopAsync();
         try
         {
-            await host.AddAsync([.. Enumerable.Range(0, 7).Select(i => Line($"{prefix}{i}", t0.AddMilliseconds(i), null, null, null, "stderr", null))]);
+            await host.AddAsync([.. Enumerable.Range(0, 7).Select(i
+                => Line($"{prefix}{i}", t0.AddMilliseconds(i), null, null, null, "stderr", null))]);
             Assert.True((await host.Forwarder.ForwardOnceAsync(Ct)).Failed);
             Assert.True((await host.Forwarder.ForwardOnceAsync(Ct)).Failed);
         }

@@ -1,3 +1,6 @@
+// Long file: the exposition format's cases side by side (OpenMetrics and Prometheus text, one parser), as the spec
+// lists them; split, the same case would be looked for in two places.
+
 using System.Text;
 using Aibench.Monitor.Scraping;
 using Aibench.Simulator;
@@ -70,7 +73,8 @@ public sealed class ExpositionParserTests
         Assert.Equal(11, buckets.Count);
         Assert.All(buckets, b => Assert.Equal(labels, LabelText.Without(b.Labels, "le")));
         Assert.Equal(
-            [(0.001, 0.0), (0.005, 0.0), (0.01, 2.0), (0.02, 31.0), (0.04, 412.0), (0.06, 1105.0), (0.08, 1390.0), (0.1, 1502.0), (0.25, 1591.0), (0.5, 1600.0), (double.PositiveInfinity, 1600.0)],
+            [(0.001, 0.0), (0.005, 0.0), (0.01, 2.0), (0.02, 31.0), (0.04, 412.0), (0.06, 1105.0), (0.08, 1390.0), (0.1, 1502.0), (0.25, 1591.0),
+                (0.5, 1600.0), (double.PositiveInfinity, 1600.0)],
             buckets.Select(b => (Le(b), b.Value)));
         Assert.Equal(97.31654357910156, Single(exposition, "vllm:time_to_first_token_seconds_sum").Value);
         Assert.Equal(1600, Single(exposition, "vllm:time_to_first_token_seconds_count").Value);
@@ -115,7 +119,8 @@ public sealed class ExpositionParserTests
         Assert.Equal(0.125, Single(exposition, "vllm:kv_cache_usage_perc").Value);
         Assert.Equal(100, Single(exposition, "vllm:prompt_tokens_total").Value);
         Assert.Equal(250, Single(exposition, "vllm:generation_tokens_total").Value);
-        Assert.Equal(2, exposition.Samples.Single(s => s.Name == "vllm:request_success_total" && s.Labels.Contains("length", StringComparison.Ordinal)).Value);
+        Assert.Equal(2, exposition.Samples.Single(s => s.Name == "vllm:request_success_total"
+            && s.Labels.Contains("length", StringComparison.Ordinal)).Value);
 
         var ttft = exposition.Samples.Where(s => s.Name == "vllm:time_to_first_token_seconds_bucket").ToList();
         Assert.Equal(23, ttft.Count);
@@ -141,7 +146,8 @@ public sealed class ExpositionParserTests
     [Fact]
     public void Help_text_is_unescaped()
     {
-        var exposition = ExpositionParser.Parse("# HELP a Backslash \\\\ newline \\n quote \\\" other \\x kept\n# HELP b\n# HELP c   ünïcode text \n");
+        var exposition = ExpositionParser.Parse("# HELP a Backslash \\\\ newline \\n quote \\\" other \\x kept\n# HELP b\n# HELP c   "
+            + "ünïcode text \n");
         Assert.Equal(0, exposition.Malformed);
         Assert.Equal("Backslash \\ newline \n quote \" other \\x kept", exposition.Help["a"]);
         Assert.Equal("", exposition.Help["b"]);
@@ -318,7 +324,8 @@ public sealed class ExpositionParserTests
         Assert.Equal(0, exposition.Malformed);
         Assert.Equal("The help.", exposition.Help["a"]);
         Assert.Equal(MetricType.Gauge, exposition.Types["a"]);
-        Assert.Equal([("a", "{x=\"1\"}", 1.0, (long?)null), ("b", "", 2.0, (long?)1000)], exposition.Samples.Select(s => (s.Name, s.Labels, s.Value, s.TimestampMs)));
+        Assert.Equal([("a", "{x=\"1\"}", 1.0, (long?)null), ("b", "", 2.0, (long?)1000)],
+            exposition.Samples.Select(s => (s.Name, s.Labels, s.Value, s.TimestampMs)));
     }
 
     [Fact]
@@ -361,11 +368,13 @@ public sealed class ExpositionParserTests
     [Fact]
     public void Binary_bytes_and_invalid_utf8_are_malformed_lines()
     {
-        byte[] text = [.. "ok 1\n"u8, 0x00, 0x01, 0xff, 0xfe, (byte)'\n', .. "m{a=\""u8, 0xc3, 0x28, .. "\"} 1\n"u8, .. "# HELP m bad "u8, 0xff, (byte)'\n',
+        byte[] text = [.. "ok 1\n"u8, 0x00, 0x01, 0xff, 0xfe, (byte)'\n', .. "m{a=\""u8, 0xc3, 0x28, .. "\"} 1\n"u8, .. "# HELP m bad "u8, 0xff,
+            (byte)'\n',
             .. "m{a=\"ünï\"} 2\n"u8];
         var exposition = ExpositionParser.Parse(text);
         Assert.Equal(3, exposition.Malformed);
-        Assert.Equal(["line 2: invalid metric name", "line 3: invalid UTF-8 in a label value", "line 4: invalid UTF-8 in # HELP"], exposition.MalformedExamples);
+        Assert.Equal(["line 2: invalid metric name", "line 3: invalid UTF-8 in a label value", "line 4: invalid UTF-8 in # HELP"],
+            exposition.MalformedExamples);
         Assert.Equal(["", "{a=\"ünï\"}"], exposition.Samples.Select(s => s.Labels));
     }
 
@@ -432,5 +441,6 @@ public sealed class ExpositionParserTests
     private static ParsedSample Single(Exposition exposition, string name) => exposition.Samples.Single(s => s.Name == name);
 
     private static double Le(ParsedSample bucket) =>
-        double.Parse(LabelText.Parse(bucket.Labels)["le"].Replace("+Inf", "Infinity", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
+        double.Parse(LabelText.Parse(bucket.Labels)["le"].Replace("+Inf", "Infinity", StringComparison.Ordinal),
+            System.Globalization.CultureInfo.InvariantCulture);
 }

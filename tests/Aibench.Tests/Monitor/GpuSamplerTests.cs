@@ -15,12 +15,14 @@ public sealed class GpuSamplerTests
     /// </summary>
     public const string FakeNvidiaSmi = """
         #!/bin/sh
-        if [ "$1" != "--query-gpu=index,uuid,name,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,temperature.gpu" ] || [ "$2" != "--format=csv,noheader,nounits" ]; then
+        q=index,uuid,name,utilization.gpu,utilization.memory,memory.used,memory.total,power.draw,temperature.gpu
+        if [ "$1" != "--query-gpu=$q" ] || [ "$2" != "--format=csv,noheader,nounits" ]; then
           echo "unexpected arguments: $*" >&2
           exit 2
         fi
         if [ -e "$0.fail" ]; then
-          echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running." >&2
+          echo "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver." \
+            "Make sure that the latest NVIDIA driver is installed and running." >&2
           exit 9
         fi
         echo "0, GPU-5e1d2b1c-0000-4c1e-9d2a-0a0b0c0d0e01, NVIDIA A100-SXM4-40GB, 87, 45, 30512, 40960, 312.45, 61"
@@ -67,13 +69,18 @@ public sealed class GpuSamplerTests
         var text = GpuMetrics.Render(gpus, "mel2074", 3);
 
         Assert.Contains("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n", text);
-        Assert.Contains("DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"mel2074\"} 87\n", text);
+        Assert.Contains("DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA "
+            + "A100-SXM4-40GB\",Hostname=\"mel2074\"} 87\n", text);
         Assert.Contains("DCGM_FI_DEV_MEM_COPY_UTIL{gpu=\"0\",", text);
-        Assert.Contains("DCGM_FI_DEV_FB_USED{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"mel2074\"} 30512\n", text);
-        Assert.Contains("DCGM_FI_DEV_FB_FREE{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"mel2074\"} 10448\n", text);
-        Assert.Contains("DCGM_FI_DEV_POWER_USAGE{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"mel2074\"} 312.45\n", text);
+        Assert.Contains("DCGM_FI_DEV_FB_USED{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA "
+            + "A100-SXM4-40GB\",Hostname=\"mel2074\"} 30512\n", text);
+        Assert.Contains("DCGM_FI_DEV_FB_FREE{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA "
+            + "A100-SXM4-40GB\",Hostname=\"mel2074\"} 10448\n", text);
+        Assert.Contains("DCGM_FI_DEV_POWER_USAGE{gpu=\"0\",UUID=\"GPU-aaaa\",device=\"nvidia0\",modelName=\"NVIDIA "
+            + "A100-SXM4-40GB\",Hostname=\"mel2074\"} 312.45\n", text);
         Assert.DoesNotContain("DCGM_FI_DEV_POWER_USAGE{gpu=\"1\"", text);
-        Assert.Contains("DCGM_FI_DEV_GPU_TEMP{gpu=\"1\",UUID=\"GPU-bbbb\",device=\"nvidia1\",modelName=\"Weird \\\"GPU\\\" \\\\ name\",Hostname=\"mel2074\"} 34\n", text);
+        Assert.Contains("DCGM_FI_DEV_GPU_TEMP{gpu=\"1\",UUID=\"GPU-bbbb\",device=\"nvidia1\",modelName=\"Weird \\\"GPU\\\" "
+            + "\\\\ name\",Hostname=\"mel2074\"} 34\n", text);
         Assert.Contains("# TYPE aibench_gpu_sampler_errors_total counter\naibench_gpu_sampler_errors_total 3\n", text);
     }
 
@@ -87,13 +94,15 @@ public sealed class GpuSamplerTests
             await File.WriteAllTextAsync(fake, FakeNvidiaSmi, Ct);
             File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             var port = AibenchProcess.FreePort();
-            await using var sampler = AibenchProcess.Start(folder, "gpu-sampler", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            await using var sampler = AibenchProcess.Start(folder, "gpu-sampler", "--port",
+                port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--interval", "200ms", "--nvidia-smi", fake);
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             var url = $"http://127.0.0.1:{port}/metrics";
             var metrics = await PollAsync(http, url, m => m.Contains("DCGM_FI_DEV_GPU_UTIL", StringComparison.Ordinal), sampler);
-            Assert.Contains($"DCGM_FI_DEV_GPU_UTIL{{gpu=\"0\",UUID=\"GPU-5e1d2b1c-0000-4c1e-9d2a-0a0b0c0d0e01\",device=\"nvidia0\",modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"{Environment.MachineName}\"}} 87\n", metrics);
+            Assert.Contains("DCGM_FI_DEV_GPU_UTIL{gpu=\"0\",UUID=\"GPU-5e1d2b1c-0000-4c1e-9d2a-0a0b0c0d0e01\",device=\"nvidia0\","
+                + $"modelName=\"NVIDIA A100-SXM4-40GB\",Hostname=\"{Environment.MachineName}\"}} 87\n", metrics);
             Assert.Contains("DCGM_FI_DEV_POWER_USAGE{gpu=\"0\"", metrics);
             Assert.DoesNotContain("DCGM_FI_DEV_POWER_USAGE{gpu=\"1\"", metrics);
             Assert.Contains("aibench_gpu_sampler_errors_total 0\n", metrics);

@@ -70,5 +70,6 @@ public sealed class HistogramDeltaTests
         Assert.Null(HistogramDelta.Latency("other", series, 1_000, 9_000, Grace));
     }
 
-    private static IReadOnlyList<Point> Scale(IReadOnlyList<Point> seconds) => [.. seconds.Select(p => p with { TimestampMs = p.TimestampMs * 1000 })];
+    private static IReadOnlyList<Point> Scale(IReadOnlyList<Point> seconds)
+        => [.. seconds.Select(p => p with { TimestampMs = p.TimestampMs * 1000 })];
 }

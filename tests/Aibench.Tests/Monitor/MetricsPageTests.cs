@@ -79,7 +79,8 @@ public sealed class MetricsPageTests : PageTest, IClassFixture<SqliteHost>
                 {
                     ServiceId = service, Name = "vllm:num_requests_running",
                     Labels = $"{{job=\"service\",model_name=\"llama\",node=\"gpu0{replica}\",replica=\"{replica}\"}}",
-                    Samples = [.. Enumerable.Range(0, 13).Select(i => new MetricSample { TimestampMs = now.AddSeconds(-5 * i).ToUnixTimeMilliseconds(), Value = i % 4 })],
+                    Samples = [.. Enumerable.Range(0, 13).Select(i
+                        => new MetricSample { TimestampMs = now.AddSeconds(-5 * i).ToUnixTimeMilliseconds(), Value = i % 4 })],
                 });
             }
         });
@@ -117,7 +118,8 @@ public sealed class MetricsPageTests : PageTest, IClassFixture<SqliteHost>
             .SelectMany(p => p.GetProperty("targets").EnumerateArray())
             .Select(t => t.GetProperty("expr").GetString()!)
             .ToList();
-        Assert.Contains(expressions, e => e.Contains("histogram_quantile(0.99, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket", StringComparison.Ordinal));
+        Assert.Contains(expressions, e => e.Contains("histogram_quantile(0.99, sum by (le) (rate(vllm:time_to_first_token_seconds_bucket",
+            StringComparison.Ordinal));
         Assert.Contains(expressions, e => e.Contains("aibench_benchmark_ttft_seconds_bucket", StringComparison.Ordinal));
     }
 

@@ -49,7 +49,8 @@ public sealed class MonitoringTests
             {
                 var scrapes = await GetAsync(host.Client, "/api/v1/metrics/scrapes");
                 var up = scrapes.EnumerateArray().Count(t => t.GetProperty("kind").GetString() == "service"
-                    && t.GetProperty("serviceId").GetString() == id.ToString() && t.GetProperty("up").GetBoolean() && t.GetProperty("lastSamples").GetInt32() > 50);
+                    && t.GetProperty("serviceId").GetString() == id.ToString() && t.GetProperty("up").GetBoolean()
+                        && t.GetProperty("lastSamples").GetInt32() > 50);
                 return up == 2 ? scrapes : null;
             }, "both replicas scraped");
 
@@ -67,7 +68,8 @@ public sealed class MonitoringTests
             Assert.Equal("completed", run.GetProperty("status").GetString());
             var completed = run.GetProperty("completed").GetInt64();
             await Task.Delay(TimeSpan.FromSeconds(3), Ct);
-            var range = $"service={id}&from={Uri.EscapeDataString(start.ToString("O"))}&to={Uri.EscapeDataString(DateTimeOffset.UtcNow.ToString("O"))}";
+            var to = DateTimeOffset.UtcNow.ToString("O");
+            var range = $"service={id}&from={Uri.EscapeDataString(start.ToString("O"))}&to={Uri.EscapeDataString(to)}";
 
             // Raw gauges keep the replicas apart.
             var running = await GetAsync(host.Client, $"/api/v1/metrics/series?{range}&name=vllm:num_requests_running");
@@ -75,8 +77,10 @@ public sealed class MonitoringTests
             Assert.All(running.EnumerateArray(), s => Assert.Equal("service", Label(s, "job")));
 
             // The rate of generated tokens, summed over replicas, integrates to what the load generator received.
-            var tokens = await GetAsync(host.Client, $"/api/v1/metrics/series?{range}&name=vllm:generation_tokens_total&fn=rate&sum=true&step=1s&window=3s");
-            var points = Assert.Single(tokens.EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => p.GetProperty("v").GetDouble()).ToList();
+            var tokens = await GetAsync(host.Client,
+                $"/api/v1/metrics/series?{range}&name=vllm:generation_tokens_total&fn=rate&sum=true&step=1s&window=3s");
+            var points = Assert.Single(tokens.EnumerateArray()).GetProperty("points").EnumerateArray().Select(p
+                => p.GetProperty("v").GetDouble()).ToList();
             Assert.True(points.Max() > 100, $"peak token rate {points.Max()}");
             var counters = await GetAsync(host.Client, $"/api/v1/metrics/series?{range}&name=vllm:generation_tokens_total");
             var generated = counters.EnumerateArray().Sum(s => s.GetProperty("points").EnumerateArray().Last().GetProperty("v").GetDouble());
@@ -86,16 +90,20 @@ public sealed class MonitoringTests
             Assert.Equal(completed * 32 + warmupAnswered * 2, generated);
 
             // histogram_quantile over the buckets of both replicas gives a plausible median end-to-end latency.
-            var e2e = await GetAsync(host.Client, $"/api/v1/metrics/series?{range}&name=vllm:e2e_request_latency_seconds&fn=quantile&q=0.5&step=1s&window=10s");
+            var e2e = await GetAsync(host.Client,
+                $"/api/v1/metrics/series?{range}&name=vllm:e2e_request_latency_seconds&fn=quantile&q=0.5&step=1s&window=10s");
             var median = Assert.Single(e2e.EnumerateArray()).GetProperty("points").EnumerateArray().Select(p => p.GetProperty("v").GetDouble()).Max();
-            var measured = (await GetAsync(host.Client, $"/api/v1/benchmarks/{benchmark}")).GetProperty("summary").GetProperty("overall").GetProperty("e2eMs").GetProperty("p50").GetDouble() / 1000;
+            var measured = (await GetAsync(host.Client,
+                $"/api/v1/benchmarks/{benchmark}")).GetProperty("summary").GetProperty("overall").GetProperty("e2eMs").GetProperty("p50").GetDouble()
+                    / 1000;
             Assert.InRange(median, measured / 3, measured * 3);
 
             // The node exporter sidecars are scraped too, and their CPU counters move.
             if (SidecarScriptTests.NoNodeExporter is null)
             {
                 var cpu = await GetAsync(host.Client, $"/api/v1/metrics/series?{range}&name=node_cpu_seconds_total");
-                var busiest = cpu.EnumerateArray().Select(s => s.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("v").GetDouble()).ToList())
+                var busiest = cpu.EnumerateArray().Select(s
+                    => s.GetProperty("points").EnumerateArray().Select(p => p.GetProperty("v").GetDouble()).ToList())
                     .Max(v => v[^1] - v[0]);
                 Assert.True(busiest > 0, "no CPU counter of the node exporters moved");
                 Assert.Contains(cpu.EnumerateArray(), s => Label(s, "job") == "node");
@@ -170,7 +178,8 @@ public sealed class MonitoringTests
                 """, Ct);
             prometheus = Process.Start(new ProcessStartInfo(prometheusBinary)
             {
-                ArgumentList = { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(root, "tsdb")}", $"--web.listen-address=127.0.0.1:{port}" },
+                ArgumentList = { $"--config.file={config}", $"--storage.tsdb.path={Path.Combine(root, "tsdb")}",
+                    $"--web.listen-address=127.0.0.1:{port}" },
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             })!;

@@ -129,7 +129,8 @@ public sealed class PromFunctionsTests
         (double, double)[] shuffled = [(double.PositiveInfinity, 40), (0.5, 30), (1, 40), (0.1, 10)];
         Assert.Equal(0.3, PromFunctions.HistogramQuantile(0.5, shuffled), Digits);
         // Two replicas' buckets with the "instance" label dropped.
-        (double, double)[] twice = [(0.1, 5), (0.5, 15), (1, 20), (double.PositiveInfinity, 20), (0.1, 5), (0.5, 15), (1, 20), (double.PositiveInfinity, 20)];
+        (double, double)[] twice = [(0.1, 5), (0.5, 15), (1, 20), (double.PositiveInfinity, 20), (0.1, 5), (0.5, 15), (1, 20),
+            (double.PositiveInfinity, 20)];
         Assert.Equal(0.3, PromFunctions.HistogramQuantile(0.5, twice), Digits);
     }
 

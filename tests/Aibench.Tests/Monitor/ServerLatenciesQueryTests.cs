@@ -27,7 +27,8 @@ public sealed class ServerLatenciesQueryTests(SqliteHost host) : IClassFixture<S
         MetricSeries Series(string name, string seriesLabels, Func<int, double> value) => new()
         {
             ServiceId = service, Name = name, Labels = seriesLabels,
-            Samples = [.. Enumerable.Range(0, 721).Select(i => new MetricSample { TimestampMs = start.AddSeconds(5 * i).ToUnixTimeMilliseconds(), Value = value(i) })],
+            Samples = [.. Enumerable.Range(0, 721).Select(i => new MetricSample { TimestampMs = start.AddSeconds(5 * i).ToUnixTimeMilliseconds(),
+                Value = value(i) })],
         };
         await using (var db = await host.Factory.Services.GetRequiredService<IDbContextFactory<MonitorDbContext>>().CreateDbContextAsync(Ct))
         {
@@ -65,7 +66,8 @@ public sealed class ServerLatenciesQueryTests(SqliteHost host) : IClassFixture<S
     public async Task A_window_that_ends_before_it_starts_is_refused_naming_to()
     {
         var now = DateTimeOffset.UtcNow;
-        var error = await Assert.ThrowsAsync<ValidationException>(async () => await Sender.Send(new GetServerLatencies(Guid.NewGuid(), now, now.AddSeconds(-1)), Ct));
+        var error = await Assert.ThrowsAsync<ValidationException>(async ()
+            => await Sender.Send(new GetServerLatencies(Guid.NewGuid(), now, now.AddSeconds(-1)), Ct));
         Assert.Contains(error.Errors, e => e.PropertyName == "to");
     }
 }

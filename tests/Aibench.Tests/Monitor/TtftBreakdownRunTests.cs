@@ -50,7 +50,8 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
         var to = DateTimeOffset.UtcNow;
         await ScrapeAsync(service, sim);
         var after = await ClientEnvelopeAsync(zero);
-        var envelope = new ClientEnvelope(Math.Max(before.TtftFloorMeanMs, after.TtftFloorMeanMs), Math.Max(before.TtftFloorP99Ms, after.TtftFloorP99Ms));
+        var envelope = new ClientEnvelope(Math.Max(before.TtftFloorMeanMs, after.TtftFloorMeanMs),
+            Math.Max(before.TtftFloorP99Ms, after.TtftFloorP99Ms));
 
         var server = await host.Factory.Services.GetRequiredService<ISender>().Send(new GetServerLatencies(service, from, to), Ct);
         var client = summary.Overall;
@@ -79,7 +80,8 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
         // TTFT = queue + prefill + remainder; the client's interval holds the server's, so the remainder is not negative.
         var remainder = breakdown.Mean!.RemainderMs;
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"client TTFT mean {client.TtftMs!.Mean} ms, server TTFT {server.Ttft.MeanMs} ms, prefill {server.Prefill.MeanMs} ms, remainder {remainder} ms; "
+            $"client TTFT mean {client.TtftMs!.Mean} ms, server TTFT {server.Ttft.MeanMs} ms, prefill {server.Prefill.MeanMs} ms, remainder "
+                + $"{remainder} ms; "
             + $"floor mean {before.TtftFloorMeanMs}/{after.TtftFloorMeanMs} ms, p99 {before.TtftFloorP99Ms}/{after.TtftFloorP99Ms} ms");
         Assert.Equal(client.TtftMs!.Mean - server.Queue.MeanMs - server.Prefill.MeanMs, remainder, 3);
         Assert.True(remainder >= -0.01, $"remainder {remainder} ms");
@@ -109,13 +111,15 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
     /// </summary>
     private static void AssertWithinClientEnvelope(double remainderMs, ClientEnvelope envelope) =>
         Assert.True(remainderMs <= Math.Max(envelope.TtftFloorP99Ms, 2 * envelope.TtftFloorMeanMs) + 5,
-            $"remainder {remainderMs:0.###} ms is outside the client envelope (TTFT floor mean {envelope.TtftFloorMeanMs:0.###} ms, p99 {envelope.TtftFloorP99Ms:0.###} ms)");
+            $"remainder {remainderMs:0.###} ms is outside the client envelope (TTFT floor mean {envelope.TtftFloorMeanMs:0.###} ms, p99 "
+                + $"{envelope.TtftFloorP99Ms:0.###} ms)");
 
     /// <summary>One scrape of the simulator's /metrics, stored as the scrape job stores a replica's.</summary>
     private async Task ScrapeAsync(Guid service, Sim sim)
     {
         var services = host.Factory.Services;
-        var target = new Target($"service/{service}/service/0", "service", new Uri(sim.Url, "/metrics"), service, null, "vllm-sim", 0, "localhost", null);
+        var target = new Target($"service/{service}/service/0", "service", new Uri(sim.Url, "/metrics"), service, null, "vllm-sim", 0, "localhost",
+            null);
         var result = await services.GetRequiredService<Scraper>().ScrapeAsync(target, Ct);
         Assert.Null(result.Error);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -128,5 +132,6 @@ public sealed class TtftBreakdownRunTests(SqliteHost host) : IClassFixture<Sqlit
     /// <summary>The run's overall numbers as the Client module answers them through Contracts.</summary>
     private static BenchmarkStepResult ClientStep(StepResult s) => new(
         s.Label, s.Concurrency, s.TargetRate, s.AchievedRate, s.DurationSeconds, s.Completed, s.Failed, s.RequestThroughput, s.OutputTokenThroughput,
-        s.TtftMs?.P50, s.TtftMs?.P99, s.TpotMs?.P50, s.E2eMs?.P50, s.E2eMs?.P99, s.GoodputFraction, s.TtftMs?.Mean, s.TtftMs?.P90, s.E2eMs?.Mean, s.E2eMs?.P90);
+        s.TtftMs?.P50, s.TtftMs?.P99, s.TpotMs?.P50, s.E2eMs?.P50, s.E2eMs?.P99, s.GoodputFraction, s.TtftMs?.Mean, s.TtftMs?.P90, s.E2eMs?.Mean,
+            s.E2eMs?.P90);
 }

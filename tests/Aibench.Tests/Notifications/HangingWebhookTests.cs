@@ -52,7 +52,8 @@ public sealed class HangingWebhookTests(HangingWebhookHost fixture) : IClassFixt
     private IPublisher Publisher => fixture.Host.Factory.Services.GetRequiredService<IPublisher>();
 
     private static ExperimentFinished Finished(string name) =>
-        new(Guid.NewGuid(), name, "vllm-sim", "throughput", ExperimentOutcome.Failed, "the load failed", ExperimentStage.Loading, null, null, null, null, DateTimeOffset.UtcNow);
+        new(Guid.NewGuid(), name, "vllm-sim", "throughput", ExperimentOutcome.Failed, "the load failed", ExperimentStage.Loading, null, null, null,
+            null, DateTimeOffset.UtcNow);
 
     /// <summary>
     /// One test, in order: the first event's attempt takes one of the two delivery workers, the second the other, and the
@@ -67,8 +68,10 @@ public sealed class HangingWebhookTests(HangingWebhookHost fixture) : IClassFixt
         var took = watch.Elapsed;
         Assert.True(took < AtOnce, $"publishing took {took}");
 
-        await fixture.Receiver.WaitForAsync("/hang/", p => p.GetProperty("experiment").GetProperty("id").GetGuid() == first.ExperimentId, 1, TimeSpan.FromSeconds(60));
-        var rows = (await fixture.Host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?experiment={first.ExperimentId}", Ct)).EnumerateArray().ToList();
+        await fixture.Receiver.WaitForAsync("/hang/", p => p.GetProperty("experiment").GetProperty("id").GetGuid() == first.ExperimentId, 1,
+            TimeSpan.FromSeconds(60));
+        var rows = (await fixture.Host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?experiment={first.ExperimentId}",
+            Ct)).EnumerateArray().ToList();
         var hanging = rows.Single(r => r.GetProperty("targetKey").GetString() == Key("/hang/"));
         Assert.Equal($"webhook 0 ({fixture.Receiver.Url.AbsoluteUri}***)", hanging.GetProperty("target").GetString());
         // The attempt is still under way: nothing counted, nothing failed.
@@ -86,7 +89,8 @@ public sealed class HangingWebhookTests(HangingWebhookHost fixture) : IClassFixt
 
         Assert.True(fixture.Receiver.Hanging >= 2, $"{fixture.Receiver.Hanging} request(s) hang");
         var client = fixture.Host.Client;
-        var id = await CreateAsync(client, SimExperiment("latency", 1, "3s", warmup: "0s", load: new { rate = 4, dataset = "random:input=32,output=8" }));
+        var id = await CreateAsync(client,
+            SimExperiment("latency", 1, "3s", warmup: "0s", load: new { rate = 4, dataset = "random:input=32,output=8" }));
         var done = await WaitEndAsync(client, id, TimeSpan.FromSeconds(90));
 
         Assert.True(Status(done) == "completed", done.ToString());
@@ -94,7 +98,8 @@ public sealed class HangingWebhookTests(HangingWebhookHost fixture) : IClassFixt
         Assert.True(fixture.Receiver.Hanging >= 2, $"{fixture.Receiver.Hanging} request(s) hang");
         var recorded = (await client.GetFromJsonAsync<JsonElement>($"/api/v1/notifications?experiment={id}", Ct)).EnumerateArray().ToList();
         Assert.Equal(2, recorded.Count);
-        Assert.All(recorded, r => Assert.Equal(("experiment.completed", "pending"), (r.GetProperty("event").GetString(), r.GetProperty("status").GetString())));
+        Assert.All(recorded, r => Assert.Equal(("experiment.completed", "pending"),
+            (r.GetProperty("event").GetString(), r.GetProperty("status").GetString())));
     }
 
     private string Key(string path)

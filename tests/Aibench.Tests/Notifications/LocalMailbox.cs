@@ -20,7 +20,8 @@ internal static class LocalMailbox
         {
             if (File.Exists(Path))
             {
-                var found = Messages(await File.ReadAllTextAsync(Path, TestContext.Current.CancellationToken)).LastOrDefault(m => m.Contains(marker, StringComparison.Ordinal));
+                var found = Messages(await File.ReadAllTextAsync(Path, TestContext.Current.CancellationToken)).LastOrDefault(m
+                    => m.Contains(marker, StringComparison.Ordinal));
                 if (found is not null) return found;
             }
 

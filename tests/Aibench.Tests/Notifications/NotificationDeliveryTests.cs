@@ -1,3 +1,6 @@
+// Long file: every delivery test shares one host and one receiving endpoint (NotificationHostFixture); split into
+// classes, each would start its own.
+
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -157,7 +160,8 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
         // Once per target that wants it: the failure-only webhook is left out.
         var deliveries = await DeliveriesAsync($"experiment={id}", d => d.All(x => x.GetProperty("status").GetString() != "pending"));
         var targets = await TargetsAsync();
-        var wanting = targets.Where(t => t.GetProperty("events").GetArrayLength() == 0).Select(t => t.GetProperty("key").GetString()).Order().ToList();
+        var wanting = targets.Where(t => t.GetProperty("events").GetArrayLength() == 0).Select(t
+            => t.GetProperty("key").GetString()).Order().ToList();
         Assert.Equal(wanting, deliveries.Select(d => d.GetProperty("targetKey").GetString()).Order());
         Assert.All(deliveries, d => Assert.Equal("experiment.completed", d.GetProperty("event").GetString()));
         Assert.Single(deliveries.Select(d => d.GetProperty("eventId").GetGuid()).Distinct());
@@ -174,7 +178,8 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
         var done = await WaitEndAsync(client, id, TimeSpan.FromSeconds(120));
         Assert.True(Status(done) == "completed", done.ToString());
 
-        var payload = (await Receiver.WaitForAsync("/ok/", p => p.TryGetProperty("experiment", out var x) && x.GetProperty("id").GetGuid() == id, 1, Patience)).Single().Json;
+        var payload = (await Receiver.WaitForAsync("/ok/", p => p.TryGetProperty("experiment", out var x) && x.GetProperty("id").GetGuid() == id, 1,
+            Patience)).Single().Json;
         Assert.Equal("experiment.slo_missed", payload.GetProperty("event").GetString());
         var slo = payload.GetProperty("experiment").GetProperty("slo");
         Assert.False(slo.GetProperty("passed").GetBoolean());
@@ -246,7 +251,8 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
         var id = (await Host.DeployAsync(new { recipe = "fails-at-start" })).GetProperty("id").GetGuid();
         await Host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed"), Patience);
 
-        var payload = (await Receiver.WaitForAsync("/ok/", p => p.TryGetProperty("service", out var s) && s.GetProperty("id").GetGuid() == id, 1, Patience)).Single().Json;
+        var payload = (await Receiver.WaitForAsync("/ok/", p => p.TryGetProperty("service", out var s) && s.GetProperty("id").GetGuid() == id, 1,
+            Patience)).Single().Json;
         Assert.Equal("service.failed", payload.GetProperty("event").GetString());
         var service = payload.GetProperty("service");
         Assert.Equal("fails-at-start", service.GetProperty("recipe").GetString());
@@ -262,9 +268,11 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
     public async Task A_restarted_service_is_sent_as_service_restarted_with_its_attempt()
     {
         var id = Guid.NewGuid();
-        await Publisher.Publish(new ServiceRestarted(id, "vllm-sim", 2, 3, "a node failed (node3)", "4711", TimeSpan.FromSeconds(30), DateTimeOffset.UtcNow), Ct);
+        await Publisher.Publish(new ServiceRestarted(id, "vllm-sim", 2, 3, "a node failed (node3)", "4711", TimeSpan.FromSeconds(30),
+            DateTimeOffset.UtcNow), Ct);
 
-        var payload = (await Receiver.WaitForAsync("/ok/", p => p.TryGetProperty("service", out var s) && s.GetProperty("id").GetGuid() == id, 1, Patience)).Single().Json;
+        var payload = (await Receiver.WaitForAsync("/ok/", p => p.TryGetProperty("service", out var s) && s.GetProperty("id").GetGuid() == id, 1,
+            Patience)).Single().Json;
         Assert.Equal("service.restarted", payload.GetProperty("event").GetString());
         var service = payload.GetProperty("service");
         Assert.Equal((2, 3, "restarting", "4711", 30.0),
@@ -281,7 +289,8 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
         await Publisher.Publish(finished, Ct);
         await Publisher.Publish(finished, Ct);
 
-        var deliveries = await DeliveriesAsync($"experiment={finished.ExperimentId}", d => d.All(x => x.GetProperty("status").GetString() != "pending"));
+        var deliveries = await DeliveriesAsync($"experiment={finished.ExperimentId}", d
+            => d.All(x => x.GetProperty("status").GetString() != "pending"));
         // Every target wants experiment.failed, the failure-only webhook included.
         Assert.Equal((await TargetsAsync()).Count, deliveries.Count);
         Assert.Equal(deliveries.Count, deliveries.Select(d => d.GetProperty("targetKey").GetString()).Distinct().Count());
@@ -365,7 +374,8 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
         Assert.Equal($"<{eventId:N}.", headers["Message-ID"][..34]);
         Assert.Equal("text/plain; charset=utf-8", headers["Content-Type"]);
         Assert.Equal("test", headers["X-Aibench-Event"]);
-        Assert.True(DateTimeOffset.TryParseExact(headers["Date"], "ddd, dd MMM yyyy HH:mm:ss +0000", System.Globalization.CultureInfo.InvariantCulture,
+        Assert.True(DateTimeOffset.TryParseExact(headers["Date"], "ddd, dd MMM yyyy HH:mm:ss +0000",
+            System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal, out _), headers["Date"]);
         Assert.Contains("Test notification from aibench", body);
         Assert.Contains($"Link:        {NotificationHostFixture.BaseUrl}/notifications", body);
@@ -401,14 +411,17 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
         return rows;
     }
 
-    /// <summary>The test event's delivery to the target whose shown address or channel contains <paramref name="target"/>, once in <paramref name="status"/>.</summary>
+    /// <summary>The test event's delivery to the target whose shown address or channel contains <paramref name="target"/>, once in <paramref
+    /// name="status"/>.</summary>
     private async Task<JsonElement> DeliveryAsync(Guid eventId, string target, string status)
     {
         var targets = await TargetsAsync();
         var key = targets.Single(t => t.GetProperty("key").GetString()!.StartsWith(target, StringComparison.Ordinal)
-            || (t.GetProperty("channel").GetString() == "webhook" && TargetUrl(t.GetProperty("key").GetString()!).Contains(target, StringComparison.Ordinal)))
+            || (t.GetProperty("channel").GetString() == "webhook"
+                && TargetUrl(t.GetProperty("key").GetString()!).Contains(target, StringComparison.Ordinal)))
             .GetProperty("key").GetString();
-        var rows = await DeliveriesAsync("event=test", d => d.Any(x => x.GetProperty("eventId").GetGuid() == eventId && x.GetProperty("targetKey").GetString() == key
+        var rows = await DeliveriesAsync("event=test", d
+            => d.Any(x => x.GetProperty("eventId").GetGuid() == eventId && x.GetProperty("targetKey").GetString() == key
             && x.GetProperty("status").GetString() == status));
         return rows.Single(x => x.GetProperty("eventId").GetGuid() == eventId && x.GetProperty("targetKey").GetString() == key);
     }
@@ -422,7 +435,9 @@ public abstract class NotificationDeliveryTests(NotificationHostFixture fixture)
 }
 
 [Collection(nameof(HostCollection))]
-public sealed class SqliteNotificationDeliveryTests(SqliteNotificationHost host) : NotificationDeliveryTests(host), IClassFixture<SqliteNotificationHost>;
+public sealed class SqliteNotificationDeliveryTests(SqliteNotificationHost host) : NotificationDeliveryTests(host),
+    IClassFixture<SqliteNotificationHost>;
 
 [Collection(nameof(HostCollection))]
-public sealed class PostgresNotificationDeliveryTests(PostgresNotificationHost host) : NotificationDeliveryTests(host), IClassFixture<PostgresNotificationHost>;
+public sealed class PostgresNotificationDeliveryTests(PostgresNotificationHost host) : NotificationDeliveryTests(host),
+    IClassFixture<PostgresNotificationHost>;

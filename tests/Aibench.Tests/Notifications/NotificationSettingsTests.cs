@@ -104,7 +104,8 @@ public sealed class NotificationSettingsTests
     public void A_bad_setting_is_named_in_the_error(string key, string value, string named)
     {
         var values = new List<(string, string)> { (key, value) };
-        if (key.StartsWith("Notifications:Webhooks:0:", StringComparison.Ordinal) && !key.EndsWith(":Url", StringComparison.Ordinal) && !key.EndsWith(":Name", StringComparison.Ordinal))
+        if (key.StartsWith("Notifications:Webhooks:0:", StringComparison.Ordinal) && !key.EndsWith(":Url", StringComparison.Ordinal)
+            && !key.EndsWith(":Name", StringComparison.Ordinal))
         {
             values.Add(("Notifications:Webhooks:0:Url", "http://127.0.0.1:9000/hook"));
         }
@@ -118,7 +119,8 @@ public sealed class NotificationSettingsTests
     {
         var errors = Errors(("Notifications:Email:Enabled", "true"), ("Notifications:Email:To", "ops@example.org"),
             ("Notifications:Email:Sendmail", "/nonexistent/sendmail"));
-        Assert.Contains(errors, e => e.StartsWith("Notifications:Email:Sendmail", StringComparison.Ordinal) && e.Contains("/nonexistent/sendmail", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Notifications:Email:Sendmail", StringComparison.Ordinal)
+            && e.Contains("/nonexistent/sendmail", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -137,7 +139,8 @@ public sealed class NotificationSettingsTests
     [Fact]
     public void The_same_webhook_twice_is_refused()
     {
-        var errors = Errors(("Notifications:Webhooks:0:Url", "https://hooks.example.org/a"), ("Notifications:Webhooks:1:Url", "https://hooks.example.org/a"));
+        var errors = Errors(("Notifications:Webhooks:0:Url", "https://hooks.example.org/a"),
+            ("Notifications:Webhooks:1:Url", "https://hooks.example.org/a"));
         Assert.Contains(errors, e => e.StartsWith("Notifications:Webhooks:1:Url", StringComparison.Ordinal));
     }
 

@@ -77,8 +77,10 @@ public sealed class NotificationsPageTests : PageTest, IClassFixture<Notificatio
         // The page follows the deliveries as they are tried (it reloads every 2 s).
         page.WaitForAssertion(() =>
         {
-            var rows = page.FindAll("[data-testid=deliveries-table] tbody tr").Where(r => r.TextContent.Contains("Test notification", StringComparison.Ordinal)).ToList();
-            Assert.Contains(rows, r => r.TextContent.Contains("ops chat", StringComparison.Ordinal) && r.QuerySelector("[data-testid=delivery-status]")!.TextContent.Trim() == "delivered");
+            var rows = page.FindAll("[data-testid=deliveries-table] tbody tr").Where(r
+                => r.TextContent.Contains("Test notification", StringComparison.Ordinal)).ToList();
+            Assert.Contains(rows, r => r.TextContent.Contains("ops chat", StringComparison.Ordinal)
+                && r.QuerySelector("[data-testid=delivery-status]")!.TextContent.Trim() == "delivered");
             var dead = Assert.Single(rows, r => r.TextContent.Contains("webhook 1", StringComparison.Ordinal));
             Assert.Equal("failed", dead.QuerySelector("[data-testid=delivery-status]")!.TextContent.Trim());
             Assert.Contains("Connection refused", dead.QuerySelector("[data-testid=delivery-error]")!.TextContent);
@@ -105,7 +107,8 @@ public sealed class NotificationsWithoutTargetsTests : PageTest, IClassFixture<S
     public async Task A_test_is_refused_with_409_when_no_target_is_configured()
     {
         var client = _host.Factory.Authorized();
-        var problem = await Problem.ReadAsync(await client.PostAsync("/api/v1/notifications/test", null, Xunit.TestContext.Current.CancellationToken), HttpStatusCode.Conflict);
+        var problem = await Problem.ReadAsync(await client.PostAsync("/api/v1/notifications/test", null, Xunit.TestContext.Current.CancellationToken),
+            HttpStatusCode.Conflict);
         Assert.Contains("Notifications:Webhooks:0:Url", problem.GetProperty("detail").GetString());
         Assert.Equal("[]", await client.GetStringAsync("/api/v1/notifications", Xunit.TestContext.Current.CancellationToken));
     }
@@ -114,7 +117,8 @@ public sealed class NotificationsWithoutTargetsTests : PageTest, IClassFixture<S
     public void The_page_says_how_to_add_a_target_and_offers_no_test()
     {
         var page = Render<NotificationsPage>();
-        page.WaitForAssertion(() => Assert.Contains("No target is configured", page.Find("[data-testid=targets]").TextContent), TimeSpan.FromSeconds(10));
+        page.WaitForAssertion(() => Assert.Contains("No target is configured", page.Find("[data-testid=targets]").TextContent),
+            TimeSpan.FromSeconds(10));
         Assert.True(page.Find("[data-testid=send-test]").HasAttribute("disabled"));
         Assert.Contains("No notifications", page.Markup);
     }

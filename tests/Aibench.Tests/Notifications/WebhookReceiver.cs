@@ -98,7 +98,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
-        Assert.Fail($"{count} request(s) to {prefix} did not arrive in {timeout.TotalSeconds:0} s; got: {string.Join(" | ", Requests.Select(r => $"{r.Path} {r.Body}"))}");
+        Assert.Fail($"{count} request(s) to {prefix} did not arrive in {timeout.TotalSeconds:0} s; got: "
+            + $"{string.Join(" | ", Requests.Select(r => $"{r.Path} {r.Body}"))}");
         return [];
     }
 

@@ -146,11 +146,13 @@ public sealed class CircuitVisibilityTests : PageTest
             Assert.Contains("after 3 failed calls: no answer within 3 s", circuit.GetProperty("detail").GetString());
 
             var detail = await host.ServiceAsync(id);
-            Assert.Equal(circuit.GetProperty("name").GetString(), Assert.Single(detail.GetProperty("circuits").EnumerateArray()).GetProperty("name").GetString());
+            Assert.Equal(circuit.GetProperty("name").GetString(),
+                Assert.Single(detail.GetProperty("circuits").EnumerateArray()).GetProperty("name").GetString());
 
             var ready = await host.Factory.Anonymous().GetFromJsonAsync<JsonElement>("/ready", Ct);
             Assert.True(ready.GetProperty("degraded").GetBoolean());
-            Assert.Contains(circuit.GetProperty("name").GetString(), ready.GetProperty("checks").GetProperty("circuits").GetProperty("open").EnumerateArray().Select(e => e.GetString()));
+            Assert.Contains(circuit.GetProperty("name").GetString(),
+                ready.GetProperty("checks").GetProperty("circuits").GetProperty("open").EnumerateArray().Select(e => e.GetString()));
 
             var page = Render<ServicesPage>();
             page.WaitForAssertion(() =>

@@ -75,7 +75,8 @@ public abstract class DeploymentTests
     public async Task The_simulator_recipe_on_four_nodes_serves_the_openai_api_from_every_replica_and_takes_load_on_each()
     {
         await using var host = Start();
-        var id = (await host.DeployAsync(new { recipe = "vllm-sim", nodes = 4, parameters = new { served_model_name = "llama-sim" } })).GetProperty("id").GetGuid();
+        var id = (await host.DeployAsync(new { recipe = "vllm-sim", nodes = 4, parameters = new { served_model_name = "llama-sim" }
+            })).GetProperty("id").GetGuid();
         try
         {
             var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
@@ -157,7 +158,8 @@ public abstract class DeploymentTests
         await using var host = Start();
         var marker = Path.Combine(Path.GetTempPath(), $"aibench-pwned-{Guid.NewGuid():N}");
         var hostile = $"$(touch {marker}); `touch {marker}`; echo \"it's\" > {marker} | true & ${{IFS}}";
-        var id = (await host.DeployAsync(new { recipe = "http-server", nodes = 1, parameters = new { greeting = hostile } })).GetProperty("id").GetGuid();
+        var id = (await host.DeployAsync(new
+            { recipe = "http-server", nodes = 1, parameters = new { greeting = hostile } })).GetProperty("id").GetGuid();
         try
         {
             var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
@@ -300,7 +302,8 @@ public abstract class ClusterDeploymentTests : DeploymentTests
         var id = (await host.DeployAsync(new { recipe = "http-server", nodes = SlurmCluster.Nodes + 1 })).GetProperty("id").GetGuid();
         try
         {
-            var seen = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed") || (ServerHost.StatusIs(s, "queued") && s.GetProperty("reason").GetString() is not (null or "submitted")), Patience);
+            var seen = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed")
+                || (ServerHost.StatusIs(s, "queued") && s.GetProperty("reason").GetString() is not (null or "submitted")), Patience);
             Assert.False(string.IsNullOrEmpty(seen.GetProperty("reason").GetString()));
         }
         finally

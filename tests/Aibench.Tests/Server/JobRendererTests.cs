@@ -76,7 +76,8 @@ public sealed class JobRendererTests
         try
         {
             var env = Path.Combine(folder, "env.sh");
-            await File.WriteAllTextAsync(env, rendered.EnvScript.Replace($"/project/scratch/p200000/aibench/runs/{ServiceId}", folder, StringComparison.Ordinal), TestContext.Current.CancellationToken);
+            await File.WriteAllTextAsync(env, rendered.EnvScript.Replace($"/project/scratch/p200000/aibench/runs/{ServiceId}", folder,
+                StringComparison.Ordinal), TestContext.Current.CancellationToken);
             var (code, stdout, stderr) = await Scripts.BashAsync(["-c", $"source '{env}'; printf '%s' \"$AIBENCH_P_TEXT\""], null);
             Assert.True(code == 0, stderr);
             Assert.Equal(value, stdout);

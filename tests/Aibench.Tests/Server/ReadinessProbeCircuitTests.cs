@@ -24,7 +24,8 @@ public sealed class ReadinessProbeCircuitTests : IDisposable
     public ReadinessProbeCircuitTests()
     {
         _breakers = new CircuitBreakers(_time);
-        _services = new ServiceCollection().AddHttpClient(ReadinessProbe.ClientName, c => c.Timeout = TimeSpan.FromSeconds(2)).Services.BuildServiceProvider();
+        _services = new ServiceCollection().AddHttpClient(ReadinessProbe.ClientName, c
+            => c.Timeout = TimeSpan.FromSeconds(2)).Services.BuildServiceProvider();
         _probe = new ReadinessProbe(_services.GetRequiredService<IHttpClientFactory>(), _breakers);
     }
 
@@ -82,7 +83,8 @@ public sealed class ReadinessProbeCircuitTests : IDisposable
             Assert.Equal(new ProbeResult(false, "connection refused"), await _probe.ProbeAsync($"http://127.0.0.1:{port}", "/health", Ct));
         }
 
-        Assert.Equal(new CircuitView($"probe:127.0.0.1:{port}", BreakerState.Closed, _time.GetUtcNow(), 0, null, null, null, 0, null, null, _time.GetUtcNow()),
+        Assert.Equal(new CircuitView($"probe:127.0.0.1:{port}", BreakerState.Closed, _time.GetUtcNow(), 0, null, null, null, 0, null, null,
+            _time.GetUtcNow()),
             _breakers.Find($"probe:127.0.0.1:{port}"));
 
         await using var target = await FlakyTarget.StartAsync();

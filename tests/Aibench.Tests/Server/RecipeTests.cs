@@ -61,8 +61,10 @@ public sealed class RecipeTests
     public void Exporters_default_to_auto_and_take_on_and_off()
     {
         Assert.Equal(RecipeExporters.Default, Parse(Minimal).Recipe!.Exporters);
-        Assert.Equal(new RecipeExporters(ExporterMode.On, ExporterMode.Auto), Parse(Minimal + "\nmetrics: {exporters: {node: on}}\n").Recipe!.Exporters);
-        Assert.Equal(new RecipeExporters(ExporterMode.Auto, ExporterMode.Off), Parse(Minimal + "\nmetrics:\n  exporters:\n    gpu: off\n").Recipe!.Exporters);
+        Assert.Equal(new RecipeExporters(ExporterMode.On, ExporterMode.Auto),
+            Parse(Minimal + "\nmetrics: {exporters: {node: on}}\n").Recipe!.Exporters);
+        Assert.Equal(new RecipeExporters(ExporterMode.Auto, ExporterMode.Off),
+            Parse(Minimal + "\nmetrics:\n  exporters:\n    gpu: off\n").Recipe!.Exporters);
     }
 
     [Fact]
@@ -171,7 +173,8 @@ public sealed class RecipeTests
               - {name: flag, type: bool, default: "false"}
             """).Recipe!;
         var errors = new Dictionary<string, List<string>>();
-        var values = Parameters.Resolve(recipe, new Dictionary<string, string?> { ["tp"] = "9", ["mode"] = "medium", ["util"] = "NaN", ["flag"] = "yes", ["extra"] = "1" }, errors);
+        var values = Parameters.Resolve(recipe, new Dictionary<string,
+            string?> { ["tp"] = "9", ["mode"] = "medium", ["util"] = "NaN", ["flag"] = "yes", ["extra"] = "1" }, errors);
 
         Assert.Equal(
             ["parameters.extra", "parameters.flag", "parameters.mode", "parameters.model", "parameters.tp", "parameters.util"],

@@ -23,7 +23,8 @@ public sealed class ReplicaRestartTests
     {
         Assert.SkipWhen(SlurmCluster.Unavailable() is not null, SlurmCluster.Unavailable() ?? "");
         await using var host = ServerHost.Start("slurm");
-        var id = (await host.DeployAsync(new { recipe = "http-server", nodes = 2, restart = new { max = 1, backoff = "1s" } })).GetProperty("id").GetGuid();
+        var id = (await host.DeployAsync(new
+            { recipe = "http-server", nodes = 2, restart = new { max = 1, backoff = "1s" } })).GetProperty("id").GetGuid();
         var jobs = new List<string>();
         try
         {
@@ -39,9 +40,11 @@ public sealed class ReplicaRestartTests
             var noticed = Transition(restarting, "restarting");
             Assert.True(noticed - killedAt <= Detection, $"noticed {(noticed - killedAt).TotalSeconds:0.0} s after the kill: {restarting}");
             TestContext.Current.TestOutputHelper?.WriteLine($"hung replica noticed after {(noticed - killedAt).TotalSeconds:0.0} s");
-            Assert.Contains("replica 1", restarting.GetProperty("transitions").EnumerateArray().Last(t => t.GetProperty("status").GetString() == "restarting").GetProperty("reason").GetString());
+            Assert.Contains("replica 1", restarting.GetProperty("transitions").EnumerateArray().Last(t => t.GetProperty("status").GetString()
+                == "restarting").GetProperty("reason").GetString());
 
-            var again = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed") && s.GetProperty("restart").GetProperty("attempt").GetInt32() == 2, TimeSpan.FromSeconds(90));
+            var again = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed")
+                && s.GetProperty("restart").GetProperty("attempt").GetInt32() == 2, TimeSpan.FromSeconds(90));
             Assert.Equal("ready", again.GetProperty("status").GetString());
             var secondJob = again.GetProperty("jobId").GetString()!;
             jobs.Add(secondJob);
@@ -58,19 +61,24 @@ public sealed class ReplicaRestartTests
             Assert.Equal(JsonValueKind.Null, attempts[1].GetProperty("endedAt").ValueKind);
             Assert.Equal(2, Directory.GetFiles(Path.Combine(again.GetProperty("runFolder").GetString()!, "attempt-1", "endpoints")).Length);
             var metrics = await host.Client.GetStringAsync("/metrics", Ct);
-            var counted = System.Text.RegularExpressions.Regex.Match(metrics, @"\naibench_server_aibench_services_restarted\{[^}]*recipe=""http-server""[^}]*\} (\d+)");
-            Assert.True(counted.Success && counted.Groups[1].Value == "1", "aibench_services_restarted on /metrics: " + string.Join('\n', metrics.Split('\n').Where(l => l.Contains("restarted", StringComparison.Ordinal))));
+            var counted = System.Text.RegularExpressions.Regex.Match(metrics,
+                @"\naibench_server_aibench_services_restarted\{[^}]*recipe=""http-server""[^}]*\} (\d+)");
+            Assert.True(counted.Success && counted.Groups[1].Value == "1", "aibench_services_restarted on /metrics: "
+                + string.Join('\n', metrics.Split('\n').Where(l => l.Contains("restarted", StringComparison.Ordinal))));
 
             // The second drill: a replica is killed. srun may end the job step at once (the job fails after serving) or
             // the probe notices first; either way it is this replica's end, and no restart is left, so the service
             // ends and says so.
             killedAt = await SignalReplicaAsync(again, task: 0, "KILL");
             var failed = await host.WaitAsync(id, s => !ServerHost.StatusIs(s, "ready"), TimeSpan.FromSeconds(60));
-            failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "restarting", "completed", "cancelled"), TimeSpan.FromSeconds(30));
+            failed = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "failed", "restarting", "completed", "cancelled"),
+                TimeSpan.FromSeconds(30));
             Assert.Equal("failed", failed.GetProperty("status").GetString());
             Assert.True(Transition(failed, "failed") - killedAt <= Detection);
-            TestContext.Current.TestOutputHelper?.WriteLine($"killed replica: service failed after {(Transition(failed, "failed") - killedAt).TotalSeconds:0.0} s; "
-                + $"second attempt ready {(again.GetProperty("attempts")[1].GetProperty("readyAt").GetDateTimeOffset() - noticed).TotalSeconds:0.0} s after the first was noticed");
+            TestContext.Current.TestOutputHelper?.WriteLine($"killed replica: service failed after "
+                + $"{(Transition(failed, "failed") - killedAt).TotalSeconds:0.0} s; "
+                + $"second attempt ready {(again.GetProperty("attempts")[1].GetProperty("readyAt").GetDateTimeOffset() - noticed).TotalSeconds:0.0} "
+                    + $"s after the first was noticed");
             Assert.Contains("not restarted: all 1 restart(s) used", failed.GetProperty("reason").GetString());
             Assert.Equal(2, failed.GetProperty("attempts").GetArrayLength());
 
@@ -100,7 +108,8 @@ public sealed class ReplicaRestartTests
             var ready = await host.WaitAsync(id, s => ServerHost.StatusIs(s, "ready", "failed"), TimeSpan.FromSeconds(90));
             Assert.Equal("ready", ready.GetProperty("status").GetString());
             var stoppedAt = await SignalReplicaAsync(ready, task: 1, "STOP");
-            var reported = await host.WaitAsync(id, s => !ServerHost.StatusIs(s, "ready") || s.GetProperty("reason").GetString() is not null, TimeSpan.FromSeconds(30));
+            var reported = await host.WaitAsync(id, s => !ServerHost.StatusIs(s, "ready") || s.GetProperty("reason").GetString() is not null,
+                TimeSpan.FromSeconds(30));
             Assert.Equal("ready", reported.GetProperty("status").GetString());
             Assert.Contains("replica 1", reported.GetProperty("reason").GetString());
             Assert.EndsWith("no restart policy: left running", reported.GetProperty("reason").GetString());
@@ -119,7 +128,8 @@ public sealed class ReplicaRestartTests
     }
 
     private static DateTimeOffset Transition(JsonElement service, string status) =>
-        service.GetProperty("transitions").EnumerateArray().Last(t => t.GetProperty("status").GetString() == status).GetProperty("at").GetDateTimeOffset();
+        service.GetProperty("transitions").EnumerateArray().Last(t => t.GetProperty("status").GetString()
+            == status).GetProperty("at").GetDateTimeOffset();
 
     /// <summary>Signals the process that listens on the replica's port: KILL as a crash would, STOP as a hang would.</summary>
     internal static async Task<DateTimeOffset> SignalReplicaAsync(JsonElement service, int task, string signal)

@@ -102,7 +102,8 @@ public sealed class RestartRulesTests
             Assert.False(File.Exists(Path.Combine(run, "submitted")));
             Assert.True(File.Exists(Path.Combine(run, "attempt-1", "endpoints", "0.json")));
             Assert.Equal("line 1\nKilled\n", File.ReadAllText(Path.Combine(run, "attempt-1", "task-0.err")));
-            Assert.Contains("#SBATCH --job-name=aibench-vllm-x-a2\n#SBATCH --nodes=2", File.ReadAllText(Path.Combine(run, "job.sh")), StringComparison.Ordinal);
+            Assert.Contains("#SBATCH --job-name=aibench-vllm-x-a2\n#SBATCH --nodes=2", File.ReadAllText(Path.Combine(run, "job.sh")),
+                StringComparison.Ordinal);
             Assert.True(File.GetUnixFileMode(Path.Combine(run, "job.sh")).HasFlag(UnixFileMode.UserExecute));
         }
         finally

@@ -26,7 +26,8 @@ internal static class Scripts
         }
     }
 
-    public static async Task<(int Code, string Stdout, string Stderr)> BashAsync(string[] args, string? stdin, IReadOnlyDictionary<string, string>? env = null)
+    public static async Task<(int Code, string Stdout, string Stderr)> BashAsync(string[] args, string? stdin, IReadOnlyDictionary<string,
+        string>? env = null)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) info.ArgumentList.Add(a);

@@ -24,7 +24,8 @@ public sealed class SidecarDeploymentTests
         Assert.Contains("metrics:\n  path: /metrics\n", shipped);
         Directory.CreateDirectory(Path.Combine(home, "recipes"));
         await File.WriteAllTextAsync(Path.Combine(home, "recipes", "vllm-sim.yaml"),
-            shipped.Replace("metrics:\n  path: /metrics\n", "metrics:\n  path: /metrics\n  exporters: {node: on, gpu: off}\n", StringComparison.Ordinal), Ct);
+            shipped.Replace("metrics:\n  path: /metrics\n", "metrics:\n  path: /metrics\n  exporters: {node: on, gpu: off}\n",
+                StringComparison.Ordinal), Ct);
 
         await using var host = ServerHost.Start("local", home);
         var sender = host.Factory.Services.GetRequiredService<Mediator.ISender>();

@@ -68,7 +68,8 @@ public sealed class SidecarScriptTests
     }
 
     [Theory]
-    [InlineData("{node: on, gpu: off}", "metrics.exporters.node is on, but neither prometheus-node-exporter nor node_exporter is on the PATH of test-node")]
+    [InlineData("{node: on, gpu: off}",
+        "metrics.exporters.node is on, but neither prometheus-node-exporter nor node_exporter is on the PATH of test-node")]
     [InlineData("{node: off, gpu: on}", "metrics.exporters.gpu is on, but neither dcgm-exporter nor nvidia-smi is on the PATH of test-node")]
     public async Task An_exporter_that_is_on_but_missing_fails_the_task_before_the_service_starts(string exporters, string message)
     {
@@ -214,7 +215,8 @@ public sealed class SidecarScriptTests
         public TaskProcess Start()
         {
             // setsid: the test can end whatever the task left behind by its process group, whatever the outcome.
-            var info = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Folder };
+            var info = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+                WorkingDirectory = Folder };
             foreach (var arg in new[] { "/bin/bash", Path.Combine(Folder, RenderedJob.TaskFile) }) info.ArgumentList.Add(arg);
             info.Environment["SLURM_PROCID"] = "0";
             info.Environment["SLURMD_NODENAME"] = "test-node";

@@ -58,7 +58,8 @@ public sealed class WorkerJobRendererTests
                 stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.False(File.Exists(Path.Combine(folder, "pwned")));
             Assert.False(File.Exists("pwned"));
-            Assert.Equal("{\"exit\":0,\"node\":\"node4\",\"task\":3}\n", await File.ReadAllTextAsync(Path.Combine(folder, "workers", "3.exit"), TestContext.Current.CancellationToken));
+            Assert.Equal("{\"exit\":0,\"node\":\"node4\",\"task\":3}\n",
+                await File.ReadAllTextAsync(Path.Combine(folder, "workers", "3.exit"), TestContext.Current.CancellationToken));
         }
         finally
         {

@@ -99,7 +99,8 @@ public abstract class BulkInsertTests
         }
 
         Assert.Equal(0, await db.Lines.CountAsync(Ct));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => BulkInsert.InsertAsync(db, [Line(Guid.NewGuid(), null, 1, DateTimeOffset.UnixEpoch)], Ct));
+        await Assert.ThrowsAsync<InvalidOperationException>(()
+            => BulkInsert.InsertAsync(db, [Line(Guid.NewGuid(), null, 1, DateTimeOffset.UnixEpoch)], Ct));
     }
 }
 

@@ -72,7 +72,8 @@ public sealed class CircuitBreakerTests
         Assert.Equal(open.Summary, fast.Message);
         Assert.Equal(3, _calls);
         Assert.Equal(3, breaker.View.Failures);
-        Assert.Contains(_log.Collector.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Message.Contains("scheduler:test opened after 3"));
+        Assert.Contains(_log.Collector.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && r.Message.Contains("scheduler:test opened after 3"));
     }
 
     [Fact]
@@ -177,7 +178,8 @@ public sealed class CircuitBreakerTests
         var breaker = Breaker();
         await Assert.ThrowsAsync<TimeoutException>(() => FailAsync(breaker));
         await Assert.ThrowsAsync<TimeoutException>(() => FailAsync(breaker));
-        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => breaker.ExecuteAsync<int>(_ => throw new InvalidOperationException("partition gpu does not exist"), null, Ct));
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(()
+            => breaker.ExecuteAsync<int>(_ => throw new InvalidOperationException("partition gpu does not exist"), null, Ct));
         Assert.Equal("partition gpu does not exist", refused.Message);
         Assert.Equal(0, breaker.View.Failures);
         Assert.Equal(BreakerState.Closed, breaker.View.State);
@@ -189,7 +191,8 @@ public sealed class CircuitBreakerTests
         var breaker = Breaker();
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal("down", await breaker.ExecuteAsync(_ => Task.FromResult("down"), r => r == "down" ? "the target says it is down" : null, Ct));
+            Assert.Equal("down", await breaker.ExecuteAsync(_ => Task.FromResult("down"), r => r == "down" ? "the target says it is down" : null,
+                Ct));
         }
 
         Assert.Equal(BreakerState.Open, breaker.View.State);

@@ -12,10 +12,12 @@ public sealed class TokenizerFileTests
     public static TheoryData<string, string, int[]> Reference => new()
     {
         { "llama3", "Hello world", [9906, 1917] },
-        { "llama3", Mixed, [791, 10879, 29909, 9277, 220, 4513, 10961, 22, 11460, 11, 95980, 588, 53050, 2001, 107268, 38672, 66, 3029, 67, 978, 0, 118195, 53901, 3922, 102616, 3490, 220, 711, 282, 2120, 997, 862, 865, 334, 17, 256] },
+        { "llama3", Mixed, [791, 10879, 29909, 9277, 220, 4513, 10961, 22, 11460, 11, 95980, 588, 53050, 2001, 107268, 38672, 66, 3029, 67, 978, 0,
+            118195, 53901, 3922, 102616, 3490, 220, 711, 282, 2120, 997, 862, 865, 334, 17, 256] },
         { "llama3", "I'm here; they'll've DON'T 3.14159", [40, 2846, 1618, 26, 814, 3358, 3077, 45373, 17773, 220, 18, 13, 9335, 2946] },
         { "qwen3", "Hello world", [9707, 1879] },
-        { "qwen3", Mixed, [785, 10652, 28809, 9099, 220, 16, 17, 18, 19, 20, 21, 22, 11211, 11, 94880, 586, 51950, 1959, 10489, 77, 37572, 66, 2956, 128505, 0, 220, 108386, 3837, 99489, 3407, 220, 707, 282, 2075, 982, 853, 856, 334, 17, 256] },
+        { "qwen3", Mixed, [785, 10652, 28809, 9099, 220, 16, 17, 18, 19, 20, 21, 22, 11211, 11, 94880, 586, 51950, 1959, 10489, 77, 37572, 66, 2956,
+            128505, 0, 220, 108386, 3837, 99489, 3407, 220, 707, 282, 2075, 982, 853, 856, 334, 17, 256] },
         { "qwen3", "I'm here; they'll've DON'T 3.14159", [40, 2776, 1588, 26, 807, 3278, 3003, 44273, 17323, 220, 18, 13, 16, 19, 16, 20, 24] },
     };
 
@@ -83,8 +85,13 @@ public sealed class TokenizerFileTests
                 "not-json" => "{ this is not json",
                 "wordpiece" => """{"model":{"type":"WordPiece","vocab":{}}}""",
                 "sentencepiece" => "binary",
-                "metaspace" => """{"pre_tokenizer":{"type":"Metaspace"},"decoder":{"type":"Metaspace"},"model":{"type":"BPE","vocab":{"a":0},"merges":[]}}""",
-                "merge-order" => "{\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[" + Split + ",{\"type\":\"ByteLevel\"}]},\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1,\"c\":2,\"ab\":4,\"bc\":3},\"merges\":[\"a b\",\"b c\"]}}",
+                "metaspace" => """
+                    {"pre_tokenizer":{"type":"Metaspace"},"decoder":{"type":"Metaspace"},
+                     "model":{"type":"BPE","vocab":{"a":0},"merges":[]}}
+                    """,
+                "merge-order" => "{\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[" + Split
+                    + ",{\"type\":\"ByteLevel\"}]},\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1,\"c\":2,\"ab\":4,\"bc\":3},\"merges\":[\"a "
+                        + "b\",\"b c\"]}}",
                 "no-split" => """{"pre_tokenizer":{"type":"ByteLevel"},"model":{"type":"BPE","vocab":{"a":0},"merges":[]}}""",
                 _ => null,
             };

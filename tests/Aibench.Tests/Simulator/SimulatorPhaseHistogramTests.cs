@@ -32,7 +32,8 @@ public sealed class SimulatorPhaseHistogramTests
         var options = mode == "fixed"
             ? new SimOptions { Ttft = TimeSpan.FromMilliseconds(30), Itl = TimeSpan.FromMilliseconds(2) }
             // Two sequences at a time: four of the six requests wait in the queue for a whole generation.
-            : new SimOptions { MaxNumSeqs = 2, DecodeBase = TimeSpan.FromMilliseconds(10), DecodePerSeq = TimeSpan.Zero, PrefillBase = TimeSpan.FromMilliseconds(10), PrefillPerToken = TimeSpan.Zero };
+            : new SimOptions { MaxNumSeqs = 2, DecodeBase = TimeSpan.FromMilliseconds(10), DecodePerSeq = TimeSpan.Zero,
+                PrefillBase = TimeSpan.FromMilliseconds(10), PrefillPerToken = TimeSpan.Zero };
         await using var sim = await Sim.StartAsync(options);
         await StreamAsync(sim, "warm-up");
         var before = Parse(await sim.MetricsAsync());
@@ -41,12 +42,14 @@ public sealed class SimulatorPhaseHistogramTests
         var after = Parse(await sim.MetricsAsync());
         double Delta(string name) => after[name] - before.GetValueOrDefault(name);
 
-        foreach (var phase in new[] { "time_to_first_token", "request_queue_time", "request_prefill_time", "request_decode_time", "e2e_request_latency" })
+        foreach (var phase in new[] { "time_to_first_token", "request_queue_time", "request_prefill_time", "request_decode_time",
+            "e2e_request_latency" })
         {
             Assert.Equal(requests, Delta($"vllm:{phase}_seconds_count"));
         }
 
-        var (ttft, queue, prefill) = (Delta("vllm:time_to_first_token_seconds_sum"), Delta("vllm:request_queue_time_seconds_sum"), Delta("vllm:request_prefill_time_seconds_sum"));
+        var (ttft, queue, prefill) = (Delta("vllm:time_to_first_token_seconds_sum"), Delta("vllm:request_queue_time_seconds_sum"),
+            Delta("vllm:request_prefill_time_seconds_sum"));
         var (decode, e2e) = (Delta("vllm:request_decode_time_seconds_sum"), Delta("vllm:e2e_request_latency_seconds_sum"));
         // Queue and prefill end when the engine has the first token; the server's TTFT when its HTTP handler writes it.
         Assert.InRange(ttft - (queue + prefill), -1e-9, requests * SlackSeconds);
@@ -110,7 +113,8 @@ public sealed class SimulatorPhaseHistogramTests
     private static Dictionary<string, double> Parse(string metrics) =>
         metrics.Split('\n')
             .Where(l => l.Length > 0 && l[0] != '#' && !l.Contains("le=", StringComparison.Ordinal))
-            .Select(l => (Name: l[..l.IndexOf('{', StringComparison.Ordinal)], Value: double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)))
+            .Select(l => (Name: l[..l.IndexOf('{', StringComparison.Ordinal)],
+                Value: double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)))
             .GroupBy(x => x.Name)
             .ToDictionary(g => g.Key, g => g.Sum(x => x.Value));
 }

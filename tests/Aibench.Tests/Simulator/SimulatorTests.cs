@@ -71,7 +71,9 @@ public sealed partial class SimulatorTests
     public async Task Streams_end_as_vllms_do_with_usage_and_done()
     {
         await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1) });
-        var events = await StreamAsync(sim, new { model = "sim-model", prompt = "Hi", max_tokens = 3, stream = true, stream_options = new { include_usage = true } }, "/v1/completions");
+        var events = await StreamAsync(sim,
+            new { model = "sim-model", prompt = "Hi", max_tokens = 3, stream = true, stream_options = new { include_usage = true } },
+                "/v1/completions");
         Assert.Equal("[DONE]", events[^1].Data);
         var usage = JsonDocument.Parse(events[^2].Data).RootElement;
         Assert.Equal(0, usage.GetProperty("choices").GetArrayLength());
@@ -87,7 +89,8 @@ public sealed partial class SimulatorTests
     public async Task Fixed_latency_mode_gives_the_configured_ttft_and_gaps_within_a_millisecond()
     {
         await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(50), Itl = TimeSpan.FromMilliseconds(10) });
-        var request = new { model = "sim-model", messages = new[] { new { role = "user", content = "Hello" } }, max_tokens = 20, ignore_eos = true, stream = true };
+        var request = new { model = "sim-model", messages = new[] { new { role = "user", content = "Hello" } }, max_tokens = 20, ignore_eos = true,
+            stream = true };
         await StreamAsync(sim, request, "/v1/chat/completions");
         var ttfts = new List<double>();
         var totals = new List<double>();
@@ -98,7 +101,9 @@ public sealed partial class SimulatorTests
             // The role chunk is written as the request arrives: from it on, the time is the server's pacing alone,
             // without this machine's HTTP round trip.
             var role = events[0];
-            var content = events.Skip(1).Where(e => e.Data != "[DONE]" && JsonDocument.Parse(e.Data).RootElement.GetProperty("choices")[0].GetProperty("finish_reason").ValueKind == JsonValueKind.Null).ToList();
+            var content = events.Skip(1).Where(e => e.Data != "[DONE]"
+                && JsonDocument.Parse(e.Data).RootElement.GetProperty("choices")[0].GetProperty("finish_reason").ValueKind
+                    == JsonValueKind.Null).ToList();
             Assert.Equal(20, content.Count);
             ttfts.Add(content[0].At - role.At);
             totals.Add(content[0].At);
@@ -118,7 +123,8 @@ public sealed partial class SimulatorTests
     [Fact]
     public async Task With_max_num_seqs_4_eight_requests_run_four_at_a_time_and_the_rest_wait()
     {
-        await using var sim = await Sim.StartAsync(new SimOptions { MaxNumSeqs = 4, DecodeBase = TimeSpan.FromMilliseconds(20), DecodePerSeq = TimeSpan.Zero });
+        await using var sim = await Sim.StartAsync(new SimOptions { MaxNumSeqs = 4, DecodeBase = TimeSpan.FromMilliseconds(20),
+            DecodePerSeq = TimeSpan.Zero });
         var requests = Enumerable.Range(0, 8).Select(i => sim.Http.PostAsJsonAsync(new Uri(sim.Url, "/v1/completions"),
             new { model = "sim-model", prompt = $"request {i}", max_tokens = 50, ignore_eos = true }, Ct)).ToList();
 
@@ -166,7 +172,8 @@ public sealed partial class SimulatorTests
     public async Task Promtool_parses_the_metrics_and_counters_and_histograms_move()
     {
         var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
-        Assert.SkipWhen(promtool is null && Environment.GetEnvironmentVariable("AIBENCHTEST_REQUIRE_SLURM") != "1", "promtool is not installed (scripts/test.sh installs prometheus)");
+        Assert.SkipWhen(promtool is null && Environment.GetEnvironmentVariable("AIBENCHTEST_REQUIRE_SLURM") != "1",
+            "promtool is not installed (scripts/test.sh installs prometheus)");
         Assert.NotNull(promtool);
         await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1) });
         var before = await sim.MetricsAsync();
@@ -214,19 +221,23 @@ public sealed partial class SimulatorTests
     [Fact]
     public async Task Injected_faults_fail_requests_drop_streams_and_delay_readiness()
     {
-        await using (var failing = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1), ErrorRate = 1, ErrorStatus = 503 }))
+        await using (var failing = await
+            Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1), ErrorRate = 1,
+                ErrorStatus = 503 }))
         {
             var response = await failing.Http.PostAsJsonAsync(new Uri(failing.Url, "/v1/completions"), new { model = "sim-model", prompt = "x" }, Ct);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         }
 
-        await using (var dropping = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(5), DropRate = 1 }))
+        await using (var dropping = await
+            Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(5), DropRate = 1 }))
         {
             // The simulator drops the connection after half the tokens, as a dying replica would. What the client sees of
             // that depends on timing, and each outcome is legitimate: the reset can arrive before the client has read the
             // response headers (the kernel then discards what was unread, and SendAsync fails), or after some or all of
             // the sent events. What never happens: a clean end, a [DONE], more than half the tokens.
-            var (events, error) = await TryStreamAsync(dropping, new { model = "sim-model", prompt = "x", max_tokens = 20, ignore_eos = true, stream = true }, "/v1/completions");
+            var (events, error) = await TryStreamAsync(dropping,
+                new { model = "sim-model", prompt = "x", max_tokens = 20, ignore_eos = true, stream = true }, "/v1/completions");
             Assert.True(error is IOException or HttpRequestException, $"the stream ended without an error ({error?.GetType().Name ?? "clean end"})");
             Assert.DoesNotContain(events, e => e.Data == "[DONE]");
             Assert.InRange(events.Count, 0, 10);
@@ -238,7 +249,8 @@ public sealed partial class SimulatorTests
 
         var delay = TimeSpan.FromSeconds(3);
         var started = Stopwatch.GetTimestamp();
-        await using var slow = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1), StartupDelay = delay });
+        await using var slow = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(1), Itl = TimeSpan.FromMilliseconds(1),
+            StartupDelay = delay });
         var health = await slow.Http.GetAsync(new Uri(slow.Url, "/health"), Ct);
         // Not ready is only certain while the delay has not run out (a loaded machine may take long to send the first request).
         if (Stopwatch.GetElapsedTime(started) < delay) Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
@@ -285,7 +297,8 @@ public sealed partial class SimulatorTests
 
     private static double Value(string metrics, string name, string? label = null)
     {
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(name + "{", StringComparison.Ordinal) && (label is null || l.Contains(label, StringComparison.Ordinal)));
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(name + "{", StringComparison.Ordinal)
+            && (label is null || l.Contains(label, StringComparison.Ordinal)));
         return line is null ? double.NaN : double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -81,7 +81,9 @@ internal sealed class LoadgenDisplay(bool quiet, TimeProvider time)
 
     internal static string ProgressLine(RunProgress p, TimeSpan? total) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{Clock(p.Elapsed)}{(total is { } t ? " / " + Clock(t) : "")} step {p.Step}/{p.Steps} ({p.StepLabel}): sent {p.Sent}, completed {p.Completed}, errors {p.Errors}, in flight {p.InFlight}, {p.RequestsPerSecond:0.##} req/s, {p.OutputTokensPerSecond:0.#} out tok/s, TTFT {(p.TtftMeanMs is { } ttft ? $"{ttft:0.##} ms" : "-")}");
+            $"{Clock(p.Elapsed)}{(total is { } t ? " / " + Clock(t) : "")} step {p.Step}/{p.Steps} ({p.StepLabel}): sent {p.Sent}, completed "
+                + $"{p.Completed}, errors {p.Errors}, in flight {p.InFlight}, {p.RequestsPerSecond:0.##} req/s, {p.OutputTokensPerSecond:0.#} out "
+                    + $"tok/s, TTFT {(p.TtftMeanMs is { } ttft ? $"{ttft:0.##} ms" : "-")}");
 
     private IRenderable Panel(RunProgress? p)
     {

@@ -86,7 +86,8 @@ internal static class LoadgenFlagValues
         {
             if (!tryParse(part, out var value))
             {
-                problems.Add((option.Name, $"'{part.Trim()}' in '{text}' is not a {(typeof(T) == typeof(int) ? "whole number" : "number")}; give a comma-separated list like 1,2,4."));
+                problems.Add((option.Name, $"'{part.Trim()}' in '{text}' is not a {(typeof(T) == typeof(int) ? "whole number" : "number")}; give a "
+                    + $"comma-separated list like 1,2,4."));
                 return null;
             }
 

@@ -32,29 +32,40 @@ internal sealed class LoadgenFlags
         DefaultValueFactory = _ => Defaults.Api,
     };
 
-    private readonly Option<bool> _noStream = new("--no-stream") { Description = "Wait for whole answers instead of streaming (no TTFT, TPOT or ITL)." };
+    private readonly Option<bool> _noStream = new("--no-stream") { Description = "Wait for whole answers instead of streaming (no TTFT, TPOT or ITL)."
+        };
 
-    private readonly Option<string?> _concurrency = new("--concurrency") { Description = "Closed loop: keep N requests in flight (the default, with 1).", HelpName = "N" };
+    private readonly Option<string?> _concurrency = new("--concurrency")
+        { Description = "Closed loop: keep N requests in flight (the default, with 1).", HelpName = "N" };
 
-    private readonly Option<string?> _rate = new("--rate") { Description = "Open loop: R new requests per second, whatever the server does.", HelpName = "R" };
+    private readonly Option<string?> _rate = new("--rate") { Description = "Open loop: R new requests per second, whatever the server does.",
+        HelpName = "R" };
 
     private readonly Option<string?> _arrival = new("--arrival") { Description = "Open-loop arrivals: constant, poisson (default) or gamma." };
 
-    private readonly Option<string?> _burstiness = new("--burstiness") { Description = "Gamma shape: below 1 burstier than Poisson, above 1 more regular. Default 1.", HelpName = "F" };
+    private readonly Option<string?> _burstiness = new("--burstiness")
+        { Description = "Gamma shape: below 1 burstier than Poisson, above 1 more regular. Default 1.", HelpName = "F" };
 
-    private readonly Option<string?> _ramp = new("--ramp") { Description = "Open loop, rate rising linearly from A to B req/s over --duration.", HelpName = "A:B" };
+    private readonly Option<string?> _ramp = new("--ramp") { Description = "Open loop, rate rising linearly from A to B req/s over --duration.",
+        HelpName = "A:B" };
 
-    private readonly Option<string?> _sweepRates = new("--sweep-rates") { Description = "One step per rate, each held for --duration, e.g. 10,20,40.", HelpName = "R,R,..." };
+    private readonly Option<string?> _sweepRates = new("--sweep-rates") { Description = "One step per rate, each held for --duration, e.g. 10,20,40.",
+        HelpName = "R,R,..." };
 
-    private readonly Option<string?> _sweepConcurrency = new("--sweep-concurrency") { Description = "One closed-loop step per level, each held for --duration, e.g. 1,2,4.", HelpName = "N,N,..." };
+    private readonly Option<string?> _sweepConcurrency = new("--sweep-concurrency")
+        { Description = "One closed-loop step per level, each held for --duration, e.g. 1,2,4.", HelpName = "N,N,..." };
 
-    private readonly Option<string?> _maxInFlight = new("--max-in-flight") { Description = "Cap on requests in flight for open-loop shapes; waiting for it counts as latency.", HelpName = "N" };
+    private readonly Option<string?> _maxInFlight = new("--max-in-flight")
+        { Description = "Cap on requests in flight for open-loop shapes; waiting for it counts as latency.", HelpName = "N" };
 
-    private readonly Option<string?> _duration = new("--duration") { Description = "How long to send requests (per step of a sweep), e.g. 2m.", HelpName = "time" };
+    private readonly Option<string?> _duration = new("--duration") { Description = "How long to send requests (per step of a sweep), e.g. 2m.",
+        HelpName = "time" };
 
-    private readonly Option<string?> _maxRequests = new("--max-requests") { Description = "Stop after sending N requests. Give this, --duration or both.", HelpName = "N" };
+    private readonly Option<string?> _maxRequests = new("--max-requests")
+        { Description = "Stop after sending N requests. Give this, --duration or both.", HelpName = "N" };
 
-    private readonly Option<string?> _warmup = new("--warmup") { Description = "Requests scheduled in this first part of each step are sent but not counted, e.g. 10s.", HelpName = "time" };
+    private readonly Option<string?> _warmup = new("--warmup")
+        { Description = "Requests scheduled in this first part of each step are sent but not counted, e.g. 10s.", HelpName = "time" };
 
     private readonly Option<string> _dataset = new("--dataset")
     {
@@ -69,7 +80,8 @@ internal sealed class LoadgenFlags
         HelpName = "path",
     };
 
-    private readonly Option<string?> _seed = new("--seed") { Description = $"Seed of the dataset and arrivals, to repeat a run exactly. Default {Defaults.Seed}.", HelpName = "N" };
+    private readonly Option<string?> _seed = new("--seed")
+        { Description = $"Seed of the dataset and arrivals, to repeat a run exactly. Default {Defaults.Seed}.", HelpName = "N" };
 
     private readonly Option<string> _timeout = new("--timeout")
     {
@@ -78,7 +90,8 @@ internal sealed class LoadgenFlags
         DefaultValueFactory = _ => Defaults.Timeout,
     };
 
-    private readonly Option<bool> _noIgnoreEos = new("--no-ignore-eos") { Description = "Let the model stop early instead of generating exactly the dataset's output length." };
+    private readonly Option<bool> _noIgnoreEos = new("--no-ignore-eos")
+        { Description = "Let the model stop early instead of generating exactly the dataset's output length." };
 
     private readonly Option<string[]> _slo = new("--slo")
     {
@@ -89,9 +102,11 @@ internal sealed class LoadgenFlags
 
     private readonly Option<string?> _name = new("--name") { Description = "Label of the run in the result file." };
 
-    private readonly Option<string?> _output = new("--output", "-o") { Description = "Write the result document (JSON, as the REST export gives it) to this file.", HelpName = "file" };
+    private readonly Option<string?> _output = new("--output", "-o")
+        { Description = "Write the result document (JSON, as the REST export gives it) to this file.", HelpName = "file" };
 
-    private readonly Option<string?> _requests = new("--requests") { Description = "Write one record per request to this file: .csv or .jsonl.", HelpName = "file" };
+    private readonly Option<string?> _requests = new("--requests") { Description = "Write one record per request to this file: .csv or .jsonl.",
+        HelpName = "file" };
 
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress while running; only the final tables." };
 
@@ -101,11 +116,14 @@ internal sealed class LoadgenFlags
         HelpName = "time",
     };
 
-    private readonly Option<bool> _noCalibrate = new("--no-calibrate") { Description = "Skip the client calibration: the result then has no envelope and no client-limited rate or lag check." };
+    private readonly Option<bool> _noCalibrate = new("--no-calibrate")
+        { Description = "Skip the client calibration: the result then has no envelope and no client-limited rate or lag check." };
 
-    private readonly Option<bool> _calibrateOnly = new("--calibrate-only") { Description = "Only measure and print the client envelope of this machine for the load shape, then exit (--url not needed)." };
+    private readonly Option<bool> _calibrateOnly = new("--calibrate-only")
+        { Description = "Only measure and print the client envelope of this machine for the load shape, then exit (--url not needed)." };
 
-    private readonly Option<bool> _noClientWarmup = new("--no-client-warmup") { Description = "Do not warm the client (connections, compiled code) with uncounted short requests before the clock starts." };
+    private readonly Option<bool> _noClientWarmup = new("--no-client-warmup")
+        { Description = "Do not warm the client (connections, compiled code) with uncounted short requests before the clock starts." };
 
     public void AddTo(Command command)
     {

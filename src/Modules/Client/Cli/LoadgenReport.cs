@@ -79,7 +79,9 @@ internal static class LoadgenReport
         if (tokens.RequestsWithUsage > 0)
         {
             console.WriteLine(
-                $"tokens, server vs client count over {tokens.RequestsWithUsage} answers with usage: input {tokens.ServerInput} vs {tokens.ClientInput}{Percent(tokens.InputMismatchPercent)}, output {tokens.ServerOutput} vs {tokens.ClientOutput}{Percent(tokens.OutputMismatchPercent)}.");
+                $"tokens, server vs client count over {tokens.RequestsWithUsage} answers with usage: input {tokens.ServerInput} vs "
+                    + $"{tokens.ClientInput}{Percent(tokens.InputMismatchPercent)}, output {tokens.ServerOutput} vs "
+                        + $"{tokens.ClientOutput}{Percent(tokens.OutputMismatchPercent)}.");
         }
         else if (overall.Completed > 0)
         {
@@ -103,7 +105,8 @@ internal static class LoadgenReport
         else
         {
             console.WriteLine(string.Create(I,
-                $"client envelope ({envelope.Shape} against a zero-latency endpoint on this node, {envelope.ConfiguredSeconds:0.##} s of load, {envelope.DurationSeconds:0.##} s in all)"));
+                $"client envelope ({envelope.Shape} against a zero-latency endpoint on this node, {envelope.ConfiguredSeconds:0.##} s of load, "
+                    + $"{envelope.DurationSeconds:0.##} s in all)"));
             var table = new Table().Border(border);
             AddColumns(table, ["", "value"]);
             string Opt(double? v, string format) => v is { } x ? x.ToString(format, I) : "-";
@@ -126,7 +129,8 @@ internal static class LoadgenReport
         if (warmup is not null)
         {
             console.WriteLine(string.Create(I,
-                $"client warm-up: {warmup.Requests} uncounted requests sent together to {warmup.Endpoints} endpoint(s) ({warmup.Failed} failed), {warmup.DurationSeconds:0.###} s{(warmup.Calibrated ? ", after the calibration" : "")}."));
+                $"client warm-up: {warmup.Requests} uncounted requests sent together to {warmup.Endpoints} endpoint(s) ({warmup.Failed} failed), "
+                    + $"{warmup.DurationSeconds:0.###} s{(warmup.Calibrated ? ", after the calibration" : "")}."));
         }
 
         if (summary is null)
@@ -157,7 +161,8 @@ internal static class LoadgenReport
             ("measured s", r => r.DurationSeconds.ToString("0.##", I)),
             ("req/s", r => r.RequestThroughput.ToString("0.##", I)),
             ("target", r => r.Concurrency is { } c ? $"{c} in flight" : r.TargetRate is { } rate ? string.Create(I, $"{rate:0.##} req/s") : "-"),
-            ("achieved", r => r.AchievedRate is { } a ? string.Create(I, $"{a:0.##} req/s") : string.Create(I, $"{r.MeanConcurrency:0.##} in flight")),
+            ("achieved", r => r.AchievedRate is { } a ? string.Create(I, $"{a:0.##} req/s")
+                : string.Create(I, $"{r.MeanConcurrency:0.##} in flight")),
             ("input tok/s", r => r.InputTokenThroughput.ToString("0.#", I)),
             ("output tok/s", r => r.OutputTokenThroughput.ToString("0.#", I)),
             ("total tok/s", r => r.TotalTokenThroughput.ToString("0.#", I)),
@@ -183,11 +188,13 @@ internal static class LoadgenReport
     {
         var table = new Table().Border(border);
         AddColumns(table, ["metric", "n", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"]);
-        foreach (var (metric, stats) in new[] { ("TTFT", r.TtftMs), ("TPOT", r.TpotMs), ("ITL", r.ItlMs), ("E2E", r.E2eMs), ("schedule lag", r.ScheduleLagMs) })
+        foreach (var (metric, stats) in new[] { ("TTFT", r.TtftMs), ("TPOT", r.TpotMs), ("ITL", r.ItlMs), ("E2E", r.E2eMs),
+            ("schedule lag", r.ScheduleLagMs) })
         {
             AddRow(table, stats is null
                 ? [metric, "0", "-", "-", "-", "-", "-", "-", "-"]
-                : [metric, stats.Count.ToString(I), Ms(stats.Mean), Ms(stats.P50), Ms(stats.P90), Ms(stats.P95), Ms(stats.P99), Ms(stats.P999), Ms(stats.Max)]);
+                : [metric, stats.Count.ToString(I), Ms(stats.Mean), Ms(stats.P50), Ms(stats.P90), Ms(stats.P95), Ms(stats.P99), Ms(stats.P999),
+                    Ms(stats.Max)]);
         }
 
         return table;

@@ -82,7 +82,8 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
         }
 
         var plan = LoadPlan.From(spec, endpoints, model) with { ContinuousUsage = tokenizer.Remote };
-        var name = spec.Name ?? $"{spec.Api} {(plan.Steps.Count == 1 ? plan.Steps[0].Label : $"sweep {string.Join(", ", plan.Steps.Select(s => s.Label))}")}";
+        var name = spec.Name ?? $"{spec.Api} "
+            + $"{(plan.Steps.Count == 1 ? plan.Steps[0].Label : $"sweep {string.Join(", ", plan.Steps.Select(s => s.Label))}")}";
         var target = string.Join(" ", endpoints);
         var display = new LoadgenDisplay(request.Quiet, time);
         display.Starting(name, target, model, prompts.Description, plan);
@@ -113,10 +114,12 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             outcome = await display.RunAsync(runner, prompts.Description, ct);
         }
 
-        var summary = ClientLimits.Apply(Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote }, prepared.Envelope, prepared.Warmup, cpu.Fraction());
+        var summary = ClientLimits.Apply(Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote }, prepared.Envelope,
+            prepared.Warmup, cpu.Fraction());
         var finishedAt = time.GetUtcNow();
         var status = outcome.Partial ? "partial" : "completed";
-        var identity = new ResultDocument.Identity(null, name, status, target, model, prompts.Description, createdAt, outcome.StartedAt, finishedAt, null);
+        var identity = new ResultDocument.Identity(null, name, status, target, model, prompts.Description, createdAt, outcome.StartedAt, finishedAt,
+            null);
 
         LoadgenReport.Print(summary, plan, name, target, prompts.Description);
         LoadgenReport.PrintEnvelope(prepared.Envelope, prepared.Warmup, summary);
@@ -143,7 +146,8 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
         var overall = summary.Overall;
         if (outcome.Partial)
         {
-            await Console.Error.WriteLineAsync($"{Prefix}partial: cancelled after {overall.Completed + overall.Failed} measured requests; the results so far are reported{(request.OutputPath is null && request.RequestsPath is null ? "" : " and written")}.");
+            await Console.Error.WriteLineAsync($"{Prefix}partial: cancelled after {overall.Completed + overall.Failed} measured requests; the "
+                + $"results so far are reported{(request.OutputPath is null && request.RequestsPath is null ? "" : " and written")}.");
         }
 
         if (overall.Completed == 0 && overall.Failed > 0)
@@ -169,13 +173,15 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
     /// <c>--calibrate-only</c>: the envelope of this machine for the shape, printed (and written with --output); nothing
     /// is sent to the target. Exit 0 when it was measured, 1 otherwise.
     /// </summary>
-    private async Task<int> CalibrateOnlyAsync(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, PromptSet prompts, HttpClient http, TimeSpan calibration,
+    private async Task<int> CalibrateOnlyAsync(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, PromptSet prompts, HttpClient http,
+        TimeSpan calibration,
         CancellationToken ct)
     {
         var plan = LoadPlan.From(spec, endpoints, spec.Model ?? "calibration");
         if (!request.Quiet)
         {
-            await Console.Error.WriteLineAsync($"{Prefix}calibrating the client for {Aibench.Shared.Text.Duration.Format(calibration)} against a zero-latency endpoint on this machine ({ClientCalibration.Shape(plan, calibration).Label}, {prompts.Description})");
+            await Console.Error.WriteLineAsync($"{Prefix}calibrating the client for {Aibench.Shared.Text.Duration.Format(calibration)} against a "
+                + $"zero-latency endpoint on this machine ({ClientCalibration.Shape(plan, calibration).Label}, {prompts.Description})");
         }
 
         ClientEnvelope envelope;

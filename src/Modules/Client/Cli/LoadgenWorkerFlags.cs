@@ -10,7 +10,9 @@ namespace Aibench.Client.Cli;
 /// </summary>
 internal sealed class LoadgenWorkerFlags
 {
-    public Option<string?> Config { get; } = new("--worker") { Description = "Run as a worker of a distributed benchmark, with this worker.json (set by the job script).", HelpName = "file", Hidden = true };
+    public Option<string?> Config { get; } = new("--worker")
+        { Description = "Run as a worker of a distributed benchmark, with this worker.json (set by the job script).", HelpName = "file",
+            Hidden = true };
 
     private readonly Option<int> _index = new("--worker-index") { Description = "This worker's index (SLURM_PROCID).", Hidden = true };
 
@@ -27,9 +29,11 @@ internal sealed class LoadgenWorkerFlags
     {
         try
         {
-            return await new Aibench.Client.LoadGen.Distributed.LoadWorker(config, parse.GetValue(_index), parse.GetValue(_node), time, Console.Error).RunAsync(ct);
+            return await new Aibench.Client.LoadGen.Distributed.LoadWorker(config, parse.GetValue(_index), parse.GetValue(_node), time,
+                Console.Error).RunAsync(ct);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException or DatasetException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException
+            or DatasetException)
         {
             await Console.Error.WriteLineAsync($"{LoadgenCommand.Prefix}worker: {e.Message}");
             return ExitCodes.Usage;

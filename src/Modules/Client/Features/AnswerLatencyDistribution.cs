@@ -8,7 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Aibench.Client.Features;
 
 /// <summary>Answers the Contracts query for a run's latency distributions (the experiment compare page overlays them).</summary>
-internal sealed class AnswerLatencyDistribution(IDbContextFactory<ClientDbContext> dbFactory) : IQueryHandler<GetLatencyDistribution, LatencyDistribution?>
+internal sealed class AnswerLatencyDistribution(IDbContextFactory<ClientDbContext> dbFactory) : IQueryHandler<GetLatencyDistribution,
+    LatencyDistribution?>
 {
     /// <summary>Dense in the tail, where runs differ most and where SLOs are set.</summary>
     public static readonly double[] Percentiles = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.9];

@@ -12,7 +12,8 @@ internal sealed class CountBenchmarkEvents : INotificationHandler<BenchmarkFinis
     private readonly Counter<long> _finished;
 
     public CountBenchmarkEvents() =>
-        _finished = _meter.CreateCounter<long>("aibench_benchmarks_finished", description: "Load-generation runs that reached an end state, by state");
+        _finished = _meter.CreateCounter<long>("aibench_benchmarks_finished",
+            description: "Load-generation runs that reached an end state, by state");
 
     public ValueTask Handle(BenchmarkFinished notification, CancellationToken cancellationToken)
     {

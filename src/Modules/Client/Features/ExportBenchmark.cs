@@ -46,7 +46,8 @@ internal sealed class ExportBenchmarkHandler(IDbContextFactory<ClientDbContext> 
         {
             var identity = new ResultDocument.Identity(run.Id, run.Name, run.Status.WireName(), run.Target, run.Model, run.Dataset,
                 run.CreatedAt, run.StartedAt, run.FinishedAt, run.Error);
-            return new BenchmarkFile(baseName + ".json", "application/json", ResultDocument.Build(identity, run.Spec, run.Summary, run.Series, run.Vllm));
+            return new BenchmarkFile(baseName + ".json", "application/json",
+                ResultDocument.Build(identity, run.Spec, run.Summary, run.Series, run.Vllm));
         }
 
         var records = await RecordsAsync(db, run.Id, cancellationToken);
@@ -62,13 +63,15 @@ internal sealed class ExportBenchmarkHandler(IDbContextFactory<ClientDbContext> 
             await Exports.WriteJsonlAsync(records, buffer, cancellationToken, tokenizer);
         }
 
-        return new BenchmarkFile($"{baseName}-requests.{query.Format}", query.Format == "csv" ? "text/csv" : "application/x-ndjson", buffer.ToArray());
+        return new BenchmarkFile($"{baseName}-requests.{query.Format}", query.Format == "csv" ? "text/csv" : "application/x-ndjson",
+            buffer.ToArray());
     }
 
     public async ValueTask<IReadOnlyList<SecondPoint>> Handle(GetBenchmarkSeries query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var series = await db.Benchmarks.AsNoTracking().Where(r => r.Id == query.Id).Select(r => new { r.Series }).SingleOrDefaultAsync(cancellationToken)
+        var series = await db.Benchmarks.AsNoTracking().Where(r => r.Id == query.Id).Select(r
+            => new { r.Series }).SingleOrDefaultAsync(cancellationToken)
             ?? throw new NotFoundException("Benchmark", query.Id.ToString());
         return series.Series is null ? [] : JsonSerializer.Deserialize<List<SecondPoint>>(series.Series, Json.Options) ?? [];
     }
@@ -81,7 +84,8 @@ internal sealed class ExportBenchmarkHandler(IDbContextFactory<ClientDbContext> 
 
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapGet("/benchmarks/{id:guid}/export", async Task<FileContentHttpResult> (Guid id, string? format, ISender sender, CancellationToken ct) =>
+        api.MapGet("/benchmarks/{id:guid}/export", async Task<FileContentHttpResult> (Guid id, string? format, ISender sender, CancellationToken ct)
+            =>
             {
                 var file = await sender.Send(new ExportBenchmark(id, format ?? "json"), ct);
                 return TypedResults.File(file.Content, file.ContentType, file.FileName);

@@ -23,7 +23,8 @@ public sealed record BenchmarkDetail(
     RunSummary? Summary,
     BenchmarkProgressed? Progress);
 
-internal sealed class GetBenchmarkHandler(IDbContextFactory<ClientDbContext> dbFactory, ActiveBenchmarks active) : IQueryHandler<GetBenchmark, BenchmarkDetail>
+internal sealed class GetBenchmarkHandler(IDbContextFactory<ClientDbContext> dbFactory, ActiveBenchmarks active) : IQueryHandler<GetBenchmark,
+    BenchmarkDetail>
 {
     public async ValueTask<BenchmarkDetail> Handle(GetBenchmark query, CancellationToken cancellationToken)
     {

@@ -29,7 +29,8 @@ internal sealed class StartBenchmarkHandler(
         {
             // A repeated request with the same id (a retried experiment step) gets the run it created before.
             await using var existing = await dbFactory.CreateDbContextAsync(cancellationToken);
-            if (await existing.Benchmarks.AsNoTracking().Where(r => r.Id == requested).Select(r => (BenchmarkStatus?)r.Status).SingleOrDefaultAsync(cancellationToken) is { } status)
+            if (await existing.Benchmarks.AsNoTracking().Where(r => r.Id == requested).Select(r
+                => (BenchmarkStatus?)r.Status).SingleOrDefaultAsync(cancellationToken) is { } status)
             {
                 return new BenchmarkRef(requested, status);
             }

@@ -37,7 +37,8 @@ internal sealed class DistributedRun(
     {
         var placement = spec.Placement!;
         var workers = placement.Workers;
-        var duration = Shared.Text.Duration.TryParse(spec.Duration, out var d) ? d : throw new InvalidOperationException("a distributed run needs a duration");
+        var duration = Shared.Text.Duration.TryParse(spec.Duration, out var d) ? d
+            : throw new InvalidOperationException("a distributed run needs a duration");
         var starts = WorkerShare.StepStarts(plan.Steps.Count, duration, plan.Timeout);
         // Each worker calibrates its client before the shared start (the spec says for how long, resolved by the job):
         // the lead grows by that time and a margin for starting the calibration's child process.
@@ -47,19 +48,22 @@ internal sealed class DistributedRun(
         // The limit covers the lead, every step, the last requests' timeout and a margin; SLURM ends the job after it.
         var timeLimit = lead + runLength + TimeSpan.FromMinutes(5);
         var http = placement.Reporting == "http" && callback.BaseUrl is not null;
-        var config = new WorkerConfig(run.Id, spec, [.. endpoints.Select(e => e.ToString())], model, workers, startAt.ToUnixTimeMilliseconds(), starts,
+        var config = new WorkerConfig(run.Id, spec, [.. endpoints.Select(e => e.ToString())], model, workers, startAt.ToUnixTimeMilliseconds(),
+            starts,
             http ? callback.BaseUrl : null, http ? callback.Token : null, http ? "http" : "files");
 
         var state = reports.Open(run.Id, workers);
         try
         {
-            var job = await sender.Send(new SubmitWorkerJob(run.Id, placement.Nodes, placement.TasksPerNode, placement.Partition, placement.Account, timeLimit,
+            var job = await sender.Send(new SubmitWorkerJob(run.Id, placement.Nodes, placement.TasksPerNode, placement.Partition, placement.Account,
+                timeLimit,
                 JsonSerializer.Serialize(config, Json.Options), run.ExperimentId), ct);
             logger.LogInformation("Benchmark {Id}: {Workers} workers as {Scheduler} job {JobId}, reporting by {Reporting}, start at {Start:O}",
                 run.Id, workers, job.Scheduler, job.JobId, config.Reporting, startAt);
             var (lost, cancelled) = await FollowAsync(run.Id, plan, job, state, startAt, progress, ct);
             var merged = WorkerMerge.Merge(plan, [.. state.Finals.Values], lost, cancelled);
-            var problem = lost.Count == 0 ? null : string.Join("; ", lost.OrderBy(l => l.Worker).Select(l => $"worker {l.Worker} on {l.Node ?? "an unknown node"} died: {l.Reason}"));
+            var problem = lost.Count == 0 ? null
+                : string.Join("; ", lost.OrderBy(l => l.Worker).Select(l => $"worker {l.Worker} on {l.Node ?? "an unknown node"} died: {l.Reason}"));
             return new DistributedOutcome(merged, job.JobId, job.RunFolder, problem);
         }
         finally
@@ -121,7 +125,8 @@ internal sealed class DistributedRun(
                 }
                 else if (endedAt is { } ended && now - ended >= Grace)
                 {
-                    lost[w] = new LostWorker(w, state.Snapshots.GetValueOrDefault(w)?.Node, $"the job ended ({jobState?.State}{(jobState?.Reason is { } r ? $", {r}" : "")}) without its report",
+                    lost[w] = new LostWorker(w, state.Snapshots.GetValueOrDefault(w)?.Node,
+                        $"the job ended ({jobState?.State}{(jobState?.Reason is { } r ? $", {r}" : "")}) without its report",
                         state.Snapshots.GetValueOrDefault(w));
                 }
             }
@@ -135,7 +140,9 @@ internal sealed class DistributedRun(
             {
                 for (var w = 0; w < state.Workers; w++)
                 {
-                    if (!state.Finals.ContainsKey(w)) lost.TryAdd(w, new LostWorker(w, state.Snapshots.GetValueOrDefault(w)?.Node, "no report after the cancel", state.Snapshots.GetValueOrDefault(w)));
+                    if (!state.Finals.ContainsKey(w))
+                        lost.TryAdd(w, new LostWorker(w, state.Snapshots.GetValueOrDefault(w)?.Node, "no report after the cancel",
+                            state.Snapshots.GetValueOrDefault(w)));
                 }
 
                 return ([.. lost.Values], true);

@@ -122,7 +122,8 @@ internal sealed class RecoverInterruptedRuns(
         {
             if (time.GetUtcNow() - _began < GiveUpAfter)
             {
-                logger.LogWarning("The load-generator job of interrupted benchmark {Id} could not be cancelled yet, trying again in {Seconds} s: {Error}",
+                logger.LogWarning("The load-generator job of interrupted benchmark {Id} could not be cancelled yet, trying again in "
+                    + "{Seconds} s: {Error}",
                     id, RetryEvery.TotalSeconds, e.Message);
                 return (false, "");
             }

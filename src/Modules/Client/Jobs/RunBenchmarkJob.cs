@@ -52,7 +52,8 @@ internal sealed class RunBenchmarkJob(
             // Whatever went wrong is recorded on the run: a run must never stay "running" with nobody behind it.
             run.Status = cts.IsCancellationRequested ? BenchmarkStatus.Cancelled : BenchmarkStatus.Failed;
             run.Error = e is OperationCanceledException ? "cancelled before any request was sent" : e.Message;
-            if (e is DatasetException or TargetException or TokenizerException or Shared.Api.ConflictException or Shared.Api.NotFoundException or OperationCanceledException)
+            if (e is DatasetException or TargetException or TokenizerException or Shared.Api.ConflictException or Shared.Api.NotFoundException
+                or OperationCanceledException)
             {
                 logger.LogWarning("Benchmark {Id} {Status}: {Error}", run.Id, run.Status, run.Error);
             }
@@ -100,7 +101,8 @@ internal sealed class RunBenchmarkJob(
             var resolved = spec with { Calibration = calibration is { } c ? Shared.Text.Duration.Format(c) : "off" };
             var result = await distributed.RunAsync(run, resolved, endpoints, model, plan, p => Publish(run, p), ct);
             outcome = result.Merged.Outcome;
-            summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { Workers = result.Merged.Workers, WorkerJobId = result.JobId, TokenizerNote = tokenizerNote };
+            summary = Summarizer.Summarize(outcome, prompts.Tokenizer) with { Workers = result.Merged.Workers, WorkerJobId = result.JobId,
+                TokenizerNote = tokenizerNote };
             summary = ClientLimits.Merge(summary, result.Merged.Workers);
             // A lost worker is named on the run itself, not only in the breakdown: the run is partial because of it.
             run.Error = result.Problem;
@@ -112,13 +114,15 @@ internal sealed class RunBenchmarkJob(
                 ClientCalibration.Binary(settings.CalibrationBinary), null, ct);
             if (prepared.Envelope.Status is "unavailable" or "failed")
             {
-                logger.LogWarning("Benchmark {Id}: no client envelope ({Status}): {Reason}", run.Id, prepared.Envelope.Status, prepared.Envelope.Reason);
+                logger.LogWarning("Benchmark {Id}: no client envelope ({Status}): {Reason}", run.Id, prepared.Envelope.Status,
+                    prepared.Envelope.Reason);
             }
 
             var cpu = ClientCpu.Start();
             using var runner = new LoadRunner(plan, prompts, http, time, meter.For(run.Id, run.ExperimentId));
             outcome = await runner.RunAsync(prompts.Description, p => Publish(run, p), ct);
-            summary = ClientLimits.Apply(Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote }, prepared.Envelope, prepared.Warmup, cpu.Fraction());
+            summary = ClientLimits.Apply(Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote }, prepared.Envelope,
+                prepared.Warmup, cpu.Fraction());
         }
 
         run.Summary = JsonSerializer.Serialize(summary, Json.Options);

@@ -49,7 +49,8 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         RuleFor(s => s).Must(s => !(Duration.TryParse(s.Warmup, out var w) && Duration.TryParse(s.Duration, out var d) && w >= d))
             .WithMessage("warmup must be shorter than duration, or nothing would be measured.").OverridePropertyName("warmup");
         RuleFor(s => s.Calibration).Must(c => ClientCalibration.TryParse(c, out _))
-            .WithMessage(s => $"calibration: must be off or a duration between {ClientCalibration.Shortest.TotalSeconds:0}s and {ClientCalibration.Longest.TotalSeconds:0}s such as 3s, not '{s.Calibration}'.")
+            .WithMessage(s => $"calibration: must be off or a duration between {ClientCalibration.Shortest.TotalSeconds:0}s and "
+                + $"{ClientCalibration.Longest.TotalSeconds:0}s such as 3s, not '{s.Calibration}'.")
             .OverridePropertyName("calibration");
         RuleFor(s => s.Timeout).Must(t => Duration.TryParse(t, out var v) && v > TimeSpan.Zero && v <= TimeSpan.FromDays(1))
             .WithMessage(s => $"timeout: '{s.Timeout}' is not a duration between 1ms and 1d.").OverridePropertyName("timeout");
@@ -75,7 +76,8 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
             RuleFor(s => s.Load!.Kind).Must(k => Kinds.Contains(k))
                 .WithMessage(s => $"load.kind: '{s.Load!.Kind}' is not one of {string.Join(", ", Kinds)}.").OverridePropertyName("load.kind");
             RuleFor(s => s.Load!.Arrival).Must(a => Arrivals.Contains(a))
-                .WithMessage(s => $"load.arrival: '{s.Load!.Arrival}' is not one of {string.Join(", ", Arrivals)}.").OverridePropertyName("load.arrival");
+                .WithMessage(s => $"load.arrival: '{s.Load!.Arrival}' is not one of {string.Join(", ", Arrivals)}.")
+                    .OverridePropertyName("load.arrival");
             RuleFor(s => s.Load!.Burstiness).Must(b => b > 0 && b <= 1000 && double.IsFinite(b))
                 .WithMessage("load.burstiness must be above 0 (1 is Poisson) and at most 1000.").OverridePropertyName("load.burstiness");
             RuleFor(s => s.Load!.MaxInFlight).InclusiveBetween(1, MaxConcurrency).OverridePropertyName("load.maxInFlight");
@@ -114,7 +116,8 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
             RuleFor(s => s.Placement!.Kind).Must(k => k is "in-process" or "slurm")
                 .WithMessage(s => $"placement.kind: '{s.Placement!.Kind}' is not one of in-process, slurm.").OverridePropertyName("placement.kind");
             RuleFor(s => s.Placement!.Reporting).Must(r => r is "http" or "files")
-                .WithMessage(s => $"placement.reporting: '{s.Placement!.Reporting}' is not one of http, files.").OverridePropertyName("placement.reporting");
+                .WithMessage(s => $"placement.reporting: '{s.Placement!.Reporting}' is not one of http, files.")
+                    .OverridePropertyName("placement.reporting");
             RuleFor(s => s.Placement!.Nodes).InclusiveBetween(1, MaxWorkers).OverridePropertyName("placement.nodes")
                 .WithMessage($"placement.nodes must be between 1 and {MaxWorkers}.");
             RuleFor(s => s.Placement!.TasksPerNode).InclusiveBetween(1, 256).OverridePropertyName("placement.tasksPerNode")
@@ -139,7 +142,8 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
 
                 if (s.Duration is null)
                 {
-                    context.AddFailure("duration", "duration is required with placement.kind 'slurm': the worker job's time limit is derived from it.");
+                    context.AddFailure("duration",
+                        "duration is required with placement.kind 'slurm': the worker job's time limit is derived from it.");
                 }
 
                 var smallest = s.Load?.Kind switch
@@ -151,7 +155,8 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
                 if (smallest < workers)
                 {
                     context.AddFailure("placement.workers",
-                        $"placement.workers: {workers} workers (nodes × tasksPerNode) but a concurrency of {smallest}: every worker needs at least one request in flight.");
+                        $"placement.workers: {workers} workers (nodes × tasksPerNode) but a concurrency of {smallest}: every worker needs at least "
+                            + $"one request in flight.");
                 }
             });
         });

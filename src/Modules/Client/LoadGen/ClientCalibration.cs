@@ -148,7 +148,8 @@ internal static partial class ClientCalibration
             var step = Summarizer.Summarize(outcome).Overall;
             return new ClientEnvelope(
                 ClientEnvelope.Measured,
-                outcome.Partial ? $"stopped after {Shared.Text.Duration.Format(Limit(duration))}: the client could not send this shape's requests in time" : null,
+                outcome.Partial ? $"stopped after {Shared.Text.Duration.Format(Limit(duration))}: the client could not send this shape's "
+                    + $"requests in time" : null,
                 shape.Label,
                 duration.TotalSeconds,
                 Math.Round(total.Elapsed.TotalSeconds, 3),

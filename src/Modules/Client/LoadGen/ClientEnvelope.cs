@@ -5,7 +5,8 @@ namespace Aibench.Client.LoadGen;
 /// concurrency, API and prompts against a zero-latency streaming endpoint (<c>aibench sim --ttft 0ms --itl 0ms</c> in a
 /// child process on the same node). Every latency the real run reports contains at least these floors.
 /// </summary>
-/// <param name="Status"><c>measured</c>, <c>off</c> (not asked for), <c>unavailable</c> (no aibench binary to start the endpoint), <c>skipped</c> (no time, e.g. before a worker's shared start) or <c>failed</c>.</param>
+/// <param name="Status"><c>measured</c>, <c>off</c> (not asked for), <c>unavailable</c> (no aibench binary to start the endpoint), <c>skipped</c> (no
+/// time, e.g. before a worker's shared start) or <c>failed</c>.</param>
 /// <param name="Reason">Why it is not <c>measured</c>, in words.</param>
 /// <param name="Shape">The step calibrated: the heaviest of the run (highest rate or concurrency).</param>
 /// <param name="ConfiguredSeconds">The calibration's load duration.</param>

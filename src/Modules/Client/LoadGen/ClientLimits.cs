@@ -41,7 +41,8 @@ internal static class ClientLimits
                 if (expected - step.Sent > 3 * Math.Sqrt(expected))
                 {
                     reasons.Add(string.Create(I,
-                        $"{label}achieved {achieved / target:0.###} of the target rate ({achieved:0.##} of {target:0.##} req/s), and the client reached only {envelopeRatio:0.###} of it against a zero-latency server"));
+                        $"{label}achieved {achieved / target:0.###} of the target rate ({achieved:0.##} of {target:0.##} req/s), and the client "
+                            + $"reached only {envelopeRatio:0.###} of it against a zero-latency server"));
                 }
             }
 
@@ -49,13 +50,15 @@ internal static class ClientLimits
                 && step.ScheduleLagMs is { P50: > LagLimitMs } lag)
             {
                 reasons.Add(string.Create(I,
-                    $"{label}schedule lag p50 {lag.P50:0.###} ms (> {LagLimitMs} ms), and {envelopeLag:0.###} ms against a zero-latency server: the client is persistently behind on its own"));
+                    $"{label}schedule lag p50 {lag.P50:0.###} ms (> {LagLimitMs} ms), and {envelopeLag:0.###} ms against a zero-latency server: the "
+                        + $"client is persistently behind on its own"));
             }
         }
 
         if (cpuFraction is { } cpu && cpu >= CpuLimit)
         {
-            reasons.Add(string.Create(I, $"the client process used {cpu * 100:0} % of its {Environment.ProcessorCount} cores (≥ {CpuLimit * 100:0} %)"));
+            reasons.Add(string.Create(I, $"the client process used {cpu * 100:0} % of its {Environment.ProcessorCount} cores (≥ "
+                + $"{CpuLimit * 100:0} %)"));
         }
 
         return reasons;

@@ -85,7 +85,8 @@ internal static class Exports
         "index,step,endpoint,warmup,scheduled_us,sent_us,first_token_us,end_us,ttft_ms,tpot_ms,e2e_ms,lag_ms," +
         "input_tokens,server_input_tokens,output_tokens,server_output_tokens,chunks,http_status,error,last_token_us,tokenizer";
 
-    /// <summary>One row per request; <paramref name="tokenizer"/> (what counted input_tokens) is repeated on each row so no reader misses it.</summary>
+    /// <summary>One row per request; <paramref name="tokenizer"/> (what counted input_tokens) is repeated on each row so no reader misses
+    /// it.</summary>
     public static async Task WriteCsvAsync(IEnumerable<RequestRecord> records, TextWriter writer, CancellationToken ct, string tokenizer = "o200k")
     {
         await writer.WriteLineAsync(CsvHeader);
@@ -95,9 +96,11 @@ internal static class Exports
             ct.ThrowIfCancellationRequested();
             line.Clear();
             var i = CultureInfo.InvariantCulture;
-            line.Append(i, $"{r.Index},{r.Step},{r.Endpoint},{(r.Warmup ? 1 : 0)},{r.ScheduledUs},{r.SentUs},{(r.FirstTokenUs < 0 ? "" : r.FirstTokenUs)},{r.EndUs},");
+            line.Append(i, $"{r.Index},{r.Step},{r.Endpoint},{(r.Warmup ? 1 : 0)},");
+            line.Append(i, $"{r.ScheduledUs},{r.SentUs},{(r.FirstTokenUs < 0 ? "" : r.FirstTokenUs)},{r.EndUs},");
             line.Append(i, $"{Ms(r.TtftUs)},{Ms(r.TpotUs)},{Ms(r.E2eUs)},{Ms(r.LagUs)},");
-            line.Append(i, $"{r.InputTokens},{Opt(r.ServerInputTokens)},{r.OutputTokens},{Opt(r.ServerOutputTokens)},{r.Chunks},{(r.HttpStatus == 0 ? "" : r.HttpStatus)},{r.ErrorLabel},");
+            line.Append(i, $"{r.InputTokens},{Opt(r.ServerInputTokens)},{r.OutputTokens},{Opt(r.ServerOutputTokens)},");
+            line.Append(i, $"{r.Chunks},{(r.HttpStatus == 0 ? "" : r.HttpStatus)},{r.ErrorLabel},");
             // Added columns go last, so the columns that were there before keep their places.
             line.Append(i, $"{(r.LastTokenUs < 0 ? "" : r.LastTokenUs)},{tokenizer}");
             await writer.WriteLineAsync(line);

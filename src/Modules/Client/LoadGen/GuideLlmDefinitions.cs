@@ -18,7 +18,8 @@ internal static class GuideLlmDefinitions
         "GenerativeMetrics.compile (src/guidellm/benchmark/schemas/generative/metrics.py), DistributionSummary (src/guidellm/schemas/statistics.py)";
 
     private static readonly (string Name, double P)[] Percentiles =
-        [("p001", 0.001), ("p01", 0.01), ("p05", 0.05), ("p10", 0.1), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999)];
+        [("p001", 0.001), ("p01", 0.01), ("p05", 0.05), ("p10", 0.1), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9), ("p95", 0.95),
+            ("p99", 0.99), ("p999", 0.999)];
 
     public static readonly IReadOnlyDictionary<string, string> Formulas = new Dictionary<string, string>
     {
@@ -28,12 +29,16 @@ internal static class GuideLlmDefinitions
         ["prompt_tokens"] = "usage.prompt_tokens when the server sent it, else the client's count of the prompt.",
         ["request_latency"] = "request_end − request_start, seconds.",
         ["time_to_first_token_ms"] = "1000 · (first token iteration − request_start).",
-        ["inter_token_latency_ms"] = "1000 · (last − first token iteration) / (output_tokens − 1), output_tokens > 1; summarised with weight output_tokens − 1 (= vLLM's TPOT, token-weighted).",
-        ["time_per_output_token_ms"] = "1000 · (last token iteration − request_start) / output_tokens: INCLUDES the first token; summarised with weight output_tokens.",
+        ["inter_token_latency_ms"] = "1000 · (last − first token iteration) / (output_tokens − 1), output_tokens > 1; summarised with weight "
+            + "output_tokens − 1 (= vLLM's TPOT, token-weighted).",
+        ["time_per_output_token_ms"] =
+            "1000 · (last token iteration − request_start) / output_tokens: INCLUDES the first token; summarised with weight output_tokens.",
         ["prompt_token_count / output_token_count / total_token_count"] = "Per request, unweighted.",
         ["request_stats_distributions.output_tokens_per_second"] = "Per request output_tokens / request_latency, summarised unweighted.",
         ["request_stats_distributions.tokens_per_second"] = "Per request (prompt_tokens + output_tokens) / request_latency, summarised unweighted.",
-        ["statistics"] = "Over successful requests: values sorted, equal values merged, weights normalised; pXX = the smallest value whose cumulative probability ≥ XX (no interpolation); median = p50; mean and variance weighted, std_dev = √variance (population); count = Σ weights; total_sum = mean · count.",
+        ["statistics"] = "Over successful requests: values sorted, equal values merged, weights normalised; pXX = the smallest value whose "
+            + "cumulative probability ≥ XX (no interpolation); median = p50; mean and variance weighted, std_dev = √variance (population); count = Σ "
+                + "weights; total_sum = mean · count.",
     };
 
     public static JsonObject From(RunOutcome outcome)
@@ -106,7 +111,8 @@ internal static class GuideLlmDefinitions
             },
             ["request_stats_distributions"] = new JsonObject
             {
-                ["output_tokens_per_second"] = Successful(stats.Where(s => s.OutputTokensPerSecond is not null).Select(s => (s.OutputTokensPerSecond!.Value, 1.0))),
+                ["output_tokens_per_second"] =
+                    Successful(stats.Where(s => s.OutputTokensPerSecond is not null).Select(s => (s.OutputTokensPerSecond!.Value, 1.0))),
                 ["tokens_per_second"] = Successful(stats.Where(s => s.TokensPerSecond is not null).Select(s => (s.TokensPerSecond!.Value, 1.0))),
             },
         };
@@ -179,7 +185,8 @@ internal static class GuideLlmDefinitions
         return Describe(mean, variance, mode, merged[0].Value, merged[^1].Value, mean * count, count, percentiles);
     }
 
-    private static JsonObject Describe(double mean, double variance, double mode, double min, double max, double totalSum, long count, double[] percentiles)
+    private static JsonObject Describe(double mean, double variance, double mode, double min, double max, double totalSum, long count,
+        double[] percentiles)
     {
         var p = new JsonObject();
         for (var i = 0; i < Percentiles.Length; i++)

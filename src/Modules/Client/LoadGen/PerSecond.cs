@@ -69,7 +69,8 @@ internal sealed class PerSecond
         static double? Round(double? ms) => ms is { } v ? Math.Round(v, 3) : null;
     }
 
-    /// <summary>The highest value of <paramref name="column"/> in the seconds from <paramref name="fromUs"/> to <paramref name="toUs"/>, both included.</summary>
+    /// <summary>The highest value of <paramref name="column"/> in the seconds from <paramref name="fromUs"/> to <paramref name="toUs"/>, both
+    /// included.</summary>
     public long Peak(long fromUs, long toUs, SecondColumn column)
     {
         long peak = 0;

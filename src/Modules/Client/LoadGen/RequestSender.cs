@@ -82,7 +82,8 @@ internal sealed class RequestSender : IDisposable
     {
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, _urls[endpoint]) { Content = new ByteArrayContent(Body(exchange.Record.Index)) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, _urls[endpoint])
+                { Content = new ByteArrayContent(Body(exchange.Record.Index)) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             exchange.Record.HttpStatus = (short)response.StatusCode;
@@ -132,7 +133,9 @@ internal sealed class RequestSender : IDisposable
         if (response.Content.Headers.ContentType?.MediaType != "text/event-stream")
         {
             var body = await ReadSomeAsync(response, ct);
-            Fail(exchange, RequestError.BadStream, $"expected text/event-stream, got {response.Content.Headers.ContentType?.MediaType ?? "no content type"}: {OpenAiWire.Excerpt(body)}");
+            Fail(exchange, RequestError.BadStream,
+                $"expected text/event-stream, got {response.Content.Headers.ContentType?.MediaType ?? "no content type"}: "
+                    + $"{OpenAiWire.Excerpt(body)}");
             return;
         }
 
@@ -208,7 +211,8 @@ internal sealed class RequestSender : IDisposable
         var body = await response.Content.ReadAsByteArrayAsync(ct);
         if (response.Content.Headers.ContentType?.MediaType != "application/json")
         {
-            Fail(exchange, RequestError.BadStream, $"expected application/json, got {response.Content.Headers.ContentType?.MediaType ?? "no content type"}: {OpenAiWire.Excerpt(body)}");
+            Fail(exchange, RequestError.BadStream,
+                $"expected application/json, got {response.Content.Headers.ContentType?.MediaType ?? "no content type"}: {OpenAiWire.Excerpt(body)}");
             return;
         }
 

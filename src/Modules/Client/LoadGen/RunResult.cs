@@ -3,7 +3,8 @@ using HdrHistogram;
 namespace Aibench.Client.LoadGen;
 
 /// <summary>Distribution of one metric. Latencies in milliseconds; counts as they are.</summary>
-public sealed record Stats(long Count, double Mean, double Stddev, double Min, double Max, double P50, double P90, double P95, double P99, double P999);
+public sealed record Stats(long Count, double Mean, double Stddev, double Min, double Max, double P50, double P90, double P95, double P99,
+    double P999);
 
 /// <summary>Token totals of the measured requests, with the server's and the client's counts side by side.</summary>
 /// <param name="Input">Input tokens counted (server usage where sent, client count otherwise).</param>

@@ -5,7 +5,8 @@ namespace Aibench.Client.LoadGen;
 /// <summary>Turns what a run measured into its summary and per-second series.</summary>
 internal static class Summarizer
 {
-    /// <summary>Summarises a run; <paramref name="tokenizer"/> is what counted its prompts (server:/tokenize, file:&lt;sha256&gt; or o200k).</summary>
+    /// <summary>Summarises a run; <paramref name="tokenizer"/> is what counted its prompts (server:/tokenize, file:&lt;sha256&gt; or
+    /// o200k).</summary>
     public static RunSummary Summarize(RunOutcome outcome, string tokenizer = "o200k")
     {
         var steps = outcome.Steps.Select(w => Step(outcome, [w], w.Index, w.Label, w.Concurrency, w.TargetRate)).ToList();
@@ -32,7 +33,8 @@ internal static class Summarizer
         return points;
     }
 
-    private static StepResult Step(RunOutcome outcome, IReadOnlyList<StepWindow> windows, int index, string label, int? concurrency, double? targetRate)
+    private static StepResult Step(RunOutcome outcome, IReadOnlyList<StepWindow> windows, int index, string label, int? concurrency,
+        double? targetRate)
     {
         var plan = outcome.Plan;
         var stepSet = windows.Select(w => w.Index).ToHashSet();

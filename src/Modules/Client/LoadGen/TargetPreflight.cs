@@ -46,7 +46,8 @@ internal static class TargetPreflight
             var output = random.Output.Smallest;
             if (input + output > max)
             {
-                Fail("dataset", $"dataset: prompts of {input:N0} tokens + {output:N0} output tokens can never fit the server's max_model_len of {max:N0}; shorten input or output");
+                Fail("dataset", $"dataset: prompts of {input:N0} tokens + {output:N0} output tokens can never fit the server's max_model_len of "
+                    + $"{max:N0}; shorten input or output");
             }
         }
     }

@@ -21,7 +21,8 @@ internal sealed class TargetResolver(ISender sender)
             ?? throw new NotFoundException("Service", serviceId.ToString());
         if (service.Status != ServiceStatus.Ready || service.Endpoints.Count == 0)
         {
-            throw new ConflictException($"Service {serviceId} is {service.Status.ToString().ToLowerInvariant()}, not ready: load can only go to a ready service.");
+            throw new ConflictException($"Service {serviceId} is {service.Status.ToString().ToLowerInvariant()}, not ready: load can only go to a "
+                + $"ready service.");
         }
 
         return [.. service.Endpoints.OrderBy(e => e.Task).Select(e => BenchmarkSpecValidator.TryEndpoint(e.Url, out var u)

@@ -20,7 +20,8 @@ internal static class VllmBenchDefinitions
 
     public static readonly IReadOnlyDictionary<string, string> Formulas = new Dictionary<string, string>
     {
-        ["start"] = "When the request was sent (vLLM: perf_counter just before the POST, after its concurrency semaphore), not aibench's scheduled time.",
+        ["start"] = "When the request was sent (vLLM: perf_counter just before the POST, after its concurrency semaphore), not aibench's "
+            + "scheduled time.",
         ["ttft"] = "First content chunk − start, over successful requests.",
         ["e2el"] = "Last content chunk − start (vLLM's latency: the trailing usage chunk and [DONE] do not extend it).",
         ["tpot"] = "Per request (e2el − ttft) / (output tokens − 1), requests with more than one output token; the first token is excluded.",
@@ -32,7 +33,8 @@ internal static class VllmBenchDefinitions
         ["output_throughput"] = "total_output_tokens / duration.",
         ["total_token_throughput"] = "(total_input_tokens + total_output_tokens) / duration.",
         ["completed"] = "Requests answered with HTTP 200 and at least one chunk; failed = the other measured requests.",
-        ["statistics"] = "mean = np.mean, std = np.std (population), median = np.median, pXX = np.percentile (linear interpolation), in ms; an empty list gives 0 as in vLLM.",
+        ["statistics"] = "mean = np.mean, std = np.std (population), median = np.median, pXX = np.percentile (linear interpolation), in ms; an empty "
+            + "list gives 0 as in vLLM.",
     };
 
     public static JsonObject From(RunOutcome outcome)
@@ -158,7 +160,8 @@ internal static class VllmBenchDefinitions
         }
 
         // The histogram keeps every gap to three significant digits; its mid-bucket values stand for them.
-        var buckets = itlUs.RecordedValues().Select(v => (Value: itlUs.MedianEquivalentValue(v.ValueIteratedTo) / 1000.0, Count: v.CountAtValueIteratedTo)).ToArray();
+        var buckets = itlUs.RecordedValues().Select(v
+            => (Value: itlUs.MedianEquivalentValue(v.ValueIteratedTo) / 1000.0, Count: v.CountAtValueIteratedTo)).ToArray();
         var n = buckets.Sum(b => b.Count);
         var histogramMean = buckets.Sum(b => b.Value * b.Count) / n;
         var exact = ok.All(r => r.LastTokenUs >= 0) && ok.Sum(r => (long)Math.Max(0, r.Chunks - 1)) == n;

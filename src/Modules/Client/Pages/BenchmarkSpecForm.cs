@@ -172,14 +172,17 @@ public sealed class BenchmarkSpecForm
             var parts = (Sweep ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries);
             if (SweepOver == "rates")
             {
-                var parsed = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : (double?)null).ToList();
+                var parsed = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+                    : (double?)null).ToList();
                 if (parsed.Any(v => v is null)) Add("load.rates", "load.rates: give numbers separated by commas, e.g. 1, 2.5, 5.");
                 rates = [.. parsed.OfType<double>()];
             }
             else
             {
-                var parsed = parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null).ToList();
-                if (parsed.Any(v => v is null)) Add("load.concurrencies", "load.concurrencies: give whole numbers separated by commas, e.g. 1, 4, 16.");
+                var parsed = parts.Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v
+                    : (int?)null).ToList();
+                if (parsed.Any(v => v is null))
+                    Add("load.concurrencies", "load.concurrencies: give whole numbers separated by commas, e.g. 1, 4, 16.");
                 concurrencies = [.. parsed.OfType<int>()];
             }
         }

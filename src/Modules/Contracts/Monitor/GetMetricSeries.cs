@@ -8,10 +8,12 @@ namespace Aibench.Contracts.Monitor;
 /// </summary>
 /// <param name="Service">The service whose replicas were scraped; or null.</param>
 /// <param name="Experiment">The experiment whose service was scraped; or null.</param>
-/// <param name="Name">The Prometheus metric name, e.g. <c>vllm:num_requests_running</c> (for <c>quantile</c>, the histogram without <c>_bucket</c>).</param>
+/// <param name="Name">The Prometheus metric name, e.g. <c>vllm:num_requests_running</c> (for <c>quantile</c>, the histogram without
+/// <c>_bucket</c>).</param>
 /// <param name="From">Start of the range; 15 minutes before <paramref name="To"/> when null.</param>
 /// <param name="To">End of the range; now when null.</param>
-/// <param name="Fn"><c>raw</c>, <c>instant</c> (gauge at each step), <c>rate</c> (counter per second) or <c>quantile</c> (histogram_quantile of <paramref name="Q"/>).</param>
+/// <param name="Fn"><c>raw</c>, <c>instant</c> (gauge at each step), <c>rate</c> (counter per second) or <c>quantile</c> (histogram_quantile of
+/// <paramref name="Q"/>).</param>
 /// <param name="Q">The quantile for <c>quantile</c>, 0–1.</param>
 /// <param name="Step">Distance between points, e.g. <c>5s</c>; about 240 points over the range when null.</param>
 /// <param name="Window">Rate window, e.g. <c>1m</c>; four scrapes when null.</param>

@@ -89,7 +89,8 @@ public sealed record CancelService(Guid Id) : ICommand<ServiceStatusView>;
 
 /// <summary>A service's state, as scripts and other modules see it.</summary>
 /// <param name="Id">The service.</param>
-/// <param name="Status">Its state; on the wire <c>pending</c>, <c>queued</c>, <c>starting</c>, <c>ready</c>, <c>completed</c>, <c>failed</c>, <c>cancelled</c>, <c>timed_out</c>, <c>unknown</c> or <c>restarting</c>.</param>
+/// <param name="Status">Its state; on the wire <c>pending</c>, <c>queued</c>, <c>starting</c>, <c>ready</c>, <c>completed</c>, <c>failed</c>,
+/// <c>cancelled</c>, <c>timed_out</c>, <c>unknown</c> or <c>restarting</c>.</param>
 /// <param name="Reason">Why it is in that state, when known.</param>
 /// <param name="UpdatedAt">When the state last changed.</param>
 public sealed record ServiceStatusView(Guid Id, ServiceStatus Status, string? Reason, DateTimeOffset UpdatedAt);

@@ -23,7 +23,8 @@ public sealed record ListLogSources(DateTimeOffset EndedSince) : IQuery<IReadOnl
 /// The experiment the job belongs to, if any: the one the service was deployed for (<see cref="DeployService.ExperimentId"/>),
 /// or the one of the benchmark whose workers these are (<see cref="SubmitWorkerJob.ExperimentId"/>).
 /// </param>
-public sealed record LogSource(Guid Id, LogSourceKind Kind, string RunFolder, bool Ended, IReadOnlyDictionary<int, string> NodeOfTask, IReadOnlyList<string> Secrets,
+public sealed record LogSource(Guid Id, LogSourceKind Kind, string RunFolder, bool Ended, IReadOnlyDictionary<int, string> NodeOfTask,
+    IReadOnlyList<string> Secrets,
     Guid? ExperimentId = null);
 
 /// <summary>What kind of job a <see cref="LogSource"/> is.</summary>

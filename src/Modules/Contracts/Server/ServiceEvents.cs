@@ -71,7 +71,8 @@ public sealed record GetServiceEndpoints(Guid ServiceId) : IQuery<ServiceEndpoin
 /// <param name="Endpoints">Endpoints announced so far.</param>
 /// <param name="RunFolder">Folder with its scripts, endpoint files and logs.</param>
 /// <param name="MetricsPath">Path of its Prometheus metrics, when the recipe names one.</param>
-public sealed record ServiceEndpoints(Guid ServiceId, ServiceStatus Status, IReadOnlyList<ServiceEndpointInfo> Endpoints, string? RunFolder, string? MetricsPath);
+public sealed record ServiceEndpoints(Guid ServiceId, ServiceStatus Status, IReadOnlyList<ServiceEndpointInfo> Endpoints, string? RunFolder,
+    string? MetricsPath);
 
 /// <summary>Asks the Server module for every service that is ready now: what a scraper or a site Prometheus should watch.</summary>
 public sealed record ListReadyServices : IQuery<IReadOnlyList<ReadyService>>;

@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Aibench.Contracts.Server;
 
-/// <summary>Where a deployed service is in its life, as every module sees it. On the wire by <see cref="WireNames">wire name</see> (<c>timed_out</c>, …).</summary>
+/// <summary>Where a deployed service is in its life, as every module sees it. On the wire by <see cref="WireNames">wire name</see> (<c>timed_out</c>,
+/// …).</summary>
 [JsonConverter(typeof(WireNameJsonConverter<ServiceStatus>))]
 public enum ServiceStatus
 {

@@ -67,9 +67,11 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
         RuleFor(c => c.Warmup).Must(d => Shared.Text.Duration.TryParse(d, out var v) && v <= TimeSpan.FromHours(1))
             .When(c => c.Warmup is not null)
             .WithMessage(c => $"'warmup' must be a duration up to 1h like 30s (0s for none), not '{c.Warmup}'.").OverridePropertyName("warmup");
-        RuleFor(c => c.ReadyTimeout).Must(d => Shared.Text.Duration.TryParse(d, out var v) && v >= TimeSpan.FromSeconds(10) && v <= TimeSpan.FromDays(7))
+        RuleFor(c => c.ReadyTimeout).Must(d => Shared.Text.Duration.TryParse(d, out var v) && v >= TimeSpan.FromSeconds(10) && v
+            <= TimeSpan.FromDays(7))
             .When(c => c.ReadyTimeout is not null)
-            .WithMessage(c => $"'readyTimeout' must be a duration from 10s to 7d like 30m, not '{c.ReadyTimeout}'.").OverridePropertyName("readyTimeout");
+            .WithMessage(c => $"'readyTimeout' must be a duration from 10s to 7d like 30m, not '{c.ReadyTimeout}'.")
+                .OverridePropertyName("readyTimeout");
         RuleFor(c => c.Name).Must(n => n is null || (n.Length is > 0 and <= 256 && !n.Any(char.IsControl)))
             .WithMessage("'name' must be 1 to 256 characters without control characters.").OverridePropertyName("name");
         RuleFor(c => c.Slo!.Target).Must(t => t is null || (t > 0 && t <= 1)).When(c => c.Slo is not null)
@@ -83,7 +85,8 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
             foreach (var (field, given) in Given(c.Load).Where(g => g.Given && !used.Contains(g.Field)))
             {
                 context.AddFailure($"load.{field}",
-                    $"A {c.TestType} test does not use load.{field}; its load options are {string.Join(", ", used.Select(u => $"load.{u}"))} (and dataset, api, stream, model, timeout, seed).");
+                    $"A {c.TestType} test does not use load.{field}; its load options are {string.Join(", ", used.Select(u => $"load.{u}"))} (and "
+                        + $"dataset, api, stream, model, timeout, seed).");
             }
 
             if (c.Load.Rates is { Count: > 0 } && c.Load.Concurrencies is { Count: > 0 })
@@ -144,7 +147,8 @@ internal sealed class CreateExperimentHandler(
             // module once and never stored by this one.
             // Not cancelled half-way by a client that hangs up: a job submitted must have its experiment.
             // The experiment's id goes with it: Monitor and Logs learn it from the Server module, never by asking this one.
-            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId, draft.Deployment.TimeLimitMinutes, command.Restart,
+            await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId,
+                draft.Deployment.TimeLimitMinutes, command.Restart,
                 experiment.Id), CancellationToken.None);
         }
         catch
@@ -159,7 +163,8 @@ internal sealed class CreateExperimentHandler(
             }
         }
 
-        await publisher.Publish(new ExperimentChanged(experiment.Id, experiment.Stage, experiment.Status, null, experiment.ServiceId, null, now), cancellationToken);
+        await publisher.Publish(new ExperimentChanged(experiment.Id, experiment.Stage, experiment.Status, null, experiment.ServiceId, null, now),
+            cancellationToken);
         jobs.Enqueue<AdvanceExperimentsJob>(j => j.RunOneAsync(experiment.Id, CancellationToken.None));
         return ExperimentSummary.Of(experiment);
     }
@@ -171,6 +176,7 @@ internal sealed class CreateExperimentHandler(
                 return TypedResults.Created(string.Create(CultureInfo.InvariantCulture, $"/api/v1/experiments/{created.Id}"), created);
             })
             .WithName("CreateExperiment")
-            .WithSummary("Start an experiment: { recipe, nodes, testType, duration, parameters{}, load{}, slo{}, warmup, readyTimeout, keepService } → 201.")
+            .WithSummary("Start an experiment: { recipe, nodes, testType, duration, parameters{}, load{}, slo{}, warmup, readyTimeout, "
+                + "keepService } → 201.")
             .ProducesValidationProblem();
 }

@@ -18,14 +18,18 @@ internal sealed record ProgressPoint(DateTimeOffset At, BenchmarkProgressed Prog
 /// rather than at the next poll; the poll still covers every event lost to a restart.
 /// </summary>
 internal sealed class FollowExperimentEvents(IDbContextFactory<ExperimentsDbContext> dbFactory, IBackgroundJobClient jobs, ExperimentFeed feed)
-    : INotificationHandler<ServiceReady>, INotificationHandler<ServiceStopped>, INotificationHandler<ServiceRestarted>, INotificationHandler<BenchmarkFinished>,
+    : INotificationHandler<ServiceReady>, INotificationHandler<ServiceStopped>, INotificationHandler<ServiceRestarted>,
+        INotificationHandler<BenchmarkFinished>,
       INotificationHandler<BenchmarkProgressed>, INotificationHandler<ExperimentChanged>
 {
-    public ValueTask Handle(ServiceReady notification, CancellationToken cancellationToken) => WakeServiceAsync(notification.ServiceId, cancellationToken);
+    public ValueTask Handle(ServiceReady notification, CancellationToken cancellationToken)
+        => WakeServiceAsync(notification.ServiceId, cancellationToken);
 
-    public ValueTask Handle(ServiceStopped notification, CancellationToken cancellationToken) => WakeServiceAsync(notification.ServiceId, cancellationToken);
+    public ValueTask Handle(ServiceStopped notification, CancellationToken cancellationToken)
+        => WakeServiceAsync(notification.ServiceId, cancellationToken);
 
-    public ValueTask Handle(ServiceRestarted notification, CancellationToken cancellationToken) => WakeServiceAsync(notification.ServiceId, cancellationToken);
+    public ValueTask Handle(ServiceRestarted notification, CancellationToken cancellationToken)
+        => WakeServiceAsync(notification.ServiceId, cancellationToken);
 
     public ValueTask Handle(BenchmarkFinished notification, CancellationToken cancellationToken)
     {

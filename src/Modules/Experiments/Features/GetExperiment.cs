@@ -72,7 +72,8 @@ internal sealed class GetExperimentHandler(IDbContextFactory<ExperimentsDbContex
         var service = e.ServiceId is { } serviceId ? await sender.Send(new GetServiceStatus(serviceId), cancellationToken) : null;
         var now = time.GetUtcNow();
         var stages = e.Stages.OrderBy(s => s.StartedAt).ThenBy(s => s.Id)
-            .Select(s => new ExperimentStageView(s.Stage.WireName(), s.StartedAt, s.EndedAt, Math.Round(((s.EndedAt ?? now) - s.StartedAt).TotalSeconds, 3), s.Note))
+            .Select(s => new ExperimentStageView(s.Stage.WireName(), s.StartedAt, s.EndedAt,
+                Math.Round(((s.EndedAt ?? now) - s.StartedAt).TotalSeconds, 3), s.Note))
             .ToList();
         var definition = new ExperimentDefinition(
             ExperimentWorkflow.FromJson<Dictionary<string, string>>(e.Parameters), ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec),

@@ -20,7 +20,8 @@ namespace Aibench.Experiments.Features;
 /// <param name="Recipe">One recipe.</param>
 /// <param name="TestType">One test type.</param>
 /// <param name="Before">Only those created before this (the <c>createdAt</c> of the last row of the previous page).</param>
-public sealed record ListExperiments(int Limit = 100, string? Status = null, string? Stage = null, string? Recipe = null, string? TestType = null, DateTimeOffset? Before = null)
+public sealed record ListExperiments(int Limit = 100, string? Status = null, string? Stage = null, string? Recipe = null, string? TestType = null,
+    DateTimeOffset? Before = null)
     : IQuery<IReadOnlyList<ExperimentSummary>>;
 
 /// <summary>An experiment with its headline numbers once it has them.</summary>
@@ -54,7 +55,8 @@ public sealed record ExperimentSummary(
     internal static ExperimentSummary Of(Experiment e)
     {
         var r = e.Result is null ? null : ExperimentWorkflow.FromJson<ExperimentResult>(e.Result);
-        return new ExperimentSummary(e.Id, e.Name, e.Recipe, e.Nodes, e.TestType, e.DurationSeconds, e.Stage.WireName(), e.Status.WireName(), e.Reason,
+        return new ExperimentSummary(e.Id, e.Name, e.Recipe, e.Nodes, e.TestType, e.DurationSeconds, e.Stage.WireName(), e.Status.WireName(),
+            e.Reason,
             e.ServiceId, e.BenchmarkId, e.CreatedAt, e.UpdatedAt, e.FinishedAt)
         {
             Partial = r?.Partial,
@@ -104,7 +106,8 @@ internal sealed class ListExperimentsHandler(IDbContextFactory<ExperimentsDbCont
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/experiments", async Task<Ok<IReadOnlyList<ExperimentSummary>>> (
-                    int? limit, string? status, string? stage, string? recipe, string? testType, DateTimeOffset? before, ISender sender, CancellationToken ct) =>
+                    int? limit, string? status, string? stage, string? recipe, string? testType, DateTimeOffset? before, ISender sender,
+                        CancellationToken ct) =>
                 TypedResults.Ok(await sender.Send(new ListExperiments(limit ?? 100, status, stage, recipe, testType, before), ct)))
             .WithName("ListExperiments")
             .WithSummary("List experiments with their headline numbers, newest first; ?status= ?stage= ?recipe= ?testType= narrow, ?before= pages.")

@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Aibench.Experiments.Features;
 
-/// <summary>What <see cref="CreateExperiment"/> would submit and run (resources, time limit, load spec), checked the same way, without starting anything.</summary>
+/// <summary>What <see cref="CreateExperiment"/> would submit and run (resources, time limit, load spec), checked the same way, without starting
+/// anything.</summary>
 /// <param name="Experiment">The experiment as it would be created.</param>
 public sealed record PreviewExperiment(CreateExperiment Experiment) : IQuery<ExperimentPreview>;
 

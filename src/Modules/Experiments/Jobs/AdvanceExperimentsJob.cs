@@ -13,7 +13,8 @@ namespace Aibench.Experiments.Jobs;
 /// stored stage; <see cref="RunOneAsync"/> is enqueued on creation, cancel and the notifications that make a stage
 /// end sooner than the next poll would notice.
 /// </summary>
-internal sealed class AdvanceExperimentsJob(IDbContextFactory<ExperimentsDbContext> dbFactory, ExperimentWorkflow workflow, ILogger<AdvanceExperimentsJob> logger) : IRecurringJob
+internal sealed class AdvanceExperimentsJob(IDbContextFactory<ExperimentsDbContext> dbFactory, ExperimentWorkflow workflow,
+    ILogger<AdvanceExperimentsJob> logger) : IRecurringJob
 {
     public const string RecurringId = "experiments:advance";
 

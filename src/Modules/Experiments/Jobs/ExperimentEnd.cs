@@ -35,7 +35,8 @@ internal static class ExperimentEnd
             _ => ExperimentOutcome.Failed,
         };
         // The stage it worked in last: winding down (stopping) and the end state itself say nothing about where it ended.
-        var last = e.Stages.Where(s => s.Stage is not (ExperimentStage.Stopping or ExperimentStage.Completed or ExperimentStage.Failed or ExperimentStage.Cancelled))
+        var last = e.Stages.Where(s => s.Stage is not (ExperimentStage.Stopping or ExperimentStage.Completed or ExperimentStage.Failed
+            or ExperimentStage.Cancelled))
             .OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.Stage ?? ExperimentStage.Pending;
         return new ExperimentFinished(e.Id, e.Name, e.Recipe, e.TestType, outcome, e.Reason, last, result?.Slo?.Passed, result?.Slo?.Summary,
             Headline(result), e.ServiceId, e.FinishedAt ?? e.UpdatedAt);

@@ -50,5 +50,6 @@ internal sealed record WindDown(IReadOnlyList<Guid> RunsToCancel, Guid? ServiceT
 /// <param name="Service">The service's state; null when the Server module has no such service (or none was deployed).</param>
 /// <param name="Warmup">The warm-up run, when its id is set and the Client module has it.</param>
 /// <param name="Load">The measured run, when its id is set and the Client module has it.</param>
-/// <param name="Latencies">The service's own latencies over the measured run, when <see cref="ExperimentSteps.WantsLatencies"/> asked for them and Monitor answered.</param>
+/// <param name="Latencies">The service's own latencies over the measured run, when <see cref="ExperimentSteps.WantsLatencies"/> asked for them and
+/// Monitor answered.</param>
 internal sealed record StepFacts(ServiceStatusInfo? Service, BenchmarkResult? Warmup, BenchmarkResult? Load, ServerLatencies? Latencies = null);

@@ -1,3 +1,6 @@
+// Long file: over 400 lines on purpose: this is the whole decision table of the workflow (one method per stage, and the wording
+// of every reason it gives), read and tested as one; its I/O is in ExperimentWorkflow.
+
 using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
@@ -6,9 +9,6 @@ using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
 
 namespace Aibench.Experiments.Jobs;
-
-// Over 400 lines on purpose: this is the whole decision table of the workflow (one method per stage, and the wording
-// of every reason it gives), read and tested as one; its I/O is in ExperimentWorkflow.
 
 /// <summary>
 /// The decisions of the experiment state machine (ADR 0007), apart from its I/O: given the experiment, what the other
@@ -129,7 +129,8 @@ internal static class ExperimentSteps
             ?? ExperimentStage.Pending;
         if (e.CancelRequested)
         {
-            Finish(e, ExperimentStatus.Cancelled, $"cancelled on request during {interrupted.WireName()}{(e.Result is null ? "" : "; what was measured is kept")}", now);
+            Finish(e, ExperimentStatus.Cancelled,
+                $"cancelled on request during {interrupted.WireName()}{(e.Result is null ? "" : "; what was measured is kept")}", now);
         }
         else
         {
@@ -186,7 +187,8 @@ internal static class ExperimentSteps
             ServiceStatus.Pending => "waiting to be submitted",
             ServiceStatus.Queued => $"queued for {Minutes(waited)}{(service.Reason is { } r ? $": {r}" : "")} (job {service.JobId})",
             ServiceStatus.Starting =>
-                $"starting on {service.NodeList ?? "?"}: {service.Reason ?? $"{service.Replicas.Count(x => x.Ready)} of {service.ExpectedReplicas} replica(s) ready"}",
+                $"starting on {service.NodeList ?? "?"}: "
+                    + $"{service.Reason ?? $"{service.Replicas.Count(x => x.Ready)} of {service.ExpectedReplicas} replica(s) ready"}",
             ServiceStatus.Restarting => $"the service is restarting: {service.Reason}",
             _ => $"{SchedulerOutage}: {service.Reason}",
         };
@@ -256,7 +258,8 @@ internal static class ExperimentSteps
                 return stop;
             }
 
-            var allowed = TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec)) + (Shared.Text.Duration.TryParse(spec.Timeout, out var t) ? t : TimeSpan.Zero)
+            var allowed = TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec))
+                + (Shared.Text.Duration.TryParse(spec.Timeout, out var t) ? t : TimeSpan.Zero)
                 + TimeSpan.FromMinutes(2);
             if (now - StageStart(e) > allowed)
             {
@@ -371,7 +374,8 @@ internal static class ExperimentSteps
         (e.BenchmarkId, e.WarmupBenchmarkId) = (null, null);
         e.ServiceRestarts++;
         Enter(e, ExperimentStage.Waiting, now,
-            $"interrupted: the service is restarting (attempt {service.Attempt}): {service.Reason}; the {stage.WireName()} runs again from the start once it is ready"
+            $"interrupted: the service is restarting (attempt {service.Attempt}): {service.Reason}; the {stage.WireName()} runs again from the start "
+                + $"once it is ready"
             + (run is { } r ? $" (run {r} cancelled, not counted)" : ""));
         e.Reason = $"the service is restarting: {service.Reason}";
         return new CancelInterruptedRun(run, stage);
@@ -392,11 +396,13 @@ internal static class ExperimentSteps
     {
         if (service.Status == ServiceStatus.Unknown)
         {
-            e.Reason = Clip($"{SchedulerOutage} ({service.Reason ?? "no reason given"}); the service's job is left running and the {e.Stage.WireName()} goes on");
+            e.Reason = Clip($"{SchedulerOutage} ({service.Reason ?? "no reason given"}); the service's job is left running and the "
+                + $"{e.Stage.WireName()} goes on");
         }
         else if (e.Reason?.StartsWith(SchedulerOutage, StringComparison.Ordinal) == true)
         {
-            e.Reason = e.Stage == ExperimentStage.Warmup ? $"warming up for {e.WarmupSeconds} s" : LoadingReason(ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec));
+            e.Reason = e.Stage == ExperimentStage.Warmup ? $"warming up for {e.WarmupSeconds} s"
+                : LoadingReason(ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec));
         }
     }
 
@@ -432,9 +438,11 @@ internal static class ExperimentSteps
     }
 
     /// <summary>The service to stop: none when there is none or it ended already.</summary>
-    private static Guid? ToStop(Experiment e, ServiceStatusInfo? service) => e.ServiceId is { } id && service is not null && !Ended(service) ? id : null;
+    private static Guid? ToStop(Experiment e, ServiceStatusInfo? service) => e.ServiceId is { } id && service is not null && !Ended(service) ? id
+        : null;
 
-    private static string LoadingReason(BenchmarkSpec spec) => $"load running: {spec.Load?.Kind} for {Minutes(TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec)))}";
+    private static string LoadingReason(BenchmarkSpec spec)
+        => $"load running: {spec.Load?.Kind} for {Minutes(TimeSpan.FromSeconds(TestTypes.LoadSeconds(spec)))}";
 
     private static bool Ended(ServiceStatusInfo service) =>
         service.Status is ServiceStatus.Completed or ServiceStatus.Failed or ServiceStatus.Cancelled or ServiceStatus.TimedOut;

@@ -113,7 +113,8 @@ internal sealed class ExperimentWorkflow(
                 break;
             case CancelInterruptedRun interrupted:
                 await CancelRunAsync(interrupted.RunId, ct);
-                logger.LogWarning("Experiment {Id}: the service restarted during the {Stage}; the stage runs again", e.Id, interrupted.Stage.WireName());
+                logger.LogWarning("Experiment {Id}: the service restarted during the {Stage}; the stage runs again", e.Id,
+                    interrupted.Stage.WireName());
                 break;
             case StopService stop:
                 if (await StopServiceAsync(e, stop.ServiceId, ct))

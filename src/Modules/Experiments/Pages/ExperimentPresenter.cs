@@ -75,7 +75,8 @@ internal sealed class ExperimentPresenter
             return false;
         }
 
-        Detail = Detail with { Experiment = Detail.Experiment with { Stage = change.Stage.WireName(), Status = change.Status.WireName(), Reason = change.Reason } };
+        Detail = Detail with { Experiment = Detail.Experiment with { Stage = change.Stage.WireName(), Status = change.Status.WireName(),
+            Reason = change.Reason } };
         return true;
     }
 
@@ -134,6 +135,7 @@ internal sealed class ExperimentPresenter
 
     public static string WaitingText(ExperimentDetail? detail) =>
         detail?.Definition.Load.Placement is { Kind: "slurm" } placement && detail.Experiment.Stage == "loading"
-            ? $"Waiting for the {placement.Workers} load-generator worker{(placement.Workers == 1 ? "" : "s")} (a SLURM job) to start; the numbers appear once they do."
+            ? $"Waiting for the {placement.Workers} load-generator worker{(placement.Workers == 1 ? "" : "s")} (a SLURM job) to start; the numbers "
+                + $"appear once they do."
             : "The numbers appear once the load starts.";
 }

@@ -85,7 +85,8 @@ public sealed class NewExperimentForm
 
     public string PlacementKind => Load("placement") ?? "in-process";
 
-    public IEnumerable<string> LoadFields => TestTypes.All.Contains(TestType) ? TestTypes.ShapeFields(TestType).Concat(CommonLoadFields) : CommonLoadFields;
+    public IEnumerable<string> LoadFields => TestTypes.All.Contains(TestType) ? TestTypes.ShapeFields(TestType).Concat(CommonLoadFields)
+        : CommonLoadFields;
 
     /// <summary>Picks a recipe by name (an unknown one changes nothing); its nodes and parameter defaults replace the old ones.</summary>
     public void SelectRecipe(string? name)
@@ -178,7 +179,8 @@ public sealed class NewExperimentForm
         List<double>? Numbers(string field, string? text)
         {
             if (string.IsNullOrWhiteSpace(text)) return null;
-            var values = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(t => Number(field, t)).ToList();
+            var values = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(t
+                => Number(field, t)).ToList();
             return values.All(v => v is not null) ? [.. values.Select(v => v!.Value)] : null;
         }
 
@@ -209,7 +211,8 @@ public sealed class NewExperimentForm
                 ? new PlacementSpec("slurm", Whole("load.placement.nodes", Load("placement.nodes")) ?? 1,
                     Whole("load.placement.tasksPerNode", Load("placement.tasksPerNode")) ?? 1, Text(Load("placement.partition")))
                 : null);
-        var slo = new ExperimentSlo(Text(Slo("ttft")), Text(Slo("tpot")), Text(Slo("e2e")), Number("slo.target", Slo("target")), Number("slo.maxErrorRate", Slo("maxErrorRate")));
+        var slo = new ExperimentSlo(Text(Slo("ttft")), Text(Slo("tpot")), Text(Slo("e2e")), Number("slo.target", Slo("target")),
+            Number("slo.maxErrorRate", Slo("maxErrorRate")));
         var parameters = Parameters.Where(p => !string.IsNullOrEmpty(p.Value))
             .ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value));
         errors = problems;
@@ -228,7 +231,9 @@ public sealed class NewExperimentForm
     public static string TestTypeHelp(string? type) => TestTypeHelps.FirstOrDefault(t => t.Type == type).Help ?? "";
 
     public static string ParamHelp(RecipeParameterOption p) =>
-        string.Join(" · ", new[] { p.Description, p.Min is null && p.Max is null ? null : $"{p.Min?.ToString(CultureInfo.InvariantCulture) ?? "…"} to {p.Max?.ToString(CultureInfo.InvariantCulture) ?? "…"}", p.Type, p.Secret ? "secret: sent to the service, never stored" : null }
+        string.Join(" · ", new[] { p.Description, p.Min is null && p.Max is null ? null
+            : $"{p.Min?.ToString(CultureInfo.InvariantCulture) ?? "…"} to {p.Max?.ToString(CultureInfo.InvariantCulture) ?? "…"}", p.Type, p.Secret
+                ? "secret: sent to the service, never stored" : null }
             .Where(s => !string.IsNullOrEmpty(s)));
 
     public static string LoadHelp(string field) => field switch

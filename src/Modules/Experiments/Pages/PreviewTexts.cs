@@ -10,14 +10,17 @@ namespace Aibench.Experiments.Pages;
 internal static class PreviewTexts
 {
     public static string Resources(DeploymentPreview d) =>
-        $"{d.Nodes} node{(d.Nodes == 1 ? "" : "s")} · {d.GpusPerNode} GPU/node · {d.CpusPerTask} CPU/task{(d.Memory is null ? "" : $" · {d.Memory}")} · partition {d.Partition ?? "default"}{(d.Replicas > 1 ? $" · {d.Replicas} replicas" : "")}";
+        $"{d.Nodes} node{(d.Nodes == 1 ? "" : "s")} · {d.GpusPerNode} GPU/node · {d.CpusPerTask} "
+            + $"CPU/task{(d.Memory is null ? "" : $" · {d.Memory}")} · partition "
+                + $"{d.Partition ?? "default"}{(d.Replicas > 1 ? $" · {d.Replicas} replicas" : "")}";
 
     public static string TimeLimit(DeploymentPreview d) =>
         (d.TimeLimitMinutes is { } m ? $"{m} min" : d.TimeLimit ?? "the partition's default")
         + (d.RecipeTimeLimitMinutes is { } own ? $" (recipe: {own} min)" : "");
 
     public static string PlacementText(PlacementSpec? p) => p is { Kind: "slurm" }
-        ? $"{p.Workers} load-generator worker{(p.Workers == 1 ? "" : "s")} as a SLURM job: {p.Nodes} node{(p.Nodes == 1 ? "" : "s")} × {p.TasksPerNode}{(p.Partition is null ? "" : $", partition {p.Partition}")}"
+        ? $"{p.Workers} load-generator worker{(p.Workers == 1 ? "" : "s")} as a SLURM job: {p.Nodes} node{(p.Nodes == 1 ? "" : "s")} × "
+            + $"{p.TasksPerNode}{(p.Partition is null ? "" : $", partition {p.Partition}")}"
         : "this host";
 
     public static string LoadText(LoadShape s) => s.Kind switch
@@ -34,8 +37,12 @@ internal static class PreviewTexts
 
     public static string SloText(ExperimentSlo slo)
     {
-        var objectives = new[] { ("TTFT", slo.Ttft), ("TPOT", slo.Tpot), ("E2E", slo.E2e) }.Where(o => o.Item2 is not null).Select(o => $"{o.Item1} ≤ {o.Item2}").ToList();
+        var objectives = new[] { ("TTFT", slo.Ttft), ("TPOT", slo.Tpot), ("E2E", slo.E2e) }
+            .Where(o => o.Item2 is not null)
+            .Select(o => $"{o.Item1} ≤ {o.Item2}")
+            .ToList();
         if (objectives.Count == 0 && slo.MaxErrorRate is null) return "none (no verdict)";
-        return $"{string.Join(", ", objectives)}{(objectives.Count > 0 ? $" for {Numbers.Percent(slo.Target ?? ExperimentSlo.DefaultTarget)} of requests" : "")}; errors ≤ {Numbers.Percent(slo.MaxErrorRate ?? ExperimentSlo.DefaultMaxErrorRate)}";
+        var share = objectives.Count > 0 ? $" for {Numbers.Percent(slo.Target ?? ExperimentSlo.DefaultTarget)} of requests" : "";
+        return $"{string.Join(", ", objectives)}{share}; errors ≤ {Numbers.Percent(slo.MaxErrorRate ?? ExperimentSlo.DefaultMaxErrorRate)}";
     }
 }

@@ -22,7 +22,8 @@ internal static class TimeCharts
         [new("output tok/s", [.. history.Select(h => new TimePoint(h.At, h.Progress.OutputTokensPerSecond))])];
 
     public static IEnumerable<TimeLine> LiveLatency(IReadOnlyList<ProgressPoint> history) =>
-        [new("TTFT mean, client (ms)", [.. history.Where(h => h.Progress.TtftMeanMs is not null).Select(h => new TimePoint(h.At, h.Progress.TtftMeanMs!.Value))])];
+        [new("TTFT mean, client (ms)",
+            [.. history.Where(h => h.Progress.TtftMeanMs is not null).Select(h => new TimePoint(h.At, h.Progress.TtftMeanMs!.Value))])];
 
     /// <summary>The same lines from the run's stored per-second series, once it ended.</summary>
     public static IEnumerable<TimeLine> Requests(BenchmarkResult run) =>
@@ -43,7 +44,8 @@ internal static class TimeCharts
     private static TimeLine Seconds(BenchmarkResult run, string name, Func<BenchmarkSecond, double?> value)
     {
         var start = run.StartedAt ?? DateTimeOffset.UnixEpoch;
-        return new TimeLine(name, [.. run.Series.Where(s => value(s) is not null).Select(s => new TimePoint(start.AddSeconds(s.T), value(s)!.Value))]);
+        return new TimeLine(name, [.. run.Series.Where(s => value(s) is not null).Select(s
+            => new TimePoint(start.AddSeconds(s.T), value(s)!.Value))]);
     }
 
     private static TimePoint[] Deltas(IReadOnlyList<ProgressPoint> history, Func<BenchmarkProgressed, long> total) =>

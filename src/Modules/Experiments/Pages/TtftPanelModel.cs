@@ -28,10 +28,12 @@ internal sealed record TtftPanelModel(
     public static TtftPanelModel Of(TtftBreakdown b)
     {
         var mean = b.Mean is { } m
-            ? $"mean: TTFT {Numbers.Ms(m.TtftMs)} ms (client) = queue {Numbers.Ms(m.QueueMs)} ms (server) + prefill {Numbers.Ms(m.PrefillMs)} ms (server) + {Numbers.Ms(m.RemainderMs)} ms network and client ({Numbers.Percent(m.Share)})"
+            ? $"mean: TTFT {Numbers.Ms(m.TtftMs)} ms (client) = queue {Numbers.Ms(m.QueueMs)} ms (server) + prefill {Numbers.Ms(m.PrefillMs)} ms "
+                + $"(server) + {Numbers.Ms(m.RemainderMs)} ms network and client ({Numbers.Percent(m.Share)})"
             : null;
         var p50 = b.P50 is { } p
-            ? $"p50 (approximate, percentiles do not add): TTFT {Numbers.Ms(p.TtftMs)} ms ≈ queue {Numbers.Ms(p.QueueMs)} + prefill {Numbers.Ms(p.PrefillMs)} + {Numbers.Ms(p.RemainderMs)} ms, ± {Numbers.Ms(p.UncertaintyMs)} ms from the buckets"
+            ? $"p50 (approximate, percentiles do not add): TTFT {Numbers.Ms(p.TtftMs)} ms ≈ queue {Numbers.Ms(p.QueueMs)} + prefill "
+                + $"{Numbers.Ms(p.PrefillMs)} + {Numbers.Ms(p.RemainderMs)} ms, ± {Numbers.Ms(p.UncertaintyMs)} ms from the buckets"
             : null;
         var rows = b.Lines.Select(l => new TtftPanelRow(
             l.Name,
@@ -39,11 +41,13 @@ internal sealed record TtftPanelModel(
             l.Metric,
             Numbers.N(l.Count),
             Numbers.Ms(l.MeanMs),
-            l.P50BucketFromMs is { } from && l.P50BucketToMs is { } to ? $"{Numbers.Ms(l.P50Ms)} (in {Numbers.Ms(from)}–{Numbers.Ms(to)})" : Numbers.Ms(l.P50Ms),
+            l.P50BucketFromMs is { } from && l.P50BucketToMs is { } to ? $"{Numbers.Ms(l.P50Ms)} (in {Numbers.Ms(from)}–{Numbers.Ms(to)})"
+                : Numbers.Ms(l.P50Ms),
             Numbers.Ms(l.P90Ms),
             Numbers.Ms(l.P99Ms))).ToList();
         var window = b.ServerFrom is { } f && b.ServerTo is { } t
-            ? $"Server: Δ of its histograms between the scrapes at {f:HH:mm:ss} and {t:HH:mm:ss} UTC, {b.Targets} replica(s) added; {Numbers.N(b.ServerRequests)} request(s) there, {Numbers.N(b.ClientRequests)} measured by the client."
+            ? $"Server: Δ of its histograms between the scrapes at {f:HH:mm:ss} and {t:HH:mm:ss} UTC, {b.Targets} replica(s) added; "
+                + $"{Numbers.N(b.ServerRequests)} request(s) there, {Numbers.N(b.ClientRequests)} measured by the client."
             : "Server: fewer than two scrapes fell in the run.";
         return new TtftPanelModel(mean, p50, b.RemainderLarge, b.Verdict, window, rows, b.Notes);
     }

@@ -34,7 +34,8 @@ public sealed record ExperimentPreview(
     int ReadyTimeoutSeconds,
     bool KeepService);
 
-/// <summary>Turns a <see cref="CreateExperiment"/> into an <see cref="ExperimentPreview"/>; every problem is a validation error naming its field.</summary>
+/// <summary>Turns a <see cref="CreateExperiment"/> into an <see cref="ExperimentPreview"/>; every problem is a validation error naming its
+/// field.</summary>
 internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings settings)
 {
     /// <summary>Added to the time a job needs, for the scheduler's and the host's own delays.</summary>
@@ -58,7 +59,8 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
         var load = TestTypes.Spec(name, type, c.Load, slo, found.Replicas, duration);
         if (load.Load is { Kind: "ramp" } ramp && ramp.To <= ramp.From)
         {
-            throw new ValidationException([new ValidationFailure("load.to", $"load.to ({ramp.To}) must be above load.from ({ramp.From}): a stress test ramps up.")]);
+            throw new ValidationException([new
+                ValidationFailure("load.to", $"load.to ({ramp.To}) must be above load.from ({ramp.From}): a stress test ramps up.")]);
         }
 
         var plan = await CheckAsync(load, ct);
@@ -77,8 +79,10 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
         // The job lives from its start to the service's stop: readiness, warm-up, load, the drain of the last
         // requests and the collection pause. A shorter limit than the recipe's gets through the queue sooner; a kept
         // service keeps at least the recipe's.
-        var drain = Duration.TryParse(load.Timeout, out var t) ? TimeSpan.FromTicks(Math.Min(t.Ticks, TimeSpan.FromMinutes(10).Ticks)) : TimeSpan.Zero;
-        var needed = TimeSpan.FromSeconds(found.ReadinessTimeoutSeconds) + warmup + TimeSpan.FromSeconds(TestTypes.LoadSeconds(load)) + drain + settings.CollectDelay + Margin;
+        var drain = Duration.TryParse(load.Timeout, out var t) ? TimeSpan.FromTicks(Math.Min(t.Ticks, TimeSpan.FromMinutes(10).Ticks))
+            : TimeSpan.Zero;
+        var needed = TimeSpan.FromSeconds(found.ReadinessTimeoutSeconds) + warmup + TimeSpan.FromSeconds(TestTypes.LoadSeconds(load)) + drain
+            + settings.CollectDelay + Margin;
         var minutes = (int)Math.Ceiling(needed.TotalMinutes);
         int? limit = c.KeepService ? (found.RecipeTimeLimitMinutes is { } own ? Math.Max(own, minutes) : null) : minutes;
         var final = limit is null ? found : await sender.Send(new PreviewDeployment(deployment with { TimeLimitMinutes = limit }), ct);
@@ -98,7 +102,8 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
         catch (ValidationException e)
         {
             throw new ValidationException(e.Errors.Select(f => new ValidationFailure(
-                f.PropertyName is "duration" or "name" || f.PropertyName.StartsWith("load.", StringComparison.Ordinal) || f.PropertyName.StartsWith("slo", StringComparison.Ordinal)
+                f.PropertyName is "duration" or "name" || f.PropertyName.StartsWith("load.", StringComparison.Ordinal)
+                    || f.PropertyName.StartsWith("slo", StringComparison.Ordinal)
                     ? f.PropertyName
                     : $"load.{f.PropertyName}",
                 f.ErrorMessage)));

@@ -6,7 +6,8 @@ namespace Aibench.Experiments.Planning;
 
 /// <summary>What an experiment measured and how it is judged.</summary>
 /// <param name="BenchmarkId">The measured load run.</param>
-/// <param name="BenchmarkStatus">Its end state: completed, partial (cut short by a cancel), failed or cancelled; stored and sent by wire name.</param>
+/// <param name="BenchmarkStatus">Its end state: completed, partial (cut short by a cancel), failed or cancelled; stored and sent by wire
+/// name.</param>
 /// <param name="Partial">Whether the numbers cover only part of the planned load.</param>
 /// <param name="Error">Why the run failed, when it did.</param>
 /// <param name="Overall">Headline numbers of the whole run.</param>

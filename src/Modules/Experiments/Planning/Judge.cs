@@ -15,7 +15,8 @@ internal static class Judge
     {
         var stress = testType == TestTypes.Stress && spec.Load is { Kind: "ramp" } ramp ? Ramp(ramp, spec, slo, run.Series) : null;
         var drift = testType == TestTypes.Soak ? Drift(run.Series) : null;
-        return new ExperimentResult(run.Id, run.Status, run.Status != BenchmarkStatus.Completed, run.Error, run.Overall, run.Steps, Verdict(slo, run.Overall), stress, drift,
+        return new ExperimentResult(run.Id, run.Status, run.Status != BenchmarkStatus.Completed, run.Error, run.Overall, run.Steps,
+            Verdict(slo, run.Overall), stress, drift,
             server is null ? null : TtftBreakdown.Of(run.Overall, server));
     }
 

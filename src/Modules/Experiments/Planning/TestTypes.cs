@@ -51,7 +51,8 @@ internal static class TestTypes
             Stress => new LoadShape("ramp", From: load.From ?? 1, To: load.To ?? 20 * replicas, Arrival: arrival, Burstiness: burstiness,
                 MaxInFlight: load.MaxInFlight ?? 256 * replicas),
             Soak => new LoadShape("rate", Rate: load.Rate ?? 2 * replicas, Arrival: arrival, Burstiness: burstiness, MaxInFlight: load.MaxInFlight),
-            _ when load.Rates is { Count: > 0 } rates => new LoadShape("sweep", Rates: rates, Arrival: arrival, Burstiness: burstiness, MaxInFlight: load.MaxInFlight),
+            _ when load.Rates is { Count: > 0 } rates => new LoadShape("sweep", Rates: rates, Arrival: arrival, Burstiness: burstiness,
+                MaxInFlight: load.MaxInFlight),
             _ => new LoadShape("sweep", Concurrencies: load.Concurrencies ?? [.. SweepConcurrenciesPerReplica.Select(c => c * replicas)]),
         };
     }

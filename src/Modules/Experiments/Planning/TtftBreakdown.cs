@@ -52,15 +52,18 @@ public sealed record TtftBreakdown(
         var lines = new List<LatencyLine>();
         if (client is { TtftMeanMs: not null } c)
         {
-            lines.Add(new LatencyLine("TTFT", ClientSource, "aibench: scheduled → first token", c.Completed, c.TtftMeanMs, c.TtftP50Ms, c.TtftP90Ms, c.TtftP99Ms, null, null));
+            lines.Add(new LatencyLine("TTFT", ClientSource, "aibench: scheduled → first token", c.Completed, c.TtftMeanMs, c.TtftP50Ms, c.TtftP90Ms,
+                c.TtftP99Ms, null, null));
         }
 
-        lines.AddRange(new[] { ("TTFT", server.Ttft), ("queue", server.Queue), ("prefill", server.Prefill), ("decode", server.Decode), ("E2E", server.E2e) }
+        lines.AddRange(new[] { ("TTFT", server.Ttft), ("queue", server.Queue), ("prefill", server.Prefill), ("decode", server.Decode),
+            ("E2E", server.E2e) }
             .Where(x => x.Item2 is not null)
             .Select(x => Server(x.Item1, x.Item2!)));
         if (client is { E2eMeanMs: not null } e)
         {
-            lines.Add(new LatencyLine("E2E", ClientSource, "aibench: scheduled → last byte", e.Completed, e.E2eMeanMs, e.E2eP50Ms, e.E2eP90Ms, e.E2eP99Ms, null, null));
+            lines.Add(new LatencyLine("E2E", ClientSource, "aibench: scheduled → last byte", e.Completed, e.E2eMeanMs, e.E2eP50Ms, e.E2eP90Ms,
+                e.E2eP99Ms, null, null));
         }
 
         var notes = new List<string>();
@@ -81,7 +84,8 @@ public sealed record TtftBreakdown(
         if (server.Queue is not { } queue || server.Prefill is not { } prefill)
         {
             return new TtftBreakdown(server.From, server.To, server.Targets, clientRequests, serverRequests, lines, null, null, false,
-                "The service's queue and prefill histograms recorded nothing over the run (it exports none, or fewer than two scrapes fell in it), so TTFT cannot be taken apart.",
+                "The service's queue and prefill histograms recorded nothing over the run (it exports none, or fewer than two scrapes fell in it), "
+                    + "so TTFT cannot be taken apart.",
                 notes);
         }
 
@@ -97,15 +101,18 @@ public sealed record TtftBreakdown(
                 server.Ttft?.P50 is { } t ? Round(clientP50 - t.Ms) : null);
             if (p50.UncertaintyMs > Math.Abs(remainder))
             {
-                notes.Add($"The server's p50 queue and prefill are interpolated within buckets {Bucket(q)} and {Bucket(p)} ms wide: the p50 remainder is "
+                notes.Add($"The server's p50 queue and prefill are interpolated within buckets {Bucket(q)} and {Bucket(p)} ms wide: the "
+                    + $"p50 remainder is "
                     + "within their widths only; the means are exact.");
             }
         }
 
         var large = mean.RemainderMs > LargeShare * clientMean && mean.RemainderMs > LargeMs;
         var verdict = large
-            ? $"Large remainder: {Ms(mean.RemainderMs)} ms of the {Ms(clientMean)} ms mean TTFT ({mean.Share:P0}) is neither queue nor prefill: the network or the client adds it, not the model server."
-            : $"Small remainder: {Ms(mean.RemainderMs)} ms of the {Ms(clientMean)} ms mean TTFT ({mean.Share:P0}) is outside queue and prefill; the server's queue and prefill explain the TTFT.";
+            ? $"Large remainder: {Ms(mean.RemainderMs)} ms of the {Ms(clientMean)} ms mean TTFT ({mean.Share:P0}) is neither queue nor prefill: the "
+                + $"network or the client adds it, not the model server."
+            : $"Small remainder: {Ms(mean.RemainderMs)} ms of the {Ms(clientMean)} ms mean TTFT ({mean.Share:P0}) is outside queue and prefill; the "
+                + $"server's queue and prefill explain the TTFT.";
         return new TtftBreakdown(server.From, server.To, server.Targets, clientRequests, serverRequests, lines, mean, p50, large, verdict, notes);
     }
 

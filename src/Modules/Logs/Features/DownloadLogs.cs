@@ -76,7 +76,8 @@ internal sealed class DownloadLogsHandler(IDbContextFactory<LogsDbContext> dbFac
     }
 
     public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/logs/download", async Task<FileContentHttpResult> (Guid? service, Guid? experiment, Guid? benchmark, ISender sender, CancellationToken ct) =>
+        api.MapGet("/logs/download", async Task<FileContentHttpResult> (Guid? service, Guid? experiment, Guid? benchmark, ISender sender,
+            CancellationToken ct) =>
             {
                 var file = await sender.Send(new DownloadLogs(service, experiment, benchmark), ct);
                 return TypedResults.File(file.Content, "text/plain; charset=utf-8", file.FileName);

@@ -12,7 +12,8 @@ public sealed record ListLogServices(int Limit = 100) : IQuery<IReadOnlyList<Log
 
 public sealed record LogServiceView(Guid ServiceId, int Lines, DateTimeOffset LastAt);
 
-internal sealed class ListLogServicesHandler(IDbContextFactory<LogsDbContext> dbFactory) : IQueryHandler<ListLogServices, IReadOnlyList<LogServiceView>>
+internal sealed class ListLogServicesHandler(IDbContextFactory<LogsDbContext> dbFactory) : IQueryHandler<ListLogServices,
+    IReadOnlyList<LogServiceView>>
 {
     public async ValueTask<IReadOnlyList<LogServiceView>> Handle(ListLogServices query, CancellationToken cancellationToken)
     {

@@ -33,7 +33,8 @@ public sealed record ListLogs(
 public sealed record LogPage(IReadOnlyList<LogLineView> Lines, long? NextCursor);
 
 /// <param name="BenchmarkId">Set on the output of a benchmark's load-generator workers (which has no service).</param>
-public sealed record LogLineView(long Id, Guid? ServiceId, Guid? ExperimentId, string? Node, int? Task, string Stream, string? Level, DateTimeOffset Timestamp, string Text, Guid? BenchmarkId = null);
+public sealed record LogLineView(long Id, Guid? ServiceId, Guid? ExperimentId, string? Node, int? Task, string Stream, string? Level,
+    DateTimeOffset Timestamp, string Text, Guid? BenchmarkId = null);
 
 internal sealed class ListLogsValidator : AbstractValidator<ListLogs>
 {
@@ -53,7 +54,8 @@ internal sealed class ListLogsValidator : AbstractValidator<ListLogs>
 
 internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory) : IQueryHandler<ListLogs, LogPage>
 {
-    public static LogLineView View(LogLine l) => new(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text, l.BenchmarkId);
+    public static LogLineView View(LogLine l) => new(l.Id, l.ServiceId, l.ExperimentId, l.Node, l.Task, l.Stream, l.Level, l.Timestamp, l.Text,
+        l.BenchmarkId);
 
     public async ValueTask<LogPage> Handle(ListLogs query, CancellationToken cancellationToken)
     {
@@ -89,6 +91,7 @@ internal sealed class ListLogsHandler(IDbContextFactory<LogsDbContext> dbFactory
                 TypedResults.Ok(await sender.Send(
                     new ListLogs(service, experiment, stream, level, q, since, until, cursor, limit ?? ListLogs.DefaultLimit, benchmark), ct)))
             .WithName("ListLogs")
-            .WithSummary("Stored log lines in arrival order (?benchmark= for a benchmark's load-generator workers); pass nextCursor back as ?cursor= for the next page.")
+            .WithSummary("Stored log lines in arrival order (?benchmark= for a benchmark's load-generator workers); pass nextCursor back as ?cursor= "
+                + "for the next page.")
             .ProducesValidationProblem();
 }

@@ -12,7 +12,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Aibench.Logs.Features;
 
 /// <summary>
-/// Live lines of a service, experiment or benchmark (its load-generator workers): the last <paramref name="Tail"/> lines first (or, when the client resumes,
+/// Live lines of a service, experiment or benchmark (its load-generator workers): the last <paramref name="Tail"/> lines first (or, when the client
+/// resumes,
 /// every line after <paramref name="After"/>), then each new line as it is stored.
 /// </summary>
 /// <param name="After">The id of the last line the client has (SSE's Last-Event-ID).</param>
@@ -20,13 +21,15 @@ namespace Aibench.Logs.Features;
 /// Only this task's lines; all when null. A replica's, unless <paramref name="Benchmark"/> is given: then a
 /// load-generator worker's (an experiment's workers number their tasks from 0 too).
 /// </param>
-public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100, int? Task = null, Guid? Benchmark = null) : IStreamQuery<LogLineView>;
+public sealed record StreamLogs(Guid? Service, Guid? Experiment, long? After, int Tail = 100, int? Task = null, Guid? Benchmark = null)
+    : IStreamQuery<LogLineView>;
 
 internal sealed class StreamLogsValidator : AbstractValidator<StreamLogs>
 {
     public StreamLogsValidator()
     {
-        RuleFor(q => q.Service).NotNull().When(q => q.Experiment is null && q.Benchmark is null).WithMessage("Give 'service', 'experiment' or 'benchmark'.");
+        RuleFor(q => q.Service).NotNull().When(q => q.Experiment is null && q.Benchmark
+            is null).WithMessage("Give 'service', 'experiment' or 'benchmark'.");
         RuleFor(q => q.Tail).InclusiveBetween(0, 10_000).OverridePropertyName("tail");
         RuleFor(q => q.After).GreaterThanOrEqualTo(0).OverridePropertyName("Last-Event-ID");
         RuleFor(q => q.Task).GreaterThanOrEqualTo(0).OverridePropertyName("task");
@@ -42,7 +45,8 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
     {
         // Stream queries skip the validation pipeline; the same rules apply all the same.
         await validator.ValidateAndThrowAsync(query, cancellationToken);
-        bool Wanted(LogLineView l) => (query.Service is null || l.ServiceId == query.Service) && (query.Experiment is null || l.ExperimentId == query.Experiment)
+        bool Wanted(LogLineView l) => (query.Service is null || l.ServiceId == query.Service)
+            && (query.Experiment is null || l.ExperimentId == query.Experiment)
             && (query.Benchmark is null || l.BenchmarkId == query.Benchmark)
             && (query.Task is null || (l.Task == query.Task && (query.Benchmark is not null || l.BenchmarkId is null)));
 
@@ -106,14 +110,16 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
     }
 
     /// <summary>Stored lines with ids in (after, before), page by page, so a long gap never sits in memory at once.</summary>
-    private async IAsyncEnumerable<LogLineView> StoredAsync(StreamLogs query, long after, long before, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<LogLineView> StoredAsync(StreamLogs query, long after, long before, [EnumeratorCancellation] CancellationToken
+        cancellationToken)
     {
         while (true)
         {
             List<LogLine> page;
             await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
             {
-                page = await Filter(db, query).Where(l => l.Id > after && l.Id < before).OrderBy(l => l.Id).Take(PageSize).ToListAsync(cancellationToken);
+                page = await Filter(db, query).Where(l => l.Id > after && l.Id < before).OrderBy(l
+                    => l.Id).Take(PageSize).ToListAsync(cancellationToken);
             }
 
             foreach (var line in page)
@@ -131,17 +137,20 @@ internal sealed class StreamLogsHandler(IDbContextFactory<LogsDbContext> dbFacto
     }
 
     public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/logs/stream", (Guid? service, Guid? experiment, Guid? benchmark, int? tail, int? task, HttpRequest request, ISender sender, CancellationToken ct) =>
+        api.MapGet("/logs/stream", (Guid? service, Guid? experiment, Guid? benchmark, int? tail, int? task, HttpRequest request, ISender sender,
+            CancellationToken ct) =>
             {
                 long? after = long.TryParse(request.Headers["Last-Event-ID"].ToString(), out var id) ? id : null;
                 var lines = sender.CreateStream(new StreamLogs(service, experiment, after, tail ?? 100, task, benchmark), ct);
                 return TypedResults.ServerSentEvents(Items(lines, ct));
             })
             .WithName("StreamLogs")
-            .WithSummary("Live log lines as server-sent events (event 'line', id = line id): the last ?tail= lines, then new ones (?task= for one replica); resumes after Last-Event-ID.")
+            .WithSummary("Live log lines as server-sent events (event 'line', id = line id): the last ?tail= lines, then new ones (?task= for one "
+                + "replica); resumes after Last-Event-ID.")
             .ProducesValidationProblem();
 
-    private static async IAsyncEnumerable<SseItem<LogLineView>> Items(IAsyncEnumerable<LogLineView> lines, [EnumeratorCancellation] CancellationToken ct)
+    private static async IAsyncEnumerable<SseItem<LogLineView>> Items(IAsyncEnumerable<LogLineView> lines, [EnumeratorCancellation] CancellationToken
+        ct)
     {
         await foreach (var line in lines.WithCancellation(ct))
         {

@@ -12,7 +12,8 @@ namespace Aibench.Logs.Jobs;
 /// </summary>
 [AutomaticRetry(Attempts = 3)]
 [DisableConcurrentExecution(timeoutInSeconds: 60)]
-internal sealed class LogRetentionJob(IDbContextFactory<LogsDbContext> dbFactory, LogsSettings settings, TimeProvider time, ILogger<LogRetentionJob> logger) : IRecurringJob
+internal sealed class LogRetentionJob(IDbContextFactory<LogsDbContext> dbFactory, LogsSettings settings, TimeProvider time,
+    ILogger<LogRetentionJob> logger) : IRecurringJob
 {
     public const string RecurringId = "logs:retention";
     private const int Chunk = 50_000;
@@ -23,7 +24,8 @@ internal sealed class LogRetentionJob(IDbContextFactory<LogsDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
         // Lines up to the newest id had all arrived by now; a line's age is reckoned from the first mark after it.
-        if (await db.Lines.MaxAsync(l => (long?)l.Id, cancellationToken) is { } newest && !await db.Marks.AnyAsync(m => m.LastId >= newest, cancellationToken))
+        if (await db.Lines.MaxAsync(l => (long?)l.Id, cancellationToken) is { } newest
+            && !await db.Marks.AnyAsync(m => m.LastId >= newest, cancellationToken))
         {
             db.Marks.Add(new LogMark { LastId = newest, At = now });
             await db.SaveChangesAsync(cancellationToken);
@@ -41,14 +43,16 @@ internal sealed class LogRetentionJob(IDbContextFactory<LogsDbContext> dbFactory
         if (size > settings.MaxSize)
         {
             // Down to nine tenths, so that a store at its limit is not trimmed a little every hour.
-            deleted += await DeleteUpToAsync(db, await OldestAmountingToAsync(db, size - (settings.MaxSize / 10 * 9), cancellationToken), cancellationToken);
+            deleted += await DeleteUpToAsync(db, await OldestAmountingToAsync(db, size - (settings.MaxSize / 10 * 9), cancellationToken),
+                cancellationToken);
         }
 
         // Offsets of files read for the last time long ago; their services are no longer collected.
         await db.Files.Where(f => f.Finished && f.UpdatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
         if (deleted > 0)
         {
-            logger.LogInformation("Deleted {Lines} stored log lines (retention {Retention}, at most {MaxSize} characters)", deleted, settings.Retention, settings.MaxSize);
+            logger.LogInformation("Deleted {Lines} stored log lines (retention {Retention}, at most {MaxSize} characters)", deleted,
+                settings.Retention, settings.MaxSize);
         }
     }
 
@@ -58,7 +62,8 @@ internal sealed class LogRetentionJob(IDbContextFactory<LogsDbContext> dbFactory
         long after = 0;
         while (true)
         {
-            var page = await db.Lines.Where(l => l.Id > after).OrderBy(l => l.Id).Select(l => new { l.Id, l.Text.Length }).Take(Chunk).ToListAsync(cancellationToken);
+            var page = await db.Lines.Where(l => l.Id > after).OrderBy(l => l.Id).Select(l
+                => new { l.Id, l.Text.Length }).Take(Chunk).ToListAsync(cancellationToken);
             foreach (var line in page)
             {
                 characters -= line.Length;

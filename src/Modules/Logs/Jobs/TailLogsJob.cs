@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging;
 namespace Aibench.Logs.Jobs;
 
 /// <summary>
-/// Follows the log files of every service and load-generator worker job in its run folder. Started every minute (and once at start-up) and looping until the minute ends,
+/// Follows the log files of every service and load-generator worker job in its run folder. Started every minute (and once at start-up) and looping
+/// until the minute ends,
 /// polling four times a second, so lines reach the store and live streams well under a second after they are
 /// written without a recurring job per poll. Only one loop runs at a time (<see cref="LogTailer"/> relies on a single writer).
 /// </summary>

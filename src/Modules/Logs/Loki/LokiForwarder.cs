@@ -79,7 +79,8 @@ internal sealed class LokiForwarder(
             while (true)
             {
                 var after = position.LastId;
-                var batch = await db.Lines.AsNoTracking().Where(l => l.Id > after).OrderBy(l => l.Id).Take(settings.BatchSize).ToListAsync(cancellationToken);
+                var batch = await db.Lines.AsNoTracking().Where(l => l.Id > after).OrderBy(l
+                    => l.Id).Take(settings.BatchSize).ToListAsync(cancellationToken);
                 if (batch.Count == 0)
                 {
                     _failures = 0;
@@ -100,7 +101,8 @@ internal sealed class LokiForwarder(
                 if (progress.Failure is { } failure)
                 {
                     _failures++;
-                    logger.LogWarning("Loki at {Url} is unavailable ({Status}: {Detail}); {Count} lines wait from Id {Id}, next try in about {Delay:0}s",
+                    logger.LogWarning("Loki at {Url} is unavailable ({Status}: {Detail}); {Count} lines wait from Id {Id}, next try in "
+                        + "about {Delay:0}s",
                         key, failure.Status?.ToString() ?? "no answer", failure.Detail, batch.Count, position.LastId + 1, NextDelay.TotalSeconds);
                     return new ForwardResult(sent, dropped, true);
                 }

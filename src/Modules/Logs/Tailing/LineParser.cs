@@ -25,7 +25,8 @@ internal static partial class LineParser
             {
                 var start = i;
                 // Frames are indented; the exception line that ends the traceback is not.
-                while (i + 1 < lines.Count && i - start < MaxTracebackLines && (lines[i + 1].StartsWith(' ') || lines[i + 1].StartsWith('\t') || lines[i + 1].Length == 0))
+                while (i + 1 < lines.Count && i - start < MaxTracebackLines
+                    && (lines[i + 1].StartsWith(' ') || lines[i + 1].StartsWith('\t') || lines[i + 1].Length == 0))
                 {
                     i++;
                 }
@@ -80,7 +81,8 @@ internal static partial class LineParser
         return null;
     }
 
-    [GeneratedRegex(@"^(?:\S+\s+){0,4}?[\[(<-]?\s*(?<l>DEBUG|TRACE|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?:\S+\s+){0,4}?[\[(<-]?\s*(?<l>DEBUG|TRACE|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|FATAL)\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LevelPattern();
 
     [GeneratedRegex(@"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?")]

@@ -70,7 +70,8 @@ internal sealed class LogBroadcaster(int maxBufferedLines = LogBroadcaster.Defau
         }
 
         /// <summary>Batches in commit order, as they come; ends with the caller's cancellation.</summary>
-        public async IAsyncEnumerable<IReadOnlyList<LogLineView>> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        public async IAsyncEnumerable<IReadOnlyList<LogLineView>>
+            ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
         {
             while (true)
             {

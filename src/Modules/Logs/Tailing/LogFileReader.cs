@@ -5,7 +5,8 @@ namespace Aibench.Logs.Tailing;
 
 /// <summary>Where reading a file stopped: persisted, so a restarted host resumes exactly there.</summary>
 /// <param name="Offset">Bytes consumed: always just after a newline (or inside a line being skipped).</param>
-/// <param name="Head"><c>K:hash</c> of the file's first K bytes (K ≤ 256, all read already); different bytes there mean the file was replaced.</param>
+/// <param name="Head"><c>K:hash</c> of the file's first K bytes (K ≤ 256, all read already); different bytes there mean the file was
+/// replaced.</param>
 /// <param name="SkippingLongLine">The rest of an over-long line is being skipped up to its newline.</param>
 internal sealed record TailState(long Offset, string? Head, bool SkippingLongLine)
 {

@@ -131,7 +131,8 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
             if (match.Success)
             {
                 yield return (path, match.Groups["ext"].Value == "err" ? "stderr" : "stdout",
-                    match.Groups["kind"].Value == "task" ? int.Parse(match.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture) : null);
+                    match.Groups["kind"].Value == "task" ? int.Parse(match.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)
+                        : null);
             }
         }
 
@@ -142,7 +143,8 @@ internal sealed partial class LogTailer(IDbContextFactory<LogsDbContext> dbFacto
             {
                 // logs/<task>-<anything>.log belongs to that task; other names to the job.
                 var task = TaskPrefix().Match(Path.GetFileName(path));
-                yield return (path, "stdout", task.Success ? int.Parse(task.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture) : null);
+                yield return (path, "stdout", task.Success ? int.Parse(task.Groups["n"].Value, System.Globalization.CultureInfo.InvariantCulture)
+                    : null);
             }
         }
     }

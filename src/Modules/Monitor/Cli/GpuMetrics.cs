@@ -77,7 +77,9 @@ internal static class GpuMetrics
             foreach (var (gpu, v) in lines)
             {
                 text.Append(name)
-                    .Append(CultureInfo.InvariantCulture, $"{{gpu=\"{gpu.Index}\",UUID=\"{Escape(gpu.Uuid)}\",device=\"nvidia{gpu.Index}\",modelName=\"{Escape(gpu.Name)}\",Hostname=\"{Escape(hostname)}\"}} ")
+                    .Append(CultureInfo.InvariantCulture,
+                        $"{{gpu=\"{gpu.Index}\",UUID=\"{Escape(gpu.Uuid)}\",device=\"nvidia{gpu.Index}\","
+                        + $"modelName=\"{Escape(gpu.Name)}\",Hostname=\"{Escape(hostname)}\"}} ")
                     .Append(v!.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
             }
         }
@@ -89,5 +91,6 @@ internal static class GpuMetrics
     }
 
     private static string Escape(string value) =>
-        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n",
+            StringComparison.Ordinal);
 }

@@ -63,7 +63,8 @@ internal static class GpuSamplerCommand
             }
 
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            Console.Out.WriteLine($"aibench gpu-sampler listening on {address}/metrics ({program} every {Aibench.Shared.Text.Duration.Format(every)})");
+            Console.Out.WriteLine($"aibench gpu-sampler listening on {address}/metrics ({program} every "
+                + $"{Aibench.Shared.Text.Duration.Format(every)})");
             Console.Out.Flush();
             try
             {
@@ -157,7 +158,8 @@ internal sealed class GpuSampler(string nvidiaSmi, TimeSpan interval, TimeProvid
                 if (process.ExitCode != 0)
                 {
                     var why = (await stderr).Trim();
-                    await Console.Error.WriteLineAsync($"aibench gpu-sampler: {nvidiaSmi} exited with {process.ExitCode}: {(why.Length > 0 ? why : (await stdout).Trim())}");
+                    await Console.Error.WriteLineAsync($"aibench gpu-sampler: {nvidiaSmi} exited with {process.ExitCode}: "
+                        + $"{(why.Length > 0 ? why : (await stdout).Trim())}");
                     return ([], 1);
                 }
 
@@ -167,7 +169,8 @@ internal sealed class GpuSampler(string nvidiaSmi, TimeSpan interval, TimeProvid
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 process.Kill(entireProcessTree: true);
-                await Console.Error.WriteLineAsync($"aibench gpu-sampler: {nvidiaSmi} did not answer within {Aibench.Shared.Text.Duration.Format(limit)}");
+                await Console.Error.WriteLineAsync($"aibench gpu-sampler: {nvidiaSmi} did not answer within "
+                    + $"{Aibench.Shared.Text.Duration.Format(limit)}");
                 return ([], 1);
             }
         }

@@ -59,7 +59,8 @@ internal sealed class AnswerServerLatencies(IDbContextFactory<MonitorDbContext> 
             .ToList();
 
         var span = HistogramDelta.Span(series, from, to, grace);
-        ServerLatency? Of(string metric) => HistogramDelta.Latency(metric, [.. series.Where(s => s.Name.StartsWith(metric, StringComparison.Ordinal))], from, to, grace);
+        ServerLatency? Of(string metric)
+            => HistogramDelta.Latency(metric, [.. series.Where(s => s.Name.StartsWith(metric, StringComparison.Ordinal))], from, to, grace);
         return new ServerLatencies(
             span is { } a ? DateTimeOffset.FromUnixTimeMilliseconds(a.StartMs) : null,
             span is { } b ? DateTimeOffset.FromUnixTimeMilliseconds(b.EndMs) : null,

@@ -53,13 +53,15 @@ internal sealed class GetSeriesValidator : AbstractValidator<GetSeries>
         RuleFor(q => q.Limit).InclusiveBetween(1, 1_000_000);
         RuleFor(q => q.Fn).Must(f => Functions.Contains(f))
             .WithMessage(q => $"'fn' must be one of {string.Join(", ", Functions)}, not '{q.Fn}'.").OverridePropertyName("fn");
-        RuleFor(q => q.Q).NotNull().When(q => q.Fn == "quantile").WithMessage("'q' is required with fn=quantile, e.g. q=0.99.").OverridePropertyName("q");
+        RuleFor(q => q.Q).NotNull().When(q => q.Fn
+            == "quantile").WithMessage("'q' is required with fn=quantile, e.g. q=0.99.").OverridePropertyName("q");
         RuleFor(q => q.Q).InclusiveBetween(0, 1).When(q => q.Q is not null).WithMessage("'q' must be between 0 and 1.").OverridePropertyName("q");
         RuleFor(q => q.Step).Must(BePositive!).When(q => q.Step is not null)
             .WithMessage(q => $"'step' must be a duration like 15s, not '{q.Step}'.").OverridePropertyName("step");
         RuleFor(q => q.Window).Must(BePositive!).When(q => q.Window is not null)
             .WithMessage(q => $"'window' must be a duration like 1m, not '{q.Window}'.").OverridePropertyName("window");
-        RuleFor(q => q).Must(q => Steps(q) <= GetSeries.MaxSteps).When(q => q.Fn != "raw" && q.From is not null && q.To is not null && q.Step is not null)
+        RuleFor(q => q).Must(q => Steps(q) <= GetSeries.MaxSteps).When(q => q.Fn != "raw" && q.From is not null && q.To is not null && q.Step
+            is not null)
             .WithMessage($"'step' gives more than {GetSeries.MaxSteps} points between from and to; use a longer step.").OverridePropertyName("step");
     }
 
@@ -119,7 +121,8 @@ internal sealed class GetSeriesHandler(IDbContextFactory<MonitorDbContext> dbFac
         {
             // histogram_quantile(q, sum by (le) (rate(name_bucket[window]))), across replicas and every other label.
             var buckets = bySeries
-                .Select(kv => (Le: LabelText.Parse(kv.Key).GetValueOrDefault("le"), Rate: PromFunctions.Rate(kv.Value, steps, (long)window.TotalMilliseconds)))
+                .Select(kv => (Le: LabelText.Parse(kv.Key).GetValueOrDefault("le"),
+                    Rate: PromFunctions.Rate(kv.Value, steps, (long)window.TotalMilliseconds)))
                 .Where(b => b.Le is not null && TryBound(b.Le, out _))
                 .GroupBy(b => b.Le!)
                 .Select(g => (UpperBound: Bound(g.Key), Series: PromFunctions.Sum(g.Select(b => b.Rate))))
@@ -146,7 +149,8 @@ internal sealed class GetSeriesHandler(IDbContextFactory<MonitorDbContext> dbFac
     private static SeriesPoint ToPoint(Point p) => new(DateTimeOffset.FromUnixTimeMilliseconds(p.TimestampMs), p.Value);
 
     private static bool TryBound(string le, out double bound) =>
-        double.TryParse(le == "+Inf" ? "Infinity" : le, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out bound);
+        double.TryParse(le == "+Inf" ? "Infinity" : le, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture,
+            out bound);
 
     private static double Bound(string le) => TryBound(le, out var b) ? b : double.NaN;
 
@@ -155,8 +159,10 @@ internal sealed class GetSeriesHandler(IDbContextFactory<MonitorDbContext> dbFac
                 Guid? service, Guid? experiment, string? name, DateTimeOffset? from, DateTimeOffset? to, string? fn, double? q,
                 string? step, string? window, bool? sum, int? limit, ISender sender, CancellationToken ct) =>
                 TypedResults.Ok(await sender.Send(
-                    new GetSeries(service, experiment, name ?? "", from, to, fn ?? "raw", q, step, window, sum ?? false, limit ?? GetSeries.DefaultLimit), ct)))
+                    new GetSeries(service, experiment, name ?? "", from, to, fn ?? "raw", q, step, window, sum ?? false, limit
+                        ?? GetSeries.DefaultLimit), ct)))
             .WithName("GetSeries")
-            .WithSummary("One metric of a service or experiment as chartable series: raw, or fn=instant|rate|quantile (q=0.99), sum=true across replicas.")
+            .WithSummary("One metric of a service or experiment as chartable series: raw, or fn=instant|rate|quantile (q=0.99), sum=true "
+                + "across replicas.")
             .ProducesValidationProblem();
 }

@@ -9,7 +9,8 @@ namespace Aibench.Monitor.Jobs;
 /// <summary>Deletes samples older than the retention, in slices so that a large backlog never holds one long transaction.</summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
 [DisableConcurrentExecution(timeoutInSeconds: 600)]
-internal sealed class RetentionJob(IDbContextFactory<MonitorDbContext> dbFactory, SeriesCache cache, MonitorSettings settings, TimeProvider time) : IRecurringJob
+internal sealed class RetentionJob(IDbContextFactory<MonitorDbContext> dbFactory, SeriesCache cache, MonitorSettings settings, TimeProvider time)
+    : IRecurringJob
 {
     public const string RecurringId = "monitor:retention";
 
@@ -19,7 +20,8 @@ internal sealed class RetentionJob(IDbContextFactory<MonitorDbContext> dbFactory
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
-            var ids = await db.Samples.Where(s => s.TimestampMs < cutoff).OrderBy(s => s.Id).Select(s => s.Id).Take(50_000).ToListAsync(cancellationToken);
+            var ids = await db.Samples.Where(s => s.TimestampMs < cutoff).OrderBy(s => s.Id).Select(s
+                => s.Id).Take(50_000).ToListAsync(cancellationToken);
             if (ids.Count == 0)
             {
                 break;

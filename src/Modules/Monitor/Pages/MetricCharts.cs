@@ -33,9 +33,11 @@ internal static class MetricCharts
         {
             Combine.Difference when results.Count == 2 => Difference(preset.Queries[0], results[0], results[1]),
             Combine.BusyCpu => BusyCpu(preset.Queries[0], results[0]),
-            _ => [.. preset.Queries.Zip(results).SelectMany(x => x.Second.Select(s => new MetricLine(Legend(x.First), LabelText.Parse(s.Labels), s.Points)))],
+            _ => [.. preset.Queries.Zip(results).SelectMany(x
+                => x.Second.Select(s => new MetricLine(Legend(x.First), LabelText.Parse(s.Labels), s.Points)))],
         };
-        return [.. lines.Where(l => l.Points.Count > 0).Select(l => preset.Scale == 1 ? l : l with { Points = [.. l.Points.Select(p => p with { V = p.V * preset.Scale })] })];
+        return [.. lines.Where(l => l.Points.Count > 0).Select(l => preset.Scale == 1 ? l
+            : l with { Points = [.. l.Points.Select(p => p with { V = p.V * preset.Scale })] })];
     }
 
     public static MetricChart Chart(IReadOnlyList<MetricLine> lines, DateTimeOffset from, DateTimeOffset to, TimeSpan step)
@@ -123,7 +125,8 @@ internal static class MetricCharts
                 var labels = new Dictionary<string, string>(StringComparer.Ordinal);
                 if (g.Key.Replica is { } replica) labels["replica"] = replica;
                 if (g.Key.Node is { } node) labels["node"] = node;
-                IReadOnlyList<SeriesPoint> points = [.. g.SelectMany(s => s.Points).GroupBy(p => p.T).OrderBy(p => p.Key).Select(p => new SeriesPoint(p.Key, p.Sum(x => x.V)))];
+                IReadOnlyList<SeriesPoint> points =
+                    [.. g.SelectMany(s => s.Points).GroupBy(p => p.T).OrderBy(p => p.Key).Select(p => new SeriesPoint(p.Key, p.Sum(x => x.V)))];
                 return new MetricLine(Legend(query), labels, points);
             })];
 }

@@ -46,13 +46,15 @@ internal static class MetricPresets
     public static readonly IReadOnlyList<Preset> All =
     [
         new("vllm-requests", Vllm, "Requests running / waiting (all replicas)", "requests",
-            [new("vllm:num_requests_running", "instant", Sum: true, Legend: "running"), new("vllm:num_requests_waiting", "instant", Sum: true, Legend: "waiting")]),
+            [new("vllm:num_requests_running", "instant", Sum: true, Legend: "running"),
+                new("vllm:num_requests_waiting", "instant", Sum: true, Legend: "waiting")]),
         new("vllm-requests-replica", Vllm, "Requests running / waiting per replica", "requests",
             [new("vllm:num_requests_running", "instant", Legend: "running"), new("vllm:num_requests_waiting", "instant", Legend: "waiting")]),
         new("vllm-kv-cache", Vllm, "KV cache usage", "%",
             [new("vllm:kv_cache_usage_perc", "instant", Legend: "KV cache")], Scale: 100),
         new("vllm-tokens", Vllm, "Token throughput", "tokens/s",
-            [new("vllm:generation_tokens_total", "rate", Sum: true, Legend: "generation"), new("vllm:prompt_tokens_total", "rate", Sum: true, Legend: "prompt")]),
+            [new("vllm:generation_tokens_total", "rate", Sum: true, Legend: "generation"),
+                new("vllm:prompt_tokens_total", "rate", Sum: true, Legend: "prompt")]),
         Quantiles("vllm-ttft", Vllm, "Time to first token", "vllm:time_to_first_token_seconds"),
         Quantiles("vllm-itl", Vllm, "Inter-token latency", "vllm:inter_token_latency_seconds"),
         Quantiles("vllm-e2e", Vllm, "End-to-end request latency", "vllm:e2e_request_latency_seconds"),
@@ -76,7 +78,8 @@ internal static class MetricPresets
         new("host-benchmark-requests", Host, "Benchmark requests", "requests/s",
             [new("aibench_benchmark_requests_total", "rate", Legend: "requests")]),
         new("host-benchmark-ttft", Host, "Benchmark time to first token", "s",
-            [new("aibench_benchmark_ttft_seconds", "quantile", 0.5, Legend: "p50"), new("aibench_benchmark_ttft_seconds", "quantile", 0.99, Legend: "p99")]),
+            [new("aibench_benchmark_ttft_seconds", "quantile", 0.5, Legend: "p50"),
+                new("aibench_benchmark_ttft_seconds", "quantile", 0.99, Legend: "p99")]),
     ];
 
     public static IEnumerable<Preset> Of(string group) => All.Where(p => p.Group == group);

@@ -125,7 +125,8 @@ internal sealed class MetricsPresenter
         var (kind, id) = Source;
         var stepText = ((int)step.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s";
         return new GetSeries(
-            kind == "service" ? id : null, kind == "experiment" ? id : null, query.Metric, from, to, query.Fn, query.Q, query.Fn == "raw" ? null : stepText,
+            kind == "service" ? id : null, kind == "experiment" ? id : null, query.Metric, from, to, query.Fn, query.Q, query.Fn == "raw" ? null
+                : stepText,
             Sum: query.Sum);
     }
 

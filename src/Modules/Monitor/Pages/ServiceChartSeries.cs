@@ -11,7 +11,8 @@ namespace Aibench.Monitor.Pages;
 /// </summary>
 internal static partial class ServiceChartSeries
 {
-    /// <summary>While an experiment runs, the charts show this much: the whole of a long soak every 5 s would be slow, and cut at the sample limit.</summary>
+    /// <summary>While an experiment runs, the charts show this much: the whole of a long soak every 5 s would be slow, and cut at the sample
+    /// limit.</summary>
     public static readonly TimeSpan LiveWindow = TimeSpan.FromMinutes(30);
 
     public const string Running = "vllm:num_requests_running";

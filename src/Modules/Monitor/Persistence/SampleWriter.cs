@@ -42,7 +42,8 @@ internal sealed class SampleWriter(SeriesCache cache)
             }
 
             var added = missing.Where(k => !cache.TryGet(k, out _))
-                .Select(k => (Key: k, Row: new MetricSeries { ServiceId = k.ServiceId, ExperimentId = k.ExperimentId, Name = k.Name, Labels = k.Labels }))
+                .Select(k => (Key: k, Row: new MetricSeries { ServiceId = k.ServiceId, ExperimentId = k.ExperimentId, Name = k.Name,
+                    Labels = k.Labels }))
                 .ToList();
             if (added.Count > 0)
             {

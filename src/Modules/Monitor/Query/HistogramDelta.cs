@@ -93,7 +93,8 @@ internal static class HistogramDelta
         }
 
         var sorted = buckets.Select(b => (UpperBound: b.Key, Count: b.Value)).OrderBy(b => b.UpperBound).ToList();
-        return new ServerLatency(metric, (long)Math.Round(count), Ms(sum / count), Quantile(0.5, sorted), Quantile(0.9, sorted), Quantile(0.99, sorted));
+        return new ServerLatency(metric, (long)Math.Round(count), Ms(sum / count), Quantile(0.5, sorted), Quantile(0.9, sorted),
+            Quantile(0.99, sorted));
     }
 
     /// <summary>Scrape targets (replicas) among the series, told apart by the labels aibench adds.</summary>

@@ -121,7 +121,8 @@ internal static class ExpositionParser
 
         i = SkipBlanks(rest, i + keyword.Length);
         var nameLength = MetricNameLength(rest[i..]);
-        if (nameLength == 0 || (i + nameLength < rest.Length && !IsBlank(rest[i + nameLength]))) return $"invalid metric name in # {(isHelp ? "HELP" : "TYPE")}";
+        if (nameLength == 0 || (i + nameLength < rest.Length && !IsBlank(rest[i + nameLength]))) return
+            $"invalid metric name in # {(isHelp ? "HELP" : "TYPE")}";
         var name = scratch.Ascii(rest.Slice(i, nameLength));
         i = SkipBlanks(rest, i + nameLength);
 

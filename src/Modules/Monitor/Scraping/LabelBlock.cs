@@ -47,7 +47,8 @@ internal static class LabelBlock
                 if (next < 0) return "unterminated label value";
                 i += next;
                 if (block[i] == (byte)'"') break;
-                if (i + 1 >= block.Length || block[i + 1] is not ((byte)'\\' or (byte)'"' or (byte)'n')) return "invalid escape sequence in a label value";
+                if (i + 1 >= block.Length || block[i + 1] is not ((byte)'\\' or (byte)'"' or (byte)'n')) return
+                    "invalid escape sequence in a label value";
                 i += 2;
             }
 

@@ -18,7 +18,8 @@ internal static class LabelText
         for (var i = 0; i < pairs.Length; i++)
         {
             var (name, value) = pairs[i];
-            if (ExpositionParser.LabelNameLength(Encoding.UTF8.GetBytes(name)) != name.Length) throw new ArgumentException($"'{name}' is not a label name.", nameof(labels));
+            if (ExpositionParser.LabelNameLength(Encoding.UTF8.GetBytes(name)) != name.Length) throw new
+                ArgumentException($"'{name}' is not a label name.", nameof(labels));
             if (i > 0 && pairs[i - 1].Key == name) throw new ArgumentException($"Label '{name}' appears twice.", nameof(labels));
             text.Append(i == 0 ? '{' : ',').Append(name).Append("=\"");
             foreach (var c in value)

@@ -74,7 +74,8 @@ internal sealed class Scraper(IHttpClientFactory httpFactory, MonitorSettings se
                 timeout.CancelAfter(settings.ScrapeTimeout);
                 using var request = new HttpRequestMessage(HttpMethod.Get, target.Url);
                 request.Headers.Accept.ParseAdd("text/plain; version=0.0.4");
-                using var response = await httpFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+                using var response = await httpFactory.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead,
+                    timeout.Token);
                 if (!response.IsSuccessStatusCode)
                 {
                     return Failed(target, started, $"HTTP {(int)response.StatusCode}");
@@ -94,7 +95,8 @@ internal sealed class Scraper(IHttpClientFactory httpFactory, MonitorSettings se
             foreach (var sample in exposition.Samples)
             {
                 if (double.IsNaN(sample.Value) || sample.Name.EndsWith("_created", StringComparison.Ordinal)
-                    || (target.Kind == "aibench" && !sample.Name.StartsWith("aibench_", StringComparison.Ordinal) && !sample.Name.StartsWith("process_", StringComparison.Ordinal)))
+                    || (target.Kind == "aibench" && !sample.Name.StartsWith("aibench_", StringComparison.Ordinal)
+                        && !sample.Name.StartsWith("process_", StringComparison.Ordinal)))
                 {
                     continue;
                 }

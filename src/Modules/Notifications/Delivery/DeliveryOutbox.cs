@@ -78,7 +78,8 @@ internal sealed class DeliveryOutbox(
             jobs.Enqueue<DeliverNotificationJob>(j => j.RunAsync(id, CancellationToken.None));
         }
 
-        logger.LogInformation("Notification {Event} {EventId} queued for {Targets}", e.Kind.WireName(), e.Id, string.Join("; ", added.Select(d => d.TargetDisplay)));
+        logger.LogInformation("Notification {Event} {EventId} queued for {Targets}", e.Kind.WireName(), e.Id,
+            string.Join("; ", added.Select(d => d.TargetDisplay)));
         return added;
     }
 

@@ -59,9 +59,11 @@ internal sealed record NotificationEvent(
         var what = $"{e.Recipe}, {e.TestType}";
         var (subject, line) = kind switch
         {
-            NotificationKind.ExperimentSloMissed => ($"Experiment \"{e.Name}\" missed its SLO", $"missed its SLO ({what}): {e.SloSummary ?? "failed"}"),
+            NotificationKind.ExperimentSloMissed
+                => ($"Experiment \"{e.Name}\" missed its SLO", $"missed its SLO ({what}): {e.SloSummary ?? "failed"}"),
             NotificationKind.ExperimentCompleted => ($"Experiment \"{e.Name}\" completed", $"completed ({what}): {e.Reason ?? "done"}"),
-            NotificationKind.ExperimentCancelled => ($"Experiment \"{e.Name}\" was cancelled", $"was cancelled during {e.LastStage.WireName()} ({what})"),
+            NotificationKind.ExperimentCancelled
+                => ($"Experiment \"{e.Name}\" was cancelled", $"was cancelled during {e.LastStage.WireName()} ({what})"),
             _ => ($"Experiment \"{e.Name}\" failed", $"failed during {e.LastStage.WireName()} ({what}): {e.Reason ?? "no reason given"}"),
         };
         var experiment = new ExperimentPart(e.ExperimentId, e.Name, e.Recipe, e.TestType, e.Outcome, e.LastStage.WireName(), e.Reason, e.ServiceId,
@@ -77,8 +79,10 @@ internal sealed record NotificationEvent(
         var name = service?.Recipe ?? "service";
         var how = e.Status == ServiceStatus.TimedOut ? "reached its time limit" : "failed";
         var job = service?.JobId is { } j ? $", job {j}" : "";
-        return new NotificationEvent(IdOf($"service:{e.ServiceId}:{e.Status}:{service?.JobId}"), NotificationKind.ServiceFailed, service?.UpdatedAt ?? at,
-            $"Service {name} {how}", $"Service {name} ({Short(e.ServiceId)}{job}) {how}: {Clip(e.Reason ?? "no reason given")} {url}", url, null, null,
+        return new NotificationEvent(IdOf($"service:{e.ServiceId}:{e.Status}:{service?.JobId}"), NotificationKind.ServiceFailed, service?.UpdatedAt
+            ?? at,
+            $"Service {name} {how}", $"Service {name} ({Short(e.ServiceId)}{job}) {how}: {Clip(e.Reason ?? "no reason given")} {url}", url, null,
+                null,
             new ServicePart(e.ServiceId, service?.Recipe, e.Status, e.Reason, service?.JobId, null, null, null));
     }
 
@@ -87,8 +91,10 @@ internal sealed record NotificationEvent(
         var url = $"{baseUrl}/services/{e.ServiceId}";
         return new NotificationEvent(IdOf($"service:{e.ServiceId}:restarted:{e.Attempt}"), NotificationKind.ServiceRestarted, e.At,
             $"Service {e.Recipe} restarted (attempt {e.Attempt})",
-            $"Service {e.Recipe} ({Short(e.ServiceId)}) restarted, attempt {e.Attempt} of {e.MaxRestarts + 1}: {Clip(e.Reason)} {url}", url, null, null,
-            new ServicePart(e.ServiceId, e.Recipe, ServiceStatus.Restarting, e.Reason, e.PreviousJobId, e.Attempt, e.MaxRestarts, e.Backoff.TotalSeconds));
+            $"Service {e.Recipe} ({Short(e.ServiceId)}) restarted, attempt {e.Attempt} of {e.MaxRestarts + 1}: {Clip(e.Reason)} {url}", url, null,
+                null,
+            new ServicePart(e.ServiceId, e.Recipe, ServiceStatus.Restarting, e.Reason, e.PreviousJobId, e.Attempt, e.MaxRestarts,
+                e.Backoff.TotalSeconds));
     }
 
     public static NotificationEvent Test(DateTimeOffset at, string baseUrl)

@@ -68,7 +68,9 @@ public static class NotificationKinds
 internal sealed class NotificationKindJson : JsonConverter<NotificationKind>
 {
     public override NotificationKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        NotificationKinds.TryParse(reader.GetString(), out var kind) ? kind : throw new JsonException($"'{reader.GetString()}' is not a notification event.");
+        NotificationKinds.TryParse(reader.GetString(), out var kind) ? kind
+            : throw new JsonException($"'{reader.GetString()}' is not a notification event.");
 
-    public override void Write(Utf8JsonWriter writer, NotificationKind value, JsonSerializerOptions options) => writer.WriteStringValue(value.WireName());
+    public override void Write(Utf8JsonWriter writer, NotificationKind value, JsonSerializerOptions options)
+        => writer.WriteStringValue(value.WireName());
 }

@@ -49,7 +49,8 @@ internal sealed class WebhookSender(IHttpClientFactory clients)
             if (status is >= 300 and < 400)
             {
                 // The Location is not quoted: it may hold the token as the URL does.
-                return AttemptOutcome.Failure($"HTTP {status} {response.ReasonPhrase}: redirected; redirects are not followed, configure the final address", final: true);
+                return AttemptOutcome.Failure($"HTTP {status} {response.ReasonPhrase}: redirected; redirects are not followed, configure "
+                    + $"the final address", final: true);
             }
 
             var text = await ReadSomeAsync(response, deadline.Token);

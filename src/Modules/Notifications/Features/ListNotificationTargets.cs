@@ -69,7 +69,8 @@ internal sealed class NotificationKindListJson : JsonConverter<IReadOnlyList<Not
 {
     private static readonly NotificationKindJson One = new();
 
-    public override IReadOnlyList<NotificationKind> Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options)
+    public override IReadOnlyList<NotificationKind> Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert,
+        System.Text.Json.JsonSerializerOptions options)
     {
         var kinds = new List<NotificationKind>();
         while (reader.Read() && reader.TokenType != System.Text.Json.JsonTokenType.EndArray)
@@ -80,7 +81,8 @@ internal sealed class NotificationKindListJson : JsonConverter<IReadOnlyList<Not
         return kinds;
     }
 
-    public override void Write(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<NotificationKind> value, System.Text.Json.JsonSerializerOptions options)
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, IReadOnlyList<NotificationKind> value, System.Text.Json.JsonSerializerOptions
+        options)
     {
         writer.WriteStartArray();
         foreach (var kind in value)

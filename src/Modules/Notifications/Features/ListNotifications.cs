@@ -107,7 +107,8 @@ internal sealed class ListNotificationsHandler(IDbContextFactory<NotificationsDb
         api.MapGet("/notifications", async Task<Ok<IReadOnlyList<NotificationDeliveryView>>> (
                 string? status, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "event")] string? kind, Guid? experiment, Guid? service, int? limit,
                 ISender sender, CancellationToken ct) =>
-                TypedResults.Ok(await sender.Send(new ListNotifications(status, kind, experiment, service, limit ?? ListNotifications.DefaultLimit), ct)))
+                TypedResults.Ok(await sender.Send(new ListNotifications(status, kind, experiment, service, limit ?? ListNotifications.DefaultLimit),
+                    ct)))
             .WithName("ListNotifications")
             .WithSummary("Notification deliveries, newest first; filter with ?status=failed, ?event=experiment.failed, ?experiment=, ?service=.")
             .ProducesValidationProblem();

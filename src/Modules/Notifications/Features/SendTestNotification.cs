@@ -22,7 +22,8 @@ internal sealed class SendTestNotificationHandler(DeliveryOutbox outbox, Notific
     {
         if (!settings.Targets.Any())
         {
-            throw new ConflictException("No notification target is configured: add Notifications:Webhooks:0:Url or enable Notifications:Email (see docs/notifications.md).");
+            throw new ConflictException("No notification target is configured: add Notifications:Webhooks:0:Url or enable Notifications:Email (see "
+                + "docs/notifications.md).");
         }
 
         var e = NotificationEvent.Test(time.GetUtcNow(), links.Url);

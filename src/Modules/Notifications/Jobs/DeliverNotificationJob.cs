@@ -59,7 +59,8 @@ internal sealed class DeliverNotificationJob(
         catch (OperationCanceledException)
         {
             // The host stops: the attempt does not count, and the claim goes so that the next start need not wait for it to expire.
-            await db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s.SetProperty(d => d.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
+            await db.Deliveries.Where(d => d.Id == deliveryId).ExecuteUpdateAsync(s => s.SetProperty(d => d.ClaimedUntil, (DateTimeOffset?)null),
+                CancellationToken.None);
             throw;
         }
 

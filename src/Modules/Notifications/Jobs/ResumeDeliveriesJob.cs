@@ -13,7 +13,8 @@ namespace Aibench.Notifications.Jobs;
 /// </summary>
 [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
 [DisableConcurrentExecution(timeoutInSeconds: 30)]
-internal sealed class ResumeDeliveriesJob(IDbContextFactory<NotificationsDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider time) : IRecurringJob
+internal sealed class ResumeDeliveriesJob(IDbContextFactory<NotificationsDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider time)
+    : IRecurringJob
 {
     public const string RecurringId = "notifications:resume";
 
@@ -27,7 +28,8 @@ internal sealed class ResumeDeliveriesJob(IDbContextFactory<NotificationsDbConte
         var overdue = now - Overdue;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var ids = await db.Deliveries.AsNoTracking()
-            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt != null && d.NextAttemptAt <= overdue && (d.ClaimedUntil == null || d.ClaimedUntil < now))
+            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt != null && d.NextAttemptAt <= overdue
+                && (d.ClaimedUntil == null || d.ClaimedUntil < now))
             .OrderBy(d => d.NextAttemptAt).Select(d => d.Id).Take(500).ToListAsync(cancellationToken);
         foreach (var id in ids)
         {

@@ -40,10 +40,12 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
             .. services
                 .Where(s => !s.Status.IsTerminal() || s.UpdatedAt >= query.EndedSince)
                 .OrderBy(s => s.CreatedAt)
-                .Select(s => new LogSource(s.Id, LogSourceKind.Service, s.RunFolder!, s.Status.IsTerminal() && s.UpdatedAt <= quiet, NodeOfTask(s), Secrets(s), s.ExperimentId)),
+                .Select(s => new LogSource(s.Id, LogSourceKind.Service, s.RunFolder!, s.Status.IsTerminal() && s.UpdatedAt <= quiet, NodeOfTask(s),
+                    Secrets(s), s.ExperimentId)),
             .. workers
                 .OrderBy(w => w.CreatedAt)
-                .Select(w => new LogSource(w.BenchmarkId, LogSourceKind.Workers, w.RunFolder, w.EndedAt <= quiet, NodeOfWorker(w.RunFolder), WorkerSecrets(w.RunFolder), w.ExperimentId)),
+                .Select(w => new LogSource(w.BenchmarkId, LogSourceKind.Workers, w.RunFolder, w.EndedAt <= quiet, NodeOfWorker(w.RunFolder),
+                    WorkerSecrets(w.RunFolder), w.ExperimentId)),
         ];
     }
 
@@ -69,7 +71,8 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
     private List<string> Secrets(ServiceRecord service)
     {
         var recipe = catalog.Find(service.Recipe);
-        var names = recipe?.Parameters.Where(p => p.Secret).Select(p => $"AIBENCH_P_{p.Name.ToUpperInvariant()}").ToHashSet(StringComparer.Ordinal) ?? [];
+        var names = recipe?.Parameters.Where(p => p.Secret).Select(p => $"AIBENCH_P_{p.Name.ToUpperInvariant()}").ToHashSet(StringComparer.Ordinal)
+            ?? [];
         var env = Path.Combine(service.RunFolder!, RenderedJob.EnvFile);
         if (names.Count == 0 || !File.Exists(env)) return [];
         var secrets = new List<string>();
@@ -106,7 +109,8 @@ internal sealed class AnswerLogSources(IDbContextFactory<ServerDbContext> dbFact
         {
             foreach (var file in Directory.EnumerateFiles(folder, "*.node"))
             {
-                if (int.TryParse(Path.GetFileNameWithoutExtension(file), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var task)
+                if (int.TryParse(Path.GetFileNameWithoutExtension(file), System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var task)
                     && File.ReadAllText(file).Trim() is { Length: > 0 and <= 255 } node)
                 {
                     nodes[task] = node;

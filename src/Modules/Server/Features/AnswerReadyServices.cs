@@ -11,7 +11,8 @@ namespace Aibench.Server.Features;
 /// Answers the Contracts query for what to scrape: every ready service, its endpoints, and the monitoring sidecars
 /// its tasks announced in the run folder (read on each ask, since the database does not track them).
 /// </summary>
-internal sealed class AnswerReadyServices(IDbContextFactory<ServerDbContext> dbFactory) : IQueryHandler<ListReadyServices, IReadOnlyList<ReadyService>>
+internal sealed class AnswerReadyServices(IDbContextFactory<ServerDbContext> dbFactory) : IQueryHandler<ListReadyServices,
+    IReadOnlyList<ReadyService>>
 {
     public async ValueTask<IReadOnlyList<ReadyService>> Handle(ListReadyServices query, CancellationToken cancellationToken)
     {

@@ -10,9 +10,11 @@ internal sealed class AnswerRecipeOptions(RecipeCatalog catalog, ServerSettings 
     public ValueTask<RecipeOptions> Handle(ListRecipeOptions query, CancellationToken cancellationToken) =>
         ValueTask.FromResult(new RecipeOptions(
             [.. catalog.All.Select(r => new RecipeOption(
-                r.Name, r.Description, r.Deployment.ToString().ToLowerInvariant(), r.Resources.Nodes, r.Resources.GpusPerNode, r.Resources.CpusPerTask,
+                r.Name, r.Description, r.Deployment.ToString().ToLowerInvariant(), r.Resources.Nodes, r.Resources.GpusPerNode,
+                    r.Resources.CpusPerTask,
                 r.Resources.Partition ?? settings.Partition,
                 [.. r.Parameters.Select(p => new RecipeParameterOption(
-                    p.Name, p.Type.ToString().ToLowerInvariant(), p.Secret ? null : p.Default, p.Min, p.Max, p.Values, p.Description, p.Required, p.Secret))]))],
+                    p.Name, p.Type.ToString().ToLowerInvariant(), p.Secret ? null : p.Default, p.Min, p.Max, p.Values, p.Description, p.Required,
+                        p.Secret))]))],
             settings.MaxNodes));
 }

@@ -34,13 +34,15 @@ internal sealed class CancelServiceHandler(
                 }
                 catch (SchedulerUnavailableException e)
                 {
-                    throw new ConflictException($"The scheduler does not answer, so job {service.JobId} could not be cancelled yet: {e.Message}. Try again.");
+                    throw new ConflictException($"The scheduler does not answer, so job {service.JobId} could not be cancelled yet: "
+                        + $"{e.Message}. Try again.");
                 }
             }
 
             service.MoveTo(ServiceStatus.Cancelled, "cancelled on request", time.GetUtcNow());
             await db.SaveChangesAsync(cancellationToken);
-            await publisher.Publish(new ServiceStopped(service.Id, ServiceStatus.Cancelled, service.Reason, service.RunFolder ?? ""), cancellationToken);
+            await publisher.Publish(new ServiceStopped(service.Id, ServiceStatus.Cancelled, service.Reason, service.RunFolder ?? ""),
+                cancellationToken);
         }
 
         return new ServiceStatusView(service.Id, service.Status, service.Reason, service.UpdatedAt);

@@ -8,7 +8,8 @@ namespace Aibench.Server.Features;
 /// Service life events as host metrics (exported on /metrics through .NET's meters): how many services became
 /// ready, how long that took, how often they were restarted and how they ended.
 /// </summary>
-internal sealed class CountServiceEvents : INotificationHandler<ServiceReady>, INotificationHandler<ServiceStopped>, INotificationHandler<ServiceRestarted>, IDisposable
+internal sealed class CountServiceEvents : INotificationHandler<ServiceReady>, INotificationHandler<ServiceStopped>,
+    INotificationHandler<ServiceRestarted>, IDisposable
 {
     private readonly Meter _meter = new("Aibench.Server");
     private readonly Counter<long> _ready;

@@ -37,7 +37,8 @@ internal sealed class DeployServiceValidator : AbstractValidator<DeployService>
             {
                 if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False))
                 {
-                    context.AddFailure($"parameters.{name}", $"'{name}' must be a string, number or boolean, not {value.ValueKind.ToString().ToLowerInvariant()}.");
+                    context.AddFailure($"parameters.{name}",
+                        $"'{name}' must be a string, number or boolean, not {value.ValueKind.ToString().ToLowerInvariant()}.");
                 }
             }
         });
@@ -82,7 +83,8 @@ internal sealed class DeployServiceHandler(
         try
         {
             // env.sh holds the values, secrets included: readable by the owner only.
-            await Write(Path.Combine(runFolder, RenderedJob.EnvFile), rendered.EnvScript, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+            await Write(Path.Combine(runFolder, RenderedJob.EnvFile), rendered.EnvScript, UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                cancellationToken);
             await Write(Path.Combine(runFolder, RenderedJob.BatchFile), rendered.BatchScript, owner, cancellationToken);
             await Write(Path.Combine(runFolder, RenderedJob.TaskFile), rendered.TaskScript, owner, cancellationToken);
 
@@ -127,7 +129,8 @@ internal sealed class DeployServiceHandler(
 
     private static async Task Write(string path, string content, UnixFileMode mode, CancellationToken ct)
     {
-        await using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode });
+        await using var stream = new FileStream(path,
+            new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode });
         await using var writer = new StreamWriter(stream);
         await writer.WriteAsync(content.AsMemory(), ct);
     }
@@ -139,6 +142,7 @@ internal sealed class DeployServiceHandler(
                 return TypedResults.Created(string.Create(CultureInfo.InvariantCulture, $"/api/v1/services/{deployed.Id}"), deployed);
             })
             .WithName("DeployService")
-            .WithSummary("Deploy a recipe: { recipe, nodes?, parameters{}, timeLimitMinutes?, restart?{max, backoff} } → 201 with the service id and status.")
+            .WithSummary("Deploy a recipe: { recipe, nodes?, parameters{}, timeLimitMinutes?, restart?{max, backoff} } → 201 with the service "
+                + "id and status.")
             .ProducesValidationProblem();
 }

@@ -23,7 +23,8 @@ internal sealed record DeploymentPlan(Recipe Recipe, int Nodes, IReadOnlyDiction
     public RecipeRestart Restart { get; init; } = Recipe.Restart;
 
     /// <summary>The values as people may see them: secret ones masked.</summary>
-    public Dictionary<string, string> Shown => Values.ToDictionary(v => v.Key, v => Recipe.Parameters.Single(p => p.Name == v.Key).Secret ? "***" : v.Value);
+    public Dictionary<string, string> Shown => Values.ToDictionary(v => v.Key, v => Recipe.Parameters.Single(p => p.Name == v.Key).Secret ? "***"
+        : v.Value);
 
     /// <summary>Checks the request against the recipe; every problem is a validation error naming its field.</summary>
     public static DeploymentPlan Make(RecipeCatalog catalog, DeployService command)
@@ -34,7 +35,8 @@ internal sealed record DeploymentPlan(Recipe Recipe, int Nodes, IReadOnlyDiction
         var failures = new List<ValidationFailure>();
         if (recipe.Deployment == DeploymentMode.Single && nodes != recipe.Resources.Nodes)
         {
-            failures.Add(new ValidationFailure("nodes", $"Recipe '{recipe.Name}' deploys a single instance on {recipe.Resources.Nodes} node(s); use a replicas or ray recipe for more."));
+            failures.Add(new ValidationFailure("nodes",
+                $"Recipe '{recipe.Name}' deploys a single instance on {recipe.Resources.Nodes} node(s); use a replicas or ray recipe for more."));
         }
 
         if (recipe.Deployment == DeploymentMode.Ray && nodes < 2)

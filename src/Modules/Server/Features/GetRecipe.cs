@@ -25,9 +25,11 @@ public sealed record RecipeDetail(
     IReadOnlyList<RecipeParameterView> Parameters,
     string Yaml);
 
-public sealed record RecipeResourcesView(int Nodes, int GpusPerNode, int CpusPerTask, string? Memory, string? TimeLimit, string? Partition, string? Account, string? Qos, string? Constraint);
+public sealed record RecipeResourcesView(int Nodes, int GpusPerNode, int CpusPerTask, string? Memory, string? TimeLimit, string? Partition,
+    string? Account, string? Qos, string? Constraint);
 
-public sealed record RecipeParameterView(string Name, string Type, string? Default, double? Min, double? Max, IReadOnlyList<string> Values, string Description, bool Required, bool Secret);
+public sealed record RecipeParameterView(string Name, string Type, string? Default, double? Min, double? Max, IReadOnlyList<string> Values,
+    string Description, bool Required, bool Secret);
 
 internal sealed class GetRecipeValidator : AbstractValidator<GetRecipe>
 {
@@ -43,9 +45,11 @@ internal sealed class GetRecipeHandler(RecipeCatalog catalog) : IQueryHandler<Ge
         var res = r.Resources;
         return ValueTask.FromResult(new RecipeDetail(
             r.Name, r.Category, r.Description, r.Deployment.ToString().ToLowerInvariant(), r.Image, r.Command,
-            new RecipeResourcesView(res.Nodes, res.GpusPerNode, res.CpusPerTask, res.Memory, res.TimeLimit, res.Partition, res.Account, res.Qos, res.Constraint),
+            new RecipeResourcesView(res.Nodes, res.GpusPerNode, res.CpusPerTask, res.Memory, res.TimeLimit, res.Partition, res.Account, res.Qos,
+                res.Constraint),
             r.Readiness.Path, r.MetricsPath,
-            [.. r.Parameters.Select(p => new RecipeParameterView(p.Name, p.Type.ToString().ToLowerInvariant(), p.Secret ? null : p.Default, p.Min, p.Max, p.Values, p.Description, p.Required, p.Secret))],
+            [.. r.Parameters.Select(p => new RecipeParameterView(p.Name, p.Type.ToString().ToLowerInvariant(), p.Secret ? null : p.Default, p.Min,
+                p.Max, p.Values, p.Description, p.Required, p.Secret))],
             r.Yaml));
     }
 

@@ -42,7 +42,8 @@ internal sealed class GetSchedulerStatusHandler(SchedulerSelector selector, Sche
         // Only aibench's own jobs: the whole cluster's queue is the site's business and may be huge to ask for.
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var counts = await db.Services.AsNoTracking()
-            .Where(s => s.Status == ServiceStatus.Pending || s.Status == ServiceStatus.Queued || s.Status == ServiceStatus.Starting || s.Status == ServiceStatus.Ready)
+            .Where(s => s.Status == ServiceStatus.Pending || s.Status == ServiceStatus.Queued || s.Status == ServiceStatus.Starting || s.Status
+                == ServiceStatus.Ready)
             .GroupBy(s => s.Status).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken);
         int Count(params ServiceStatus[] statuses) => counts.Where(c => statuses.Contains(c.Key)).Sum(c => c.Count);
         return new SchedulerStatus(scheduler.Kind, why, health.Reachable, health.Detail, settings.PollSeconds,
@@ -53,7 +54,9 @@ internal sealed class GetSchedulerStatusHandler(SchedulerSelector selector, Sche
     }
 
     public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/scheduler", async Task<Ok<SchedulerStatus>> (ISender sender, CancellationToken ct) => TypedResults.Ok(await sender.Send(new GetSchedulerStatus(), ct)))
+        api.MapGet("/scheduler", async Task<Ok<SchedulerStatus>> (ISender sender, CancellationToken ct)
+            => TypedResults.Ok(await sender.Send(new GetSchedulerStatus(), ct)))
             .WithName("GetSchedulerStatus")
-            .WithSummary("The scheduler backend in use (slurm, slurmrestd or local), why, whether it answers, its circuit breaker, and aibench's pending and running jobs.");
+            .WithSummary("The scheduler backend in use (slurm, slurmrestd or local), why, whether it answers, its circuit breaker, and aibench's "
+                + "pending and running jobs.");
 }

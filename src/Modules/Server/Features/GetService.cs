@@ -63,7 +63,8 @@ public sealed record RestartView(int Max, int BackoffSeconds, int Attempt, DateT
 public sealed record ServiceAttemptView(int Number, string? JobId, string? NodeList, DateTimeOffset? StartedAt, DateTimeOffset? ReadyAt,
     DateTimeOffset? EndedAt, string? Reason, bool Restarted, string? LastLines);
 
-internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFactory, CircuitBreakers breakers) : IQueryHandler<GetService, ServiceDetail>
+internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFactory, CircuitBreakers breakers) : IQueryHandler<GetService,
+    ServiceDetail>
 {
     public async ValueTask<ServiceDetail> Handle(GetService query, CancellationToken cancellationToken)
     {
@@ -93,7 +94,8 @@ internal sealed class GetServiceHandler(IDbContextFactory<ServerDbContext> dbFac
                     new ServiceAttemptView(a.Number, a.JobId, a.NodeList, a.StartedAt, a.ReadyAt, a.EndedAt, a.Reason, a.Restarted, a.LastLines)),
                 .. service.Attempts.Any(a => a.Number == service.Attempt)
                     ? []
-                    : new[] { new ServiceAttemptView(service.Attempt, service.JobId, service.NodeList, service.StartedAt, service.ReadyAt, null, null, false, null) },
+                    : new[] { new ServiceAttemptView(service.Attempt, service.JobId, service.NodeList, service.StartedAt, service.ReadyAt, null, null,
+                        false, null) },
             ],
         };
     }

@@ -13,7 +13,8 @@ namespace Aibench.Server.Features;
 /// <summary>Just a service's state, for scripts that poll.</summary>
 public sealed record GetServiceStatusView(Guid Id) : IQuery<ServiceStatusView>;
 
-internal sealed class GetServiceStatusViewHandler(IDbContextFactory<ServerDbContext> dbFactory) : IQueryHandler<GetServiceStatusView, ServiceStatusView>
+internal sealed class GetServiceStatusViewHandler(IDbContextFactory<ServerDbContext> dbFactory) : IQueryHandler<GetServiceStatusView,
+    ServiceStatusView>
 {
     public async ValueTask<ServiceStatusView> Handle(GetServiceStatusView query, CancellationToken cancellationToken)
     {

@@ -25,7 +25,8 @@ internal sealed class ListRecipesHandler(RecipeCatalog catalog) : IQueryHandler<
             [.. catalog.Errors.Select(e => new RecipeFileError(e.File, [.. e.Errors.Select(x => x.ToString())]))]));
 
     public static void Map(RouteGroupBuilder api) =>
-        api.MapGet("/recipes", async Task<Ok<RecipeList>> (ISender sender, CancellationToken ct) => TypedResults.Ok(await sender.Send(new ListRecipes(), ct)))
+        api.MapGet("/recipes", async Task<Ok<RecipeList>> (ISender sender, CancellationToken ct)
+            => TypedResults.Ok(await sender.Send(new ListRecipes(), ct)))
             .WithName("ListRecipes")
             .WithSummary("Recipes that can be deployed (shipped and from the user's folder), and files that failed to load.");
 }

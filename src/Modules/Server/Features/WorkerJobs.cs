@@ -75,7 +75,8 @@ internal sealed class SubmitWorkerJobHandler(
         try
         {
             jobId = await scheduler.FindByNameAsync(job.JobName, cancellationToken)
-                    ?? await scheduler.SubmitAsync(new SubmittedJob(command.BenchmarkId, job.JobName, job.Tasks, job.TimeLimitText, runFolder), cancellationToken);
+                    ?? await scheduler.SubmitAsync(new SubmittedJob(command.BenchmarkId, job.JobName, job.Tasks, job.TimeLimitText, runFolder),
+                        cancellationToken);
         }
         catch (SubmissionRejectedException e)
         {
@@ -135,13 +136,15 @@ internal sealed class SubmitWorkerJobHandler(
 
     private static async Task WriteAsync(string path, string content, UnixFileMode mode, CancellationToken ct)
     {
-        await using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode });
+        await using var stream = new FileStream(path,
+            new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode });
         await using var writer = new StreamWriter(stream);
         await writer.WriteAsync(content.AsMemory(), ct);
     }
 }
 
-internal sealed class GetWorkerJobStateHandler(SchedulerSelector schedulers, WorkerJobStates states) : IQueryHandler<GetWorkerJobState, WorkerJobState>
+internal sealed class GetWorkerJobStateHandler(SchedulerSelector schedulers, WorkerJobStates states) : IQueryHandler<GetWorkerJobState,
+    WorkerJobState>
 {
     public async ValueTask<WorkerJobState> Handle(GetWorkerJobState query, CancellationToken cancellationToken) =>
         await states.QueryAsync(await schedulers.SchedulerAsync(cancellationToken), query.JobId, cancellationToken);

@@ -165,9 +165,12 @@ internal sealed class PollServicesJob(
             var backoff = TimeSpan.FromSeconds(service.RestartBackoffSeconds);
             service.RestartAt = now + backoff;
             service.MoveTo(ServiceStatus.Restarting,
-                $"attempt {service.Attempt} ended: {end.Reason}; restart {service.Attempt} of {service.RestartMax} in {Duration.Format(backoff)}", now);
-            events.Add(new ServiceRestarted(service.Id, service.Recipe, service.Attempt + 1, service.RestartMax, end.Reason, service.JobId, backoff, now));
-            logger.LogWarning("Service {ServiceId}: attempt {Attempt} ended ({Reason}); restarting in {Backoff}", service.Id, service.Attempt, end.Reason, backoff);
+                $"attempt {service.Attempt} ended: {end.Reason}; restart {service.Attempt} of {service.RestartMax} in {Duration.Format(backoff)}",
+                    now);
+            events.Add(new ServiceRestarted(service.Id, service.Recipe, service.Attempt + 1, service.RestartMax, end.Reason, service.JobId, backoff,
+                now));
+            logger.LogWarning("Service {ServiceId}: attempt {Attempt} ended ({Reason}); restarting in {Backoff}", service.Id, service.Attempt,
+                end.Reason, backoff);
             return;
         }
 
@@ -184,9 +187,11 @@ internal sealed class PollServicesJob(
     /// for dead: when the restart policy has a restart left, the job is cancelled and the attempt ends, so the service
     /// comes back whole; otherwise the service stays ready with a reason naming the silent replica.
     /// </summary>
-    private async Task CheckLivenessAsync(ServiceRecord service, IScheduler scheduler, List<INotification> events, DateTimeOffset now, CancellationToken ct)
+    private async Task CheckLivenessAsync(ServiceRecord service, IScheduler scheduler, List<INotification> events, DateTimeOffset now,
+        CancellationToken ct)
     {
-        var results = await Task.WhenAll(service.Endpoints.Select(async e => (Endpoint: e, Ok: await probe.AnswersAsync(Url(e), service.ReadinessPath, ct))));
+        var results = await Task.WhenAll(service.Endpoints.Select(async e
+            => (Endpoint: e, Ok: await probe.AnswersAsync(Url(e), service.ReadinessPath, ct))));
         foreach (var (endpoint, ok) in results)
         {
             endpoint.FailingSince = ok ? null : endpoint.FailingSince ?? now;
@@ -222,7 +227,8 @@ internal sealed class PollServicesJob(
         catch (SchedulerUnavailableException e)
         {
             // The job cannot be stopped now; the replica stays lost and the next poll tries again.
-            logger.LogWarning(e, "Service {ServiceId}: replica {Task} is lost but its job {JobId} could not be cancelled yet", service.Id, lost.Task, service.JobId);
+            logger.LogWarning(e, "Service {ServiceId}: replica {Task} is lost but its job {JobId} could not be cancelled yet", service.Id, lost.Task,
+                service.JobId);
             return;
         }
 
@@ -259,7 +265,8 @@ internal sealed class PollServicesJob(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private async Task ApplyAsync(ServiceRecord service, JobState state, IScheduler scheduler, List<INotification> events, DateTimeOffset now, CancellationToken ct)
+    private async Task ApplyAsync(ServiceRecord service, JobState state, IScheduler scheduler, List<INotification> events, DateTimeOffset now,
+        CancellationToken ct)
     {
         service.NodeList = state.Nodes ?? service.NodeList;
         if (state.IsPending)
@@ -309,7 +316,8 @@ internal sealed class PollServicesJob(
             var endpoint = service.Endpoints.SingleOrDefault(e => e.Task == file.Task);
             if (endpoint is null)
             {
-                service.Endpoints.Add(endpoint = new ServiceEndpoint { ServiceId = service.Id, Task = file.Task, Host = file.Host, Port = file.Port, Node = file.Node });
+                service.Endpoints.Add(endpoint = new ServiceEndpoint { ServiceId = service.Id, Task = file.Task, Host = file.Host, Port = file.Port,
+                    Node = file.Node });
             }
             else if (endpoint.Host != file.Host || endpoint.Port != file.Port)
             {
@@ -340,16 +348,19 @@ internal sealed class PollServicesJob(
         if (service.StartedAt is { } started && now - started > limit)
         {
             await scheduler.CancelAsync(service.JobId!, ct);
-            var reason = Join($"readiness timeout after {Duration.Format(limit)}: {ready} of {service.ExpectedEndpoints} endpoint(s) answered {service.ReadinessPath}",
+            var reason = Join($"readiness timeout after {Duration.Format(limit)}: {ready} of {service.ExpectedEndpoints} endpoint(s) answered "
+                + $"{service.ReadinessPath}",
                 RunFolder.ErrorHint(service.RunFolder!, service.JobId));
-            EndAttempt(service, new AttemptEnd(ServiceStatus.Failed, reason, false, "it never answered: a new attempt would wait the same way"), events, now);
+            EndAttempt(service, new AttemptEnd(ServiceStatus.Failed, reason, false, "it never answered: a new attempt would wait the same way"),
+                events, now);
             return;
         }
 
         service.MoveTo(ServiceStatus.Starting, $"{ready} of {service.ExpectedEndpoints} endpoint(s) ready", now);
     }
 
-    internal static string Url(ServiceEndpoint e) => $"http://{(e.Host.Contains(':', StringComparison.Ordinal) && !e.Host.StartsWith('[') ? $"[{e.Host}]" : e.Host)}:{e.Port}";
+    internal static string Url(ServiceEndpoint e)
+        => $"http://{(e.Host.Contains(':', StringComparison.Ordinal) && !e.Host.StartsWith('[') ? $"[{e.Host}]" : e.Host)}:{e.Port}";
 
     internal static ServiceEndpointInfo ToInfo(ServiceEndpoint e) => new(e.Task, e.Host, e.Port, e.Node, Url(e));
 

@@ -53,13 +53,17 @@ internal static class Restarts
     /// <summary>A ready replica that does not answer its probe for this long is taken for dead (the poll runs every 2 s).</summary>
     public static readonly TimeSpan LivenessGrace = TimeSpan.FromSeconds(6);
 
-    public static AttemptEnd Classify(string state, string? slurmReason, string? exitCode, string? nodes, bool wasReady, string? timeLimit, string? hint)
+    public static AttemptEnd Classify(string state, string? slurmReason, string? exitCode, string? nodes, bool wasReady, string? timeLimit,
+        string? hint)
     {
-        var how = $"{state.ToLowerInvariant()}{(exitCode is { } code ? $", exit code {code}" : "")}{(slurmReason is { } r && r != "NonZeroExitCode" ? $" ({r})" : "")}";
+        var exit = exitCode is { } code ? $", exit code {code}" : "";
+        var because = slurmReason is { } r && r != "NonZeroExitCode" ? $" ({r})" : "";
+        var how = $"{state.ToLowerInvariant()}{exit}{because}";
         return state switch
         {
             "COMPLETED" => new(ServiceStatus.Completed, "the job ended", false, "it ended on its own without an error"),
-            "CANCELLED" => new(ServiceStatus.Cancelled, $"cancelled outside aibench (scancel or the site){(slurmReason is { } why ? $": {why}" : "")}", false,
+            "CANCELLED" => new(ServiceStatus.Cancelled,
+                $"cancelled outside aibench (scancel or the site){(slurmReason is { } why ? $": {why}" : "")}", false,
                 "a cancel is someone's decision"),
             "TIMEOUT" => new(ServiceStatus.TimedOut, $"the job reached its time limit ({timeLimit ?? "partition default"})", false,
                 "the time limit would end the next attempt too"),

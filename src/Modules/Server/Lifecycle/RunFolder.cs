@@ -65,10 +65,12 @@ internal static class RunFolder
         {
             try
             {
-                if (JsonSerializer.Deserialize<ExporterFile>(File.ReadAllText(file), Json) is { Host.Length: > 0, Port: > 0 and < 65536, Task: >= 0 } e
+                if (JsonSerializer.Deserialize<ExporterFile>(File.ReadAllText(file), Json) is { Host.Length: > 0, Port: > 0 and < 65536, Task: >= 0 }
+                    e
                     && ExporterKinds.Contains(e.Kind)
                     && HostLike(e.Host)
-                    && e.Path is { Length: > 0 and <= 256 } path && path[0] == '/' && path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '~'))
+                    && e.Path is { Length: > 0 and <= 256 } path && path[0] == '/'
+                        && path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '~'))
                 {
                     exporters.Add(e with { Node = e.Node ?? "" });
                 }
@@ -180,7 +182,8 @@ internal static class RunFolder
         var batch = Path.Combine(runFolder, Scheduling.RenderedJob.BatchFile);
         if (File.Exists(batch))
         {
-            var lines = File.ReadAllLines(batch).Select(l => l.StartsWith("#SBATCH --job-name=", StringComparison.Ordinal) ? $"#SBATCH --job-name={jobName}" : l);
+            var lines = File.ReadAllLines(batch).Select(l => l.StartsWith("#SBATCH --job-name=", StringComparison.Ordinal)
+                ? $"#SBATCH --job-name={jobName}" : l);
             var temp = batch + ".tmp";
             File.WriteAllLines(temp, lines);
             File.SetUnixFileMode(temp, File.GetUnixFileMode(batch));

@@ -5,9 +5,11 @@ namespace Aibench.Server.Lifecycle;
 
 internal static class ServiceTransitions
 {
-    public static readonly ServiceStatus[] Terminal = [ServiceStatus.Completed, ServiceStatus.Failed, ServiceStatus.Cancelled, ServiceStatus.TimedOut];
+    public static readonly ServiceStatus[] Terminal = [ServiceStatus.Completed, ServiceStatus.Failed, ServiceStatus.Cancelled,
+        ServiceStatus.TimedOut];
 
-    public static readonly ServiceStatus[] Active = [ServiceStatus.Pending, ServiceStatus.Queued, ServiceStatus.Starting, ServiceStatus.Ready, ServiceStatus.Unknown, ServiceStatus.Restarting];
+    public static readonly ServiceStatus[] Active = [ServiceStatus.Pending, ServiceStatus.Queued, ServiceStatus.Starting, ServiceStatus.Ready,
+        ServiceStatus.Unknown, ServiceStatus.Restarting];
 
     public static bool IsTerminal(this ServiceStatus status) => Terminal.Contains(status);
 

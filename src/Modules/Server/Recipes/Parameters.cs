@@ -49,14 +49,16 @@ internal static class Parameters
     /// The values a service is deployed with: the request's, then the defaults. Errors are keyed
     /// <c>parameters.&lt;name&gt;</c>; unknown names are errors, not ignored.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Resolve(Recipe recipe, IReadOnlyDictionary<string, string?>? given, IDictionary<string, List<string>> errors)
+    public static IReadOnlyDictionary<string, string> Resolve(Recipe recipe, IReadOnlyDictionary<string, string?>? given, IDictionary<string,
+        List<string>> errors)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, _) in given ?? new Dictionary<string, string?>())
         {
             if (recipe.Parameters.All(p => p.Name != name))
             {
-                Add(errors, $"parameters.{name}", $"'{name}' is not a parameter of recipe '{recipe.Name}'; it has: {string.Join(", ", recipe.Parameters.Select(p => p.Name))}.");
+                Add(errors, $"parameters.{name}",
+                    $"'{name}' is not a parameter of recipe '{recipe.Name}'; it has: {string.Join(", ", recipe.Parameters.Select(p => p.Name))}.");
             }
         }
 
@@ -93,7 +95,8 @@ internal static class Parameters
 
     private static string? Range(RecipeParameter parameter, double value) =>
         (parameter.Min is { } min && value < min) || (parameter.Max is { } max && value > max)
-            ? $"'{parameter.Name}' must be between {parameter.Min?.ToString(CultureInfo.InvariantCulture) ?? "-∞"} and {parameter.Max?.ToString(CultureInfo.InvariantCulture) ?? "∞"}, not {value.ToString(CultureInfo.InvariantCulture)}."
+            ? $"'{parameter.Name}' must be between {parameter.Min?.ToString(CultureInfo.InvariantCulture) ?? "-∞"} and "
+                + $"{parameter.Max?.ToString(CultureInfo.InvariantCulture) ?? "∞"}, not {value.ToString(CultureInfo.InvariantCulture)}."
             : null;
 
     private static void Add(IDictionary<string, List<string>> errors, string key, string message)

@@ -25,7 +25,8 @@ internal sealed class RecipeCatalog : IDisposable
         _state = Load();
         foreach (var folder in Folders.Where(Directory.Exists))
         {
-            var watcher = new FileSystemWatcher(folder, "*.yaml") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
+            var watcher = new FileSystemWatcher(folder, "*.yaml")
+                { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size };
             watcher.Changed += (_, _) => Schedule();
             watcher.Created += (_, _) => Schedule();
             watcher.Deleted += (_, _) => Schedule();
@@ -85,7 +86,8 @@ internal sealed class RecipeCatalog : IDisposable
                 {
                     if (Path.GetFileNameWithoutExtension(file) != recipe.Name)
                     {
-                        errors.Add(new RecipeLoadError(file, [new RecipeError("name", $"'{recipe.Name}' differs from the file name; name the file {recipe.Name}.yaml")]));
+                        errors.Add(new RecipeLoadError(file,
+                            [new RecipeError("name", $"'{recipe.Name}' differs from the file name; name the file {recipe.Name}.yaml")]));
                         continue;
                     }
 

@@ -59,7 +59,8 @@ internal static partial class RecipeParser
             {
                 var field = YamlPath(e.PropertyName);
                 var mark = root is null ? null : Locate(root, field);
-                return new RecipeError(field, e.ErrorMessage.Replace(e.PropertyName, field, StringComparison.Ordinal), (int?)mark?.Line, (int?)mark?.Column);
+                return new RecipeError(field, e.ErrorMessage.Replace(e.PropertyName, field, StringComparison.Ordinal), (int?)mark?.Line,
+                    (int?)mark?.Column);
             })]);
         }
 
@@ -81,7 +82,8 @@ internal static partial class RecipeParser
             [.. d.Ports!.Select(p => new RecipePort(p.Name!, p.Port!.Value))],
             d.Env ?? new Dictionary<string, string>(),
             d.Modules ?? [],
-            new RecipeResources(r.Nodes ?? 1, r.GpusPerNode ?? 0, r.CpusPerTask ?? 1, r.Memory, r.TimeLimit, r.Partition, r.Account, r.Qos, r.Constraint),
+            new RecipeResources(r.Nodes ?? 1, r.GpusPerNode ?? 0, r.CpusPerTask ?? 1, r.Memory, r.TimeLimit, r.Partition, r.Account, r.Qos,
+                r.Constraint),
             Enum.Parse<DeploymentMode>(d.Deployment ?? "single", ignoreCase: true),
             new RecipeReadiness(readiness.Path ?? "/health", timeout, interval),
             d.Metrics?.Path,
@@ -91,7 +93,8 @@ internal static partial class RecipeParser
             source)
         {
             Restart = d.Restart is { } restart
-                ? new Lifecycle.RecipeRestart(restart.Max ?? 0, Duration.TryParse(restart.Backoff, out var backoff) ? backoff : Lifecycle.RecipeRestart.DefaultBackoff)
+                ? new Lifecycle.RecipeRestart(restart.Max ?? 0, Duration.TryParse(restart.Backoff, out var backoff) ? backoff
+                    : Lifecycle.RecipeRestart.DefaultBackoff)
                 : Lifecycle.RecipeRestart.None,
         };
     }

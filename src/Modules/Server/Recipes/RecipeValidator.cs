@@ -16,7 +16,8 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
     public static readonly string[] ParameterTypes = ["string", "int", "float", "bool", "enum"];
 
     /// <summary>Placeholders every recipe may use besides its own parameters; set per task by the job script.</summary>
-    public static readonly string[] Builtins = ["port", "task", "nodes", "node", "run_dir", "service_id", "gpus_per_node", "head_address", "account", "user", "aibench"];
+    public static readonly string[] Builtins = ["port", "task", "nodes", "node", "run_dir", "service_id", "gpus_per_node", "head_address", "account",
+        "user", "aibench"];
 
     public RecipeValidator()
     {
@@ -25,10 +26,12 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
         RuleFor(r => r.Category).NotEmpty().Must(c => Categories.Contains(c))
             .WithMessage($"'category' must be one of: {string.Join(", ", Categories)}.");
         // Shown to people, never put into a script: line breaks are fine.
-        RuleFor(r => r.Description).MaximumLength(2000).Must(d => d!.All(c => !char.IsControl(c) || c is '\n' or '\r' or '\t')).When(r => r.Description is not null)
+        RuleFor(r => r.Description).MaximumLength(2000).Must(d => d!.All(c => !char.IsControl(c) || c is '\n' or '\r' or '\t')).When(r
+            => r.Description is not null)
             .WithMessage("'description' must not contain control characters other than line breaks.");
         RuleFor(r => r.Image).Matches(ImagePattern()).When(r => r.Image is not null)
-            .WithMessage("'image' must be an absolute path to an Apptainer image or a docker://, oras:// or library:// URI without spaces or shell characters.");
+            .WithMessage("'image' must be an absolute path to an Apptainer image or a docker://, oras:// or library:// URI without spaces or "
+                + "shell characters.");
 
         RuleFor(r => r.Command).NotEmpty().WithMessage("'command' must list the program and its arguments, one per item.");
         RuleForEach(r => r.Command).Must(NoControl).WithMessage("'{PropertyName}' must not contain control characters (newlines, tabs, …).")
@@ -37,7 +40,8 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
         RuleFor(r => r.Ports).NotEmpty().WithMessage("'ports' must name at least the service's port.");
         RuleForEach(r => r.Ports).ChildRules(port =>
         {
-            port.RuleFor(p => p.Name).NotEmpty().Matches(IdentifierPattern()).WithMessage("'{PropertyName}' must be lower-case letters, digits and '_'.");
+            port.RuleFor(p => p.Name).NotEmpty().Matches(IdentifierPattern())
+                .WithMessage("'{PropertyName}' must be lower-case letters, digits and '_'.");
             port.RuleFor(p => p.Port).NotNull().InclusiveBetween(1, 65535);
         });
         RuleFor(r => r.Ports).Must(p => p!.Select(x => x.Name).Distinct().Count() == p!.Count).When(r => r.Ports is { Count: > 1 })
@@ -47,9 +51,11 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
         {
             foreach (var (key, value) in env ?? [])
             {
-                if (!EnvNamePattern().IsMatch(key) || key.StartsWith("SLURM_", StringComparison.Ordinal) || key.StartsWith("AIBENCH_", StringComparison.Ordinal))
+                if (!EnvNamePattern().IsMatch(key) || key.StartsWith("SLURM_", StringComparison.Ordinal)
+                    || key.StartsWith("AIBENCH_", StringComparison.Ordinal))
                 {
-                    context.AddFailure($"env.{key}", $"'{key}' is not a usable environment variable name (letters, digits, '_'; not SLURM_* or AIBENCH_*).");
+                    context.AddFailure($"env.{key}",
+                        $"'{key}' is not a usable environment variable name (letters, digits, '_'; not SLURM_* or AIBENCH_*).");
                 }
                 else if (!NoControl(value ?? ""))
                 {
@@ -57,12 +63,14 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
                 }
                 else if (Placeholders(value ?? "").FirstOrDefault(p => !Known(context.InstanceToValidate, p)) is { } unknown)
                 {
-                    context.AddFailure($"env.{key}", $"'{{{{{unknown}}}}}' is neither a parameter of this recipe nor one of {string.Join(", ", Builtins)}.");
+                    context.AddFailure($"env.{key}",
+                        $"'{{{{{unknown}}}}}' is neither a parameter of this recipe nor one of {string.Join(", ", Builtins)}.");
                 }
             }
         });
 
-        RuleForEach(r => r.Modules).NotEmpty().Matches(ModulePattern()).WithMessage("'{PropertyName}' must be a module name like Apptainer/1.3.6-GCCcore-13.3.0.");
+        RuleForEach(r => r.Modules).NotEmpty().Matches(ModulePattern())
+            .WithMessage("'{PropertyName}' must be a module name like Apptainer/1.3.6-GCCcore-13.3.0.");
 
         RuleFor(r => r.Resources!).ChildRules(resources =>
         {
@@ -95,14 +103,16 @@ internal sealed partial class RecipeValidator : AbstractValidator<RecipeDocument
                 .WithMessage("'{PropertyName}' must be a URL path like /health.");
             readiness.RuleFor(x => x.Timeout).Must(t => Duration.TryParse(t, out var d) && d > TimeSpan.Zero).When(x => x.Timeout is not null)
                 .WithMessage("'{PropertyName}' must be a duration like 15m.");
-            readiness.RuleFor(x => x.Interval).Must(t => Duration.TryParse(t, out var d) && d >= TimeSpan.FromMilliseconds(100)).When(x => x.Interval is not null)
+            readiness.RuleFor(x => x.Interval).Must(t => Duration.TryParse(t, out var d) && d >= TimeSpan.FromMilliseconds(100)).When(x => x.Interval
+                is not null)
                 .WithMessage("'{PropertyName}' must be a duration of at least 100ms, like 5s.");
         }).When(r => r.Readiness is not null);
         RuleFor(r => r.Metrics!.Path).Matches(UrlPathPattern()).When(r => r.Metrics?.Path is not null)
             .OverridePropertyName("metrics.path").WithMessage("'metrics.path' must be a URL path like /metrics.");
         foreach (var (name, field) in new (string, Func<ExportersDocument, string?>)[] { ("node", x => x.Node), ("gpu", x => x.Gpu) })
         {
-            RuleFor(r => field(r.Metrics!.Exporters!)).Must(m => ExporterModes.Contains(m)).When(r => r.Metrics?.Exporters is { } e && field(e) is not null)
+            RuleFor(r => field(r.Metrics!.Exporters!)).Must(m => ExporterModes.Contains(m)).When(r => r.Metrics?.Exporters is { } e && field(e)
+                is not null)
                 .OverridePropertyName($"metrics.exporters.{name}")
                 .WithMessage($"'metrics.exporters.{name}' must be one of: {string.Join(", ", ExporterModes)} (auto starts it when the node has it).");
         }

@@ -31,7 +31,8 @@ internal sealed class CircuitScheduler(IScheduler inner, CircuitBreaker breaker)
     {
         try
         {
-            return await breaker.ExecuteAsync(inner.CheckAsync, h => h.Reachable ? null : h.Detail is { Length: > 0 } d ? d : "does not answer", cancellationToken);
+            return await breaker.ExecuteAsync(inner.CheckAsync, h => h.Reachable ? null : h.Detail is { Length: > 0 } d ? d : "does not answer",
+                cancellationToken);
         }
         catch (CircuitOpenException)
         {

@@ -16,7 +16,8 @@ internal sealed class CommandRunner
 
     private long _calls;
 
-    public async Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken, string? workingDirectory = null)
+    public async Task<CommandResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken,
+        string? workingDirectory = null)
     {
         Interlocked.Increment(ref _calls);
         var info = new ProcessStartInfo(program)

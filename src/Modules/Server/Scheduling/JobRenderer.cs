@@ -167,7 +167,8 @@ internal static partial class JobRenderer
         t.Append("aibench_announce() {\n")
             .Append("  mkdir -p \"$AIBENCH_RUN_DIR/endpoints\"\n")
             .Append("  local f=\"$AIBENCH_RUN_DIR/endpoints/$AIBENCH_TASK.json\"\n")
-            .Append("  printf '{\"host\":\"%s\",\"port\":%d,\"node\":\"%s\",\"task\":%d}\\n' \"$aibench_host\" \"$AIBENCH_PORT\" \"$AIBENCH_NODE\" \"$AIBENCH_TASK\" > \"$f.tmp\"\n")
+            .Append("  printf '{\"host\":\"%s\",\"port\":%d,\"node\":\"%s\",\"task\":%d}\\n' \"$aibench_host\" \"$AIBENCH_PORT\" \"$AIBENCH_NODE\" "
+                + "\"$AIBENCH_TASK\" > \"$f.tmp\"\n")
             .Append("  mv \"$f.tmp\" \"$f\"\n")
             .Append("}\n");
 
@@ -248,7 +249,8 @@ internal static partial class JobRenderer
             .Append("    echo \"aibench: the $kind exporter ($1) is not listening on port $aibench_xp of $AIBENCH_NODE; see $f.log\" >&2\n")
             .Append("    return 1\n")
             .Append("  fi\n")
-            .Append("  printf '{\"kind\":\"%s\",\"host\":\"%s\",\"port\":%d,\"node\":\"%s\",\"task\":%d,\"path\":\"/metrics\"}\\n' \"$kind\" \"$aibench_host\" \"$aibench_xp\" \"$AIBENCH_NODE\" \"$AIBENCH_TASK\" > \"$f.json.tmp\"\n")
+            .Append("  printf '{\"kind\":\"%s\",\"host\":\"%s\",\"port\":%d,\"node\":\"%s\",\"task\":%d,\"path\":\"/metrics\"}\\n' \"$kind\" "
+                + "\"$aibench_host\" \"$aibench_xp\" \"$AIBENCH_NODE\" \"$AIBENCH_TASK\" > \"$f.json.tmp\"\n")
             .Append("  mv \"$f.json.tmp\" \"$f.json\"\n")
             .Append("}\n");
 
@@ -261,7 +263,8 @@ internal static partial class JobRenderer
                 // nodes with hundreds of CPUs and mounts, and the site's own exporter has the rest. InfiniBand stays:
                 // Ray and multi-node tensor parallelism talk over it, not over the netdev interfaces.
                 .Append("  aibench_exporter node \"$aibench_program\" \"--web.listen-address=:$aibench_xp\" --collector.disable-defaults \\\n")
-                .Append("    --collector.cpu --collector.meminfo --collector.loadavg --collector.netdev --collector.filesystem --collector.infiniband")
+                .Append("    --collector.cpu --collector.meminfo --collector.loadavg --collector.netdev --collector.filesystem "
+                    + "--collector.infiniband")
                 .Append(Failure(node))
                 .Append(Missing(node, "node", "neither prometheus-node-exporter nor node_exporter is on the PATH"))
                 .Append("fi\n");
@@ -356,7 +359,8 @@ internal static partial class JobRenderer
     {
         // Directives are read by sbatch, not by the shell; values are already restricted by the recipe validator
         // and by the host's own choice of paths, and quoting keeps even a space in a run folder intact.
-        script.Append("#SBATCH --").Append(name).Append('=').Append(value.Contains(' ', StringComparison.Ordinal) ? $"\"{value}\"" : value).Append('\n');
+        script.Append("#SBATCH --").Append(name).Append('=').Append(value.Contains(' ', StringComparison.Ordinal) ? $"\"{value}\""
+            : value).Append('\n');
     }
 
     internal static void Export(StringBuilder script, string name, string value) =>

@@ -142,7 +142,8 @@ internal sealed class LocalScheduler(ServerSettings server, CommandRunner runner
 
         if (cancelled) return new JobState("CANCELLED", null, null, Environment.MachineName);
         if (timedOut) return new JobState("TIMEOUT", "time limit reached", null, Environment.MachineName);
-        if (lost > 0) return new JobState("FAILED", $"{lost} task(s) vanished without an exit code (was the machine restarted?)", null, Environment.MachineName);
+        if (lost > 0) return new JobState("FAILED", $"{lost} task(s) vanished without an exit code (was the machine restarted?)", null,
+            Environment.MachineName);
         var failed = exits.FirstOrDefault(c => c != 0);
         return failed == 0
             ? new JobState("COMPLETED", null, "0:0", Environment.MachineName)

@@ -7,7 +7,8 @@ namespace Aibench.Server.Scheduling;
 /// controller answers, otherwise local processes. The reason is kept so the dashboard can say why. The backend is
 /// handed out behind its circuit breaker (<see cref="CircuitScheduler"/>), so every caller gets the breaker.
 /// </summary>
-internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProvider services, CircuitBreakers breakers, ILogger<SchedulerSelector> logger)
+internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProvider services, CircuitBreakers breakers,
+    ILogger<SchedulerSelector> logger)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (IScheduler Scheduler, string Reason)? _chosen;
@@ -54,7 +55,8 @@ internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProv
         var health = await slurm.CheckAsync(cancellationToken);
         return health.Reachable
             ? (slurm, $"auto: sbatch found and the controller answers ({health.Detail})")
-            : (services.GetRequiredService<LocalScheduler>(), $"auto: sbatch found but the controller does not answer ({health.Detail}), so jobs run as local processes");
+            : (services.GetRequiredService<LocalScheduler>(),
+                $"auto: sbatch found but the controller does not answer ({health.Detail}), so jobs run as local processes");
     }
 
     private static bool OnPath(string program) =>

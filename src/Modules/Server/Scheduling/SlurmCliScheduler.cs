@@ -23,7 +23,8 @@ internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerS
             var ping = await RunAsync("scontrol", ["ping"], cancellationToken);
             var up = ping.ExitCode == 0 && ping.Stdout.Contains("UP", StringComparison.Ordinal);
             // scontrol repeats itself on failure; its last line says what went wrong.
-            return new SchedulerHealth(Kind, up, ping.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "");
+            return new SchedulerHealth(Kind, up,
+                ping.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "");
         }
         catch (SchedulerUnavailableException e)
         {
@@ -59,7 +60,8 @@ internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerS
     public async Task<string?> FindByNameAsync(string jobName, CancellationToken cancellationToken)
     {
         var result = await RunAsync("squeue", ["-h", "--me", "--states=all", "--name", jobName, "-o", "%i"], cancellationToken);
-        return result.ExitCode == 0 ? result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() : null;
+        return result.ExitCode == 0 ? result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries |
+            StringSplitOptions.TrimEntries).FirstOrDefault() : null;
     }
 
     public async Task<IReadOnlyDictionary<string, JobState>> QueryAsync(IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken)
@@ -133,7 +135,8 @@ internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerS
             return [];
         }
 
-        var result = await RunAsync("sacct", ["-n", "-P", "-X", "-j", string.Join(',', jobIds), "-o", "JobID,State,ExitCode,Reason,NodeList"], cancellationToken);
+        var result = await RunAsync("sacct", ["-n", "-P", "-X", "-j", string.Join(',', jobIds), "-o", "JobID,State,ExitCode,Reason,NodeList"],
+            cancellationToken);
         if (result.ExitCode != 0 || result.Message.Contains("disabled", StringComparison.OrdinalIgnoreCase))
         {
             logger.LogInformation("SLURM accounting is not available ({Message}); finished jobs are read from squeue only", result.Message);

@@ -62,7 +62,9 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
             var ping = await SendAsync(HttpMethod.Get, "ping", null, cancellationToken);
             var pings = ping["pings"]?.AsArray() ?? [];
             var up = pings.Any(p => p?["ping"]?.GetValue<string>() == "UP" || p?["pinged"]?.GetValue<string>() == "UP");
-            return new SchedulerHealth(Kind, up, $"slurmrestd {_settings.RestApiVersion} at {_settings.RestSocket ?? _settings.RestUrl}: {(up ? "controller UP" : "controller not UP")}");
+            return new SchedulerHealth(Kind, up,
+                $"slurmrestd {_settings.RestApiVersion} at {_settings.RestSocket ?? _settings.RestUrl}: "
+                    + $"{(up ? "controller UP" : "controller not UP")}");
         }
         catch (SchedulerUnavailableException e)
         {
@@ -99,7 +101,8 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
         {
             var id = job["job_id"]?.ToString();
             if (id is null || !wanted.Contains(id)) continue;
-            states[id] = new JobState(State(job["job_state"]), NullIfNone(job["state_reason"]?.ToString()), ExitCode(job["exit_code"]), NullIfNone(job["nodes"]?.ToString()));
+            states[id] = new JobState(State(job["job_state"]), NullIfNone(job["state_reason"]?.ToString()), ExitCode(job["exit_code"]),
+                NullIfNone(job["nodes"]?.ToString()));
         }
 
         foreach (var id in wanted.Where(id => !states.ContainsKey(id)))
@@ -114,7 +117,8 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
     {
         var answer = await SendAsync(HttpMethod.Delete, $"job/{Uri.EscapeDataString(jobId)}", null, cancellationToken);
         if (Errors(answer) is { Length: > 0 } errors
-            && !errors.Contains("already", StringComparison.OrdinalIgnoreCase) && !errors.Contains("Invalid job id", StringComparison.OrdinalIgnoreCase))
+            && !errors.Contains("already", StringComparison.OrdinalIgnoreCase)
+                && !errors.Contains("Invalid job id", StringComparison.OrdinalIgnoreCase))
         {
             throw new SchedulerUnavailableException($"slurmrestd could not cancel {jobId}: {errors}");
         }
@@ -215,7 +219,8 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
 
             if ((int)response.StatusCode >= 500 || json is null)
             {
-                throw new SchedulerUnavailableException($"slurmrestd answered {(int)response.StatusCode}: {(text.Length > 300 ? text[..300] : text)}");
+                throw new SchedulerUnavailableException($"slurmrestd answered {(int)response.StatusCode}: "
+                    + $"{(text.Length > 300 ? text[..300] : text)}");
             }
 
             return json;
@@ -244,7 +249,8 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
 
     private static string? Errors(JsonNode answer) =>
         answer["errors"]?.AsArray() is { Count: > 0 } errors
-            ? string.Join("; ", errors.Select(e => e?["description"]?.ToString() is { Length: > 0 } d ? d : e?["error"]?.ToString()).Where(s => !string.IsNullOrEmpty(s)))
+            ? string.Join("; ", errors.Select(e => e?["description"]?.ToString() is { Length: > 0 } d ? d : e?["error"]?.ToString()).Where(s
+                => !string.IsNullOrEmpty(s)))
             : null;
 
     /// <summary>v0.0.38 sends the state as a string; later versions as a list of flags.</summary>

@@ -4,7 +4,8 @@ using System.Text;
 namespace Aibench.Server.Scheduling;
 
 /// <summary>A load-generator worker job: how many tasks where, and the folder its files go to.</summary>
-internal sealed record WorkerJobSpec(Guid BenchmarkId, int Nodes, int TasksPerNode, string? Partition, string? Account, TimeSpan TimeLimit, string RunFolder)
+internal sealed record WorkerJobSpec(Guid BenchmarkId, int Nodes, int TasksPerNode, string? Partition, string? Account, TimeSpan TimeLimit,
+    string RunFolder)
 {
     public const string ConfigFile = "worker.json";
 
@@ -74,14 +75,16 @@ internal static class WorkerJobRenderer
         + "mkdir -p \"$AIBENCH_RUN_DIR/workers\"\n"
         // The node goes first, so that the worker's log lines are stored with it from the first one on.
         + "printf '%s\\n' \"$AIBENCH_NODE\" > \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.node\"\n"
-        + "\"$AIBENCH_BIN\" loadgen --worker \"$AIBENCH_RUN_DIR/" + WorkerJobSpec.ConfigFile + "\" --worker-index \"$AIBENCH_TASK\" --worker-node \"$AIBENCH_NODE\" &\n"
+        + "\"$AIBENCH_BIN\" loadgen --worker \"$AIBENCH_RUN_DIR/" + WorkerJobSpec.ConfigFile
+            + "\" --worker-index \"$AIBENCH_TASK\" --worker-node \"$AIBENCH_NODE\" &\n"
         + "pid=$!\n"
         + "printf '%d\\n' \"$pid\" > \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.pid\"\n"
         // scancel signals the job step; the worker gets the TERM and hands in what it measured so far.
         + "trap 'kill -TERM \"$pid\" 2>/dev/null' TERM INT\n"
         + "wait \"$pid\"; rc=$?\n"
         + "while kill -0 \"$pid\" 2>/dev/null; do wait \"$pid\"; rc=$?; done\n"
-        + "printf '{\"exit\":%d,\"node\":\"%s\",\"task\":%d}\\n' \"$rc\" \"$AIBENCH_NODE\" \"$AIBENCH_TASK\" > \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.exit.tmp\"\n"
+        + "printf '{\"exit\":%d,\"node\":\"%s\",\"task\":%d}\\n' \"$rc\" \"$AIBENCH_NODE\" \"$AIBENCH_TASK\" > "
+            + "\"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.exit.tmp\"\n"
         + "mv \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.exit.tmp\" \"$AIBENCH_RUN_DIR/workers/$AIBENCH_TASK.exit\"\n"
         + "exit \"$rc\"\n";
 

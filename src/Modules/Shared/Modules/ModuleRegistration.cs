@@ -22,7 +22,8 @@ public static class ModuleRegistration
     /// The module's settings as a singleton. The host checked them at start-up (<see cref="ModuleDescriptor.CheckConfiguration"/>
     /// made by <see cref="Checking{TSettings}"/>), so loading here cannot fail on a bad value.
     /// </summary>
-    public static IServiceCollection AddModuleSettings<TSettings>(this IServiceCollection services, Func<IConfiguration, List<string>, TSettings> load)
+    public static IServiceCollection AddModuleSettings<TSettings>(this IServiceCollection services, Func<IConfiguration, List<string>,
+        TSettings> load)
         where TSettings : class =>
         services.AddSingleton(sp => load(sp.GetRequiredService<IConfiguration>(), []));
 

@@ -25,7 +25,8 @@ public static class BulkInsert
 
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Bulk inserts run inside a transaction, so that they commit with what goes with them.");
-        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not part of {db.GetType().Name}.");
+        var entity = db.Model.FindEntityType(typeof(T))
+            ?? throw new InvalidOperationException($"{typeof(T).Name} is not part of {db.GetType().Name}.");
         var key = entity.FindPrimaryKey()?.Properties is [{ ClrType: var keyType } keyProperty] && keyType == typeof(long)
             ? keyProperty
             : throw new InvalidOperationException($"{typeof(T).Name} needs a single long key to be bulk inserted.");
@@ -102,7 +103,8 @@ public static class BulkInsert
 
         // COPY cannot return generated keys: take them from the identity's sequence first, then write them explicitly.
         var ids = new List<long>(rows.Count);
-        await using (var reserve = new NpgsqlCommand("SELECT nextval(pg_get_serial_sequence(@table, @column)) FROM generate_series(1, @n)", connection))
+        await using (var reserve = new NpgsqlCommand("SELECT nextval(pg_get_serial_sequence(@table, @column)) FROM generate_series(1, @n)",
+            connection))
         {
             reserve.Parameters.AddWithValue("table", name);
             reserve.Parameters.AddWithValue("column", keyColumn);

@@ -45,7 +45,8 @@ public sealed class CircuitBreaker
     private int? _openedAfter;
     private long _lastUsedTicks;
 
-    internal CircuitBreaker(string name, BreakerPolicy policy, Func<Exception, string?> failureOf, bool transient, TimeProvider time, ILogger logger, Action<CircuitView> changed)
+    internal CircuitBreaker(string name, BreakerPolicy policy, Func<Exception, string?> failureOf, bool transient, TimeProvider time, ILogger logger,
+        Action<CircuitView> changed)
     {
         if (policy.Problem() is { } problem)
         {
@@ -202,12 +203,14 @@ public sealed class CircuitBreaker
 
         if (outage)
         {
-            _logger.LogWarning("Circuit {Circuit} opened after {Failures} failed call(s) in a row: {Error}; calls fail fast until {RetryAt:HH:mm:ss} UTC",
+            _logger.LogWarning("Circuit {Circuit} opened after {Failures} failed call(s) in a row: {Error}; calls fail fast until "
+                + "{RetryAt:HH:mm:ss} UTC",
                 Name, view.OpenedAfter, view.OpenedBy, view.RetryAt?.UtcDateTime);
         }
         else
         {
-            _logger.LogDebug("Circuit {Circuit}: the trial call failed ({Error}); open again until {RetryAt:HH:mm:ss} UTC", Name, view.LastError, view.RetryAt?.UtcDateTime);
+            _logger.LogDebug("Circuit {Circuit}: the trial call failed ({Error}); open again until {RetryAt:HH:mm:ss} UTC", Name, view.LastError,
+                view.RetryAt?.UtcDateTime);
         }
 
         _changed(view);

@@ -94,7 +94,8 @@ public static class CircuitBreakerServices
     /// <summary>The host's one registry; every module that uses breakers calls this, the first call wins.</summary>
     public static IServiceCollection AddCircuitBreakers(this IServiceCollection services)
     {
-        services.TryAddSingleton(sp => new CircuitBreakers(sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetService<ILogger<CircuitBreakers>>()));
+        services.TryAddSingleton(sp => new CircuitBreakers(sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<ILogger<CircuitBreakers>>()));
         return services;
     }
 }

@@ -81,7 +81,8 @@ public sealed record CircuitView(
     /// store it as a service's reason, and a text that changed with every break would add a transition every break.
     /// </summary>
     public string Summary =>
-        $"circuit open since {Clock(Since)} after {OpenedAfter ?? Failures} failed call{(OpenedAfter ?? Failures) switch { 1 => "", _ => "s" }}: {OpenedBy ?? LastError ?? "no reason recorded"}";
+        $"circuit open since {Clock(Since)} after {OpenedAfter ?? Failures} failed call{(OpenedAfter ?? Failures) switch { 1 => "", _ => "s" }}: "
+            + $"{OpenedBy ?? LastError ?? "no reason recorded"}";
 
     /// <summary>The state in words as of <see cref="At"/>: <see cref="Describe"/>.</summary>
     public string Detail => Describe(At);

@@ -3,7 +3,8 @@ using System.Text.RegularExpressions;
 
 namespace Aibench.Shared.Text;
 
-/// <summary>Durations as people write them in recipes, flags and forms: <c>500ms</c>, <c>5s</c>, <c>15m</c>, <c>2h</c>, <c>1d</c>, or plain seconds.</summary>
+/// <summary>Durations as people write them in recipes, flags and forms: <c>500ms</c>, <c>5s</c>, <c>15m</c>, <c>2h</c>, <c>1d</c>, or plain
+/// seconds.</summary>
 public static partial class Duration
 {
     public static bool TryParse(string? text, out TimeSpan value)

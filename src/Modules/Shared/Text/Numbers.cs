@@ -29,5 +29,6 @@ public static class Numbers
     public static string Short(DateTimeOffset at) => at.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     public static string Seconds(double seconds) =>
-        seconds < 120 ? N(seconds, "0.#") + " s" : TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds < 3600 ? @"m\:ss" : @"h\:mm\:ss", CultureInfo.InvariantCulture);
+        seconds < 120 ? N(seconds, "0.#") + " s" : TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds < 3600 ? @"m\:ss" : @"h\:mm\:ss",
+            CultureInfo.InvariantCulture);
 }

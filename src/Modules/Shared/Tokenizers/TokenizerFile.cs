@@ -26,7 +26,8 @@ public sealed class TokenizerFile
 
     private readonly Dictionary<int, string> _raw;
 
-    private TokenizerFile(Tokenizer tokenizer, bool nfc, int specialsAdded, string sha256, int vocabSize, IReadOnlyDictionary<int, string> added, Dictionary<int, string> raw)
+    private TokenizerFile(Tokenizer tokenizer, bool nfc, int specialsAdded, string sha256, int vocabSize, IReadOnlyDictionary<int, string> added,
+        Dictionary<int, string> raw)
     {
         _raw = raw;
         _tokenizer = tokenizer;
@@ -52,7 +53,8 @@ public sealed class TokenizerFile
     /// <summary>The underlying tokenizer (no special tokens added, no normalisation applied).</summary>
     public Tokenizer Tokenizer => _tokenizer;
 
-    /// <summary>Tokens of <paramref name="text"/> as the server counts a completions prompt: with the special tokens its post-processor adds.</summary>
+    /// <summary>Tokens of <paramref name="text"/> as the server counts a completions prompt: with the special tokens its post-processor
+    /// adds.</summary>
     public int CountWithSpecials(string text) => Count(text) + SpecialTokensAdded;
 
     /// <summary>Tokens of the text alone.</summary>
@@ -180,7 +182,8 @@ public sealed class TokenizerFile
         {
             foreach (var token in addedJson.EnumerateArray())
             {
-                if (token.TryGetProperty("id", out var idJson) && idJson.TryGetInt32(out var id) && token.TryGetProperty("content", out var c) && c.GetString() is { Length: > 0 } content)
+                if (token.TryGetProperty("id", out var idJson) && idJson.TryGetInt32(out var id) && token.TryGetProperty("content", out var c)
+                    && c.GetString() is { Length: > 0 } content)
                 {
                     added[id] = content;
                     specials[content] = id;
@@ -249,7 +252,8 @@ public sealed class TokenizerFile
         }
 
         var added = new Dictionary<int, string>();
-        foreach (var (id, token) in new[] { (tokenizer.BeginningOfSentenceId, tokenizer.BeginningOfSentenceToken), (tokenizer.EndOfSentenceId, tokenizer.EndOfSentenceToken) })
+        foreach (var (id, token) in new[] { (tokenizer.BeginningOfSentenceId, tokenizer.BeginningOfSentenceToken),
+            (tokenizer.EndOfSentenceId, tokenizer.EndOfSentenceToken) })
         {
             if (id >= 0 && !string.IsNullOrEmpty(token)) added[id] = token;
         }
@@ -272,7 +276,8 @@ public sealed class TokenizerFile
         foreach (var merge in merges.EnumerateArray())
         {
             string? a = null, b = null;
-            if (merge.ValueKind == JsonValueKind.String && merge.GetString() is { } line && line.IndexOf(' ', StringComparison.Ordinal) is var space and > 0)
+            if (merge.ValueKind == JsonValueKind.String && merge.GetString() is { } line && line.IndexOf(' ', StringComparison.Ordinal) is var space
+                and > 0)
             {
                 (a, b) = (line[..space], line[(space + 1)..]);
             }
@@ -291,7 +296,8 @@ public sealed class TokenizerFile
             {
                 if (id < highest)
                 {
-                    throw bad($"model.merges[{index}] makes token {id} after token {highest}: its merge order differs from its id order, which this reader cannot count exactly");
+                    throw bad($"model.merges[{index}] makes token {id} after token {highest}: its merge order differs from its id order, which this "
+                        + $"reader cannot count exactly");
                 }
 
                 highest = id;

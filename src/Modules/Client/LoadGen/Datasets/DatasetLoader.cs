@@ -23,7 +23,8 @@ internal static class DatasetLoader
     /// Builds the prompts with their token counts in <paramref name="tokenizer"/>. <paramref name="api"/> is "completions"
     /// or "chat"; <paramref name="seed"/> makes everything repeatable.
     /// </summary>
-    public static async ValueTask<PromptSet> LoadAsync(string spec, string api, int seed, Tokenizers.PromptTokenizer tokenizer, CancellationToken ct = default)
+    public static async ValueTask<PromptSet> LoadAsync(string spec, string api, int seed, Tokenizers.PromptTokenizer tokenizer,
+        CancellationToken ct = default)
     {
         if (api is not (Completions or Chat))
         {
@@ -51,7 +52,8 @@ internal static class DatasetLoader
         // File prompts were counted (and filtered) locally; the counts kept are asked of the server.
         var items = set.Items.ToArray();
         var asked = Math.Min(items.Length, MaxServerCounted);
-        await Parallel.ForEachAsync(Enumerable.Range(0, asked), new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = 16 }, async (i, token) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, asked), new ParallelOptions { CancellationToken = ct, MaxDegreeOfParallelism = 16 },
+            async (i, token) =>
         {
             var item = items[i];
             var tokens = item.Prompt is { } prompt
@@ -101,7 +103,8 @@ internal static class DatasetLoader
         }
 
         var bad = prompts.Items[first];
-        return $"dataset: {Thousands(over)} of {Thousands(prompts.Items.Count)} prompts can never fit the server's max_model_len of {Thousands(max)} tokens "
+        return $"dataset: {Thousands(over)} of {Thousands(prompts.Items.Count)} prompts can never fit the server's max_model_len of "
+            + $"{Thousands(max)} tokens "
             + $"(the first, #{first + 1}: {Thousands(bad.InputTokens)} prompt + {Thousands(bad.MaxTokens)} output tokens); shorten input or output";
     }
 

@@ -95,7 +95,8 @@ internal abstract record DatasetSpec
         if (total > MaxTotalInputTokens)
         {
             throw new DatasetException(
-                $"dataset: count × input is about {DatasetLoader.Thousands(total)} tokens, more than the {DatasetLoader.Thousands(MaxTotalInputTokens)} kept in memory; lower count or input");
+                $"dataset: count × input is about {DatasetLoader.Thousands(total)} tokens, more than the "
+                    + $"{DatasetLoader.Thousands(MaxTotalInputTokens)} kept in memory; lower count or input");
         }
 
         return new RandomSpec(input, output, prefix, count);

@@ -128,7 +128,8 @@ internal static class JsonlDataset
         // An empty content is a legitimate turn; an empty role is not.
         return value.ValueKind == JsonValueKind.String && value.GetString() is { } text && (text.Length > 0 || field == "content")
             ? text
-            : throw new DatasetException($"{at}'messages[{index}].{field}' must be a{(field == "role" ? " non-empty" : "")} string, got {Kind(value)}");
+            : throw new DatasetException($"{at}'messages[{index}].{field}' must be a{(field == "role" ? " non-empty" : "")} string, "
+                + $"got {Kind(value)}");
     }
 
     private static string Kind(JsonElement value) => value.ValueKind switch

@@ -81,7 +81,8 @@ internal static class RandomDataset
 
             foreach (var i in group)
             {
-                (prompts[i], counts[i]) = await FixUpAsync(prompts[i], keep, inputs[i], words, fixSeeds[i], p => tokenizer.CountAsync(p, specials, token));
+                (prompts[i], counts[i]) = await FixUpAsync(prompts[i], keep, inputs[i], words, fixSeeds[i], p
+                    => tokenizer.CountAsync(p, specials, token));
             }
         });
     }
@@ -101,7 +102,8 @@ internal static class RandomDataset
     private static (string Prompt, int Tokens) FixUp(string prompt, int keep, int target, string[] words, int seed, Func<string, int> count) =>
         FixUpAsync(prompt, keep, target, words, seed, p => ValueTask.FromResult(count(p))).AsTask().GetAwaiter().GetResult();
 
-    private static async ValueTask<(string Prompt, int Tokens)> FixUpAsync(string prompt, int keep, int target, string[] words, int seed, Func<string, ValueTask<int>> count)
+    private static async ValueTask<(string Prompt, int Tokens)> FixUpAsync(string prompt, int keep, int target, string[] words, int seed, Func<string,
+        ValueTask<int>> count)
     {
         var tokens = await count(prompt);
         if (tokens == target)

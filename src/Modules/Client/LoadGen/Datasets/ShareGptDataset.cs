@@ -51,11 +51,13 @@ internal static class ShareGptDataset
         if (items.Count == 0)
         {
             throw new DatasetException(
-                $"{path}: no usable conversations ({DatasetLoader.Thousands(skipped)} entries, none with a human turn and reply of {MinTokens}+ tokens each, prompt <= {MaxPromptTokens} and both <= {MaxTotalTokens})");
+                $"{path}: no usable conversations ({DatasetLoader.Thousands(skipped)} entries, none with a human turn and reply of {MinTokens}+ "
+                    + $"tokens each, prompt <= {MaxPromptTokens} and both <= {MaxTotalTokens})");
         }
 
         Shuffle(items, new Random(seed));
-        var description = $"sharegpt: {Path.GetFileName(path)} ({DatasetLoader.Thousands(items.Count)} prompts, {DatasetLoader.Thousands(skipped)} skipped)";
+        var description = $"sharegpt: {Path.GetFileName(path)} ({DatasetLoader.Thousands(items.Count)} prompts, "
+            + $"{DatasetLoader.Thousands(skipped)} skipped)";
         return new PromptSet(items, description);
     }
 
@@ -76,7 +78,8 @@ internal static class ShareGptDataset
             }
         }
 
-        if (human < 0 || human + 1 >= turns.Count || turns[human]?.Value is not { } prompt || turns[human + 1] is not { From: not ("human" or "user"), Value: { } reply })
+        if (human < 0 || human + 1 >= turns.Count || turns[human]?.Value is not { } prompt || turns[human + 1]
+            is not { From: not ("human" or "user"), Value: { } reply })
         {
             return null;
         }

@@ -11,14 +11,16 @@ namespace Aibench.Client.LoadGen.Distributed;
 /// </summary>
 internal sealed class HostWorkerCallback(IServer server, IAccessToken token, ClientSettings settings) : IWorkerCallback
 {
-    public string? BaseUrl => settings.WorkerReportUrl ?? ListeningAddress(server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault());
+    public string? BaseUrl => settings.WorkerReportUrl
+        ?? ListeningAddress(server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault());
 
     public string? Token => token.Token;
 
     /// <summary>The base URL workers can use for an address Kestrel listens on; null when there is none or it does not parse.</summary>
     internal static string? ListeningAddress(string? address)
     {
-        if (address is null || !Uri.TryCreate(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+        if (address is null || !Uri.TryCreate(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0",
+            StringComparison.Ordinal), UriKind.Absolute, out var uri))
         {
             return null;
         }

@@ -55,7 +55,8 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
             var prompts = await DatasetLoader.LoadAsync(spec.Dataset, spec.Api, spec.Seed, tokenizer, ct);
             var plan = LoadPlan.From(spec, endpoints, _config.Model) with { StepStartsUs = _config.StepStartsUs, ContinuousUsage = tokenizer.Remote };
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"aibench worker {worker}/{_config.Workers} on {node}: {string.Join(", ", plan.Steps.Select(s => s.Label))}, start at {DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs):O}"));
+                $"aibench worker {worker}/{_config.Workers} on {node}: {string.Join(", ", plan.Steps.Select(s => s.Label))}, start at "
+                    + $"{DateTimeOffset.FromUnixTimeMilliseconds(_config.StartAtUnixMs):O}"));
             // Calibration and warm-up happen before the shared start, never after it: a worker that has not the time
             // left (Client:WorkerStartLead too short for this queue) skips the calibration and says so in its envelope.
             var calibration = ClientPreparation.Calibration(spec, ClientCalibration.Default);
@@ -64,7 +65,8 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
             var prepared = await ClientPreparation.RunAsync(plan, prompts, http, skipped ? null : calibration, spec.ClientWarmup,
                 ClientCalibration.Binary(null), m => log.WriteLine($"aibench worker {worker}: {m}"), ct);
             _envelope = skipped
-                ? ClientEnvelope.Not("skipped", string.Create(CultureInfo.InvariantCulture, $"only {left.TotalSeconds:0.#} s were left before the shared start"))
+                ? ClientEnvelope.Not("skipped",
+                    string.Create(CultureInfo.InvariantCulture, $"only {left.TotalSeconds:0.#} s were left before the shared start"))
                 : prepared.Envelope;
             _warmup = prepared.Warmup;
             await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -75,7 +77,8 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
             {
                 // Its requests are still scheduled from its own start; the merge shows the offset, this line says why.
                 await log.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"aibench worker {worker}: started {late.TotalMilliseconds:0} ms after the shared start (Client:WorkerStartLead too short for this queue)"));
+                    $"aibench worker {worker}: started {late.TotalMilliseconds:0} ms after the shared start (Client:WorkerStartLead too short "
+                        + $"for this queue)"));
             }
 
             var cpu = ClientCpu.Start();
@@ -173,13 +176,15 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
         {
             try
             {
-                using var response = await host.PostAsJsonAsync($"api/v1/benchmarks/{_config.BenchmarkId}/workers/{worker}/{kind}", report, Json.Options);
+                using var response = await host.PostAsJsonAsync($"api/v1/benchmarks/{_config.BenchmarkId}/workers/{worker}/{kind}", report,
+                    Json.Options);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
                 }
 
-                await log.WriteLineAsync($"aibench worker {worker}: the host answered {(int)response.StatusCode} to the {kind}; writing files instead");
+                await log.WriteLineAsync($"aibench worker {worker}: the host answered {(int)response.StatusCode} to the {kind}; "
+                    + $"writing files instead");
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ObjectDisposedException)
             {

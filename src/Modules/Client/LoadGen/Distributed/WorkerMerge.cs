@@ -52,7 +52,8 @@ internal static class WorkerMerge
 
             foreach (var w in final.Steps)
             {
-                var moved = w with { StartUs = w.StartUs + offset, WarmupEndUs = w.WarmupEndUs + offset, DispatchEndUs = w.DispatchEndUs + offset, EndUs = w.EndUs + offset };
+                var moved = w with { StartUs = w.StartUs + offset, WarmupEndUs = w.WarmupEndUs + offset, DispatchEndUs = w.DispatchEndUs + offset,
+                    EndUs = w.EndUs + offset };
                 windows[w.Index] = windows.TryGetValue(w.Index, out var seen)
                     ? seen with
                     {
@@ -62,7 +63,8 @@ internal static class WorkerMerge
                         EndUs = Math.Max(seen.EndUs, moved.EndUs),
                         // The step's target is the whole run's, not one worker's share.
                     }
-                    : moved with { TargetRate = plan.Steps[w.Index].TargetRate, Concurrency = plan.Steps[w.Index].Concurrency, Label = plan.Steps[w.Index].Label };
+                    : moved with { TargetRate = plan.Steps[w.Index].TargetRate, Concurrency = plan.Steps[w.Index].Concurrency,
+                        Label = plan.Steps[w.Index].Label };
             }
 
             ttft.Add(final.Ttft.ToHistogram());
@@ -70,12 +72,14 @@ internal static class WorkerMerge
             maxInFlight += final.MaxInFlight;
             foreach (var (k, v) in final.ErrorSamples) errorSamples.TryAdd(k, v);
 
-            var ownSummary = Summarizer.Summarize(new RunOutcome(plan, final.Dataset, DateTimeOffset.UnixEpoch, mine, [.. final.ItlUs.Select(h => h.ToHistogram())],
+            var ownSummary = Summarizer.Summarize(new RunOutcome(plan, final.Dataset, DateTimeOffset.UnixEpoch, mine,
+                [.. final.ItlUs.Select(h => h.ToHistogram())],
                 new PerSecond(), final.Steps, final.MaxInFlight, final.StopReason, final.Partial, final.ErrorSamples));
             var own = ownSummary.Overall;
             // Each worker is judged against its own envelope and CPU: one client-bound node is enough to skew the run.
             var reasons = ClientLimits.Reasons(ownSummary, final.Envelope, final.ClientCpu);
-            breakdown.Add(new WorkerResult(final.Worker, final.Node, final.Partial ? "partial" : "completed", null, own.Sent, own.Completed, own.Failed,
+            breakdown.Add(new WorkerResult(final.Worker, final.Node, final.Partial ? "partial" : "completed", null, own.Sent, own.Completed,
+                own.Failed,
                 own.AchievedRate, own.TtftMs?.P50, own.TtftMs?.P99, own.E2eMs?.P50, own.E2eMs?.P99, own.ScheduleLagMs?.P99)
             {
                 Envelope = final.Envelope,
@@ -101,7 +105,8 @@ internal static class WorkerMerge
 
         var partial = cancelled || lost.Count > 0 || finals.Any(f => f.Partial);
         var stop = cancelled ? "cancelled" : lost.Count > 0 ? "worker lost" : finals.FirstOrDefault()?.StopReason ?? "duration";
-        var outcome = new RunOutcome(plan, finals.FirstOrDefault()?.Dataset ?? "", DateTimeOffset.FromUnixTimeMilliseconds(origin / 1000), merged, itl, series,
+        var outcome = new RunOutcome(plan, finals.FirstOrDefault()?.Dataset ?? "", DateTimeOffset.FromUnixTimeMilliseconds(origin / 1000), merged,
+            itl, series,
             [.. windows.Values.OrderBy(w => w.Index)], maxInFlight, stop, partial, errorSamples);
         return new MergedRun(outcome, [.. breakdown.OrderBy(b => b.Worker)], ttft, e2e);
     }

@@ -68,12 +68,14 @@ internal sealed class WorkerReports
     /// <summary>The workers' endpoints, behind the same token as the rest of the API.</summary>
     public static void Map(RouteGroupBuilder api)
     {
-        api.MapPost("/benchmarks/{id:guid}/workers/{worker:int}/snapshot", Results<NoContent, NotFound> (Guid id, int worker, WorkerSnapshot snapshot, WorkerReports reports) =>
+        api.MapPost("/benchmarks/{id:guid}/workers/{worker:int}/snapshot", Results<NoContent,
+            NotFound> (Guid id, int worker, WorkerSnapshot snapshot, WorkerReports reports) =>
                 reports.Snapshot(id, worker, snapshot) ? TypedResults.NoContent() : TypedResults.NotFound())
             .WithName("ReportWorkerSnapshot")
             .WithSummary("A distributed run's worker reports its counters and latency histograms so far (about once a second).")
             .ExcludeFromDescription();
-        api.MapPost("/benchmarks/{id:guid}/workers/{worker:int}/final", Results<NoContent, NotFound> (Guid id, int worker, WorkerFinal final, WorkerReports reports) =>
+        api.MapPost("/benchmarks/{id:guid}/workers/{worker:int}/final", Results<NoContent,
+            NotFound> (Guid id, int worker, WorkerFinal final, WorkerReports reports) =>
                 reports.Final(id, worker, final) ? TypedResults.NoContent() : TypedResults.NotFound())
             .WithName("ReportWorkerFinal")
             .WithSummary("A distributed run's worker hands in every request record and its histograms at the end.")

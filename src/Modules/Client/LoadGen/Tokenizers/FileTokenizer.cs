@@ -15,7 +15,8 @@ internal sealed class FileTokenizer : PromptTokenizer
     private FileTokenizer(TokenizerFile file)
     {
         _file = file;
-        _words = new Lazy<string[]>(() => file.PieceWords() is { Length: > 1000 } pieces ? pieces : FindWords(file.Tokenizer, file.VocabSize, Source));
+        _words = new Lazy<string[]>(() => file.PieceWords() is { Length: > 1000 } pieces ? pieces
+            : FindWords(file.Tokenizer, file.VocabSize, Source));
         _leading = new Lazy<int>(() => Math.Max(0, file.Count(_words.Value[0]) - 1));
     }
 

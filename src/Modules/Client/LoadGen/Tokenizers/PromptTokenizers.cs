@@ -9,7 +9,8 @@ internal static class PromptTokenizers
     /// The first that works, with a note on why earlier choices were passed over (kept on the result). A bad
     /// tokenizer file or a model the server does not know is an error, never a silent fall-back.
     /// </summary>
-    public static async Task<(PromptTokenizer Tokenizer, string? Note)> ResolveAsync(string? tokenizerPath, Uri endpoint, string model, HttpClient http, CancellationToken ct)
+    public static async Task<(PromptTokenizer Tokenizer, string? Note)> ResolveAsync(string? tokenizerPath, Uri endpoint, string model,
+        HttpClient http, CancellationToken ct)
     {
         // Checked first so that a bad path is reported even when the server's tokenizer is used.
         var file = tokenizerPath is null ? null : LoadFile(tokenizerPath);

@@ -73,7 +73,8 @@ internal sealed class ServerTokenizer : PromptTokenizer
     /// Asks the endpoint whether it tokenizes for <paramref name="model"/>. Null with the reason when it has no
     /// <c>/tokenize</c> (or cannot be reached); a <see cref="TokenizerException"/> when the server does not know the model.
     /// </summary>
-    public static async Task<(ServerTokenizer? Tokenizer, string? Reason)> ProbeAsync(HttpClient http, Uri endpoint, string model, CancellationToken ct)
+    public static async Task<(ServerTokenizer? Tokenizer, string? Reason)> ProbeAsync(HttpClient http, Uri endpoint, string model,
+        CancellationToken ct)
     {
         var url = new Uri(endpoint, "tokenize");
         try
@@ -121,7 +122,8 @@ internal sealed class ServerTokenizer : PromptTokenizer
             using var document = JsonDocument.Parse(body);
             var json = document.RootElement;
             if (json.ValueKind == JsonValueKind.Object && json.TryGetProperty("message", out var message) && message.GetString() is { } text
-                && ((json.TryGetProperty("param", out var param) && param.GetString() == "model") || text.Contains("does not exist", StringComparison.OrdinalIgnoreCase)))
+                && ((json.TryGetProperty("param", out var param) && param.GetString() == "model")
+                    || text.Contains("does not exist", StringComparison.OrdinalIgnoreCase)))
             {
                 return text;
             }
@@ -141,7 +143,8 @@ internal sealed class ServerTokenizer : PromptTokenizer
 
     private async Task<(int Count, int[] Tokens, string?[]? Strings)> TokenizeAsync(string text, bool specials, bool strings, CancellationToken ct)
     {
-        using var response = await _http.PostAsJsonAsync(_url, new { model = _model, prompt = text, add_special_tokens = specials, return_token_strs = strings }, ct);
+        using var response = await _http.PostAsJsonAsync(_url,
+            new { model = _model, prompt = text, add_special_tokens = specials, return_token_strs = strings }, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
         {
@@ -152,8 +155,10 @@ internal sealed class ServerTokenizer : PromptTokenizer
         {
             using var document = JsonDocument.Parse(body);
             var json = document.RootElement;
-            int[] tokens = json.TryGetProperty("tokens", out var t) && t.ValueKind == JsonValueKind.Array ? [.. t.EnumerateArray().Select(x => x.GetInt32())] : [];
-            string?[]? names = json.TryGetProperty("token_strs", out var n) && n.ValueKind == JsonValueKind.Array ? [.. n.EnumerateArray().Select(x => x.GetString())] : null;
+            int[] tokens = json.TryGetProperty("tokens", out var t) && t.ValueKind == JsonValueKind.Array
+                ? [.. t.EnumerateArray().Select(x => x.GetInt32())] : [];
+            string?[]? names = json.TryGetProperty("token_strs", out var n) && n.ValueKind == JsonValueKind.Array
+                ? [.. n.EnumerateArray().Select(x => x.GetString())] : null;
             return (json.GetProperty("count").GetInt32(), tokens, names);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
@@ -196,7 +201,9 @@ internal sealed class ServerTokenizer : PromptTokenizer
 
         return found.Count > 1000
             ? ([.. found], leading)
-            : throw new TokenizerException("dataset", $"the server's tokenizer ({_url}, model '{_model}') has only {found.Count} single-token words among {tried:N0} common ones; random prompts need more than 1,000");
+            : throw new TokenizerException("dataset",
+                $"the server's tokenizer ({_url}, model '{_model}') has only {found.Count} single-token words among {tried:N0} common ones; random "
+                    + $"prompts need more than 1,000");
     }
 
     /// <summary>
@@ -233,7 +240,9 @@ internal sealed class ServerTokenizer : PromptTokenizer
 
         return found.Count > 1000
             ? [.. found]
-            : throw new TokenizerException("dataset", $"the server's tokenizer ({_url}, model '{_model}') has only {found.Count} single-token words among the first candidates tried; random prompts need more than 1,000");
+            : throw new TokenizerException("dataset",
+                $"the server's tokenizer ({_url}, model '{_model}') has only {found.Count} single-token words among the first candidates tried; "
+                    + $"random prompts need more than 1,000");
     }
 
     private static string Shorten(string text) => text.Length > 300 ? text[..300] + "…" : text;

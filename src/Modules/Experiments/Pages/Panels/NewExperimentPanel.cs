@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Components;
 
 namespace Aibench.Experiments.Pages.Panels;
 
-/// <summary>A part of the new-experiment form: it edits the shared <see cref="NewExperimentForm"/> and tells the page, which previews again.</summary>
+/// <summary>A part of the new-experiment form: it edits the shared <see cref="NewExperimentForm"/> and tells the page, which previews
+/// again.</summary>
 public abstract class NewExperimentPanel : ComponentBase
 {
     [Parameter, EditorRequired] public NewExperimentForm Form { get; set; } = null!;
