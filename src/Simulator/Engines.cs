@@ -70,6 +70,8 @@ internal sealed class FixedLatencyEngine(SimOptions options) : IEngine
 /// for every running sequence and lasts longer as the batch grows; newly admitted sequences pay their prefill in the
 /// step that admits them; when the KV cache (in tokens) overflows, the newest sequence is preempted and recomputed later.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001",
+    Justification = "The engine's loop waits on _wake for as long as the simulator runs; disposing it would leave the loop waiting forever.")]
 internal sealed class BatchingEngine : IEngine
 {
     private readonly SimOptions _options;
@@ -86,7 +88,6 @@ internal sealed class BatchingEngine : IEngine
         _metrics = metrics;
         _ = Task.Run(LoopAsync);
     }
-
     public Generation Submit(int promptTokens, int outputTokens, long arrived)
     {
         var generation = new Generation(promptTokens, outputTokens, arrived);

@@ -27,7 +27,7 @@ public abstract class BenchmarkApiTests(HostFixture host)
 
     private static Task<Sim> FastSim() => Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(2), Itl = TimeSpan.FromMilliseconds(1) });
 
-    private async Task<JsonElement> WaitAsync(HttpClient client, Guid id, params string[] statuses)
+    private static async Task<JsonElement> WaitAsync(HttpClient client, Guid id, params string[] statuses)
     {
         var until = DateTime.UtcNow.AddSeconds(60);
         JsonElement detail;

@@ -21,7 +21,11 @@ public abstract partial class ExperimentFlowTests : IDisposable
     /// <summary>Whether the throughput run's load comes from load-generator workers in a SLURM job of their own.</summary>
     protected virtual int LoadWorkerNodes => 0;
 
-    public void Dispose() => _temp.Delete(recursive: true);
+    public void Dispose()
+    {
+        _temp.Delete(recursive: true);
+        GC.SuppressFinalize(this);
+    }
 
     private async Task<(AibenchProcess Aibench, Browser Browser)> OpenAsync(string name)
     {

@@ -26,7 +26,9 @@ internal static class LoadgenFiles
 
     public static Task WriteEnvelopeAsync(string path, ClientEnvelope envelope, string dataset, LoadShape? shape) =>
         WriteAtomicallyAsync(path, stream => stream.WriteAsync(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(
-            new { envelope, dataset, shape }, new System.Text.Json.JsonSerializerOptions(Json.Options) { WriteIndented = true })).AsTask());
+            new { envelope, dataset, shape }, Indented)).AsTask());
+
+    private static readonly System.Text.Json.JsonSerializerOptions Indented = new(Json.Options) { WriteIndented = true };
 
     /// <summary>Into a temporary file first, so that a crash or a full disk never leaves half a result behind.</summary>
     private static async Task WriteAtomicallyAsync(string path, Func<Stream, Task> write)

@@ -29,8 +29,9 @@ internal sealed class LoadgenWorkerFlags
     {
         try
         {
-            return await new Aibench.Client.LoadGen.Distributed.LoadWorker(config, parse.GetValue(_index), parse.GetValue(_node), time,
-                Console.Error).RunAsync(ct);
+            using var worker = new Aibench.Client.LoadGen.Distributed.LoadWorker(config, parse.GetValue(_index), parse.GetValue(_node), time,
+                Console.Error);
+            return await worker.RunAsync(ct);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidDataException
             or DatasetException)

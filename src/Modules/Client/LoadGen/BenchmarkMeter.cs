@@ -11,13 +11,13 @@ internal sealed class BenchmarkMeter
 {
     private static readonly string[] Labels = ["benchmark", "experiment"];
 
-    private static readonly Counter Requests = Metrics.CreateCounter("aibench_benchmark_requests_total",
+    private readonly Counter _requests = Metrics.CreateCounter("aibench_benchmark_requests_total",
         "Requests a run finished, by outcome (ok or the error kind).", [.. Labels, "outcome"]);
 
-    private static readonly Counter Tokens = Metrics.CreateCounter("aibench_benchmark_tokens_total",
+    private readonly Counter _tokens = Metrics.CreateCounter("aibench_benchmark_tokens_total",
         "Tokens of a run's completed requests, by direction (input, output).", [.. Labels, "direction"]);
 
-    private static readonly Histogram Ttft = Metrics.CreateHistogram("aibench_benchmark_ttft_seconds",
+    private readonly Histogram _ttft = Metrics.CreateHistogram("aibench_benchmark_ttft_seconds",
         "Time to first token of a run's requests, from the scheduled send.",
         new HistogramConfiguration
         {
@@ -32,10 +32,10 @@ internal sealed class BenchmarkMeter
     {
         var b = benchmark.ToString();
         var e = experiment?.ToString() ?? "";
-        var ttft = Ttft.WithLabels(b, e);
-        var input = Tokens.WithLabels(b, e, "input");
-        var output = Tokens.WithLabels(b, e, "output");
-        var ok = Requests.WithLabels(b, e, "ok");
+        var ttft = _ttft.WithLabels(b, e);
+        var input = _tokens.WithLabels(b, e, "input");
+        var output = _tokens.WithLabels(b, e, "output");
+        var ok = _requests.WithLabels(b, e, "ok");
         return record =>
         {
             if (record.Error == RequestError.Cancelled)
@@ -45,7 +45,7 @@ internal sealed class BenchmarkMeter
 
             if (!record.Ok)
             {
-                Requests.WithLabels(b, e, record.ErrorLabel).Inc();
+                _requests.WithLabels(b, e, record.ErrorLabel).Inc();
                 return;
             }
 

@@ -113,5 +113,5 @@ public sealed record RunSummary(
     public IReadOnlyList<string>? ClientLimitReasons { get; init; }
 
     /// <summary>How every number is computed; the same text is in docs/metrics.md.</summary>
-    public IReadOnlyDictionary<string, string> Definitions => MetricDefinitions.All;
+    public IReadOnlyDictionary<string, string> Definitions { get; } = MetricDefinitions.All;
 }

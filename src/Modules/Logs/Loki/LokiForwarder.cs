@@ -20,7 +20,7 @@ internal sealed class LokiForwarder(
     LokiClient client,
     LokiSettings settings,
     TimeProvider time,
-    ILogger<LokiForwarder> logger)
+    ILogger<LokiForwarder> logger) : IDisposable
 {
     internal static readonly Counter SentTotal = Metrics.CreateCounter("aibench_logs_loki_sent_total", "Log lines Loki accepted.");
     internal static readonly Counter DroppedTotal = Metrics.CreateCounter("aibench_logs_loki_dropped_total",
@@ -237,4 +237,7 @@ internal sealed class LokiForwarder(
 
         public int GetHashCode(SortedDictionary<string, string> obj) => StringComparer.Ordinal.GetHashCode(Key(obj));
     }
+
+    /// <summary>A singleton of the host: its gate goes with the host's container.</summary>
+    public void Dispose() => _gate.Dispose();
 }

@@ -133,7 +133,7 @@ internal sealed record WebhookPayload(
     ExperimentHeadline? Headline,
     ServicePart? Service)
 {
-    public string Source => "aibench";
+    public string Source { get; } = "aibench";
 }
 
 /// <param name="Stage">The last stage it worked in (where a failure or cancel happened).</param>

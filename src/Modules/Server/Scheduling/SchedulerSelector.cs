@@ -8,10 +8,13 @@ namespace Aibench.Server.Scheduling;
 /// handed out behind its circuit breaker (<see cref="CircuitScheduler"/>), so every caller gets the breaker.
 /// </summary>
 internal sealed class SchedulerSelector(SchedulerSettings settings, IServiceProvider services, CircuitBreakers breakers,
-    ILogger<SchedulerSelector> logger)
+    ILogger<SchedulerSelector> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (IScheduler Scheduler, string Reason)? _chosen;
+
+    /// <summary>A singleton of the host: its gate goes with the host's container.</summary>
+    public void Dispose() => _gate.Dispose();
 
     public async Task<(IScheduler Scheduler, string Reason)> GetAsync(CancellationToken cancellationToken)
     {

@@ -81,7 +81,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
     /// Minimal APIs report binding failures as text; the parameter (or JSON path) is pulled out of it
     /// so that the client still gets the field named, like any other validation error.
     /// </summary>
-    private static ProblemDetails BadRequest(BadHttpRequestException bad)
+    private static HttpValidationProblemDetails BadRequest(BadHttpRequestException bad)
     {
         var field = bad.InnerException is JsonException { Path: { } path } && path.Length > 0
             ? FieldName(path.TrimStart('$', '.'))

@@ -41,7 +41,8 @@ public static partial class PreciseSleep
             if (remainingUs > SpinUs + 20)
             {
                 // At most 50 ms per sleep, so cancellation is noticed quickly.
-                Usleep((uint)Math.Min(50_000, remainingUs - SpinUs));
+                // usleep fails only when a signal interrupts it: the loop measures the time left and sleeps again.
+                _ = Usleep((uint)Math.Min(50_000, remainingUs - SpinUs));
             }
             else
             {

@@ -11,7 +11,7 @@ namespace Aibench.Client.LoadGen.Distributed;
 /// shared start, a snapshot to the host about once a second, everything it measured at the end. Over HTTP with the
 /// host's token when it can; into the run folder otherwise, switching for good at the first failed connection.
 /// </summary>
-internal sealed class LoadWorker(string configPath, int worker, string? node, TimeProvider time, TextWriter log)
+internal sealed class LoadWorker(string configPath, int worker, string? node, TimeProvider time, TextWriter log) : IDisposable
 {
     private readonly string _runFolder = Path.GetDirectoryName(Path.GetFullPath(configPath))!;
     private readonly Lock _gate = new();
@@ -197,4 +197,7 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
 
         WorkerFiles.WriteAtomically(file, report);
     }
+
+    /// <summary>The connection to the host, when a run did not get to close it itself.</summary>
+    public void Dispose() => _host?.Dispose();
 }
