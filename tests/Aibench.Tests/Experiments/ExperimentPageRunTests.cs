@@ -41,7 +41,17 @@ public sealed class ExperimentPageRunTests : PageTest
         Assert.Empty(page.FindAll("[data-testid=cancel]"));
 
         // The service's own charts come from the Monitor module's slot, which also hands the page its latency percentiles.
-        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=chart-server-metrics] [data-testid=chart-empty]")), Patience);
-        page.WaitForAssertion(() => Assert.Contains("TTFT p50", page.Find("[data-testid=chart-latency]").TextContent), Patience);
+        // Polled, not WaitForAssertion: the slot's own read ends in a render of the slot's component alone, which need not
+        // trigger a check of the page's assertion; once the experiment has ended nothing else renders.
+        var until = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < until && (page.FindAll("[data-testid=chart-server-metrics] [data-testid=chart-empty]").Count > 0
+            || !page.Find("[data-testid=chart-latency]").TextContent.Contains("TTFT p50", StringComparison.Ordinal)))
+        {
+            await Task.Delay(200, Xunit.TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(page.FindAll("[data-testid=chart-server-metrics] [data-testid=chart-empty]").Count == 0,
+            $"no server metrics: {page.Find("[data-testid=chart-server-metrics]").TextContent.Trim()}");
+        Assert.Contains("TTFT p50", page.Find("[data-testid=chart-latency]").TextContent);
     }
 }
