@@ -112,13 +112,18 @@ internal sealed class LocalScheduler(ServerSettings server, CommandRunner runner
         for (var task = 0; task < tasks; task++)
         {
             var exitFile = Path.Combine(state, $"exit-{task}");
-            if (File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), CultureInfo.InvariantCulture, out var code))
+            if (ExitCode(exitFile) is { } code)
             {
                 exits.Add(code);
             }
             else if (Alive(state, task))
             {
                 running++;
+            }
+            // The task's wrapper writes its exit code and then ends: one that ended since the first look has its code now.
+            else if (ExitCode(exitFile) is { } late)
+            {
+                exits.Add(late);
             }
             else
             {
@@ -149,6 +154,9 @@ internal sealed class LocalScheduler(ServerSettings server, CommandRunner runner
             ? new JobState("COMPLETED", null, "0:0", Environment.MachineName)
             : new JobState("FAILED", "NonZeroExitCode", $"{failed}:0", Environment.MachineName);
     }
+
+    private static int? ExitCode(string exitFile) =>
+        File.Exists(exitFile) && int.TryParse(File.ReadAllText(exitFile).Trim(), CultureInfo.InvariantCulture, out var code) ? code : null;
 
     private bool Expired(string state)
     {
