@@ -33,6 +33,9 @@ namespace Aibench.Migrations.Sqlite.Experiments
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Capacity")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 

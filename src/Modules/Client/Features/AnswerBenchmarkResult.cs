@@ -27,11 +27,12 @@ internal sealed class AnswerBenchmarkResult(IDbContextFactory<ClientDbContext> d
             run.Id, run.Status, run.Error, run.StartedAt, run.FinishedAt,
             summary is null ? null : Step(summary.Overall),
             summary is null ? [] : [.. summary.Steps.Select(Step)],
-            [.. series.Select(p => new BenchmarkSecond(p.T, p.Sent, p.Completed, p.Errors, p.OutputTokens, p.TtftMeanMs, p.E2eMeanMs))]);
+            [.. series.Select(p => new BenchmarkSecond(p.T, p.Sent, p.Completed, p.Errors, p.OutputTokens, p.TtftMeanMs, p.E2eMeanMs))],
+            summary?.StopReason, summary?.ClientLimited ?? false, summary?.ClientLimitReasons);
     }
 
     private static BenchmarkStepResult Step(StepResult s) => new(
         s.Label, s.Concurrency, s.TargetRate, s.AchievedRate, s.DurationSeconds, s.Completed, s.Failed, s.RequestThroughput,
         s.OutputTokenThroughput, s.TtftMs?.P50, s.TtftMs?.P99, s.TpotMs?.P50, s.E2eMs?.P50, s.E2eMs?.P99, s.GoodputFraction,
-        s.TtftMs?.Mean, s.TtftMs?.P90, s.E2eMs?.Mean, s.E2eMs?.P90);
+        s.TtftMs?.Mean, s.TtftMs?.P90, s.E2eMs?.Mean, s.E2eMs?.P90, s.ObjectiveAttainment);
 }

@@ -59,6 +59,13 @@ internal sealed record LoadPlan(
     /// </summary>
     public bool ContinuousUsage { get; init; }
 
+    /// <summary>
+    /// Measured requests that may miss the objectives before the run stops (<see cref="SloSpec.StopEarly"/>): beyond
+    /// (1 − target) × the request cap, the share met can no longer reach the target, as at most the cap is measured.
+    /// Null when the run never stops for that.
+    /// </summary>
+    public long? SloMissesAllowed { get; init; }
+
     /// <summary>Builds the plan from a spec the validator accepted.</summary>
     public static LoadPlan From(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, string model)
     {
@@ -90,7 +97,12 @@ internal sealed record LoadPlan(
             spec.Slo?.Tpot is { } tpot ? Parse(tpot) : null,
             spec.Slo?.E2e is { } e2e ? Parse(e2e) : null,
             spec.Seed,
-            spec.IgnoreEos);
+            spec.IgnoreEos)
+        {
+            SloMissesAllowed = spec.Slo is { StopEarly: true, Target: { } target } && spec.MaxRequests is { } cap
+                ? (long)Math.Floor((1 - target) * cap)
+                : null,
+        };
     }
 
     private static TimeSpan Parse(string text) =>

@@ -30,10 +30,14 @@ internal sealed class LoadRunner : IDisposable
     private long _sent;
     private long _completed;
     private long _errors;
+    private long _sloMisses;
     private volatile int _currentStep;
     private volatile string _stopReason = "duration";
 
     private readonly Action<RequestRecord>? _observer;
+
+    /// <summary>Cancelled when the run stops itself (the objectives can no longer be met), besides the caller's token.</summary>
+    private readonly CancellationTokenSource _stop = new();
 
     /// <param name="observer">Told about every finished request (from many threads at once); must be quick.</param>
     public LoadRunner(LoadPlan plan, PromptSet prompts, HttpClient? http = null, TimeProvider? time = null, Action<RequestRecord>? observer = null)
@@ -52,8 +56,10 @@ internal sealed class LoadRunner : IDisposable
         _observer = observer;
     }
 
-    public async Task<RunOutcome> RunAsync(string dataset, Action<RunProgress>? progress, CancellationToken cancellationToken)
+    public async Task<RunOutcome> RunAsync(string dataset, Action<RunProgress>? progress, CancellationToken caller)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(caller, _stop.Token);
+        var cancellationToken = linked.Token;
         var startedAt = _time.GetUtcNow();
         _clock.Start();
         var windows = new List<StepWindow>();
@@ -95,7 +101,8 @@ internal sealed class LoadRunner : IDisposable
             await reporter;
         }
 
-        var partial = cancellationToken.IsCancellationRequested;
+        // A run that stopped itself for its objectives has measured what it was for; only the caller's cancel cuts it short.
+        var partial = caller.IsCancellationRequested;
         RequestRecord[] records;
         lock (_gate)
         {
@@ -300,6 +307,24 @@ internal sealed class LoadRunner : IDisposable
             _series.Add(end, SecondColumn.Errors, 1);
         }
 
+        if (_plan.SloMissesAllowed is { } allowed && !record.Warmup && !Summarizer.MeetsSlo(record, _plan)
+            && Interlocked.Increment(ref _sloMisses) > allowed && _stopReason != "slo-broken")
+        {
+            _stopReason = "slo-broken";
+            // Not inline: cancelling runs the in-flight requests' callbacks, and this is one of them.
+            _ = Task.Run(() =>
+            {
+                try
+                {
+                    _stop.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The run ended meanwhile.
+                }
+            }, CancellationToken.None);
+        }
+
         _observer?.Invoke(record);
         lock (_gate)
         {
@@ -382,5 +407,9 @@ internal sealed class LoadRunner : IDisposable
 
     private static long Micro(TimeSpan span) => RunClock.Micro(span);
 
-    public void Dispose() => _sender.Dispose();
+    public void Dispose()
+    {
+        _sender.Dispose();
+        _stop.Dispose();
+    }
 }

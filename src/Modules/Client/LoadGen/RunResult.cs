@@ -57,7 +57,11 @@ public sealed record StepResult(
     IReadOnlyDictionary<string, long> Errors,
     double MeanConcurrency,
     long MaxConcurrency,
-    double PeakInputTokensPerSecond = 0);
+    double PeakInputTokensPerSecond = 0)
+{
+    /// <summary>Share of the measured requests that met each objective on its own (<c>ttft</c>, <c>tpot</c>, <c>e2e</c>); null without objectives.</summary>
+    public IReadOnlyDictionary<string, double>? ObjectiveAttainment { get; init; }
+}
 
 /// <summary>One second of a run, for charts.</summary>
 public sealed record SecondPoint(

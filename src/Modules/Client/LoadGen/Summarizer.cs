@@ -117,7 +117,10 @@ internal static class Summarizer
             failed.GroupBy(r => r.ErrorLabel).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count()),
             duration > 0 ? Math.Round(measured.Sum(r => (double)(r.EndUs - r.SentUs)) / 1e6 / duration, 3) : 0,
             maxConcurrency,
-            peakInput);
+            peakInput)
+        {
+            ObjectiveAttainment = ObjectiveAttainment(measured, plan),
+        };
     }
 
     /// <summary>Most requests in flight at once: a sweep over send (+1) and end (−1) times, ends first on ties.</summary>
@@ -134,11 +137,36 @@ internal static class Summarizer
         return max;
     }
 
-    public static bool MeetsSlo(RequestRecord r, LoadPlan plan) =>
-        r.Ok
-        && (plan.SloTtft is not { } ttft || (r.TtftUs is { } t && t <= ttft.Ticks / 10))
-        && (plan.SloTpot is not { } tpot || r.TpotUs is not { } p || p <= tpot.Ticks / 10)
-        && (plan.SloE2e is not { } e2e || r.E2eUs <= e2e.Ticks / 10);
+    public static bool MeetsSlo(RequestRecord r, LoadPlan plan) => r.Ok && MeetsTtft(r, plan) && MeetsTpot(r, plan) && MeetsE2e(r, plan);
+
+    private static bool MeetsTtft(RequestRecord r, LoadPlan plan) => plan.SloTtft is not { } ttft || (r.TtftUs is { } t && t <= ttft.Ticks / 10);
+
+    private static bool MeetsTpot(RequestRecord r, LoadPlan plan) => plan.SloTpot is not { } tpot || r.TpotUs is not { } p || p <= tpot.Ticks / 10;
+
+    private static bool MeetsE2e(RequestRecord r, LoadPlan plan) => plan.SloE2e is not { } e2e || r.E2eUs <= e2e.Ticks / 10;
+
+    /// <summary>Each objective given on its own: the share of the measured requests that met it (a failed one meets none).</summary>
+    private static Dictionary<string, double>? ObjectiveAttainment(List<RequestRecord> measured, LoadPlan plan)
+    {
+        if (measured.Count == 0 || (plan.SloTtft is null && plan.SloTpot is null && plan.SloE2e is null))
+        {
+            return null;
+        }
+
+        var shares = new Dictionary<string, double>(StringComparer.Ordinal);
+        void Add(string name, TimeSpan? objective, Func<RequestRecord, LoadPlan, bool> meets)
+        {
+            if (objective is not null)
+            {
+                shares[name] = Math.Round(measured.Count(r => r.Ok && meets(r, plan)) / (double)measured.Count, 6);
+            }
+        }
+
+        Add("ttft", plan.SloTtft, MeetsTtft);
+        Add("tpot", plan.SloTpot, MeetsTpot);
+        Add("e2e", plan.SloE2e, MeetsE2e);
+        return shares;
+    }
 
     private static Stats? Latency(IEnumerable<long> valuesUs)
     {

@@ -43,6 +43,9 @@ public sealed record GetBenchmarkResult(Guid BenchmarkId) : IQuery<BenchmarkResu
 /// <param name="Overall">The whole run (all steps together); null until it ended with results.</param>
 /// <param name="Steps">One row per step, in order.</param>
 /// <param name="Series">One point per second from the start of the run, for charts and for finding when something changed.</param>
+/// <param name="StopReason">Why sending stopped: <c>duration</c>, <c>max-requests</c>, <c>slo-broken</c> or <c>cancelled</c>; null until it ended.</param>
+/// <param name="ClientLimited">The client, not the service, limited the run (its envelope's rules, docs/metrics.md).</param>
+/// <param name="ClientLimitReasons">Which rule said so, with the figures.</param>
 public sealed record BenchmarkResult(
     Guid Id,
     BenchmarkStatus Status,
@@ -51,7 +54,10 @@ public sealed record BenchmarkResult(
     DateTimeOffset? FinishedAt,
     BenchmarkStepResult? Overall,
     IReadOnlyList<BenchmarkStepResult> Steps,
-    IReadOnlyList<BenchmarkSecond> Series);
+    IReadOnlyList<BenchmarkSecond> Series,
+    string? StopReason = null,
+    bool ClientLimited = false,
+    IReadOnlyList<string>? ClientLimitReasons = null);
 
 /// <summary>Headline numbers of a run or of one of its steps. Latencies in milliseconds, throughputs per second.</summary>
 /// <param name="Label">What the step did, e.g. <c>20 req/s</c>, or <c>all steps</c>.</param>
@@ -73,6 +79,10 @@ public sealed record BenchmarkResult(
 /// <param name="TtftP90Ms">90th percentile time to first token.</param>
 /// <param name="E2eMeanMs">Mean end-to-end latency.</param>
 /// <param name="E2eP90Ms">90th percentile end-to-end latency.</param>
+/// <param name="ObjectiveAttainment">
+/// For each objective given (<c>ttft</c>, <c>tpot</c>, <c>e2e</c>), the share of the measured requests that met that one
+/// (a failed request meets none): which objective a run missed most.
+/// </param>
 public sealed record BenchmarkStepResult(
     string Label,
     int? Concurrency,
@@ -92,7 +102,8 @@ public sealed record BenchmarkStepResult(
     double? TtftMeanMs = null,
     double? TtftP90Ms = null,
     double? E2eMeanMs = null,
-    double? E2eP90Ms = null);
+    double? E2eP90Ms = null,
+    IReadOnlyDictionary<string, double>? ObjectiveAttainment = null);
 
 /// <summary>One second of a run.</summary>
 /// <param name="T">Seconds since the run started (0 is the first second).</param>

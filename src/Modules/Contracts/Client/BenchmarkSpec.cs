@@ -113,4 +113,10 @@ public sealed record LoadShape(
 /// <param name="Ttft">Time to first token, e.g. <c>500ms</c>.</param>
 /// <param name="Tpot">Time per output token after the first.</param>
 /// <param name="E2e">End-to-end latency.</param>
-public sealed record SloSpec(string? Ttft = null, string? Tpot = null, string? E2e = null);
+/// <param name="Target">Share of the measured requests that must meet them (0–1); only <paramref name="StopEarly"/> reads it.</param>
+/// <param name="StopEarly">
+/// Stop the run once so many measured requests missed the objectives that the share in <paramref name="Target"/> can no
+/// longer be reached, whatever the rest do (needs <c>maxRequests</c>): a capacity probe far beyond what the service
+/// carries ends in seconds. In-flight requests are cancelled; the run ends with stop reason <c>slo-broken</c>.
+/// </param>
+public sealed record SloSpec(string? Ttft = null, string? Tpot = null, string? E2e = null, double? Target = null, bool StopEarly = false);

@@ -24,8 +24,8 @@ namespace Aibench.Experiments.Features;
 /// </summary>
 /// <param name="Recipe">Recipe to deploy, e.g. <c>vllm-sim</c>.</param>
 /// <param name="Nodes">Node count; the recipe's when omitted.</param>
-/// <param name="TestType"><c>throughput</c>, <c>latency</c>, <c>stress</c>, <c>soak</c> or <c>sweep</c>.</param>
-/// <param name="Duration">Measured load in all, e.g. <c>10m</c>; the test type's preset when omitted.</param>
+/// <param name="TestType"><c>throughput</c>, <c>latency</c>, <c>stress</c>, <c>soak</c>, <c>sweep</c> or <c>capacity</c>.</param>
+/// <param name="Duration">Measured load in all, e.g. <c>10m</c> (a capacity test's time budget); the test type's preset when omitted.</param>
 /// <param name="Parameters">Values for the recipe's parameters.</param>
 /// <param name="Load">Advanced load options, each replacing the test type's preset.</param>
 /// <param name="Slo">Objectives and limits the result is judged by.</param>
@@ -33,6 +33,7 @@ namespace Aibench.Experiments.Features;
 /// <param name="ReadyTimeout">How long the service may take to be ready, queue time included.</param>
 /// <param name="KeepService">Leave the service running at the end (a cancel still stops it).</param>
 /// <param name="Name">A label; made from the test type, recipe and nodes when omitted.</param>
+/// <param name="Capacity">How a capacity test searches (start rate, tolerance, requests per probe, settling period); defaults when omitted.</param>
 /// <param name="Restart">
 /// The service's restart policy, instead of the recipe's. A restart during the warm-up or the measured load interrupts
 /// that stage; it runs again from the start once the service is ready (never reported half-measured as whole).
@@ -49,7 +50,8 @@ public sealed record CreateExperiment(
     string? ReadyTimeout = null,
     bool KeepService = false,
     string? Name = null,
-    RestartPolicy? Restart = null) : ICommand<ExperimentSummary>;
+    RestartPolicy? Restart = null,
+    ExperimentCapacity? Capacity = null) : ICommand<ExperimentSummary>;
 
 internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperiment>
 {
@@ -78,6 +80,32 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
             .WithMessage("'slo.target' must be a share above 0 and at most 1, e.g. 0.9.").OverridePropertyName("slo.target");
         RuleFor(c => c.Slo!.MaxErrorRate).Must(t => t is null || (t >= 0 && t <= 1)).When(c => c.Slo is not null)
             .WithMessage("'slo.maxErrorRate' must be a share from 0 to 1, e.g. 0.05.").OverridePropertyName("slo.maxErrorRate");
+        RuleFor(c => c.Capacity).Null().When(c => c.TestType != TestTypes.Capacity)
+            .WithMessage(c => $"capacity: only a capacity test searches; this is a {c.TestType} test.").OverridePropertyName("capacity");
+        RuleFor(c => c.Slo).Must(s => s is { HasLatency: true }).When(c => c.TestType == TestTypes.Capacity)
+            .WithMessage("slo: a capacity test needs at least one objective (slo.ttft, slo.tpot or slo.e2e): capacity is the load at which they hold.")
+            .OverridePropertyName("slo");
+        When(c => c.Capacity is not null, () =>
+        {
+            RuleFor(c => c.Capacity!.Start).GreaterThan(0).When(c => c.Capacity!.Start is not null).OverridePropertyName("capacity.start")
+                .WithMessage(c => $"capacity.start: {c.Capacity!.Start} is not a positive request rate.");
+            RuleFor(c => c.Capacity!.MaxRate).GreaterThan(0).When(c => c.Capacity!.MaxRate is not null).OverridePropertyName("capacity.maxRate")
+                .WithMessage(c => $"capacity.maxRate: {c.Capacity!.MaxRate} is not a positive request rate.");
+            RuleFor(c => c.Capacity!).Must(k => k.Start is null || k.Start <= (k.MaxRate ?? ExperimentCapacity.DefaultMaxRate))
+                .WithMessage(c => $"capacity.start ({c.Capacity!.Start}) is above capacity.maxRate ({c.Capacity.MaxRate ?? ExperimentCapacity.DefaultMaxRate}).")
+                .OverridePropertyName("capacity.start");
+            RuleFor(c => c.Capacity!.Tolerance).InclusiveBetween(0.005, 0.5).When(c => c.Capacity!.Tolerance is not null)
+                .OverridePropertyName("capacity.tolerance")
+                .WithMessage(c => $"capacity.tolerance: {c.Capacity!.Tolerance} is not a share between 0.005 and 0.5 (0.05 is ±5 %).");
+            RuleFor(c => c.Capacity!.MinRequests).InclusiveBetween(10, 1_000_000).When(c => c.Capacity!.MinRequests is not null)
+                .OverridePropertyName("capacity.minRequests")
+                .WithMessage(c => $"capacity.minRequests: {c.Capacity!.MinRequests} is not between 10 and 1000000.");
+            RuleFor(c => c.Capacity!.Repeats).InclusiveBetween(1, 10).When(c => c.Capacity!.Repeats is not null)
+                .OverridePropertyName("capacity.repeats").WithMessage(c => $"capacity.repeats: {c.Capacity!.Repeats} is not between 1 and 10.");
+            RuleFor(c => c.Capacity!.Settle).Must(d => Shared.Text.Duration.TryParse(d, out var v) && v <= TimeSpan.FromMinutes(10))
+                .When(c => c.Capacity!.Settle is not null).OverridePropertyName("capacity.settle")
+                .WithMessage(c => $"capacity.settle: '{c.Capacity!.Settle}' is not a duration between 0s and 10m.");
+        });
         RuleFor(c => c).Custom((c, context) =>
         {
             if (c.Load is null || c.TestType is null || !TestTypes.All.Contains(c.TestType)) return;
@@ -136,6 +164,10 @@ internal sealed class CreateExperimentHandler(
             ReadyTimeoutSeconds = draft.ReadyTimeoutSeconds,
             TimeLimitMinutes = draft.Deployment.TimeLimitMinutes,
             KeepService = draft.KeepService,
+            Capacity = draft.Capacity is { } capacity
+                ? ExperimentWorkflow.ToJson(new CapacitySearch(capacity, draft.Slo.Target ?? ExperimentSlo.DefaultTarget,
+                    draft.Slo.MaxErrorRate ?? ExperimentSlo.DefaultMaxErrorRate, []))
+                : null,
         };
         experiment.Stages.Add(new ExperimentStageRecord { ExperimentId = experiment.Id, Stage = ExperimentStage.Deploying, StartedAt = now });
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

@@ -26,6 +26,7 @@ public sealed record GetExperiment(Guid Id) : IQuery<ExperimentDetail>;
 /// <param name="Progress">The load's latest progress while it runs.</param>
 /// <param name="Result">What was measured and the verdict, once the load ended (partial after a cancel).</param>
 /// <param name="Links">Where the service, load run, logs and downloads are in the API.</param>
+/// <param name="Capacity">A capacity test's search: its probes and interval as it narrows, and at the end what it found.</param>
 public sealed record ExperimentDetail(
     ExperimentSummary Experiment,
     IReadOnlyList<ExperimentStageView> Stages,
@@ -33,7 +34,8 @@ public sealed record ExperimentDetail(
     ServiceStatusInfo? Service,
     BenchmarkProgressed? Progress,
     ExperimentResult? Result,
-    ExperimentLinks Links);
+    ExperimentLinks Links,
+    CapacityOutcome? Capacity = null);
 
 /// <summary>One stage of an experiment.</summary>
 /// <param name="Stage">Its name.</param>
@@ -90,7 +92,8 @@ internal sealed class GetExperimentHandler(IDbContextFactory<ExperimentsDbContex
             ExperimentSummary.Of(e), stages, definition, service,
             e.Status == ExperimentStatus.Running ? feed.Progress(e.Id) : null,
             e.Result is null ? null : ExperimentWorkflow.FromJson<ExperimentResult>(e.Result),
-            links);
+            links,
+            CapacitySteps.Outcome(e));
     }
 
     public static void Map(RouteGroupBuilder api) =>

@@ -4,6 +4,7 @@
 using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
+using Aibench.Contracts.Monitor;
 using Aibench.Contracts.Server;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
@@ -236,6 +237,11 @@ internal static class ExperimentSteps
 
     private static ExperimentStep Loading(Experiment e, StepFacts facts, DateTimeOffset now, Guid instance)
     {
+        if (e.Capacity is not null)
+        {
+            return CapacitySteps.Searching(e, facts, now, instance);
+        }
+
         var run = e.BenchmarkId is null ? null : facts.Load;
         if (e.BenchmarkId is null)
         {
@@ -312,8 +318,7 @@ internal static class ExperimentSteps
             }
 
             e.Reason = null;
-            e.Result = ExperimentWorkflow.ToJson(Judge.Result(e.TestType, ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec),
-                ExperimentWorkflow.FromJson<ExperimentSlo>(e.Slo), run, facts.Latencies));
+            e.Result = Judged(e, run, facts.Latencies);
         }
 
         Enter(e, ExperimentStage.Stopping, now);
@@ -340,7 +345,7 @@ internal static class ExperimentSteps
     /// While the warm-up or the load runs, a service that ends takes the experiment down with it, and one that its restart
     /// policy restarts interrupts the stage: null while neither happened, else what to do instead of going on.
     /// </summary>
-    private static ExperimentStep? Watch(Experiment e, ServiceStatusInfo? facts, DateTimeOffset now)
+    internal static ExperimentStep? Watch(Experiment e, ServiceStatusInfo? facts, DateTimeOffset now)
     {
         if (Known(e, facts) is not { } service)
         {
@@ -414,17 +419,18 @@ internal static class ExperimentSteps
         return ExperimentStep.Hold;
     }
 
-    private static StartRun Start(Experiment e, Guid id, BenchmarkSpec spec, string? reasonWhenStarted) =>
+    internal static StartRun Start(Experiment e, Guid id, BenchmarkSpec spec, string? reasonWhenStarted) =>
         new(id, spec with { Service = e.ServiceId, ExperimentId = e.Id }, reasonWhenStarted);
 
-    private static Guid NewRun(Experiment e, DateTimeOffset now, Guid instance)
+    internal static Guid NewRun(Experiment e, DateTimeOffset now, Guid instance)
     {
         e.LoadStartedBy = instance;
         return Guid.CreateVersion7(now);
     }
 
-    private static string Judged(Experiment e, BenchmarkResult run) => ExperimentWorkflow.ToJson(
-        Judge.Result(e.TestType, ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec), ExperimentWorkflow.FromJson<ExperimentSlo>(e.Slo), run));
+    internal static string Judged(Experiment e, BenchmarkResult run, ServerLatencies? latencies = null) => ExperimentWorkflow.ToJson(
+        Judge.Result(e.TestType, ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec), ExperimentWorkflow.FromJson<ExperimentSlo>(e.Slo), run,
+            latencies) with { Capacity = CapacitySteps.Outcome(e) });
 
     /// <summary>The service, or null after failing the experiment when the Server module has no such service.</summary>
     private static ServiceStatusInfo? Known(Experiment e, ServiceStatusInfo? service)
@@ -456,13 +462,13 @@ internal static class ExperimentSteps
         _ => $"the service ended: {service.Reason ?? "the job finished"}",
     };
 
-    private static void Abort(Experiment e, string reason) => e.AbortReason = Clip(reason);
+    internal static void Abort(Experiment e, string reason) => e.AbortReason = Clip(reason);
 
-    private static DateTimeOffset StageStart(Experiment e) =>
+    internal static DateTimeOffset StageStart(Experiment e) =>
         e.Stages.Where(s => s.EndedAt is null).OrderBy(s => s.StartedAt).ThenBy(s => s.Id).LastOrDefault()?.StartedAt ?? e.UpdatedAt;
 
     /// <summary>Closes the open stage (with a note on how it ended) and opens the next.</summary>
-    private static void Enter(Experiment e, ExperimentStage stage, DateTimeOffset now, string? note = null)
+    internal static void Enter(Experiment e, ExperimentStage stage, DateTimeOffset now, string? note = null)
     {
         foreach (var open in e.Stages.Where(s => s.EndedAt is null))
         {
@@ -492,7 +498,7 @@ internal static class ExperimentSteps
 
     private static string? Clip(string? text) => text is { Length: > 2048 } ? text[..2045] + "..." : text;
 
-    private static string Minutes(TimeSpan span) =>
+    internal static string Minutes(TimeSpan span) =>
         span < TimeSpan.FromMinutes(1) ? $"{Math.Max(1, (int)span.TotalSeconds)} s" : $"{(int)span.TotalMinutes} min";
 
     /// <summary>The headline of a finished experiment, for lists and the end notification.</summary>
@@ -506,6 +512,7 @@ internal static class ExperimentSteps
             if (o.Failed > 0) parts.Add($"{o.Failed} failed");
         }
 
+        if (r.Capacity is { } c) parts.Add($"capacity {c.Summary}");
         if (r.Stress is { } s) parts.Add(s.Broken ? $"broke at {s.BreakingRate:0.###} req/s ({s.Cause})" : s.Cause);
         if (r.Slo is { } slo) parts.Add($"SLO {slo.Summary}");
         return string.Join("; ", parts);

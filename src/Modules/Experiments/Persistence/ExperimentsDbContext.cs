@@ -102,6 +102,9 @@ internal sealed class Experiment
     /// <summary>The host process that started the current load run; another one means the run was cut by a restart.</summary>
     public Guid? LoadStartedBy { get; set; }
 
+    /// <summary>A capacity test's <see cref="Planning.CapacitySearch"/> (settings and probes so far), JSON; null for other tests.</summary>
+    public string? Capacity { get; set; }
+
     /// <summary>The <see cref="Planning.ExperimentResult"/>, JSON; set once the load ended (partial after a cancel).</summary>
     public string? Result { get; set; }
 

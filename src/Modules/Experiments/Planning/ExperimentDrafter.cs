@@ -21,6 +21,7 @@ namespace Aibench.Experiments.Planning;
 /// <param name="WarmupSeconds">Seconds of warm-up.</param>
 /// <param name="ReadyTimeoutSeconds">How long the service may take to be ready, queue time included, before the experiment fails.</param>
 /// <param name="KeepService">Whether the service stays up once the experiment ends.</param>
+/// <param name="Capacity">A capacity test's search settings, defaults filled in; <paramref name="Load"/> is then its first probe.</param>
 public sealed record ExperimentPreview(
     string Name,
     string TestType,
@@ -32,7 +33,8 @@ public sealed record ExperimentPreview(
     int DurationSeconds,
     int WarmupSeconds,
     int ReadyTimeoutSeconds,
-    bool KeepService);
+    bool KeepService,
+    ExperimentCapacity? Capacity = null);
 
 /// <summary>Turns a <see cref="CreateExperiment"/> into an <see cref="ExperimentPreview"/>; every problem is a validation error naming its
 /// field.</summary>
@@ -57,6 +59,13 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
         var found = await sender.Send(new PreviewDeployment(deployment), ct);
         var name = c.Name ?? $"{type} · {found.Recipe} · {found.Nodes} node{(found.Nodes == 1 ? "" : "s")}";
         var load = TestTypes.Spec(name, type, c.Load, slo, found.Replicas, duration);
+        var capacity = type == TestTypes.Capacity ? CapacitySearch.Begin(c.Capacity ?? new ExperimentCapacity(), slo, found.Replicas) : null;
+        if (capacity is not null)
+        {
+            // What is stored and checked is the first probe; every later one differs only in its rate and request count.
+            load = capacity.ProbeSpec(load, capacity.Settings.Start!.Value, 1) with { Name = name };
+        }
+
         if (load.Load is { Kind: "ramp" } ramp && ramp.To <= ramp.From)
         {
             throw new ValidationException([new
@@ -81,14 +90,15 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
         // service keeps at least the recipe's.
         var drain = Duration.TryParse(load.Timeout, out var t) ? TimeSpan.FromTicks(Math.Min(t.Ticks, TimeSpan.FromMinutes(10).Ticks))
             : TimeSpan.Zero;
-        var needed = TimeSpan.FromSeconds(found.ReadinessTimeoutSeconds) + warmup + TimeSpan.FromSeconds(TestTypes.LoadSeconds(load)) + drain
-            + settings.CollectDelay + Margin;
+        // A capacity search sends for as long as its budget (the duration) allows, and drains after each probe.
+        var loading = capacity is null ? TimeSpan.FromSeconds(TestTypes.LoadSeconds(load)) : duration + (drain * 4);
+        var needed = TimeSpan.FromSeconds(found.ReadinessTimeoutSeconds) + warmup + loading + drain + settings.CollectDelay + Margin;
         var minutes = (int)Math.Ceiling(needed.TotalMinutes);
         int? limit = c.KeepService ? (found.RecipeTimeLimitMinutes is { } own ? Math.Max(own, minutes) : null) : minutes;
         var final = limit is null ? found : await sender.Send(new PreviewDeployment(deployment with { TimeLimitMinutes = limit }), ct);
 
         return new ExperimentPreview(name, type, final, load, warmupSpec, plan, slo, (int)duration.TotalSeconds, (int)warmup.TotalSeconds,
-            (int)readyTimeout.TotalSeconds, c.KeepService);
+            (int)readyTimeout.TotalSeconds, c.KeepService, capacity?.Settings);
     }
 
     /// <summary>The Client module's own check of the load; its field names are put under <c>load.</c> where the experiment has them there.</summary>

@@ -11,8 +11,9 @@ internal static class TestTypes
     public const string Stress = "stress";
     public const string Soak = "soak";
     public const string Sweep = "sweep";
+    public const string Capacity = "capacity";
 
-    public static readonly string[] All = [Throughput, Latency, Stress, Soak, Sweep];
+    public static readonly string[] All = [Throughput, Latency, Stress, Soak, Sweep, Capacity];
 
     /// <summary>The load options each type reads; any other one given is an error rather than silently ignored.</summary>
     public static IReadOnlyList<string> ShapeFields(string type) => type switch
@@ -20,6 +21,7 @@ internal static class TestTypes
         Throughput => ["concurrency"],
         Latency or Soak => ["rate", "arrival", "burstiness", "maxInFlight"],
         Stress => ["from", "to", "arrival", "burstiness", "maxInFlight"],
+        Capacity => ["arrival", "burstiness", "maxInFlight"],
         _ => ["rates", "concurrencies", "arrival", "burstiness", "maxInFlight"],
     };
 
@@ -27,6 +29,7 @@ internal static class TestTypes
     {
         Soak => TimeSpan.FromHours(1),
         Sweep => TimeSpan.FromMinutes(10),
+        Capacity => TimeSpan.FromMinutes(30),
         _ => TimeSpan.FromMinutes(5),
     };
 
@@ -51,6 +54,8 @@ internal static class TestTypes
             Stress => new LoadShape("ramp", From: load.From ?? 1, To: load.To ?? 20 * replicas, Arrival: arrival, Burstiness: burstiness,
                 MaxInFlight: load.MaxInFlight ?? 256 * replicas),
             Soak => new LoadShape("rate", Rate: load.Rate ?? 2 * replicas, Arrival: arrival, Burstiness: burstiness, MaxInFlight: load.MaxInFlight),
+            // Each probe of the search sets its own rate (CapacitySearch.ProbeSpec).
+            Capacity => new LoadShape("rate", Rate: replicas, Arrival: arrival, Burstiness: burstiness, MaxInFlight: load.MaxInFlight),
             _ when load.Rates is { Count: > 0 } rates => new LoadShape("sweep", Rates: rates, Arrival: arrival, Burstiness: burstiness,
                 MaxInFlight: load.MaxInFlight),
             _ => new LoadShape("sweep", Concurrencies: load.Concurrencies ?? [.. SweepConcurrenciesPerReplica.Select(c => c * replicas)]),
@@ -86,6 +91,9 @@ internal static class TestTypes
             Name = $"{main.Name} · warm-up",
             Load = new LoadShape("concurrency", Concurrency: 4 * replicas),
             Duration = Seconds(warmup),
+            // A capacity probe's request cap and settling period are its own, not the warm-up's.
+            MaxRequests = null,
+            Warmup = null,
             Slo = null,
             // Warming up is short and light: from this host, whatever the measured run's placement.
             Placement = null,
