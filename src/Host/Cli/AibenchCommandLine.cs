@@ -16,7 +16,7 @@ internal static class AibenchCommandLine
             aibench: deploy AI services through SLURM, put load on them, and keep every result.
 
             Exit codes: 0 success, 1 failure, 2 bad command line, 3 invalid configuration,
-            4 a required service (PostgreSQL) is unreachable.
+            4 a required service (PostgreSQL) is unreachable, 5 a run measured outside its references.
             Settings come from appsettings.json beside the binary, then AIBENCH_* environment variables
             (AIBENCH_HOME, AIBENCH_URLS, AIBENCH_TOKEN, AIBENCH_ConnectionStrings__Postgres, ...), then options.
             """);

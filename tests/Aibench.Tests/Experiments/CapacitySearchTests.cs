@@ -183,7 +183,8 @@ public sealed class CapacitySearchTests
 
         Assert.Equal("cap · probe 3 · 12.5 req/s", probe.Name);
         Assert.Equal(new LoadShape("rate", Rate: 12.5, Arrival: "constant", MaxInFlight: 512), probe.Load);
-        Assert.Null(probe.Duration);
+        // Sent for (25 + 200) / 12.5 = 18 s; the duration only bounds it (and sizes a worker job's time limit).
+        Assert.Equal("66s", probe.Duration);
         Assert.Equal("2s", probe.Warmup);
         Assert.Equal(25 + 200, probe.MaxRequests);
         Assert.Equal(new SloSpec(Ttft: "200ms", Target: 0.9, StopEarly: true), probe.Slo);

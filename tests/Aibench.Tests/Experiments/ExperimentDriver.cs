@@ -11,7 +11,7 @@ internal static class ExperimentDriver
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static ServerHost Start(string scheduler, string? home = null, string? postgres = null)
+    public static ServerHost Start(string scheduler, string? home = null, string? postgres = null, IDictionary<string, string?>? extra = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -20,6 +20,7 @@ internal static class ExperimentDriver
             ["Experiments:Warmup"] = "1s",
         };
         if (postgres is not null) settings["ConnectionStrings:Postgres"] = postgres;
+        foreach (var (k, v) in extra ?? new Dictionary<string, string?>()) settings[k] = v;
         return ServerHost.Start(scheduler, home, settings);
     }
 

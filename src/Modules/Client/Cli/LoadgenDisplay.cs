@@ -8,7 +8,7 @@ namespace Aibench.Client.Cli;
 /// <summary>What <c>aibench loadgen</c> shows while it runs, on standard error so that standard output stays the report.</summary>
 internal sealed class LoadgenDisplay(bool quiet, TimeProvider time)
 {
-    private const string Prefix = "aibench loadgen: ";
+    private const string Prefix = LoadgenCommand.Prefix;
 
     /// <summary>Redirected output (CI, log files) gets a line this often instead of a redrawn panel.</summary>
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
@@ -83,7 +83,7 @@ internal sealed class LoadgenDisplay(bool quiet, TimeProvider time)
         string.Create(CultureInfo.InvariantCulture,
             $"{Clock(p.Elapsed)}{(total is { } t ? " / " + Clock(t) : "")} step {p.Step}/{p.Steps} ({p.StepLabel}): sent {p.Sent}, completed "
                 + $"{p.Completed}, errors {p.Errors}, in flight {p.InFlight}, {p.RequestsPerSecond:0.##} req/s, {p.OutputTokensPerSecond:0.#} out "
-                    + $"tok/s, TTFT {(p.TtftMeanMs is { } ttft ? $"{ttft:0.##} ms" : "-")}");
+                    + $"tok/s, TTFT {(p.TtftMeanMs is { } ttft ? ttft.ToString("0.##", CultureInfo.InvariantCulture) + " ms" : "-")}");
 
     private IRenderable Panel(RunProgress? p)
     {

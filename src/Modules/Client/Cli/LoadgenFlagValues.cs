@@ -59,6 +59,7 @@ internal static class LoadgenFlagValues
             "load.concurrencies" => "--sweep-concurrency",
             "load.maxInFlight" => "--max-in-flight",
             "calibration" => "--calibrate",
+            _ when field == "references" || field.StartsWith("references.", StringComparison.Ordinal) => "--reference",
             _ => field,
         };
         return (flag, field);
@@ -126,6 +127,44 @@ internal static class LoadgenFlagValues
         return objectives.Count == 0
             ? null
             : new SloSpec(objectives.GetValueOrDefault("ttft"), objectives.GetValueOrDefault("tpot"), objectives.GetValueOrDefault("e2e"));
+    }
+
+    /// <summary>
+    /// <c>--reference FIGURE=VALUE,±DEVIATION[,±DEVIATION]</c>: the sign of each deviation says its side, e.g.
+    /// <c>throughput=1200,-5%</c> or <c>ttft_p99=300ms,+10%</c>; the validator checks figures, values and deviations.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ReferenceBound>? References(string[] values, List<(string, string)> problems)
+    {
+        var references = new Dictionary<string, ReferenceBound>(StringComparer.Ordinal);
+        foreach (var text in values)
+        {
+            var eq = text.IndexOf('=', StringComparison.Ordinal);
+            var parts = eq < 0 ? [] : text[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries);
+            var figure = eq < 0 ? text.Trim() : text[..eq].Trim();
+            string? lower = null, upper = null;
+            var bad = parts.Length is < 2 or > 3 || parts[0].Length == 0;
+            foreach (var deviation in parts.Skip(1))
+            {
+                if (deviation.StartsWith('-') && lower is null) lower = deviation;
+                else if (deviation.StartsWith('+') && upper is null) upper = deviation;
+                else bad = true;
+            }
+
+            if (bad)
+            {
+                problems.Add(("--reference", $"'{text}' is not FIGURE=VALUE,±DEVIATION[,±DEVIATION], e.g. --reference throughput=1200,-5% or "
+                    + "--reference ttft_p99=300ms,+10%."));
+                return null;
+            }
+
+            if (!references.TryAdd(figure, new ReferenceBound(parts[0], lower, upper)))
+            {
+                problems.Add(("--reference", $"{figure} is given twice."));
+                return null;
+            }
+        }
+
+        return references.Count == 0 ? null : references;
     }
 
     /// <summary>Checked before the run so that a long run never ends unable to save what it measured.</summary>

@@ -100,6 +100,14 @@ internal sealed class LoadgenFlags
         AllowMultipleArgumentsPerToken = false,
     };
 
+    private readonly Option<string[]> _reference = new("--reference")
+    {
+        Description = "Check a figure against a reference when the run ends; exit code 5 when it is out of bounds (repeatable): "
+            + "throughput=1200,-5% or ttft_p99=300ms,+10% (docs/metrics.md, References).",
+        HelpName = "figure=value,±dev",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     private readonly Option<string?> _name = new("--name") { Description = "Label of the run in the result file." };
 
     private readonly Option<string?> _output = new("--output", "-o")
@@ -131,7 +139,7 @@ internal sealed class LoadgenFlags
                  {
                      _url, _spread, _model, _api, _noStream, _concurrency, _rate, _arrival, _burstiness, _ramp, _sweepRates,
                      _sweepConcurrency, _maxInFlight, _duration, _maxRequests, _warmup, _dataset, _tokenizer, _seed, _timeout, _noIgnoreEos,
-                     _slo, _name, _output, _requests, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
+                     _slo, _reference, _name, _output, _requests, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
                  })
         {
             command.Options.Add(option);
@@ -244,7 +252,8 @@ internal sealed class LoadgenFlags
             IgnoreEos: !parse.GetValue(_noIgnoreEos),
             Calibration: calibration,
             ClientWarmup: !parse.GetValue(_noClientWarmup),
-            Tokenizer: parse.GetValue(_tokenizer));
+            Tokenizer: parse.GetValue(_tokenizer),
+            References: References(parse.GetValue(_reference) ?? [], problems));
 
         // The validator has the final word on values; a flag that already failed to parse is reported once.
         var reported = problems.Select(p => p.Flag).ToHashSet(StringComparer.Ordinal);

@@ -148,6 +148,35 @@ internal static class LoadgenReport
             : "not client-limited: the client kept up (docs/metrics.md).");
     }
 
+    /// <summary>The references verdict: one row per figure, then the verdict naming each figure out of bounds.</summary>
+    public static void PrintReferences(Contracts.Client.ReferenceVerdict? verdict)
+    {
+        if (verdict is null)
+        {
+            return;
+        }
+
+        var terminal = !Console.IsOutputRedirected;
+        var console = ConsoleFor(Console.Out, terminal);
+        var table = new Table { Border = terminal ? TableBorder.Rounded : TableBorder.Ascii };
+        table.AddColumns("figure", "measured", "reference", "allowed", "verdict");
+        static string N(double? v) => v is { } x ? x.ToString("0.###", I) : "-";
+        foreach (var c in verdict.Checks)
+        {
+            var allowed = (c.Low, c.High) switch
+            {
+                (null, null) => "-",
+                ({ } l, null) => $">= {N(l)}",
+                (null, { } h) => $"<= {N(h)}",
+                ({ } l, { } h) => $"{N(l)} .. {N(h)}",
+            };
+            AddRow(table, [c.Figure, N(c.Measured), N(c.Reference), allowed, c.Passed ? "ok" : "OUT OF BOUNDS"]);
+        }
+
+        console.Write(table);
+        console.WriteLine(verdict.Summary);
+    }
+
     private static string Percent(double? value) => value is { } v ? string.Create(I, $" ({v:+0.##;-0.##;0}%)") : "";
 
     /// <summary>One row per measure and one column per step: a run's numbers stay readable on an 80-column terminal.</summary>

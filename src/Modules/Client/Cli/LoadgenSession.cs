@@ -115,7 +115,7 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
         }
 
         var summary = ClientLimits.Apply(Summarizer.Summarize(outcome, prompts.Tokenizer) with { TokenizerNote = tokenizerNote }, prepared.Envelope,
-            prepared.Warmup, cpu.Fraction());
+            prepared.Warmup, cpu.Fraction()).Checked(spec);
         var finishedAt = time.GetUtcNow();
         var status = outcome.Partial ? "partial" : "completed";
         var identity = new ResultDocument.Identity(null, name, status, target, model, prompts.Description, createdAt, outcome.StartedAt, finishedAt,
@@ -123,6 +123,7 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
 
         LoadgenReport.Print(summary, plan, name, target, prompts.Description);
         LoadgenReport.PrintEnvelope(prepared.Envelope, prepared.Warmup, summary);
+        LoadgenReport.PrintReferences(summary.References);
 
         // Written even when the run was cancelled or every request failed: the records say what went wrong.
         try
@@ -164,6 +165,12 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
                 ? $"{Prefix}cancelled before any request finished; nothing was measured."
                 : $"{Prefix}no request was measured (every one was sent during --warmup).");
             return ExitCodes.Failure;
+        }
+
+        if (summary.References is { Passed: false } references)
+        {
+            await Console.Error.WriteLineAsync($"{Prefix}{references.Summary}");
+            return ExitCodes.ReferenceFailed;
         }
 
         return ExitCodes.Ok;

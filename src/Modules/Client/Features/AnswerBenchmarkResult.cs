@@ -25,14 +25,9 @@ internal sealed class AnswerBenchmarkResult(IDbContextFactory<ClientDbContext> d
         var series = run.Series is null ? [] : JsonSerializer.Deserialize<List<SecondPoint>>(run.Series, Json.Options) ?? [];
         return new BenchmarkResult(
             run.Id, run.Status, run.Error, run.StartedAt, run.FinishedAt,
-            summary is null ? null : Step(summary.Overall),
-            summary is null ? [] : [.. summary.Steps.Select(Step)],
+            summary?.Overall.ToContract(),
+            summary is null ? [] : [.. summary.Steps.Select(s => s.ToContract())],
             [.. series.Select(p => new BenchmarkSecond(p.T, p.Sent, p.Completed, p.Errors, p.OutputTokens, p.TtftMeanMs, p.E2eMeanMs))],
             summary?.StopReason, summary?.ClientLimited ?? false, summary?.ClientLimitReasons);
     }
-
-    private static BenchmarkStepResult Step(StepResult s) => new(
-        s.Label, s.Concurrency, s.TargetRate, s.AchievedRate, s.DurationSeconds, s.Completed, s.Failed, s.RequestThroughput,
-        s.OutputTokenThroughput, s.TtftMs?.P50, s.TtftMs?.P99, s.TpotMs?.P50, s.E2eMs?.P50, s.E2eMs?.P99, s.GoodputFraction,
-        s.TtftMs?.Mean, s.TtftMs?.P90, s.E2eMs?.Mean, s.E2eMs?.P90, s.ObjectiveAttainment);
 }

@@ -125,6 +125,12 @@ internal sealed class RunBenchmarkJob(
                 prepared.Warmup, cpu.Fraction());
         }
 
+        summary = summary.Checked(spec);
+        if (summary.References is { Passed: false } references)
+        {
+            logger.LogWarning("Benchmark {Id}: {References}", run.Id, references.Summary);
+        }
+
         run.Summary = JsonSerializer.Serialize(summary, Json.Options);
         run.Series = JsonSerializer.Serialize(Summarizer.Series(outcome), Json.Options);
         run.Vllm = JsonSerializer.Serialize(VllmKeys.From(summary, plan, outcome.Records), Json.Options);

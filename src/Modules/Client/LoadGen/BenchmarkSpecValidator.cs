@@ -1,5 +1,6 @@
 using Aibench.Client.LoadGen.Datasets;
 using Aibench.Contracts.Client;
+using Aibench.Shared.References;
 using Aibench.Shared.Text;
 using FluentValidation;
 
@@ -67,6 +68,18 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         RuleFor(s => s.Slo!.E2e).Must(BePositiveDuration!).When(s => s.Slo?.E2e is not null)
             .WithMessage(s => $"slo.e2e: '{s.Slo!.E2e}' is not a positive duration like 10s.").OverridePropertyName("slo.e2e");
 
+        RuleFor(s => s.References).Custom((references, context) =>
+        {
+            foreach (var (field, message) in ReferenceJudge.Validate(references, "references", baselineAllowed: false))
+            {
+                context.AddFailure(field, message);
+            }
+
+            if (references?.ContainsKey("capacity") == true)
+            {
+                context.AddFailure("references.capacity", "references.capacity: only a capacity experiment measures a capacity.");
+            }
+        });
         RuleFor(s => s.Slo!.Target).InclusiveBetween(0.01, 1.0).When(s => s.Slo?.Target is not null)
             .WithMessage(s => $"slo.target: {s.Slo!.Target} is not a share between 0.01 and 1.").OverridePropertyName("slo.target");
         RuleFor(s => s).Must(s => s.Slo is not { StopEarly: true } slo

@@ -270,9 +270,17 @@ internal sealed class LoadRunner : IDisposable
         _series.Add(record.SentUs, SecondColumn.Sent, 1);
         _series.Max(record.SentUs, SecondColumn.InFlightMax, inFlight);
         Interlocked.Increment(ref _sent);
-        await _sender.SendAsync(exchange, endpoint, runCt, timeout.Token);
-        Interlocked.Decrement(ref _endpointInFlight[endpoint]);
-        Interlocked.Decrement(ref _inFlight);
+        try
+        {
+            await _sender.SendAsync(exchange, endpoint, runCt, timeout.Token);
+        }
+        finally
+        {
+            // SendAsync records every failure it knows in the record; whatever else escapes must not leave the counts high.
+            Interlocked.Decrement(ref _endpointInFlight[endpoint]);
+            Interlocked.Decrement(ref _inFlight);
+        }
+
         exchange.Record.EndUs = NowUs();
         Complete(ref exchange.Record, exchange.Gaps, exchange.Text);
     }

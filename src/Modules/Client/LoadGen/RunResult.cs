@@ -1,3 +1,5 @@
+using Aibench.Contracts.Client;
+using Aibench.Shared.References;
 using HdrHistogram;
 
 namespace Aibench.Client.LoadGen;
@@ -61,6 +63,11 @@ public sealed record StepResult(
 {
     /// <summary>Share of the measured requests that met each objective on its own (<c>ttft</c>, <c>tpot</c>, <c>e2e</c>); null without objectives.</summary>
     public IReadOnlyDictionary<string, double>? ObjectiveAttainment { get; init; }
+
+    /// <summary>The headline numbers other modules read (<see cref="GetBenchmarkResult"/>) and references are checked on.</summary>
+    public BenchmarkStepResult ToContract() => new(
+        Label, Concurrency, TargetRate, AchievedRate, DurationSeconds, Completed, Failed, RequestThroughput, OutputTokenThroughput, TtftMs?.P50,
+        TtftMs?.P99, TpotMs?.P50, E2eMs?.P50, E2eMs?.P99, GoodputFraction, TtftMs?.Mean, TtftMs?.P90, E2eMs?.Mean, E2eMs?.P90, ObjectiveAttainment);
 }
 
 /// <summary>One second of a run, for charts.</summary>
@@ -115,6 +122,14 @@ public sealed record RunSummary(
 
     /// <summary>Which rule said so, with the figures (docs/metrics.md).</summary>
     public IReadOnlyList<string>? ClientLimitReasons { get; init; }
+
+    /// <summary>The run checked against the spec's references; null when it gave none.</summary>
+    public ReferenceVerdict? References { get; init; }
+
+    /// <summary>The summary with its references checked (unchanged when the spec gave none).</summary>
+    public RunSummary Checked(BenchmarkSpec spec) => spec.References is { Count: > 0 } references
+        ? this with { References = ReferenceJudge.Judge(references, ReferenceJudge.FiguresOf(Overall.ToContract())) }
+        : this;
 
     /// <summary>How every number is computed; the same text is in docs/metrics.md.</summary>
     public IReadOnlyDictionary<string, string> Definitions { get; } = MetricDefinitions.All;

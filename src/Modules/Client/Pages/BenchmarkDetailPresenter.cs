@@ -1,5 +1,6 @@
 using Aibench.Client.Features;
 using Aibench.Client.LoadGen;
+using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Aibench.Shared.Text;
 
@@ -56,7 +57,7 @@ internal sealed class BenchmarkDetailPresenter
         SeriesLoaded = true;
     }
 
-    public static bool IsTerminal(string status) => status is "completed" or "partial" or "failed" or "cancelled";
+    public static bool IsTerminal(string status) => WireNames.TryParse<BenchmarkStatus>(status, out var s) && s.IsFinished();
 
     // Time is the best guess while a duration is set (warm-up is inside it); otherwise only finished steps count.
     public static double PercentDone(BenchmarkProgressed p, BenchmarkSpec spec) =>

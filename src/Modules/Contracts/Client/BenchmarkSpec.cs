@@ -32,6 +32,10 @@ namespace Aibench.Contracts.Client;
 /// same node), e.g. <c>3s</c>, or <c>off</c>; the host's <c>Client:Calibration</c> setting when empty.
 /// </param>
 /// <param name="ClientWarmup">Warm the client before the clock starts: one uncounted short request per connection to be opened.</param>
+/// <param name="References">
+/// Figures checked against references when the run ends (<c>{"throughput": {"value": 1200, "lower": "-5%"}}</c>); the
+/// verdict names each figure out of bounds, and <c>aibench loadgen</c> exits with code 5 when one is.
+/// </param>
 public sealed record BenchmarkSpec(
     string? Name = null,
     Guid? Service = null,
@@ -53,7 +57,8 @@ public sealed record BenchmarkSpec(
     PlacementSpec? Placement = null,
     string? Tokenizer = null,
     string? Calibration = null,
-    bool ClientWarmup = true);
+    bool ClientWarmup = true,
+    IReadOnlyDictionary<string, ReferenceBound>? References = null);
 
 /// <summary>
 /// Where a run's load is generated. <c>in-process</c> sends every request from the host; <c>slurm</c> starts

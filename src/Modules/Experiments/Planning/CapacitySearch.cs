@@ -138,7 +138,8 @@ public sealed record CapacitySearch(
         {
             Name = $"{load.Name} · probe {index} · {rate.ToString("0.###", CultureInfo.InvariantCulture)} req/s",
             Load = shape,
-            Duration = null,
+            // A bound only (the request cap ends the probe): SLURM workers need one for their job's time limit.
+            Duration = string.Create(CultureInfo.InvariantCulture, $"{(int)Math.Ceiling((2 * ProbeSeconds(rate)) + 30)}s"),
             Warmup = s > TimeSpan.Zero ? Settings.Settle : null,
             // The settling period's requests and then the measured ones; the run stops after the last of them is sent.
             MaxRequests = (int)Math.Ceiling(rate * settle.TotalSeconds) + Settings.MinRequests!.Value,

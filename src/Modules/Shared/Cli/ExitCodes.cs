@@ -8,4 +8,7 @@ public static class ExitCodes
     public const int Usage = 2;
     public const int Configuration = 3;
     public const int DependencyUnavailable = 4;
+
+    /// <summary>The run was measured but a figure is outside its reference (<c>--reference</c>): a regression, for cron and scrontab.</summary>
+    public const int ReferenceFailed = 5;
 }

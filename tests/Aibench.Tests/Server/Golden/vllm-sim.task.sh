@@ -83,4 +83,4 @@ elif command -v nvidia-smi > /dev/null && command -v "$AIBENCH_BIN" > /dev/null;
 fi
 export AIBENCH_HEAD_ADDRESS="$aibench_host"
 aibench_announce
-exec "${AIBENCH_BIN}" 'sim' '--host' '0.0.0.0' '--port' "${AIBENCH_PORT}" '--model' "${AIBENCH_P_SERVED_MODEL_NAME}" '--max-model-len' "${AIBENCH_P_MAX_MODEL_LEN}" '--max-num-seqs' "${AIBENCH_P_MAX_NUM_SEQS}" '--seed' "${AIBENCH_P_SEED}"
+exec "${AIBENCH_BIN}" 'sim' '--host' '0.0.0.0' '--port' "${AIBENCH_PORT}" '--model' "${AIBENCH_P_SERVED_MODEL_NAME}" '--max-model-len' "${AIBENCH_P_MAX_MODEL_LEN}" '--max-num-seqs' "${AIBENCH_P_MAX_NUM_SEQS}" '--seed' "${AIBENCH_P_SEED}" '--decode-base' "${AIBENCH_P_DECODE_BASE_MS}"'ms' '--decode-per-seq' "${AIBENCH_P_DECODE_PER_SEQ_MS}"'ms' '--prefill-base' "${AIBENCH_P_PREFILL_BASE_MS}"'ms' '--prefill-per-token' "${AIBENCH_P_PREFILL_PER_TOKEN_MS}"'ms'

@@ -104,7 +104,9 @@ internal static class WorkerMerge
         }
 
         var partial = cancelled || lost.Count > 0 || finals.Any(f => f.Partial);
-        var stop = cancelled ? "cancelled" : lost.Count > 0 ? "worker lost" : finals.FirstOrDefault()?.StopReason ?? "duration";
+        // One worker that found the objectives out of reach speaks for all: they measured the same service at the same load.
+        var stop = cancelled ? "cancelled" : lost.Count > 0 ? "worker lost"
+            : finals.Any(f => f.StopReason == "slo-broken") ? "slo-broken" : finals.FirstOrDefault()?.StopReason ?? "duration";
         var outcome = new RunOutcome(plan, finals.FirstOrDefault()?.Dataset ?? "", DateTimeOffset.FromUnixTimeMilliseconds(origin / 1000), merged,
             itl, series,
             [.. windows.Values.OrderBy(w => w.Index)], maxInFlight, stop, partial, errorSamples);

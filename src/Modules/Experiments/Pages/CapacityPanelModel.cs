@@ -1,0 +1,62 @@
+using Aibench.Experiments.Planning;
+using Aibench.Shared.Text;
+using MudBlazor;
+
+namespace Aibench.Experiments.Pages;
+
+/// <summary>One probe of the capacity panel's table, as printed.</summary>
+/// <param name="Verdict"><c>passed</c>, <c>failed</c>, <c>stopped early</c>, <c>client-limited</c> or <c>running</c>.</param>
+internal sealed record CapacityPanelRow(
+    string Index, string Rate, string Achieved, string Measured, string Met, string Goodput, string Throughput, string TtftP90, string Verdict);
+
+/// <summary>
+/// What the capacity panel shows, worked out from a <see cref="CapacityOutcome"/> without rendering (tested fast): the
+/// headline, the interval, what broke first, one row per probe and the goodput curve (probes in rate order).
+/// </summary>
+internal sealed record CapacityPanelModel(
+    string Headline,
+    string? Interval,
+    string? BrokeFirst,
+    bool AtLeast,
+    bool Running,
+    IReadOnlyList<CapacityPanelRow> Rows,
+    string[] CurveLabels,
+    List<ChartSeries<double>> Curve)
+{
+    public static CapacityPanelModel Of(CapacityOutcome c, double target)
+    {
+        var running = c.Ended == "running";
+        var headline = c.Rate is { } rate
+            ? $"{(c.AtLeast ? "at least " : "")}{Numbers.N(rate, "0.###")} req/s"
+                + (c.OutputTokensPerSecond is { } tps ? $" · {Numbers.N(tps, "0.#")} output tokens/s" : "")
+            : c.Upper is { } upper ? $"below {Numbers.N(upper, "0.###")} req/s" : "searching…";
+        var interval = c.Lower is { } lo && c.Upper is { } hi
+            ? $"passed at {Numbers.N(lo, "0.###")}, failed at {Numbers.N(hi, "0.###")} req/s: ± {Numbers.N(c.HalfWidthPercent, "0.#")} %"
+            : null;
+        var rows = c.Probes.Select(p => new CapacityPanelRow(
+            p.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Numbers.N(p.Rate, "0.###"),
+            p.Finished ? Numbers.N(p.AchievedRate, "0.##") : Numbers.None,
+            p.Finished ? Numbers.N(p.Measured) : Numbers.None,
+            p.Finished ? Numbers.Percent(p.Attainment) : Numbers.None,
+            p.Finished ? Numbers.N(p.Goodput, "0.##") : Numbers.None,
+            p.Finished ? Numbers.N(p.RequestThroughput, "0.##") : Numbers.None,
+            p.Finished ? Numbers.Ms(p.TtftP90Ms) : Numbers.None,
+            Verdict(p, target))).ToList();
+        var curve = c.Probes.Where(p => p.Finished).OrderBy(p => p.Rate).ThenBy(p => p.Index).ToList();
+        return new CapacityPanelModel(headline, interval, c.BrokeFirst, c.AtLeast, running, rows,
+            [.. curve.Select(p => Numbers.N(p.Rate, "0.###"))],
+            [
+                new ChartSeries<double> { Name = "Offered (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.Rate)]) },
+                new ChartSeries<double> { Name = "Throughput (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.RequestThroughput)]) },
+                new ChartSeries<double> { Name = "Goodput (req/s within SLO)", Data = new ChartData<double>([.. curve.Select(p => p.Goodput)]) },
+            ]);
+    }
+
+    /// <summary>A probe on its own (a rate probed more than once is decided on its pooled requests by the search).</summary>
+    private static string Verdict(CapacityProbe p, double target) =>
+        !p.Finished ? "running"
+        : p.ClientLimited ? "client-limited"
+        : p.StoppedEarly ? "stopped early"
+        : p.Attainment >= target ? "passed" : "failed";
+}
