@@ -84,6 +84,9 @@ namespace Aibench.Migrations.Postgres.Experiments
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
+                    b.Property<string>("References")
+                        .HasColumnType("text");
+
                     b.Property<string>("Result")
                         .HasColumnType("text");
 

@@ -78,6 +78,9 @@ namespace Aibench.Migrations.Sqlite.Experiments
                         .HasMaxLength(128)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("References")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Result")
                         .HasColumnType("TEXT");
 

@@ -77,6 +77,37 @@ public sealed class LoadgenCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_figure_out_of_its_reference_exits_5_naming_it_and_one_within_exits_0()
+    {
+        await using var sim = await Sim.StartAsync(Fast);
+        var json = Path.Combine(_dir, "result.json");
+        string[] run = ["--url", sim.Url.ToString(), "--model", "sim-model", "--concurrency", "2", "--max-requests", "20",
+            "--dataset", "random:input=16,output=8", "--quiet"];
+
+        // No 2-in-flight run of a 5 ms + 8 × 1 ms simulator reaches 100000 req/s; its TTFT is far below 10 s.
+        var (exit, stdout, stderr) = await RunAsync([.. run, "--reference", "throughput=100000,-5%", "--reference", "ttft_p99=10s,+10%",
+            "--output", json]);
+
+        Assert.True(exit == ExitCodes.ReferenceFailed, $"exit {exit}: {stderr}");
+        Assert.Contains("OUT OF BOUNDS", stdout);
+        Assert.Contains("references failed: throughput", stderr);
+        Assert.DoesNotContain("ttft_p99", stderr);
+        using (var document = JsonDocument.Parse(await File.ReadAllBytesAsync(json, TestContext.Current.CancellationToken)))
+        {
+            var references = document.RootElement.GetProperty("summary").GetProperty("references");
+            Assert.False(references.GetProperty("passed").GetBoolean());
+            var checks = references.GetProperty("checks").EnumerateArray().ToList();
+            Assert.Equal(["throughput", "ttft_p99"], checks.Select(c => c.GetProperty("figure").GetString()));
+            Assert.Equal(95000, checks[0].GetProperty("low").GetDouble());
+            Assert.Equal(11000, checks[1].GetProperty("high").GetDouble());
+            Assert.Equal([false, true], checks.Select(c => c.GetProperty("passed").GetBoolean()));
+        }
+
+        (exit, _, stderr) = await RunAsync([.. run, "--reference", "throughput=1,-100%,+1000000%", "--reference", "error_rate=0,+0.01"]);
+        Assert.True(exit == 0, stderr);
+    }
+
+    [Fact]
     public async Task A_sweep_reports_every_step_and_all_steps_together()
     {
         await using var sim = await Sim.StartAsync(Fast);
@@ -117,6 +148,14 @@ public sealed class LoadgenCommandTests : IDisposable
     [InlineData("--dataset random:input=16", "--dataset")]
     [InlineData("--dataset jsonl:/nonexistent.jsonl", "/nonexistent.jsonl")]
     [InlineData("--requests requests.txt", "--requests")]
+    [InlineData("--reference throughput", "--reference")]
+    [InlineData("--reference throughput=1200", "--reference")]
+    [InlineData("--reference throughput=1200,5%", "--reference")]
+    [InlineData("--reference speed=1200,-5%", "--reference")]
+    [InlineData("--reference throughput=fast,-5%", "--reference")]
+    [InlineData("--reference ttft_p99=soon,+10%", "--reference")]
+    [InlineData("--reference capacity=10,-5%", "--reference")]
+    [InlineData("--reference throughput=1200,-5%x", "--reference")]
     public async Task A_bad_flag_exits_2_with_one_line_naming_it_and_writes_nothing(string flags, string named)
     {
         var output = Path.Combine(_dir, "result.json");

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Server;
 using Aibench.Experiments.Jobs;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
+using Aibench.Shared.References;
 using Aibench.Shared.Text;
 using FluentValidation;
 using Hangfire;
@@ -33,6 +35,10 @@ namespace Aibench.Experiments.Features;
 /// <param name="ReadyTimeout">How long the service may take to be ready, queue time included.</param>
 /// <param name="KeepService">Leave the service running at the end (a cancel still stops it).</param>
 /// <param name="Name">A label; made from the test type, recipe and nodes when omitted.</param>
+/// <param name="References">
+/// Figures checked against references when it ends (<c>{"throughput": {"value": 1200, "lower": "-5%"}}</c>); a figure
+/// without a value is compared with the last passing experiment of the same recipe, nodes, parameters and test type.
+/// </param>
 /// <param name="Capacity">How a capacity test searches (start rate, tolerance, requests per probe, settling period); defaults when omitted.</param>
 /// <param name="Restart">
 /// The service's restart policy, instead of the recipe's. A restart during the warm-up or the measured load interrupts
@@ -51,7 +57,8 @@ public sealed record CreateExperiment(
     bool KeepService = false,
     string? Name = null,
     RestartPolicy? Restart = null,
-    ExperimentCapacity? Capacity = null) : ICommand<ExperimentSummary>;
+    ExperimentCapacity? Capacity = null,
+    IReadOnlyDictionary<string, ReferenceBound>? References = null) : ICommand<ExperimentSummary>;
 
 internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperiment>
 {
@@ -80,6 +87,18 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
             .WithMessage("'slo.target' must be a share above 0 and at most 1, e.g. 0.9.").OverridePropertyName("slo.target");
         RuleFor(c => c.Slo!.MaxErrorRate).Must(t => t is null || (t >= 0 && t <= 1)).When(c => c.Slo is not null)
             .WithMessage("'slo.maxErrorRate' must be a share from 0 to 1, e.g. 0.05.").OverridePropertyName("slo.maxErrorRate");
+        RuleFor(c => c.References).Custom((references, context) =>
+        {
+            foreach (var (field, message) in ReferenceJudge.Validate(references, "references", baselineAllowed: true))
+            {
+                context.AddFailure(field, message);
+            }
+
+            if (references?.ContainsKey("capacity") == true && context.InstanceToValidate.TestType != TestTypes.Capacity)
+            {
+                context.AddFailure("references.capacity", "references.capacity: only a capacity test measures a capacity.");
+            }
+        });
         RuleFor(c => c.Capacity).Null().When(c => c.TestType != TestTypes.Capacity)
             .WithMessage(c => $"capacity: only a capacity test searches; this is a {c.TestType} test.").OverridePropertyName("capacity");
         RuleFor(c => c.Slo).Must(s => s is { HasLatency: true }).When(c => c.TestType == TestTypes.Capacity)
@@ -144,6 +163,10 @@ internal sealed class CreateExperimentHandler(
     {
         var draft = await drafter.DraftAsync(command, cancellationToken);
         var now = time.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var references = command.References is { Count: > 0 } bounds
+            ? await Baselines.ResolveAsync(db, bounds, draft, cancellationToken)
+            : null;
         var experiment = new Experiment
         {
             Id = Guid.CreateVersion7(now),
@@ -168,9 +191,9 @@ internal sealed class CreateExperimentHandler(
                 ? ExperimentWorkflow.ToJson(new CapacitySearch(capacity, draft.Slo.Target ?? ExperimentSlo.DefaultTarget,
                     draft.Slo.MaxErrorRate ?? ExperimentSlo.DefaultMaxErrorRate, []))
                 : null,
+            References = references is null ? null : ExperimentWorkflow.ToJson(references),
         };
         experiment.Stages.Add(new ExperimentStageRecord { ExperimentId = experiment.Id, Stage = ExperimentStage.Deploying, StartedAt = now });
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Experiments.Add(experiment);
         await db.SaveChangesAsync(cancellationToken);
         try

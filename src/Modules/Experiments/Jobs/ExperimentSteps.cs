@@ -8,6 +8,7 @@ using Aibench.Contracts.Monitor;
 using Aibench.Contracts.Server;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
+using Aibench.Shared.References;
 
 namespace Aibench.Experiments.Jobs;
 
@@ -428,9 +429,18 @@ internal static class ExperimentSteps
         return Guid.CreateVersion7(now);
     }
 
-    internal static string Judged(Experiment e, BenchmarkResult run, ServerLatencies? latencies = null) => ExperimentWorkflow.ToJson(
-        Judge.Result(e.TestType, ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec), ExperimentWorkflow.FromJson<ExperimentSlo>(e.Slo), run,
-            latencies) with { Capacity = CapacitySteps.Outcome(e) });
+    internal static string Judged(Experiment e, BenchmarkResult run, ServerLatencies? latencies = null)
+    {
+        var capacity = CapacitySteps.Outcome(e);
+        var references = e.References is null ? null : ExperimentWorkflow.FromJson<ExperimentReferences>(e.References);
+        return ExperimentWorkflow.ToJson(Judge.Result(e.TestType, ExperimentWorkflow.FromJson<BenchmarkSpec>(e.Spec),
+            ExperimentWorkflow.FromJson<ExperimentSlo>(e.Slo), run, latencies) with
+        {
+            Capacity = capacity,
+            References = references is null ? null : ReferenceJudge.Judge(references.Bounds, ReferenceJudge.FiguresOf(run.Overall, capacity?.Rate),
+                references.Baseline, references.BaselineId),
+        });
+    }
 
     /// <summary>The service, or null after failing the experiment when the Server module has no such service.</summary>
     private static ServiceStatusInfo? Known(Experiment e, ServiceStatusInfo? service)
@@ -515,6 +525,7 @@ internal static class ExperimentSteps
         if (r.Capacity is { } c) parts.Add($"capacity {c.Summary}");
         if (r.Stress is { } s) parts.Add(s.Broken ? $"broke at {s.BreakingRate:0.###} req/s ({s.Cause})" : s.Cause);
         if (r.Slo is { } slo) parts.Add($"SLO {slo.Summary}");
+        if (r.References is { } references) parts.Add(references.Summary);
         return string.Join("; ", parts);
     }
 }

@@ -105,6 +105,9 @@ internal sealed class Experiment
     /// <summary>A capacity test's <see cref="Planning.CapacitySearch"/> (settings and probes so far), JSON; null for other tests.</summary>
     public string? Capacity { get; set; }
 
+    /// <summary>The <see cref="Planning.ExperimentReferences"/> fixed at creation, JSON; null without references.</summary>
+    public string? References { get; set; }
+
     /// <summary>The <see cref="Planning.ExperimentResult"/>, JSON; set once the load ended (partial after a cancel).</summary>
     public string? Result { get; set; }
 

@@ -15,6 +15,7 @@ namespace Aibench.Experiments.Planning;
 /// <param name="Slo">The SLO verdict, when objectives were given.</param>
 /// <param name="Stress">For a stress test: the rate at which the service broke.</param>
 /// <param name="Drift">For a soak test: how the start and the end of the run compare.</param>
+/// <param name="References">The run checked against the experiment's references, when it had any.</param>
 /// <param name="Capacity">For a capacity test: the highest rate at which the SLO held, and every probe of the search.</param>
 /// <param name="Ttft">
 /// The client's TTFT beside the service's own queue, prefill, decode, TTFT and E2E histograms over the run, and the
@@ -31,7 +32,8 @@ public sealed record ExperimentResult(
     StressOutcome? Stress,
     SoakDrift? Drift,
     TtftBreakdown? Ttft = null,
-    CapacityOutcome? Capacity = null);
+    CapacityOutcome? Capacity = null,
+    ReferenceVerdict? References = null);
 
 /// <summary>Whether the service met its objectives.</summary>
 /// <param name="Passed">True when enough requests met every objective and few enough failed.</param>

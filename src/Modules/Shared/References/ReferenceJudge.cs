@@ -124,9 +124,10 @@ public static class ReferenceJudge
             }
 
             var passed = (low is null || value2 >= low) && (high is null || value2 <= high);
-            var relation = passed ? "within" : low is { } lo && value2 < lo ? "below" : "above";
-            checks.Add(new ReferenceCheck(figure, value2, reference, low, high, passed,
-                $"{figure} {Text(value2)} {unit} is {relation} {allowed} ({from})"));
+            var where = passed ? $"within {allowed}"
+                : low is { } lo && value2 < lo ? $"below {Text(lo)}, the lowest allowed"
+                : $"above {Text(high!.Value)}, the highest allowed";
+            checks.Add(new ReferenceCheck(figure, value2, reference, low, high, passed, $"{figure} {Text(value2)} {unit} is {where} ({from})"));
         }
 
         var failed = checks.Where(c => !c.Passed).ToList();
