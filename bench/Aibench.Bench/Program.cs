@@ -22,6 +22,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("       Aibench.Bench tokenizer --tokenizer PATH [--distinct 1,10,100] [--count 1000] [--input 1024]   (scripts/bench.sh "
         + "fetches a Qwen3 tokenizer.json)");
     Console.WriteLine("       Aibench.Bench calibration [--binary src/Host/bin/Release/net10.0/aibench] [--seconds 1,3,5] [--repeats 3]");
+    Console.WriteLine("       Aibench.Bench capacity [--tolerance 0.05] [--min-requests 150] [--start 16]");
     Console.WriteLine("       Aibench.Bench logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail on PATH for the reference)");
     return args.Length == 0 ? 2 : 0;
 }
@@ -40,6 +41,11 @@ switch (args[0])
         var jobs = (options.GetValueOrDefault("--jobs") ?? "1,100,1000").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         var cycles = int.Parse(options.GetValueOrDefault("--cycles") ?? "10", CultureInfo.InvariantCulture);
         return await PollingBenchmark.RunAsync(jobs, cycles);
+    case "capacity":
+        return await CapacityBenchmark.RunAsync(
+            double.Parse(options.GetValueOrDefault("--tolerance") ?? "0.05", CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("--min-requests") ?? "150", CultureInfo.InvariantCulture),
+            double.Parse(options.GetValueOrDefault("--start") ?? "16", CultureInfo.InvariantCulture));
     case "sim":
         var levels = (options.GetValueOrDefault("--streams") ?? "100,500,1000,2000").Split(',').Select(s
             => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
