@@ -103,7 +103,7 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
     [Fact]
     public async Task Cancel_asks_for_confirmation_first_and_sends_the_cancel_only_once_confirmed()
     {
-        var id = await SeedAsync("waiting", "running", null);
+        var id = await SeedAsync("deploying", "running", null);
         var dialogs = Render<MudDialogProvider>();
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
         page.WaitForAssertion(() => Assert.Equal("running", page.Find("[data-testid=experiment-status]").TextContent.Trim()), Patience);
@@ -126,7 +126,7 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
     public async Task A_progress_report_on_the_feed_shows_in_the_live_numbers_without_navigating()
     {
         var load = Guid.NewGuid();
-        var id = await SeedAsync("waiting", "running", null, benchmark: load);
+        var id = await SeedAsync("deploying", "running", null, benchmark: load);
         var page = Render<ExperimentPage>(p => p.Add(x => x.Id, id));
         page.WaitForAssertion(() => Assert.Contains("once the load starts", page.Find("[data-testid=live-progress]").TextContent), Patience);
 
@@ -165,24 +165,32 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
         Assert.True(TimeChart.Build([new TimeLine("none", [])]).IsEmpty);
     }
 
+    /// <summary>
+    /// An experiment as the workflow leaves it. A running one is seeded deploying, just created and without a service:
+    /// the recurring experiments:advance then leaves it alone for the deploy grace (2 min), where one in a later stage
+    /// without its service would be failed within a poll (and was, racing the test).
+    /// </summary>
     private async Task<Guid> SeedAsync(string stage, string status, string? reason, Guid? benchmark = null, string? result = null)
     {
+        Assert.True(status != "running" || stage == "deploying", "a running experiment is seeded deploying");
         var id = Guid.NewGuid();
         var now = DateTimeOffset.UtcNow;
+        var created = status == "running" ? now : now.AddMinutes(-2);
         await using var db = await _host.Factory.Services.GetRequiredService<IDbContextFactory<ExperimentsDbContext>>().CreateDbContextAsync(Ct);
         db.Experiments.Add(new Experiment
         {
             Id = id, Name = $"page-{stage}", Recipe = "vllm-sim", Nodes = 1, TestType = "throughput", DurationSeconds = 60,
             Stage = WireNames.Parse<ExperimentStage>(stage), Status = WireNames.Parse<ExperimentStatus>(status), Reason = reason,
-                BenchmarkId = benchmark, Result = result, CreatedAt = now.AddMinutes(-2), UpdatedAt = now,
+                BenchmarkId = benchmark, Result = result, CreatedAt = created, UpdatedAt = now,
             FinishedAt = status == "running" ? null : now,
-            Stages =
-            [
-                new ExperimentStageRecord { Stage = ExperimentStage.Deploying, StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1),
-                    Note = reason },
-                new ExperimentStageRecord { Stage = WireNames.Parse<ExperimentStage>(stage), StartedAt = now.AddMinutes(-1), EndedAt = status
-                    == "running" ? null : now },
-            ],
+            Stages = status == "running"
+                ? [new ExperimentStageRecord { Stage = ExperimentStage.Deploying, StartedAt = now }]
+                :
+                [
+                    new ExperimentStageRecord { Stage = ExperimentStage.Deploying, StartedAt = now.AddMinutes(-2), EndedAt = now.AddMinutes(-1),
+                        Note = reason },
+                    new ExperimentStageRecord { Stage = WireNames.Parse<ExperimentStage>(stage), StartedAt = now.AddMinutes(-1), EndedAt = now },
+                ],
         });
         await db.SaveChangesAsync(Ct);
         return id;
