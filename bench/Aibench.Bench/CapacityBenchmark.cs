@@ -38,7 +38,8 @@ internal static class CapacityBenchmark
             Dataset: $"random:input=32,output={outputTokens}", Slo: slo.ToSpec(), Timeout: "30s", ClientWarmup: false, Calibration: "off");
         var settings = new ExperimentCapacity(start, tolerance, minRequests, "2s", 10_000, 3);
         Console.WriteLine(string.Create(I,
-            $"aibench sim: {seqs} sequences × {outputTokens} tokens, 10 ms steps, 2 ms prefill; computed capacity {capacity:0.##} req/s; SLO TTFT ≤ 150 ms "
+            $"aibench sim: {seqs} sequences × {outputTokens} tokens, 10 ms steps, 2 ms prefill; computed capacity {capacity:0.##} req/s; SLO "
+                + $"TTFT ≤ 150 ms "
                 + $"for 90 % of requests; ±{tolerance:P0}, {minRequests} measured requests a probe after 2 s settling"));
 
         // The search.

@@ -23,6 +23,101 @@ namespace Aibench.Migrations.Postgres.Experiments
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Aibench.Experiments.Persistence.Campaign", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<int>("Repeats")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Throttle")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("campaigns", "experiments");
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.CampaignElement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Cell")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Gpus")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<int>("Nodes")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("Repeat")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExperimentId")
+                        .IsUnique();
+
+                    b.HasIndex("CampaignId", "Index")
+                        .IsUnique();
+
+                    b.ToTable("campaign_elements", "experiments");
+                });
+
             modelBuilder.Entity("Aibench.Experiments.Persistence.Experiment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -173,6 +268,15 @@ namespace Aibench.Migrations.Postgres.Experiments
                     b.ToTable("experiment_stages", "experiments");
                 });
 
+            modelBuilder.Entity("Aibench.Experiments.Persistence.CampaignElement", b =>
+                {
+                    b.HasOne("Aibench.Experiments.Persistence.Campaign", null)
+                        .WithMany("Elements")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStageRecord", b =>
                 {
                     b.HasOne("Aibench.Experiments.Persistence.Experiment", null)
@@ -180,6 +284,11 @@ namespace Aibench.Migrations.Postgres.Experiments
                         .HasForeignKey("ExperimentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.Campaign", b =>
+                {
+                    b.Navigation("Elements");
                 });
 
             modelBuilder.Entity("Aibench.Experiments.Persistence.Experiment", b =>

@@ -17,6 +17,101 @@ namespace Aibench.Migrations.Sqlite.Experiments
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Aibench.Experiments.Persistence.Campaign", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Repeats")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Throttle")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.ToTable("experiments_campaigns", (string)null);
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.CampaignElement", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Cell")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ExperimentId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Gpus")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Nodes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Repeat")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ExperimentId")
+                        .IsUnique();
+
+                    b.HasIndex("CampaignId", "Index")
+                        .IsUnique();
+
+                    b.ToTable("experiments_campaign_elements", (string)null);
+                });
+
             modelBuilder.Entity("Aibench.Experiments.Persistence.Experiment", b =>
                 {
                     b.Property<Guid>("Id")
@@ -165,6 +260,15 @@ namespace Aibench.Migrations.Sqlite.Experiments
                     b.ToTable("experiments_experiment_stages", (string)null);
                 });
 
+            modelBuilder.Entity("Aibench.Experiments.Persistence.CampaignElement", b =>
+                {
+                    b.HasOne("Aibench.Experiments.Persistence.Campaign", null)
+                        .WithMany("Elements")
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Aibench.Experiments.Persistence.ExperimentStageRecord", b =>
                 {
                     b.HasOne("Aibench.Experiments.Persistence.Experiment", null)
@@ -172,6 +276,11 @@ namespace Aibench.Migrations.Sqlite.Experiments
                         .HasForeignKey("ExperimentId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Aibench.Experiments.Persistence.Campaign", b =>
+                {
+                    b.Navigation("Elements");
                 });
 
             modelBuilder.Entity("Aibench.Experiments.Persistence.Experiment", b =>

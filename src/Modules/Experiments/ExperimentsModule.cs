@@ -1,3 +1,4 @@
+using Aibench.Experiments.Campaigns;
 using Aibench.Experiments.Features;
 using Aibench.Experiments.Jobs;
 using Aibench.Experiments.Persistence;
@@ -18,7 +19,7 @@ namespace Aibench.Experiments;
 public static class ExperimentsModule
 {
     public static readonly ModuleDescriptor Descriptor =
-        new("Experiments", "experiments", ["/api/v1/experiments"], typeof(ExperimentsModule).Assembly)
+        new("Experiments", "experiments", ["/api/v1/experiments", "/api/v1/campaigns"], typeof(ExperimentsModule).Assembly)
         {
             ConfigurationSections = ["Experiments"],
             CheckConfiguration = ModuleRegistration.Checking(ExperimentsSettings.Load),
@@ -33,6 +34,9 @@ public static class ExperimentsModule
         services.AddSingleton<ExperimentFeed>();
         services.AddRecurringJob<AdvanceExperimentsJob>(AdvanceExperimentsJob.RecurringId,
             sp => RecurringJobs.EverySeconds(sp.GetRequiredService<ExperimentsSettings>().PollSeconds));
+        services.AddSingleton<CampaignDrafter>();
+        services.AddRecurringJob<AdvanceCampaignsJob>(AdvanceCampaignsJob.RecurringId,
+            sp => RecurringJobs.EverySeconds(sp.GetRequiredService<ExperimentsSettings>().PollSeconds));
         return services;
     }
 
@@ -44,6 +48,11 @@ public static class ExperimentsModule
         CreateExperimentHandler.Map(api);
         GetExperimentHandler.Map(api);
         CancelExperimentHandler.Map(api);
+        ListCampaignsHandler.Map(api);
+        PreviewCampaignHandler.Map(api);
+        CreateCampaignHandler.Map(api);
+        GetCampaignHandler.Map(api);
+        CancelCampaignHandler.Map(api);
         return app;
     }
 }

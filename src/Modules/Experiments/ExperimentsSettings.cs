@@ -9,9 +9,11 @@ namespace Aibench.Experiments;
 /// <param name="Warmup">Default warm-up before the measured load.</param>
 /// <param name="CollectDelay">Pause after the load so the last metrics scrape and log lines land before the service stops.</param>
 /// <param name="CancelGrace">Longest wait, after a cancel, for the load run to write what it measured.</param>
-internal sealed record ExperimentsSettings(int PollSeconds, TimeSpan ReadyTimeout, TimeSpan Warmup, TimeSpan CollectDelay, TimeSpan CancelGrace)
+/// <param name="MaxCampaignElements">Most experiments one campaign may hold (cells × repeats).</param>
+internal sealed record ExperimentsSettings(int PollSeconds, TimeSpan ReadyTimeout, TimeSpan Warmup, TimeSpan CollectDelay, TimeSpan CancelGrace,
+    int MaxCampaignElements = 100)
 {
-    public static readonly string[] Keys = ["PollSeconds", "ReadyTimeout", "Warmup", "CollectDelay", "CancelGrace"];
+    public static readonly string[] Keys = ["PollSeconds", "ReadyTimeout", "Warmup", "CollectDelay", "CancelGrace", "MaxCampaignElements"];
     private static readonly int[] PollChoices = [1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30];
 
     public static ExperimentsSettings Load(IConfiguration configuration, List<string> errors)
@@ -29,6 +31,7 @@ internal sealed record ExperimentsSettings(int PollSeconds, TimeSpan ReadyTimeou
             SettingReader.Time(configuration, "Experiments:ReadyTimeout", TimeSpan.FromMinutes(30), errors),
             SettingReader.Time(configuration, "Experiments:Warmup", TimeSpan.FromSeconds(10), errors),
             SettingReader.Time(configuration, "Experiments:CollectDelay", TimeSpan.FromSeconds(5), errors),
-            SettingReader.Time(configuration, "Experiments:CancelGrace", TimeSpan.FromSeconds(30), errors));
+            SettingReader.Time(configuration, "Experiments:CancelGrace", TimeSpan.FromSeconds(30), errors),
+            SettingReader.Int(configuration, "Experiments:MaxCampaignElements", 100, 1, 10_000, errors));
     }
 }

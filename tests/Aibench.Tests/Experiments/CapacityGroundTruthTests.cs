@@ -48,7 +48,8 @@ public abstract class CapacityGroundTruthTests
     {
         Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
         // Workers report to the host over HTTP: a real port. Each probe is a worker job of its own, started a few seconds ahead.
-        await using var host = Placement is null ? Start(Scheduler) : ServerHost.Start(Scheduler, kestrel: true, extra: new Dictionary<string, string?>
+        await using var host = Placement is null ? Start(Scheduler)
+            : ServerHost.Start(Scheduler, kestrel: true, extra: new Dictionary<string, string?>
         {
             ["Experiments:PollSeconds"] = "1",
             ["Experiments:CollectDelay"] = "1s",
@@ -97,7 +98,8 @@ public abstract class CapacityGroundTruthTests
         Assert.Equal(found * model.OutputTokens, capacity.GetProperty("outputTokensPerSecond").GetDouble(), 0.02 * found * model.OutputTokens);
 
         // The experiment's measured run is the highest passing probe; its numbers are the result's headline.
-        var best = capacity.GetProperty("probes").EnumerateArray().Last(p => p.GetProperty("rate").GetDouble() == capacity.GetProperty("lower").GetDouble());
+        var best = capacity.GetProperty("probes").EnumerateArray().Last(p => p.GetProperty("rate").GetDouble()
+            == capacity.GetProperty("lower").GetDouble());
         Assert.Equal(best.GetProperty("benchmarkId").GetGuid(), done.GetProperty("experiment").GetProperty("benchmarkId").GetGuid());
         Assert.Contains("capacity", done.GetProperty("experiment").GetProperty("reason").GetString());
         // The probes far above μ stopped as soon as they could no longer pass.

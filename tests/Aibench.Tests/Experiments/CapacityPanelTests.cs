@@ -12,7 +12,8 @@ public sealed class CapacityPanelTests : PageTest
     private static readonly DateTimeOffset At = DateTimeOffset.Parse("2026-12-07T08:00:00Z");
 
     private static CapacityProbe Probe(int index, double rate, long measured, long met, bool early = false, bool finished = true) =>
-        new(index, rate, Guid.NewGuid(), At, finished, measured, met, 0, measured / rate, rate * 0.99, met / (measured / rate), met / (measured / rate) * 20,
+        new(index, rate, Guid.NewGuid(), At, finished, measured, met, 0, measured / rate, rate * 0.99, met / (measured / rate),
+            met / (measured / rate) * 20,
             TtftP90Ms: 22.4, StoppedEarly: early);
 
     private static CapacityOutcome Found(params CapacityProbe[] probes) =>

@@ -19,13 +19,15 @@ public sealed class CapacitySearchTests
     private static BenchmarkResult Run(double rate, long measured, long met, long failed = 0, string stop = "max-requests", bool limited = false,
         Dictionary<string, double>? objectives = null) =>
         new(Guid.NewGuid(), BenchmarkStatus.Completed, null, null, null,
-            new BenchmarkStepResult($"{rate} req/s", null, rate, rate, measured / rate, measured - failed, failed, (measured - failed) / (measured / rate),
+            new BenchmarkStepResult($"{rate} req/s", null, rate, rate, measured / rate, measured - failed, failed,
+                (measured - failed) / (measured / rate),
                 (measured - failed) / (measured / rate) * 20, 30, 60, 10, 200, 300, measured == 0 ? null : (double)met / measured, TtftP90Ms: 50,
                 ObjectiveAttainment: objectives ?? new Dictionary<string, double> { ["ttft"] = measured == 0 ? 0 : (double)met / measured }),
             [], [], stop, limited);
 
     /// <summary>Runs the search against a service that meets the SLO exactly up to <paramref name="capacity"/> req/s.</summary>
-    private (CapacitySearch Search, CapacityDecision Stop) Drive(CapacitySearch search, Func<double, BenchmarkResult> service, TimeSpan? budget = null)
+    private (CapacitySearch Search, CapacityDecision Stop) Drive(CapacitySearch search, Func<double, BenchmarkResult> service,
+        TimeSpan? budget = null)
     {
         for (var i = 0; i < 100; i++)
         {

@@ -42,7 +42,8 @@ public sealed class ReferenceJudgeTests
         var bounds = Refs(("throughput", new(Lower: "-5%")));
         var baseline = Guid.NewGuid();
 
-        var against = ReferenceJudge.Judge(bounds, ReferenceJudge.FiguresOf(Run), new Dictionary<string, double?> { ["throughput"] = 1100 }, baseline);
+        var against = ReferenceJudge.Judge(bounds, ReferenceJudge.FiguresOf(Run), new Dictionary<string, double?> { ["throughput"] = 1100 },
+            baseline);
         Assert.True(against.Passed);
         Assert.Equal(1045, against.Checks[0].Low);
         Assert.Equal(baseline, against.Baseline);

@@ -30,14 +30,13 @@ internal sealed class LoadRunner : IDisposable
     private long _sent;
     private long _completed;
     private long _errors;
-    private long _sloMisses;
     private volatile int _currentStep;
     private volatile string _stopReason = "duration";
 
     private readonly Action<RequestRecord>? _observer;
 
-    /// <summary>Cancelled when the run stops itself (the objectives can no longer be met), besides the caller's token.</summary>
-    private readonly CancellationTokenSource _stop = new();
+    /// <summary>Stops the run once its objectives can no longer be met (<see cref="SloSpec.StopEarly"/>).</summary>
+    private readonly SloStop _sloStop;
 
     /// <param name="observer">Told about every finished request (from many threads at once); must be quick.</param>
     public LoadRunner(LoadPlan plan, PromptSet prompts, HttpClient? http = null, TimeProvider? time = null, Action<RequestRecord>? observer = null)
@@ -54,11 +53,12 @@ internal sealed class LoadRunner : IDisposable
         _endpointInFlight = new int[_sender.Endpoints];
         _itl = [.. plan.Steps.Select(_ => Histograms.New())];
         _observer = observer;
+        _sloStop = new SloStop(plan);
     }
 
     public async Task<RunOutcome> RunAsync(string dataset, Action<RunProgress>? progress, CancellationToken caller)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(caller, _stop.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(caller, _sloStop.Token);
         var cancellationToken = linked.Token;
         var startedAt = _time.GetUtcNow();
         _clock.Start();
@@ -219,29 +219,6 @@ internal sealed class LoadRunner : IDisposable
         }
     }
 
-    /// <summary>Counts requests in flight so a step can wait for its last one; starts at one for the dispatcher.</summary>
-    private sealed class Outstanding
-    {
-        private readonly TaskCompletionSource _zero = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private long _count = 1;
-
-        public void Add() => Interlocked.Increment(ref _count);
-
-        public void Done()
-        {
-            if (Interlocked.Decrement(ref _count) == 0)
-            {
-                _zero.TrySetResult();
-            }
-        }
-
-        public Task DrainAsync()
-        {
-            Done();
-            return _zero.Task;
-        }
-    }
-
     private async Task ExecuteAsync(long index, int step, long scheduledUs, bool warmup, CancellationToken runCt)
     {
         var item = _prompts[index];
@@ -315,22 +292,9 @@ internal sealed class LoadRunner : IDisposable
             _series.Add(end, SecondColumn.Errors, 1);
         }
 
-        if (_plan.SloMissesAllowed is { } allowed && !record.Warmup && !Summarizer.MeetsSlo(record, _plan)
-            && Interlocked.Increment(ref _sloMisses) > allowed && _stopReason != "slo-broken")
+        if (!record.Warmup && _sloStop.Missed(record))
         {
             _stopReason = "slo-broken";
-            // Not inline: cancelling runs the in-flight requests' callbacks, and this is one of them.
-            _ = Task.Run(() =>
-            {
-                try
-                {
-                    _stop.Cancel();
-                }
-                catch (ObjectDisposedException)
-                {
-                    // The run ended meanwhile.
-                }
-            }, CancellationToken.None);
         }
 
         _observer?.Invoke(record);
@@ -418,6 +382,6 @@ internal sealed class LoadRunner : IDisposable
     public void Dispose()
     {
         _sender.Dispose();
-        _stop.Dispose();
+        _sloStop.Dispose();
     }
 }

@@ -61,7 +61,8 @@ public sealed record StepResult(
     long MaxConcurrency,
     double PeakInputTokensPerSecond = 0)
 {
-    /// <summary>Share of the measured requests that met each objective on its own (<c>ttft</c>, <c>tpot</c>, <c>e2e</c>); null without objectives.</summary>
+    /// <summary>Share of the measured requests that met each objective on its own (<c>ttft</c>, <c>tpot</c>, <c>e2e</c>); null without
+    /// objectives.</summary>
     public IReadOnlyDictionary<string, double>? ObjectiveAttainment { get; init; }
 
     /// <summary>The headline numbers other modules read (<see cref="GetBenchmarkResult"/>) and references are checked on.</summary>

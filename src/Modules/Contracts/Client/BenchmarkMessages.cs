@@ -43,7 +43,8 @@ public sealed record GetBenchmarkResult(Guid BenchmarkId) : IQuery<BenchmarkResu
 /// <param name="Overall">The whole run (all steps together); null until it ended with results.</param>
 /// <param name="Steps">One row per step, in order.</param>
 /// <param name="Series">One point per second from the start of the run, for charts and for finding when something changed.</param>
-/// <param name="StopReason">Why sending stopped: <c>duration</c>, <c>max-requests</c>, <c>slo-broken</c> or <c>cancelled</c>; null until it ended.</param>
+/// <param name="StopReason">Why sending stopped: <c>duration</c>, <c>max-requests</c>, <c>slo-broken</c> or <c>cancelled</c>; null until it
+/// ended.</param>
 /// <param name="ClientLimited">The client, not the service, limited the run (its envelope's rules, docs/metrics.md).</param>
 /// <param name="ClientLimitReasons">Which rule said so, with the figures.</param>
 public sealed record BenchmarkResult(

@@ -10,7 +10,8 @@ namespace Aibench.Contracts.Client;
 /// The reference value in the figure's unit (req/s, tokens/s, a latency as a duration or in ms, a share). Omitted: the
 /// same figure of the last passing experiment of the same recipe, nodes, parameters and test type (experiments only).
 /// </param>
-/// <param name="Lower">How far below it may go: <c>-5%</c> of the value, or an amount in the figure's unit (<c>-50</c>, <c>-20ms</c>); none when omitted.</param>
+/// <param name="Lower">How far below it may go: <c>-5%</c> of the value, or an amount in the figure's unit (<c>-50</c>, <c>-20ms</c>); none when
+/// omitted.</param>
 /// <param name="Upper">How far above it may go, the same way (<c>+10%</c>); none when omitted.</param>
 public sealed record ReferenceBound(
     [property: JsonConverter(typeof(NumberOrTextConverter))] string? Value = null,

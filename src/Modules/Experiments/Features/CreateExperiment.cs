@@ -39,6 +39,10 @@ namespace Aibench.Experiments.Features;
 /// Figures checked against references when it ends (<c>{"throughput": {"value": 1200, "lower": "-5%"}}</c>); a figure
 /// without a value is compared with the last passing experiment of the same recipe, nodes, parameters and test type.
 /// </param>
+/// <param name="Id">
+/// The id the experiment gets, chosen by the caller (a campaign) so that a repeated request is harmless: an experiment
+/// with this id is answered as it is and nothing new is deployed. A new id when omitted.
+/// </param>
 /// <param name="Capacity">How a capacity test searches (start rate, tolerance, requests per probe, settling period); defaults when omitted.</param>
 /// <param name="Restart">
 /// The service's restart policy, instead of the recipe's. A restart during the warm-up or the measured load interrupts
@@ -58,7 +62,8 @@ public sealed record CreateExperiment(
     string? Name = null,
     RestartPolicy? Restart = null,
     ExperimentCapacity? Capacity = null,
-    IReadOnlyDictionary<string, ReferenceBound>? References = null) : ICommand<ExperimentSummary>;
+    IReadOnlyDictionary<string, ReferenceBound>? References = null,
+    Guid? Id = null) : ICommand<ExperimentSummary>;
 
 internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperiment>
 {
@@ -102,7 +107,8 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
         RuleFor(c => c.Capacity).Null().When(c => c.TestType != TestTypes.Capacity)
             .WithMessage(c => $"capacity: only a capacity test searches; this is a {c.TestType} test.").OverridePropertyName("capacity");
         RuleFor(c => c.Slo).Must(s => s is { HasLatency: true }).When(c => c.TestType == TestTypes.Capacity)
-            .WithMessage("slo: a capacity test needs at least one objective (slo.ttft, slo.tpot or slo.e2e): capacity is the load at which they hold.")
+            .WithMessage("slo: a capacity test needs at least one objective (slo.ttft, slo.tpot or slo.e2e): capacity is the load at "
+                + "which they hold.")
             .OverridePropertyName("slo");
         When(c => c.Capacity is not null, () =>
         {
@@ -111,7 +117,8 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
             RuleFor(c => c.Capacity!.MaxRate).GreaterThan(0).When(c => c.Capacity!.MaxRate is not null).OverridePropertyName("capacity.maxRate")
                 .WithMessage(c => $"capacity.maxRate: {c.Capacity!.MaxRate} is not a positive request rate.");
             RuleFor(c => c.Capacity!).Must(k => k.Start is null || k.Start <= (k.MaxRate ?? ExperimentCapacity.DefaultMaxRate))
-                .WithMessage(c => $"capacity.start ({c.Capacity!.Start}) is above capacity.maxRate ({c.Capacity.MaxRate ?? ExperimentCapacity.DefaultMaxRate}).")
+                .WithMessage(c => $"capacity.start ({c.Capacity!.Start}) is above capacity.maxRate "
+                    + $"({c.Capacity.MaxRate ?? ExperimentCapacity.DefaultMaxRate}).")
                 .OverridePropertyName("capacity.start");
             RuleFor(c => c.Capacity!.Tolerance).InclusiveBetween(0.005, 0.5).When(c => c.Capacity!.Tolerance is not null)
                 .OverridePropertyName("capacity.tolerance")
@@ -161,15 +168,21 @@ internal sealed class CreateExperimentHandler(
 {
     public async ValueTask<ExperimentSummary> Handle(CreateExperiment command, CancellationToken cancellationToken)
     {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (command.Id is { } requested
+            && await db.Experiments.AsNoTracking().SingleOrDefaultAsync(e => e.Id == requested, cancellationToken) is { } known)
+        {
+            return ExperimentSummary.Of(known);
+        }
+
         var draft = await drafter.DraftAsync(command, cancellationToken);
         var now = time.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var references = command.References is { Count: > 0 } bounds
             ? await Baselines.ResolveAsync(db, bounds, draft, cancellationToken)
             : null;
         var experiment = new Experiment
         {
-            Id = Guid.CreateVersion7(now),
+            Id = command.Id ?? Guid.CreateVersion7(now),
             Name = draft.Name,
             Recipe = draft.Deployment.Recipe,
             Nodes = draft.Deployment.Nodes,

@@ -14,6 +14,10 @@ internal sealed class ExperimentsDbContext(DbContextOptions<ExperimentsDbContext
 
     public DbSet<ExperimentStageRecord> Stages => Set<ExperimentStageRecord>();
 
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+
+    public DbSet<CampaignElement> CampaignElements => Set<CampaignElement>();
+
     protected override void ConfigureModel(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Experiment>(experiment =>
@@ -33,6 +37,25 @@ internal sealed class ExperimentsDbContext(DbContextOptions<ExperimentsDbContext
             experiment.HasIndex(e => e.CreatedAt);
             experiment.HasIndex(e => e.Status);
             experiment.HasMany(e => e.Stages).WithOne().HasForeignKey(s => s.ExperimentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<Campaign>(campaign =>
+        {
+            campaign.ToTable("campaigns");
+            campaign.HasKey(c => c.Id);
+            campaign.Property(c => c.Name).HasMaxLength(256).IsRequired();
+            campaign.Property(c => c.Status).HasWireNames().HasMaxLength(16).IsRequired();
+            campaign.Property(c => c.Definition).IsRequired();
+            campaign.HasIndex(c => c.CreatedAt);
+            campaign.HasMany(c => c.Elements).WithOne().HasForeignKey(e => e.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<CampaignElement>(element =>
+        {
+            element.ToTable("campaign_elements");
+            element.HasKey(e => e.Id);
+            element.Property(e => e.Label).HasMaxLength(512).IsRequired();
+            element.Property(e => e.Error).HasMaxLength(2048);
+            element.HasIndex(e => new { e.CampaignId, e.Index }).IsUnique();
+            element.HasIndex(e => e.ExperimentId).IsUnique();
         });
         modelBuilder.Entity<ExperimentStageRecord>(stage =>
         {
@@ -125,4 +148,57 @@ internal sealed class ExperimentStageRecord
 
     /// <summary>How the stage ended or what happened in it (a restart, a retry).</summary>
     public string? Note { get; set; }
+}
+
+/// <summary>A grid of experiments (<see cref="Features.CreateCampaign"/>): its definition and its elements.</summary>
+internal sealed class Campaign
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+
+    /// <summary>Running until every element ended; cancelled on request.</summary>
+    public ExperimentStatus Status { get; set; } = ExperimentStatus.Running;
+
+    /// <summary>The <see cref="Features.CreateCampaign"/> as given, JSON (parameter values of secret parameters included: never shown).</summary>
+    public required string Definition { get; set; }
+
+    public int Repeats { get; set; }
+
+    /// <summary>Elements running at once at the most.</summary>
+    public int Throttle { get; set; }
+
+    public bool CancelRequested { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+    public List<CampaignElement> Elements { get; set; } = [];
+}
+
+/// <summary>
+/// One experiment of a campaign: a grid cell and a repeat. Its experiment's id is chosen when the campaign is created,
+/// so that starting it is idempotent (a host stopping in between starts it once), and an element measured is never redone.
+/// </summary>
+internal sealed class CampaignElement
+{
+    public Guid Id { get; set; }
+    public Guid CampaignId { get; set; }
+
+    /// <summary>Its place in the campaign, from 0: cells in grid order, the repeats of a cell together.</summary>
+    public int Index { get; set; }
+
+    public int Cell { get; set; }
+    public int Repeat { get; set; }
+    public required string Label { get; set; }
+    public int Nodes { get; set; }
+
+    /// <summary>GPUs its experiment holds (nodes × GPUs per node; the nodes for a recipe without GPUs): the Pareto chart's per-GPU figure.</summary>
+    public int Gpus { get; set; }
+
+    /// <summary>Its experiment's id, chosen up front; the experiment exists once <see cref="StartedAt"/> is set.</summary>
+    public Guid ExperimentId { get; set; }
+
+    public DateTimeOffset? StartedAt { get; set; }
+
+    /// <summary>Why its experiment could not be created (it then counts as failed); the experiment's own reason otherwise.</summary>
+    public string? Error { get; set; }
 }

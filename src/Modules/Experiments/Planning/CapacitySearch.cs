@@ -129,7 +129,8 @@ public sealed record CapacitySearch(
         return this with { Probes = [.. Probes.Take(Probes.Count - 1), done] };
     }
 
-    /// <summary>The load run of one probe at <paramref name="rate"/>: the experiment's load, held at that rate for the settling period and the measured requests.</summary>
+    /// <summary>The load run of one probe at <paramref name="rate"/>: the experiment's load, held at that rate for the settling period and the
+    /// measured requests.</summary>
     public BenchmarkSpec ProbeSpec(BenchmarkSpec load, double rate, int index)
     {
         var settle = Duration.TryParse(Settings.Settle, out var s) ? s : TimeSpan.Zero;

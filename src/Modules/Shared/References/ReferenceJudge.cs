@@ -45,7 +45,8 @@ public static class ReferenceJudge
         ["capacity"] = capacity,
     };
 
-    /// <summary>Every problem with <paramref name="references"/>, as (field, message) under <paramref name="prefix"/> (e.g. <c>references</c>).</summary>
+    /// <summary>Every problem with <paramref name="references"/>, as (field, message) under <paramref name="prefix"/> (e.g.
+    /// <c>references</c>).</summary>
     /// <param name="references">The references given.</param>
     /// <param name="prefix">The field path they were given at.</param>
     /// <param name="baselineAllowed">Whether a value may be omitted (taken from a baseline run).</param>
@@ -116,7 +117,8 @@ public static class ReferenceJudge
                 ({ } l, null) => $"≥ {Text(l)}",
                 _ => $"≤ {Text(high!.Value)}",
             };
-            var from = $"{Text(reference)} {(bound.Value is null ? "of the baseline" : "")}{Bounds(bound)}".Replace("  ", " ", StringComparison.Ordinal);
+            var from = $"{Text(reference)} {(bound.Value is null ? "of the baseline" : "")}{Bounds(bound)}".Replace("  ", " ",
+                StringComparison.Ordinal);
             if (got is not { } value2)
             {
                 checks.Add(new ReferenceCheck(figure, null, reference, low, high, false, $"{figure}: not measured (reference {from})"));

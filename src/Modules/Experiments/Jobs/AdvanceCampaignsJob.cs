@@ -1,0 +1,134 @@
+using Aibench.Contracts;
+using Aibench.Contracts.Experiments;
+using Aibench.Experiments.Campaigns;
+using Aibench.Experiments.Features;
+using Aibench.Experiments.Persistence;
+using Aibench.Shared.Modules;
+using FluentValidation;
+using Hangfire;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace Aibench.Experiments.Jobs;
+
+/// <summary>
+/// The recurring <c>campaigns:advance</c>: for every running campaign, starts its next elements while fewer than its
+/// throttle run, and ends it once every element ended. An element's experiment id is chosen at creation and
+/// <see cref="CreateExperiment"/> answers a known id with the experiment it made, so a host stopping between the start
+/// and its record starts nothing twice; an element measured is never redone. The experiments themselves (deploy, load,
+/// restarts per their policy, results) are the experiment workflow's.
+/// </summary>
+internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext> dbFactory, ISender sender, TimeProvider time,
+    ILogger<AdvanceCampaignsJob> logger) : IRecurringJob
+{
+    public const string RecurringId = "campaigns:advance";
+
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+    [DisableConcurrentExecution(timeoutInSeconds: 120)]
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        List<Guid> running;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            running = await db.Campaigns.AsNoTracking().Where(c => c.Status == ExperimentStatus.Running).Select(c => c.Id)
+                .ToListAsync(cancellationToken);
+        }
+
+        foreach (var id in running)
+        {
+            try
+            {
+                await RunOneAsync(id, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Advancing campaign {Id} failed; trying again at the next poll", id);
+            }
+        }
+    }
+
+    /// <summary>One campaign as far as it can go now.</summary>
+    [AutomaticRetry(Attempts = 2, DelaysInSeconds = [1, 5], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+    [DisableConcurrentExecution(timeoutInSeconds: 120)]
+    public async Task RunOneAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var campaign = await db.Campaigns.Include(c => c.Elements).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (campaign is null || campaign.Status != ExperimentStatus.Running)
+        {
+            return;
+        }
+
+        var statuses = await CampaignStatuses.OfAsync(db, campaign, cancellationToken);
+        var definition = ExperimentWorkflow.FromJson<CreateCampaign>(campaign.Definition);
+        var cells = CampaignGrid.Cells(definition.Axes!);
+        if (campaign.CancelRequested)
+        {
+            foreach (var element in campaign.Elements.Where(e => StatusOf(statuses, e) == ExperimentStatus.Running))
+            {
+                await sender.Send(new CancelExperiment(element.ExperimentId), cancellationToken);
+            }
+        }
+        else
+        {
+            var active = campaign.Elements.Count(e => StatusOf(statuses, e) == ExperimentStatus.Running
+                || (e.StartedAt is not null && e.Error is null && !statuses.ContainsKey(e.ExperimentId)));
+            foreach (var element in campaign.Elements.Where(e => e.StartedAt is null).OrderBy(e => e.Index))
+            {
+                if (active >= campaign.Throttle)
+                {
+                    break;
+                }
+
+                // Recorded before it is asked for: the id makes a repeat of the request harmless.
+                element.StartedAt = time.GetUtcNow();
+                await db.SaveChangesAsync(cancellationToken);
+                active++;
+                await StartAsync(element, definition, cells[element.Cell], campaign, cancellationToken);
+            }
+
+            // Started but never recorded by the experiments table (a stop in between): asked again, harmlessly.
+            foreach (var element in campaign.Elements.Where(e => e.StartedAt is not null && e.Error is null && !statuses.ContainsKey(e.ExperimentId)
+                && time.GetUtcNow() - e.StartedAt > TimeSpan.FromSeconds(30)))
+            {
+                await StartAsync(element, definition, cells[element.Cell], campaign, cancellationToken);
+            }
+        }
+
+        statuses = await CampaignStatuses.OfAsync(db, campaign, cancellationToken);
+        var ended = campaign.Elements.All(e => e.Error is not null
+            || StatusOf(statuses, e) is ExperimentStatus.Completed or ExperimentStatus.Failed or ExperimentStatus.Cancelled
+            || (campaign.CancelRequested && e.StartedAt is null));
+        if (ended)
+        {
+            var now = time.GetUtcNow();
+            campaign.Status = campaign.CancelRequested ? ExperimentStatus.Cancelled : ExperimentStatus.Completed;
+            campaign.FinishedAt = now;
+            campaign.UpdatedAt = now;
+            logger.LogInformation("Campaign {Id} {Status}", campaign.Id, campaign.Status.WireName());
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The element's experiment's status; null while it does not exist (not <c>default</c>, which is <c>Running</c>).</summary>
+    private static ExperimentStatus? StatusOf(Dictionary<Guid, ExperimentStatus> statuses, CampaignElement e) =>
+        statuses.TryGetValue(e.ExperimentId, out var status) ? status : null;
+
+    private async Task StartAsync(CampaignElement element, CreateCampaign definition, CampaignCell cell, Campaign campaign, CancellationToken ct)
+    {
+        try
+        {
+            var experiment = CampaignGrid.ExperimentOf(definition.Base!, cell, element.Repeat, definition.Repeats, campaign.Name)
+                with { Id = element.ExperimentId };
+            await sender.Send(experiment, ct);
+        }
+        catch (ValidationException e)
+        {
+            // The recipe or the site changed since the campaign was checked: this element fails, the others go on.
+            element.Error = $"could not start: {string.Join(" ", e.Errors.Select(f => f.ErrorMessage).Distinct())}";
+            logger.LogWarning("Campaign {Campaign}, element {Index}: {Error}", campaign.Id, element.Index, element.Error);
+        }
+    }
+}
