@@ -120,4 +120,42 @@ public sealed class CampaignApiTests
         // Two closed-loop users: the Pareto chart has both cells.
         Assert.Equal(2, detail.GetProperty("pareto").GetArrayLength());
     }
+
+    [Fact]
+    public async Task A_cancelled_campaign_starts_nothing_more_and_cancels_what_runs()
+    {
+        await using var host = Start("local");
+        var created = await host.Client.PostAsJsonAsync("/api/v1/campaigns", new
+        {
+            @base = new { recipe = "vllm-sim", testType = "throughput", duration = "30s", warmup = "0s",
+                load = new { concurrency = 1, dataset = "random:input=32,output=8" } },
+            axes = new { parameters = new { max_num_seqs = new[] { 1, 2, 4 } } },
+            throttle = 1,
+        }, Ct);
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+        var until = DateTime.UtcNow + Patience;
+        while ((await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}", Ct)).GetProperty("campaign").GetProperty("running")
+            .GetInt32() == 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(250, Ct);
+        }
+
+        var cancel = await host.Client.DeleteAsync($"/api/v1/campaigns/{id}", Ct);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        JsonElement detail;
+        do
+        {
+            await Task.Delay(500, Ct);
+            detail = await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}", Ct);
+        }
+        while (detail.GetProperty("campaign").GetProperty("status").GetString() == "running" && DateTime.UtcNow < until);
+
+        Assert.True(detail.GetProperty("campaign").GetProperty("status").GetString() == "cancelled", detail.ToString());
+        var statuses = detail.GetProperty("elements").EnumerateArray().Select(e => e.GetProperty("status").GetString()).ToList();
+        Assert.Equal(["cancelled", "queued", "queued"], statuses);
+        Assert.Single(await host.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/experiments", Ct) ?? []);
+        // Idempotent: a second cancel answers the same.
+        Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/api/v1/campaigns/{id}", Ct)).StatusCode);
+    }
 }

@@ -156,6 +156,29 @@ public sealed class CapacitySearchTests
     }
 
     [Fact]
+    public void A_probe_that_would_run_past_the_budget_is_not_started()
+    {
+        // 200 measured requests after 2 s: a probe at 1 req/s takes 202 s, at 2 req/s 102 s.
+        var search = Search(start: 1).Started(1, Guid.NewGuid(), _time.GetUtcNow());
+        _time.Advance(TimeSpan.FromSeconds(202));
+        search = search.Record(Run(1, 200, 200));
+
+        Assert.Equal(2, search.Next(_time.GetUtcNow(), TimeSpan.FromSeconds(304)).Rate);
+        Assert.Equal("budget", search.Next(_time.GetUtcNow(), TimeSpan.FromSeconds(303)).Ended);
+    }
+
+    [Fact]
+    public void At_the_rates_resolution_a_bracket_that_cannot_be_split_has_converged()
+    {
+        // A probe at these rates takes days (200 requests at 0.004 req/s): a budget long enough for them.
+        var (search, stop) = Drive(Search(start: 0.004, tolerance: 0.005), Holds(0.0052), TimeSpan.FromDays(365));
+
+        Assert.Equal("converged", stop.Ended);
+        Assert.Equal((0.005, 0.006), (search.Outcome("converged").Lower, search.Outcome("converged").Upper));
+        Assert.Equal(search.Probes.Count, search.Probes.Select(p => p.Rate).Distinct().Count());
+    }
+
+    [Fact]
     public void Errors_over_the_limit_fail_a_probe_and_are_named_as_what_broke()
     {
         var (search, stop) = Drive(Search(start: 8), rate => rate <= 20 ? Run(rate, 200, 200) : Run(rate, 200, 190, failed: 12));

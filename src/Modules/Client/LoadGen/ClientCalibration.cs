@@ -126,6 +126,8 @@ internal static partial class ClientCalibration
 
             var calibration = plan with
             {
+                // Never stopped for the measured run's objectives: these requests are not measured against them.
+                SloStopTarget = null,
                 Endpoints = [endpoint],
                 Spread = Spread.RoundRobin,
                 Steps = [shape],

@@ -40,6 +40,8 @@ internal static class ClientWarmupRunner
         var total = ConnectionsPerEndpoint(plan) * plan.Endpoints.Count;
         var warm = plan with
         {
+            // Never stopped for the measured run's objectives: these requests are not measured against them.
+            SloStopTarget = null,
             Spread = Spread.RoundRobin,
             Steps = [new StepPlan(total, null, null, null)],
             MaxRequests = total,

@@ -60,11 +60,11 @@ internal sealed record LoadPlan(
     public bool ContinuousUsage { get; init; }
 
     /// <summary>
-    /// Measured requests that may miss the objectives before the run stops (<see cref="SloSpec.StopEarly"/>): beyond
-    /// (1 − target) × the request cap, the share met can no longer reach the target, as at most the cap is measured.
-    /// Null when the run never stops for that.
+    /// The share of measured requests that must meet the objectives when the run stops once that can no longer be
+    /// reached (<see cref="SloSpec.StopEarly"/>, with <see cref="MaxRequests"/>); null when it never stops for that.
+    /// <see cref="SloStop"/> applies it.
     /// </summary>
-    public long? SloMissesAllowed { get; init; }
+    public double? SloStopTarget { get; init; }
 
     /// <summary>Builds the plan from a spec the validator accepted.</summary>
     public static LoadPlan From(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, string model)
@@ -99,9 +99,7 @@ internal sealed record LoadPlan(
             spec.Seed,
             spec.IgnoreEos)
         {
-            SloMissesAllowed = spec.Slo is { StopEarly: true, Target: { } target } && spec.MaxRequests is { } cap
-                ? (long)Math.Floor((1 - target) * cap)
-                : null,
+            SloStopTarget = spec.Slo is { StopEarly: true, Target: { } target } && spec.MaxRequests is not null ? target : null,
         };
     }
 

@@ -120,7 +120,8 @@ internal sealed class LoadRunner : IDisposable
         index = Interlocked.Increment(ref _nextIndex) - 1;
         if (_plan.MaxRequests is { } max && index >= max)
         {
-            _stopReason = "max-requests";
+            // A run that stopped for its objectives keeps that reason; its last sends may still reach the cap.
+            if (_stopReason != "slo-broken") _stopReason = "max-requests";
             return false;
         }
 
@@ -238,6 +239,11 @@ internal sealed class LoadRunner : IDisposable
         };
         var endpoint = ChooseEndpoint();
         record.Endpoint = (byte)Math.Min(endpoint, 255);
+        if (warmup)
+        {
+            _sloStop.WarmupSent();
+        }
+
         var inFlight = Interlocked.Increment(ref _inFlight);
         Atomic.Max(ref _maxInFlight, inFlight);
         Interlocked.Increment(ref _endpointInFlight[endpoint]);

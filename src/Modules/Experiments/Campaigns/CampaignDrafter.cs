@@ -31,6 +31,17 @@ internal sealed class CampaignDrafter(ExperimentDrafter experiments)
             }
         }
 
+        // A campaign keeps its definition to start its elements later; a secret value would be stored with it.
+        var given = c.Base!.Parameters ?? new Dictionary<string, System.Text.Json.JsonElement>();
+        foreach (var (draft, parameter) in drafts.SelectMany(d => d.Draft.Deployment.Parameters
+            .Where(p => p.Value == "***" && (given.ContainsKey(p.Key) || d.Cell.Parameters.ContainsKey(p.Key))).Select(p => (d, p.Key))))
+        {
+            failures.Add(new ValidationFailure(draft.Cell.Parameters.ContainsKey(parameter) ? $"axes.parameters.{parameter}"
+                : $"base.parameters.{parameter}",
+                $"'{parameter}' is a secret parameter: a campaign stores its definition to start its elements later, and secrets are never stored. "
+                    + "Give it through the recipe's environment (e.g. a token file) instead."));
+        }
+
         if (failures.Count > 0)
         {
             throw new ValidationException(failures.DistinctBy(f => (f.PropertyName, f.ErrorMessage)));

@@ -78,7 +78,7 @@ internal sealed class CreateCampaignHandler(
                 campaign.Elements.Add(new CampaignElement
                 {
                     Id = Guid.CreateVersion7(now), CampaignId = campaign.Id, Index = campaign.Elements.Count, Cell = cell.Index, Repeat = repeat,
-                    Label = cell.Label + (command.Repeats > 1 ? $" · #{repeat + 1}" : ""), ExperimentId = Guid.CreateVersion7(now),
+                    Label = Clip(cell.Label + (command.Repeats > 1 ? $" · #{repeat + 1}" : "")), ExperimentId = Guid.CreateVersion7(now),
                     Nodes = preview.Grid[cell.Index].Nodes, Gpus = preview.Grid[cell.Index].Gpus,
                 });
             }
@@ -90,6 +90,8 @@ internal sealed class CreateCampaignHandler(
         jobs.Enqueue<AdvanceCampaignsJob>(j => j.RunOneAsync(campaign.Id, CancellationToken.None));
         return CampaignSummary.Of(campaign, new Dictionary<Guid, ExperimentStatus>());
     }
+
+    private static string Clip(string label) => label.Length > 512 ? label[..509] + "..." : label;
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapPost("/campaigns", async Task<Created<CampaignSummary>> (CreateCampaign command, ISender sender, CancellationToken ct) =>

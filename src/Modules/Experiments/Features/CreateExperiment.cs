@@ -114,8 +114,10 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
         {
             RuleFor(c => c.Capacity!.Start).GreaterThan(0).When(c => c.Capacity!.Start is not null).OverridePropertyName("capacity.start")
                 .WithMessage(c => $"capacity.start: {c.Capacity!.Start} is not a positive request rate.");
-            RuleFor(c => c.Capacity!.MaxRate).GreaterThan(0).When(c => c.Capacity!.MaxRate is not null).OverridePropertyName("capacity.maxRate")
-                .WithMessage(c => $"capacity.maxRate: {c.Capacity!.MaxRate} is not a positive request rate.");
+            RuleFor(c => c.Capacity!.MaxRate).GreaterThan(0).LessThanOrEqualTo(ExperimentCapacity.HighestRate)
+                .When(c => c.Capacity!.MaxRate is not null).OverridePropertyName("capacity.maxRate")
+                .WithMessage(c => $"capacity.maxRate: {c.Capacity!.MaxRate} is not a request rate above 0 and at most "
+                    + $"{ExperimentCapacity.HighestRate}.");
             RuleFor(c => c.Capacity!).Must(k => k.Start is null || k.Start <= (k.MaxRate ?? ExperimentCapacity.DefaultMaxRate))
                 .WithMessage(c => $"capacity.start ({c.Capacity!.Start}) is above capacity.maxRate "
                     + $"({c.Capacity.MaxRate ?? ExperimentCapacity.DefaultMaxRate}).")
@@ -208,7 +210,17 @@ internal sealed class CreateExperimentHandler(
         };
         experiment.Stages.Add(new ExperimentStageRecord { ExperimentId = experiment.Id, Stage = ExperimentStage.Deploying, StartedAt = now });
         db.Experiments.Add(experiment);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException) when (command.Id is { } id)
+        {
+            // The same id asked for twice at once (a campaign's passes overlapping): the first one made it, and is the answer.
+            db.ChangeTracker.Clear();
+            return ExperimentSummary.Of(await db.Experiments.AsNoTracking().SingleAsync(e => e.Id == id, cancellationToken));
+        }
+
         try
         {
             // Deployed here rather than by the workflow, so that secret parameter values are handed to the Server

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Aibench.Contracts;
 using Aibench.Contracts.Experiments;
 using Aibench.Experiments.Campaigns;
@@ -23,6 +24,9 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
     ILogger<AdvanceCampaignsJob> logger) : IRecurringJob
 {
     public const string RecurringId = "campaigns:advance";
+
+    /// <summary>One pass at a time per campaign: the recurring pass, the one enqueued at creation and a cancel may overlap.</summary>
+    private static readonly ConcurrentDictionary<Guid, SemaphoreSlim> Gates = new();
 
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
     [DisableConcurrentExecution(timeoutInSeconds: 120)]
@@ -53,6 +57,20 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
     [DisableConcurrentExecution(timeoutInSeconds: 120)]
     public async Task RunOneAsync(Guid id, CancellationToken cancellationToken)
     {
+        var gate = Gates.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            await AdvanceAsync(id, cancellationToken);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task AdvanceAsync(Guid id, CancellationToken cancellationToken)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var campaign = await db.Campaigns.Include(c => c.Elements).SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
         if (campaign is null || campaign.Status != ExperimentStatus.Running)
@@ -68,6 +86,12 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
             foreach (var element in campaign.Elements.Where(e => StatusOf(statuses, e) == ExperimentStatus.Running))
             {
                 await sender.Send(new CancelExperiment(element.ExperimentId), cancellationToken);
+            }
+
+            // Started just before a host stop but never created: nothing runs, and nothing will.
+            foreach (var element in campaign.Elements.Where(e => e.StartedAt is not null && e.Error is null && StatusOf(statuses, e) is null))
+            {
+                element.Error = "cancelled before its experiment was created";
             }
         }
         else
@@ -112,6 +136,8 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
         await db.SaveChangesAsync(cancellationToken);
     }
 
+    private static string Clip(string text) => text.Length > 2048 ? text[..2045] + "..." : text;
+
     /// <summary>The element's experiment's status; null while it does not exist (not <c>default</c>, which is <c>Running</c>).</summary>
     private static ExperimentStatus? StatusOf(Dictionary<Guid, ExperimentStatus> statuses, CampaignElement e) =>
         statuses.TryGetValue(e.ExperimentId, out var status) ? status : null;
@@ -124,10 +150,12 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
                 with { Id = element.ExperimentId };
             await sender.Send(experiment, ct);
         }
-        catch (ValidationException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The recipe or the site changed since the campaign was checked: this element fails, the others go on.
-            element.Error = $"could not start: {string.Join(" ", e.Errors.Select(f => f.ErrorMessage).Distinct())}";
+            // The recipe or the site changed since the campaign was checked, or the module refused: this element fails, the
+            // others go on (a stalled element would hold a throttle slot for good).
+            var why = e is ValidationException v ? string.Join(" ", v.Errors.Select(f => f.ErrorMessage).Distinct()) : e.Message;
+            element.Error = Clip($"could not start: {why}");
             logger.LogWarning("Campaign {Campaign}, element {Index}: {Error}", campaign.Id, element.Index, element.Error);
         }
     }

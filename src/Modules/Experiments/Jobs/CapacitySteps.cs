@@ -28,7 +28,7 @@ internal static class CapacitySteps
 
         if (search.Running is { } probe)
         {
-            var run = e.BenchmarkId == probe.BenchmarkId ? facts.Load : null;
+            var run = facts.Load;
             if (run is null)
             {
                 return ExperimentSteps.Watch(e, facts.Service, now)
@@ -54,9 +54,9 @@ internal static class CapacitySteps
 
             if (run.Status != BenchmarkStatus.Completed && e.LoadStartedBy != instance)
             {
-                if (++e.LoadAttempts > ExperimentSteps.MaxLoadAttempts)
+                if (++e.LoadAttempts >= ExperimentSteps.MaxLoadAttempts)
                 {
-                    ExperimentSteps.Abort(e, $"capacity probes were cut short by a host restart {e.LoadAttempts - 1} times");
+                    ExperimentSteps.Abort(e, $"capacity probes were cut short by a host restart {e.LoadAttempts} times");
                     return ExperimentStep.Hold;
                 }
 

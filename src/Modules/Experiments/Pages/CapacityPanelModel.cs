@@ -23,7 +23,7 @@ internal sealed record CapacityPanelModel(
     string[] CurveLabels,
     List<ChartSeries<double>> Curve)
 {
-    public static CapacityPanelModel Of(CapacityOutcome c, double target)
+    public static CapacityPanelModel Of(CapacityOutcome c, double target, double maxErrorRate = Planning.ExperimentSlo.DefaultMaxErrorRate)
     {
         var running = c.Ended == "running";
         var headline = c.Rate is { } rate
@@ -42,7 +42,7 @@ internal sealed record CapacityPanelModel(
             p.Finished ? Numbers.N(p.Goodput, "0.##") : Numbers.None,
             p.Finished ? Numbers.N(p.RequestThroughput, "0.##") : Numbers.None,
             p.Finished ? Numbers.Ms(p.TtftP90Ms) : Numbers.None,
-            Verdict(p, target))).ToList();
+            Verdict(p, target, maxErrorRate))).ToList();
         var curve = c.Probes.Where(p => p.Finished).OrderBy(p => p.Rate).ThenBy(p => p.Index).ToList();
         return new CapacityPanelModel(headline, interval, c.BrokeFirst, c.AtLeast, running, rows,
             [.. curve.Select(p => Numbers.N(p.Rate, "0.###"))],
@@ -54,9 +54,9 @@ internal sealed record CapacityPanelModel(
     }
 
     /// <summary>A probe on its own (a rate probed more than once is decided on its pooled requests by the search).</summary>
-    private static string Verdict(CapacityProbe p, double target) =>
+    private static string Verdict(CapacityProbe p, double target, double maxErrorRate) =>
         !p.Finished ? "running"
         : p.ClientLimited ? "client-limited"
         : p.StoppedEarly ? "stopped early"
-        : p.Attainment >= target ? "passed" : "failed";
+        : p.Attainment >= target && p.ErrorRate <= maxErrorRate ? "passed" : "failed";
 }

@@ -80,20 +80,30 @@ public sealed record CapacitySearch(
         }
 
         var (lower, upper) = Bracket(verdicts);
+        CapacityDecision next;
         if (upper is null)
         {
-            return lower!.Rate >= Settings.MaxRate!.Value ? CapacityDecision.Stop("max-rate")
+            next = lower!.Rate >= Settings.MaxRate!.Value ? CapacityDecision.Stop("max-rate")
                 : CapacityDecision.Probe(Math.Min(lower.Rate * 2, Settings.MaxRate.Value));
         }
-
-        if (lower is null)
+        else if (lower is null)
         {
             var half = Round(upper.Rate / 2);
-            return half < start / LowestFraction ? CapacityDecision.Stop("below-start") : CapacityDecision.Probe(half);
+            next = half < start / LowestFraction ? CapacityDecision.Stop("below-start") : CapacityDecision.Probe(half);
+        }
+        else
+        {
+            var middle = Round((lower.Rate + upper.Rate) / 2);
+            // At the rates' resolution (0.001 req/s) the middle may be an end already: nothing narrower can be probed.
+            next = Width(lower.Rate, upper.Rate) <= Settings.Tolerance!.Value || middle <= lower.Rate || middle >= upper.Rate
+                ? CapacityDecision.Stop("converged")
+                : CapacityDecision.Probe(middle);
         }
 
-        return Width(lower.Rate, upper.Rate) <= Settings.Tolerance!.Value ? CapacityDecision.Stop("converged")
-            : CapacityDecision.Probe(Round((lower.Rate + upper.Rate) / 2));
+        // A probe that would run past the budget is not started: the service's job is sized for the budget.
+        return next.Rate is { } rate && StartedAt is { } started && now - started + TimeSpan.FromSeconds(ProbeSeconds(rate)) > budget
+            ? CapacityDecision.Stop("budget")
+            : next;
     }
 
     /// <summary>The search with a new probe at <paramref name="rate"/> running as run <paramref name="benchmarkId"/>.</summary>

@@ -22,11 +22,14 @@ public sealed record ExperimentCapacity(
     public const int DefaultMinRequests = 200;
     public const string DefaultSettle = "5s";
     public const double DefaultMaxRate = 10_000;
+
+    /// <summary>The highest <see cref="MaxRate"/> accepted: a probe's request count must stay a count.</summary>
+    public const double HighestRate = 1_000_000;
     public const int DefaultRepeats = 3;
 
     /// <summary>Every option given or defaulted, as the search reads them.</summary>
     internal ExperimentCapacity Resolved(int replicas) => new(
-        Start ?? Math.Max(1, replicas),
+        Start ?? Math.Min(Math.Max(1, replicas), MaxRate ?? DefaultMaxRate),
         Tolerance ?? DefaultTolerance,
         MinRequests ?? DefaultMinRequests,
         Settle ?? DefaultSettle,

@@ -62,6 +62,15 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
         var capacity = type == TestTypes.Capacity ? CapacitySearch.Begin(c.Capacity ?? new ExperimentCapacity(), slo, found.Replicas) : null;
         if (capacity is not null)
         {
+            var first = capacity.ProbeSeconds(capacity.Settings.Start!.Value);
+            if (first > duration.TotalSeconds)
+            {
+                throw new ValidationException([new ValidationFailure("duration",
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"duration: a capacity test's budget ({duration.TotalSeconds:0} s) is "
+                        + $"shorter than its first probe ({first:0} s: the settling period and capacity.minRequests at capacity.start)."))]);
+            }
+
             // What is stored and checked is the first probe; every later one differs only in its rate and request count.
             load = capacity.ProbeSpec(load, capacity.Settings.Start!.Value, 1) with { Name = name };
         }

@@ -104,8 +104,9 @@ public static class ReferenceJudge
             var got = measured.GetValueOrDefault(figure);
             if (value is not { } reference)
             {
-                checks.Add(new ReferenceCheck(figure, got, null, null, null, true,
-                    $"{figure}: nothing to compare with (no earlier passing experiment of the same recipe, nodes, parameters and test type)"));
+                checks.Add(new ReferenceCheck(figure, got, null, null, null, true, baselineId is { } b
+                    ? $"{figure}: nothing to compare with (the baseline experiment {b} did not measure it)"
+                    : $"{figure}: nothing to compare with (no earlier passing experiment of the same recipe, nodes, parameters and test type)"));
                 continue;
             }
 

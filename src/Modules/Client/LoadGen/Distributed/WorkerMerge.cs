@@ -104,9 +104,11 @@ internal static class WorkerMerge
         }
 
         var partial = cancelled || lost.Count > 0 || finals.Any(f => f.Partial);
-        // One worker that found the objectives out of reach speaks for all: they measured the same service at the same load.
+        // Stopped for the objectives only when every worker was: one worker's bound on its own share is stricter than the
+        // run's, so one that stopped alone does not make the merged run a certain fail (its requests count as measured).
         var stop = cancelled ? "cancelled" : lost.Count > 0 ? "worker lost"
-            : finals.Any(f => f.StopReason == "slo-broken") ? "slo-broken" : finals.FirstOrDefault()?.StopReason ?? "duration";
+            : finals.Count > 0 && finals.All(f => f.StopReason == "slo-broken") ? "slo-broken"
+            : finals.FirstOrDefault(f => f.StopReason != "slo-broken")?.StopReason ?? "duration";
         var outcome = new RunOutcome(plan, finals.FirstOrDefault()?.Dataset ?? "", DateTimeOffset.FromUnixTimeMilliseconds(origin / 1000), merged,
             itl, series,
             [.. windows.Values.OrderBy(w => w.Index)], maxInFlight, stop, partial, errorSamples);
