@@ -20,7 +20,7 @@ public sealed class ShellLayoutTests : PageTest
 
         var links = layout.FindAll("nav a").Select(a => (Text: a.TextContent.Trim(), Href: a.GetAttribute("href"))).ToList();
         Assert.Equal(
-            [("Dashboard", "/"), ("Experiments", "/experiments"), ("Services", "/services"), ("Recipes", "/recipes"),
+            [("Dashboard", "/"), ("Experiments", "/experiments"), ("Campaigns", "/campaigns"), ("Services", "/services"), ("Recipes", "/recipes"),
              ("Benchmarks", "/benchmarks"), ("Metrics", "/monitor"), ("Logs", "/logs"), ("Notifications", "/notifications"), ("Jobs", "/jobs"),
                  ("API docs", "/docs")],
             links);
