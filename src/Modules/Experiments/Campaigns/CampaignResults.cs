@@ -37,8 +37,12 @@ public static class CampaignResults
     /// <summary>A 95 % half-width above this share of the mean marks a cell unstable.</summary>
     public const double UnstableShare = 0.10;
 
-    // Student's t at 0.975 for 1 … 9 degrees of freedom; 1.96 beyond.
-    private static readonly double[] T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262];
+    // Student's t at 0.975 for 1 … 30 degrees of freedom; the normal 1.96 beyond (repeats are capped at 10 today).
+    private static readonly double[] T975 =
+    [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093,
+        2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
 
     public static Spread? Of(IEnumerable<double?> values)
     {
