@@ -74,6 +74,15 @@ namespace Aibench.Migrations.Postgres.Experiments
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("ArrayId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("ArrayIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("ArraySize")
+                        .HasColumnType("integer");
+
                     b.Property<Guid>("CampaignId")
                         .HasColumnType("uuid");
 
@@ -99,6 +108,9 @@ namespace Aibench.Migrations.Postgres.Experiments
                         .HasColumnType("character varying(512)");
 
                     b.Property<int>("Nodes")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("ReadyTimeoutSeconds")
                         .HasColumnType("integer");
 
                     b.Property<int>("Repeat")

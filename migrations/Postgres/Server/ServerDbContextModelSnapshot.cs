@@ -103,6 +103,18 @@ namespace Aibench.Migrations.Postgres.Server
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<Guid?>("ArrayId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("ArrayIndex")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("ArraySize")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("ArrayThrottle")
+                        .HasColumnType("integer");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("integer");
 
@@ -201,6 +213,8 @@ namespace Aibench.Migrations.Postgres.Server
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ArrayId");
 
                     b.HasIndex("CreatedAt");
 

@@ -68,6 +68,15 @@ namespace Aibench.Migrations.Sqlite.Experiments
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ArrayId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ArrayIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ArraySize")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid>("CampaignId")
                         .HasColumnType("TEXT");
 
@@ -93,6 +102,9 @@ namespace Aibench.Migrations.Sqlite.Experiments
                         .HasColumnType("TEXT");
 
                     b.Property<int>("Nodes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ReadyTimeoutSeconds")
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Repeat")

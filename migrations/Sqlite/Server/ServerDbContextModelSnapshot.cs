@@ -97,6 +97,18 @@ namespace Aibench.Migrations.Sqlite.Server
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("ArrayId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ArrayIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ArraySize")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ArrayThrottle")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Attempt")
                         .HasColumnType("INTEGER");
 
@@ -195,6 +207,8 @@ namespace Aibench.Migrations.Sqlite.Server
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ArrayId");
 
                     b.HasIndex("CreatedAt");
 

@@ -22,6 +22,10 @@ namespace Aibench.Contracts.Server;
 /// (<see cref="ListReadyServices"/>, <see cref="ListLogSources"/>), so that metrics and logs are labelled with it
 /// without asking the Experiments module.
 /// </param>
+/// <param name="Array">
+/// The SLURM job array the service is a task of, if any (a campaign's elements of one shape). The services of one
+/// array are submitted together as one <c>sbatch --array</c>; see <see cref="ServiceArray"/>.
+/// </param>
 public sealed record DeployService(
     string? Recipe,
     int? Nodes = null,
@@ -29,7 +33,22 @@ public sealed record DeployService(
     Guid? Id = null,
     int? TimeLimitMinutes = null,
     RestartPolicy? Restart = null,
-    Guid? ExperimentId = null) : ICommand<DeployedService>;
+    Guid? ExperimentId = null,
+    ServiceArray? Array = null) : ICommand<DeployedService>;
+
+/// <summary>
+/// A service deployed as task <see cref="Index"/> of a SLURM job array of <see cref="Size"/> services that ask for the
+/// same resources. They are submitted together, once every one is deployed (or a minute after the first was, with those
+/// there are), as one <c>sbatch --array=&lt;indices&gt;%&lt;throttle&gt;</c>: the scheduler, not aibench, keeps at most
+/// <see cref="Throttle"/> of them running. Each service's job id is then <c>&lt;array job&gt;_&lt;index&gt;</c>. A service whose
+/// resources differ from the others', a late one, and every restart are submitted as jobs of their own; a scheduler
+/// without arrays (local processes) submits each alone, still at most <see cref="Throttle"/> at once.
+/// </summary>
+/// <param name="Id">The array, chosen by the caller; the same for all its services.</param>
+/// <param name="Index">This service's task index, from 0.</param>
+/// <param name="Size">Services in the array.</param>
+/// <param name="Throttle">Services of the array running at once at the most (the array's <c>%N</c>).</param>
+public sealed record ServiceArray(Guid Id, int Index, int Size, int Throttle);
 
 /// <summary>A service that was accepted for deployment.</summary>
 /// <param name="Id">The service's id.</param>

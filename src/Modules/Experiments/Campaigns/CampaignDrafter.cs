@@ -65,7 +65,7 @@ internal sealed class CampaignDrafter(ExperimentDrafter experiments)
         var grid = drafts.Select(d => new CampaignCellPreview(d.Cell.Index, d.Cell.Label, d.Draft.Deployment.Nodes, d.Draft.Deployment.Parameters,
             d.Draft.Deployment.TimeLimitMinutes, NodeHours(d.Draft) * c.Repeats,
             shapes.FindIndex(s => s.Key == Shape(d.Draft)),
-            d.Draft.Deployment.Nodes * Math.Max(1, d.Draft.Deployment.GpusPerNode))).ToList();
+            d.Draft.Deployment.Nodes * Math.Max(1, d.Draft.Deployment.GpusPerNode)) { ReadyTimeoutSeconds = d.Draft.ReadyTimeoutSeconds }).ToList();
         var preview = new CampaignPreview(name, cells.Count, c.Repeats, cells.Count * c.Repeats, Math.Round(grid.Sum(g => g.NodeHours), 3),
             c.Throttle,
             submissions, grid);

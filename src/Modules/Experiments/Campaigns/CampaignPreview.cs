@@ -36,7 +36,11 @@ public sealed record CampaignCellPreview(
     int? TimeLimitMinutes,
     double NodeHours,
     int Shape,
-    int Gpus);
+    int Gpus)
+{
+    /// <summary>How long its experiment's service may take to be ready, its own queue time included (before the array's wait).</summary>
+    public int ReadyTimeoutSeconds { get; init; }
+}
 
 /// <summary>
 /// Elements that ask for the same resources (nodes, tasks, GPUs, CPUs, memory, time limit, partition, account, QoS)

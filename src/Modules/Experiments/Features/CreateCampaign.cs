@@ -84,6 +84,7 @@ internal sealed class CreateCampaignHandler(
             }
         }
 
+        CampaignArrays.Assign(campaign.Elements, preview, command.Throttle, () => Guid.CreateVersion7(now));
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.Campaigns.Add(campaign);
         await db.SaveChangesAsync(cancellationToken);

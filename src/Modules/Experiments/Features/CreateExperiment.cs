@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
 using Aibench.Contracts.Server;
@@ -63,7 +64,15 @@ public sealed record CreateExperiment(
     RestartPolicy? Restart = null,
     ExperimentCapacity? Capacity = null,
     IReadOnlyDictionary<string, ReferenceBound>? References = null,
-    Guid? Id = null) : ICommand<ExperimentSummary>;
+    Guid? Id = null) : ICommand<ExperimentSummary>
+{
+    /// <summary>
+    /// The job array its service is a task of: set by a campaign for its elements of one shape, never read from a request
+    /// body (an array is a campaign's to make, whole).
+    /// </summary>
+    [JsonIgnore]
+    public ServiceArray? Array { get; init; }
+}
 
 internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperiment>
 {
@@ -229,7 +238,7 @@ internal sealed class CreateExperimentHandler(
             // The experiment's id goes with it: Monitor and Logs learn it from the Server module, never by asking this one.
             await sender.Send(new DeployService(command.Recipe, command.Nodes, command.Parameters, experiment.ServiceId,
                 draft.Deployment.TimeLimitMinutes, command.Restart,
-                experiment.Id), CancellationToken.None);
+                experiment.Id, command.Array), CancellationToken.None);
         }
         catch
         {

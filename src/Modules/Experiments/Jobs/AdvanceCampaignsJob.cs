@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Aibench.Contracts;
 using Aibench.Contracts.Experiments;
+using Aibench.Contracts.Server;
 using Aibench.Experiments.Campaigns;
 using Aibench.Experiments.Features;
 using Aibench.Experiments.Persistence;
@@ -96,11 +97,13 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
         }
         else
         {
-            var active = campaign.Elements.Count(e => StatusOf(statuses, e) == ExperimentStatus.Running
-                || (e.StartedAt is not null && e.Error is null && !statuses.ContainsKey(e.ExperimentId)));
+            // Elements of an array all start at once: the scheduler keeps the throttle (%N), and their experiments wait for
+            // their turn in the queue. Campaigns made before arrays are throttled here.
+            var active = campaign.Elements.Count(e => e.ArrayId is null && (StatusOf(statuses, e) == ExperimentStatus.Running
+                || (e.StartedAt is not null && e.Error is null && !statuses.ContainsKey(e.ExperimentId))));
             foreach (var element in campaign.Elements.Where(e => e.StartedAt is null).OrderBy(e => e.Index))
             {
-                if (active >= campaign.Throttle)
+                if (element.ArrayId is null && active >= campaign.Throttle)
                 {
                     break;
                 }
@@ -148,6 +151,15 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
         {
             var experiment = CampaignGrid.ExperimentOf(definition.Base!, cell, element.Repeat, definition.Repeats, campaign.Name)
                 with { Id = element.ExperimentId };
+            if (element is { ArrayId: { } array, ArrayIndex: { } index, ArraySize: { } size })
+            {
+                experiment = experiment with
+                {
+                    Array = new ServiceArray(array, index, size, Math.Min(campaign.Throttle, size)),
+                    ReadyTimeout = element.ReadyTimeoutSeconds is { } ready ? $"{ready}s" : experiment.ReadyTimeout,
+                };
+            }
+
             await sender.Send(experiment, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)

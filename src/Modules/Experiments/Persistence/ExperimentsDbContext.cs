@@ -201,4 +201,19 @@ internal sealed class CampaignElement
 
     /// <summary>Why its experiment could not be created (it then counts as failed); the experiment's own reason otherwise.</summary>
     public string? Error { get; set; }
+
+    /// <summary>The job array of its shape (elements asking for the same resources); null for campaigns made before arrays.</summary>
+    public Guid? ArrayId { get; set; }
+
+    /// <summary>Its task index in that array, from 0.</summary>
+    public int? ArrayIndex { get; set; }
+
+    /// <summary>Elements in that array.</summary>
+    public int? ArraySize { get; set; }
+
+    /// <summary>
+    /// Its experiment's ready timeout: the cell's own, plus one time limit for each round of the array's throttle
+    /// before its turn (<see cref="Campaigns.CampaignArrays.ReadyTimeoutSeconds"/>).
+    /// </summary>
+    public int? ReadyTimeoutSeconds { get; set; }
 }

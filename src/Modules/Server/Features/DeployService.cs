@@ -31,6 +31,13 @@ internal sealed class DeployServiceValidator : AbstractValidator<DeployService>
         RuleFor(c => c.Restart).Custom((restart, context) =>
             RecipeRestart.Check(restart!.Max, restart.Backoff, "restart", (field, message) => context.AddFailure(field, message)))
             .When(c => c.Restart is not null);
+        // SLURM's default MaxArraySize is 1001: task indices 0 to 1000.
+        RuleFor(c => c.Array!.Size).InclusiveBetween(1, 1001).When(c => c.Array is not null).OverridePropertyName("array.size")
+            .WithMessage("'array.size' must be between 1 and 1001 (SLURM's default MaxArraySize).");
+        RuleFor(c => c.Array!.Index).Must((c, index) => index >= 0 && index < c.Array!.Size).When(c => c.Array is not null)
+            .OverridePropertyName("array.index").WithMessage("'array.index' must be from 0 to array.size - 1.");
+        RuleFor(c => c.Array!.Throttle).Must((c, throttle) => throttle >= 1 && throttle <= c.Array!.Size).When(c => c.Array is not null)
+            .OverridePropertyName("array.throttle").WithMessage("'array.throttle' must be from 1 to array.size.");
         RuleFor(c => c.Parameters).Custom((parameters, context) =>
         {
             foreach (var (name, value) in parameters ?? new Dictionary<string, JsonElement>())
@@ -110,6 +117,10 @@ internal sealed class DeployServiceHandler(
                 RestartMax = plan.Restart.Max,
                 RestartBackoffSeconds = (int)Math.Ceiling(plan.Restart.Backoff.TotalSeconds),
                 ExperimentId = command.ExperimentId,
+                ArrayId = command.Array?.Id,
+                ArrayIndex = command.Array?.Index,
+                ArraySize = command.Array?.Size,
+                ArrayThrottle = command.Array?.Throttle,
             };
             service.MoveTo(ServiceStatus.Pending, "accepted", now);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

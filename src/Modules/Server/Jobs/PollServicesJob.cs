@@ -62,6 +62,17 @@ internal sealed class PollServicesJob(
             lost.UpdatedAt = now;
         }
 
+        // Services of an array held back by its throttle (a scheduler without arrays): one goes as soon as another ended.
+        foreach (var array in active.Where(s => s.ArrayId is not null).GroupBy(s => s.ArrayId))
+        {
+            var held = array.Where(s => s is { Status: ServiceStatus.Pending, JobId: null, Attempt: 1 }).OrderBy(s => s.ArrayIndex).ToList();
+            var free = (held.FirstOrDefault()?.ArrayThrottle ?? 0) - array.Count(s => !held.Contains(s));
+            foreach (var next in held.Take(Math.Max(0, free)).Where(s => now - s.UpdatedAt > TimeSpan.FromSeconds(1)))
+            {
+                jobs.Enqueue<SubmitServiceJob>(j => j.RunAsync(next.Id, CancellationToken.None));
+            }
+        }
+
         // A restart whose back-off has passed: the next attempt is prepared now and submitted once that is stored.
         var resubmit = new List<Guid>();
         foreach (var due in active.Where(s => s.Status == ServiceStatus.Restarting && s.RestartAt <= now))

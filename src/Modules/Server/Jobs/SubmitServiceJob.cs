@@ -10,17 +10,23 @@ namespace Aibench.Server.Jobs;
 /// <summary>
 /// Hands a pending service to the scheduler. Idempotent: a service is never submitted twice, whether this job is
 /// retried, runs again after a host restart, or races a cancel. A marker file in the run folder records the job id
-/// before the database does, and the scheduler is asked for a job of the same name before submitting.
+/// before the database does, and the scheduler is asked for a job of the same name before submitting. The services of
+/// a job array (<see cref="ServiceArray"/>) go as one <c>sbatch --array</c>, with a marker of its own in the array's folder.
 /// </summary>
 [AutomaticRetry(Attempts = 5, DelaysInSeconds = [2, 5, 10, 30, 60], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
-// One submission at a time: a Hangfire retry and a resubmission by the poll never race each other to sbatch.
+// One submission at a time (Hangfire locks the method, whatever the arguments): a Hangfire retry and a resubmission by
+// the poll never race each other to sbatch, nor do two services of one array.
 [DisableConcurrentExecution(timeoutInSeconds: 120)]
 internal sealed class SubmitServiceJob(
     IDbContextFactory<ServerDbContext> dbFactory,
     SchedulerSelector schedulers,
+    ServerSettings settings,
     TimeProvider time,
     ILogger<SubmitServiceJob> logger)
 {
+    /// <summary>How long an array waits for the rest of its services before it is submitted with those it has.</summary>
+    public static readonly TimeSpan ArrayGather = TimeSpan.FromMinutes(1);
+
     public async Task RunAsync(Guid serviceId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -31,6 +37,19 @@ internal sealed class SubmitServiceJob(
         }
 
         var scheduler = await schedulers.SchedulerAsync(cancellationToken);
+        // Only the first attempt goes with its array: a restart is a job of its own.
+        if (service is { ArrayId: not null, ArraySize: > 1, Attempt: 1 })
+        {
+            var alone = scheduler.SupportsArrays
+                ? await SubmitArrayAsync(db, service, scheduler, cancellationToken)
+                : await HasSlotAsync(db, service, cancellationToken);
+            if (!alone)
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+        }
+
         var marker = Path.Combine(service.RunFolder, RunFolder.SubmittedMarker);
         string jobId;
         try
@@ -51,21 +70,106 @@ internal sealed class SubmitServiceJob(
             throw;
         }
 
-        // A cancel may have come while sbatch ran: the job it started must not be left behind.
-        await db.Entry(service).ReloadAsync(cancellationToken);
+        await RecordAsync(db, service, scheduler, jobId, "submitted", cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Service {ServiceId} submitted to {Scheduler} as job {JobId}", service.Id, scheduler.Kind, jobId);
+    }
+
+    /// <summary>A cancel may have come while sbatch ran: the job it started must not be left behind.</summary>
+    private async Task RecordAsync(ServerDbContext db, ServiceRecord service, IScheduler scheduler, string jobId, string reason, CancellationToken ct)
+    {
+        await db.Entry(service).ReloadAsync(ct);
         service.JobId = jobId;
         service.Scheduler = scheduler.Kind;
         if (service.Status == ServiceStatus.Cancelled)
         {
-            await scheduler.CancelAsync(jobId, cancellationToken);
+            await scheduler.CancelAsync(jobId, ct);
         }
         else
         {
-            service.MoveTo(ServiceStatus.Queued, "submitted", time.GetUtcNow());
+            service.MoveTo(ServiceStatus.Queued, reason, time.GetUtcNow());
+        }
+    }
+
+    /// <summary>
+    /// Submits the service's array once all its services are deployed (or <see cref="ArrayGather"/> after the first
+    /// was), with every one of them still pending that asks for the same resources. True when this service is to go
+    /// alone: its resources differ, or it came after its array was submitted.
+    /// </summary>
+    private async Task<bool> SubmitArrayAsync(ServerDbContext db, ServiceRecord service, IScheduler scheduler, CancellationToken ct)
+    {
+        var arrayId = service.ArrayId!.Value;
+        var folder = ArrayFolder.For(settings, arrayId);
+        var members = await db.Services.Where(s => s.ArrayId == arrayId).OrderBy(s => s.ArrayIndex).ToListAsync(ct);
+        if (ArrayFolder.Submitted(folder) is not { } submitted)
+        {
+            var now = time.GetUtcNow();
+            if (members.Count < service.ArraySize && now - members.Min(m => m.CreatedAt) < ArrayGather)
+            {
+                service.Reason = $"waiting for the rest of its job array: {members.Count} of {service.ArraySize} deployed";
+                return false;
+            }
+
+            var waiting = members.Where(m => m is { Status: ServiceStatus.Pending, Attempt: 1, JobId: null, RunFolder: not null }).ToList();
+            var scripts = waiting.ToDictionary(m => m.Id, m => File.ReadAllText(Path.Combine(m.RunFolder!, RenderedJob.BatchFile)));
+            var shape = ArrayRenderer.Shape(scripts[waiting[0].Id]);
+            var inArray = waiting.Where(m => ArrayRenderer.Shape(scripts[m.Id]) == shape).ToList();
+            var throttle = Math.Min(service.ArrayThrottle ?? inArray.Count, inArray.Count);
+            var name = ArrayRenderer.JobName(service.Recipe, arrayId);
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            await File.WriteAllTextAsync(Path.Combine(folder, ArrayRenderer.BatchFile), ArrayRenderer.Render(name, folder, scripts[waiting[0].Id],
+                [.. inArray.Select(m => new ArrayMember(m.ArrayIndex!.Value, m.RunFolder!))], throttle), ct);
+            File.SetUnixFileMode(Path.Combine(folder, ArrayRenderer.BatchFile), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            string jobId;
+            try
+            {
+                // A submission whose answer was lost is found by name: its tasks are <array>_<index>, or folded as <array>_[…].
+                jobId = (await scheduler.FindByNameAsync(name, ct))?.Split('_')[0]
+                    ?? await scheduler.SubmitAsync(new SubmittedJob(arrayId, name, inArray[0].Tasks, inArray[0].TimeLimit, folder,
+                        ArrayRenderer.BatchFile), ct);
+            }
+            catch (SubmissionRejectedException e)
+            {
+                foreach (var m in inArray) m.MoveTo(ServiceStatus.Failed, $"{scheduler.Kind} refused its job array: {e.Message}", now);
+                return false;
+            }
+            catch (SchedulerUnavailableException e)
+            {
+                foreach (var m in inArray) m.MoveTo(ServiceStatus.Pending, $"waiting for the scheduler: {e.Message}", now);
+                await db.SaveChangesAsync(ct);
+                throw;
+            }
+
+            ArrayFolder.MarkSubmitted(folder, jobId, inArray.Select(m => m.ArrayIndex!.Value));
+            submitted = ArrayFolder.Submitted(folder)!.Value;
+            logger.LogInformation("Job array {JobId} submitted to {Scheduler} for {Count} services ({Indices})", jobId, scheduler.Kind,
+                inArray.Count, ArrayRenderer.Indices([.. inArray.Select(m => m.ArrayIndex!.Value)], throttle));
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        logger.LogInformation("Service {ServiceId} submitted to {Scheduler} as job {JobId}", service.Id, scheduler.Kind, jobId);
+        // Every service the array runs gets its task's id (again after a stop: the marker is the truth).
+        var indices = ArrayRenderer.Indices([.. submitted.Indices], int.MaxValue);
+        foreach (var member in members.Where(m => m is { Attempt: 1, JobId: null } && submitted.Indices.Contains(m.ArrayIndex!.Value)))
+        {
+            var taskId = ArrayFolder.TaskJobId(submitted.JobId, member.ArrayIndex!.Value);
+            await File.WriteAllTextAsync(Path.Combine(member.RunFolder!, RunFolder.SubmittedMarker), taskId, ct);
+            await RecordAsync(db, member, scheduler, taskId,
+                $"submitted as task {member.ArrayIndex} of job array {submitted.JobId} (tasks {indices}, at most {member.ArrayThrottle} at once)", ct);
+        }
+
+        return !submitted.Indices.Contains(service.ArrayIndex!.Value) && service.Status == ServiceStatus.Pending && service.JobId is null;
+    }
+
+    /// <summary>
+    /// Without job arrays the throttle is kept here: a service of an array is submitted only while fewer than its
+    /// throttle of the array's services hold a job (the poll asks again each cycle).
+    /// </summary>
+    private static async Task<bool> HasSlotAsync(ServerDbContext db, ServiceRecord service, CancellationToken ct)
+    {
+        var holding = await db.Services.CountAsync(s => s.ArrayId == service.ArrayId && s.Id != service.Id
+            && ServiceTransitions.Active.Contains(s.Status) && !(s.Status == ServiceStatus.Pending && s.Attempt == 1 && s.JobId == null), ct);
+        if (holding < (service.ArrayThrottle ?? 1)) return true;
+        service.Reason = $"held by its array's throttle: {holding} of its {service.ArraySize} services run (at most {service.ArrayThrottle} at once)";
+        return false;
     }
 
     private static async Task<string> SubmitOnceAsync(ServiceRecord service, IScheduler scheduler, string marker, CancellationToken cancellationToken)

@@ -42,6 +42,7 @@ internal sealed class ServerDbContext(DbContextOptions<ServerDbContext> options)
             service.HasMany(s => s.Endpoints).WithOne().HasForeignKey(e => e.ServiceId).OnDelete(DeleteBehavior.Cascade);
             service.HasIndex(s => s.Status);
             service.HasIndex(s => s.CreatedAt);
+            service.HasIndex(s => s.ArrayId);
             service.HasMany(s => s.Transitions).WithOne().HasForeignKey(t => t.ServiceId).OnDelete(DeleteBehavior.Cascade);
             service.HasMany(s => s.Attempts).WithOne().HasForeignKey(a => a.ServiceId).OnDelete(DeleteBehavior.Cascade);
         });
@@ -133,6 +134,13 @@ internal sealed class ServiceRecord
     /// deployed by hand, and for those deployed before the column existed.
     /// </summary>
     public Guid? ExperimentId { get; set; }
+
+    /// <summary>The job array it is a task of (<see cref="Contracts.Server.ServiceArray"/>); null for a job of its own.</summary>
+    public Guid? ArrayId { get; set; }
+
+    public int? ArrayIndex { get; set; }
+    public int? ArraySize { get; set; }
+    public int? ArrayThrottle { get; set; }
 
     public List<ServiceTransition> Transitions { get; set; } = [];
     public List<ServiceEndpoint> Endpoints { get; set; } = [];

@@ -24,6 +24,8 @@ internal sealed class CircuitScheduler(IScheduler inner, CircuitBreaker breaker)
 
     public string Kind => inner.Kind;
 
+    public bool SupportsArrays => inner.SupportsArrays;
+
     /// <summary>What counts as a failed call for the scheduler's breaker.</summary>
     public static string? FailureOf(Exception e) => e is SchedulerUnavailableException ? e.Message : null;
 

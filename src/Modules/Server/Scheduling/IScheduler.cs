@@ -15,7 +15,9 @@ internal sealed record JobState(string State, string? Reason = null, string? Exi
 }
 
 /// <summary>What a scheduler needs to start a job whose scripts are already in its run folder.</summary>
-internal sealed record SubmittedJob(Guid ServiceId, string JobName, int Tasks, string? TimeLimit, string RunFolder);
+/// <param name="BatchFile">The batch script in the run folder: a service's job.sh, or a job array's array.sh.</param>
+internal sealed record SubmittedJob(Guid ServiceId, string JobName, int Tasks, string? TimeLimit, string RunFolder,
+    string BatchFile = RenderedJob.BatchFile);
 
 /// <summary>Whether the scheduler can be used, and why not.</summary>
 internal sealed record SchedulerHealth(string Kind, bool Reachable, string Detail);
@@ -34,15 +36,24 @@ internal interface IScheduler
 {
     string Kind { get; }
 
+    /// <summary>
+    /// Whether it runs job arrays (<c>--array</c> in the batch script): SLURM does; local processes do not, and the
+    /// Server module then submits an array's services one by one within its throttle.
+    /// </summary>
+    bool SupportsArrays { get; }
+
     Task<SchedulerHealth> CheckAsync(CancellationToken cancellationToken);
 
-    /// <summary>Submits the job whose scripts are in its run folder; returns the job id.</summary>
+    /// <summary>Submits the job whose scripts are in its run folder; returns the job id (an array's own id, for an array).</summary>
     Task<string> SubmitAsync(SubmittedJob job, CancellationToken cancellationToken);
 
     /// <summary>A job already submitted under this name (a submission whose answer was lost), if the scheduler can tell.</summary>
     Task<string?> FindByNameAsync(string jobName, CancellationToken cancellationToken);
 
-    /// <summary>States of all the given jobs with as few scheduler calls as possible (one for SLURM).</summary>
+    /// <summary>
+    /// States of all the given jobs with as few scheduler calls as possible (one for SLURM). A task of a job array is
+    /// asked for as <c>&lt;array&gt;_&lt;index&gt;</c>, pending or not.
+    /// </summary>
     Task<IReadOnlyDictionary<string, JobState>> QueryAsync(IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken);
 
     Task CancelAsync(string jobId, CancellationToken cancellationToken);

@@ -15,6 +15,8 @@ internal sealed class LocalScheduler(ServerSettings server, CommandRunner runner
 
     public string Kind => "local";
 
+    public bool SupportsArrays => false;
+
     public Task<SchedulerHealth> CheckAsync(CancellationToken cancellationToken) =>
         Task.FromResult(new SchedulerHealth(Kind, true, $"jobs run as processes on {Environment.MachineName}"));
 

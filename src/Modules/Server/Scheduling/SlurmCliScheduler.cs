@@ -16,6 +16,8 @@ internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerS
 
     public string Kind => "slurm";
 
+    public bool SupportsArrays => true;
+
     public async Task<SchedulerHealth> CheckAsync(CancellationToken cancellationToken)
     {
         try
@@ -36,7 +38,7 @@ internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerS
     {
         var runFolder = job.RunFolder;
         // Not retried blindly: a timed-out sbatch may have submitted. The caller checks by job name first.
-        var result = await runner.RunAsync("sbatch", ["--parsable", Path.Combine(runFolder, RenderedJob.BatchFile)],
+        var result = await runner.RunAsync("sbatch", ["--parsable", Path.Combine(runFolder, job.BatchFile)],
             settings.CommandTimeout, cancellationToken, runFolder);
         if (result.ExitCode != 0)
         {
@@ -72,8 +74,9 @@ internal sealed partial class SlurmCliScheduler(CommandRunner runner, SchedulerS
             return states;
         }
 
-        // One call for every job of this user: its cost does not grow with the number of services polled.
-        var result = await RunAsync("squeue", ["-h", "--me", "--states=all", "-o", "%i|%T|%r|%N"], cancellationToken);
+        // One call for every job of this user: its cost does not grow with the number of services polled. With -r every
+        // task of an array is a line of its own (<array>_<index>), pending ones too (otherwise folded as <array>_[2-3%2]).
+        var result = await RunAsync("squeue", ["-h", "--me", "--states=all", "-r", "-o", "%i|%T|%r|%N"], cancellationToken);
         if (result.ExitCode != 0)
         {
             throw new SchedulerUnavailableException($"squeue: {result.Message}");

@@ -55,6 +55,8 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
 
     public string Kind => "slurm-rest";
 
+    public bool SupportsArrays => true;
+
     public async Task<SchedulerHealth> CheckAsync(CancellationToken cancellationToken)
     {
         try
@@ -74,7 +76,7 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
 
     public async Task<string> SubmitAsync(SubmittedJob job, CancellationToken cancellationToken)
     {
-        var script = await File.ReadAllTextAsync(Path.Combine(job.RunFolder, RenderedJob.BatchFile), cancellationToken);
+        var script = await File.ReadAllTextAsync(Path.Combine(job.RunFolder, job.BatchFile), cancellationToken);
         var properties = Properties(script, job.RunFolder);
         var body = new JsonObject { ["script"] = script, ["job"] = properties };
         // Not retried: a lost answer may hide a submitted job; the caller looks it up by name first.
@@ -87,8 +89,11 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
         return answer["job_id"]?.ToString() ?? throw new SchedulerUnavailableException("slurmrestd returned no job_id");
     }
 
+    /// <summary>The job of that name; for a job array, the array's own id (its tasks share the name).</summary>
     public async Task<string?> FindByNameAsync(string jobName, CancellationToken cancellationToken) =>
-        (await JobsAsync(cancellationToken)).FirstOrDefault(j => j["name"]?.ToString() == jobName)?["job_id"]?.ToString();
+        (await JobsAsync(cancellationToken)).FirstOrDefault(j => j["name"]?.ToString() == jobName) is { } job
+            ? Number(job["array_job_id"]) is { } array and > 0 ? array.ToString(CultureInfo.InvariantCulture) : job["job_id"]?.ToString()
+            : null;
 
     public async Task<IReadOnlyDictionary<string, JobState>> QueryAsync(IReadOnlyCollection<string> jobIds, CancellationToken cancellationToken)
     {
@@ -97,12 +102,28 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
         if (wanted.Count == 0) return states;
 
         // One request for every job the controller knows, as squeue: the cost does not grow with the services polled.
+        var folded = new List<JsonNode>();
         foreach (var job in await JobsAsync(cancellationToken))
         {
-            var id = job["job_id"]?.ToString();
+            // A task of an array that has started is a job of its own, asked for as <array>_<index>; the tasks still
+            // pending are one record of the array with their indices in array_task_string.
+            var array = Number(job["array_job_id"]);
+            var task = Number(job["array_task_id"]);
+            var id = array is > 0 && task is { } t ? $"{array}_{t}" : job["job_id"]?.ToString();
+            if (array is > 0 && task is null && job["array_task_string"]?.ToString() is { Length: > 0 }) folded.Add(job);
             if (id is null || !wanted.Contains(id)) continue;
-            states[id] = new JobState(State(job["job_state"]), NullIfNone(job["state_reason"]?.ToString()), ExitCode(job["exit_code"]),
-                NullIfNone(job["nodes"]?.ToString()));
+            states[id] = StateOf(job);
+        }
+
+        foreach (var job in folded)
+        {
+            var prefix = $"{Number(job["array_job_id"])}_";
+            var pending = ArrayIndices(job["array_task_string"]!.ToString());
+            foreach (var id in wanted.Where(id => !states.ContainsKey(id) && id.StartsWith(prefix, StringComparison.Ordinal)
+                && int.TryParse(id[prefix.Length..], CultureInfo.InvariantCulture, out var index) && pending.Contains(index)))
+            {
+                states[id] = StateOf(job);
+            }
         }
 
         foreach (var id in wanted.Where(id => !states.ContainsKey(id)))
@@ -156,6 +177,7 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
                 case "constraint": job["constraints"] = value; break;
                 case "output": job["standard_output"] = value; break;
                 case "error": job["standard_error"] = value; break;
+                case "array": job["array"] = value; break;
             }
         }
 
@@ -268,6 +290,42 @@ internal sealed class SlurmRestScheduler : IScheduler, IDisposable
         JsonValue v when v.TryGetValue<int>(out var raw) => $"{raw >> 8}:{raw & 0x7f}",
         _ => null,
     };
+
+    private static JobState StateOf(JsonNode job) =>
+        new(State(job["job_state"]), NullIfNone(job["state_reason"]?.ToString()), ExitCode(job["exit_code"]), NullIfNone(job["nodes"]?.ToString()));
+
+    /// <summary>
+    /// A number as v0.0.38 sends it (plain) or later versions do (<c>{set, infinite, number}</c>); null when unset or
+    /// SLURM's NO_VAL.
+    /// </summary>
+    internal static long? Number(JsonNode? node)
+    {
+        var value = node switch
+        {
+            JsonObject o when o["set"]?.GetValue<bool>() == false || o["infinite"]?.GetValue<bool>() == true => null,
+            JsonObject o => o["number"] is JsonValue n && n.TryGetValue<long>(out var x) ? x : null,
+            JsonValue v when v.TryGetValue<long>(out var y) => y,
+            _ => (long?)null,
+        };
+        return value is >= 0xFFFFFFFE ? null : value;
+    }
+
+    /// <summary>The indices of SLURM's array task string: <c>2-3%2</c>, <c>1,4,6-8</c>, <c>0-10:2</c>.</summary>
+    internal static HashSet<int> ArrayIndices(string text)
+    {
+        var indices = new HashSet<int>();
+        foreach (var part in text.Split('%')[0].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var (range, step) = part.Split(':') is [var r, var s] && int.TryParse(s, CultureInfo.InvariantCulture, out var st) && st > 0
+                ? (r, st) : (part, 1);
+            var bounds = range.Split('-');
+            if (!int.TryParse(bounds[0], CultureInfo.InvariantCulture, out var from)) continue;
+            var to = bounds.Length > 1 && int.TryParse(bounds[1], CultureInfo.InvariantCulture, out var t) ? t : from;
+            for (var i = from; i <= to && i - from <= 100_000; i += step) indices.Add(i);
+        }
+
+        return indices;
+    }
 
     private static string? NullIfNone(string? value) => value is null or "" or "None" or "(null)" ? null : value;
 
