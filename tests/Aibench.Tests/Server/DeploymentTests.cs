@@ -215,6 +215,55 @@ public abstract class DeploymentTests
         Assert.Contains("no-such-recipe", Problem.FieldErrors(problem, "recipe")[0]);
     }
 
+    [Fact]
+    public async Task Services_of_a_job_array_run_at_most_its_throttle_at_once_and_the_next_starts_when_one_ends()
+    {
+        await using var host = Start();
+        var array = Guid.NewGuid();
+        var ids = new List<Guid>();
+        try
+        {
+            for (var index = 0; index < 3; index++)
+            {
+                ids.Add((await host.DeployAsync(new { recipe = "http-server", nodes = 1, array = new { id = array, index, size = 3, throttle = 2 } }))
+                    .GetProperty("id").GetGuid());
+            }
+
+            // Two run; the third is held by the throttle (the scheduler's, or aibench's without arrays), not by resources.
+            JsonElement[] seen = [];
+            var until = DateTime.UtcNow + Patience;
+            while (DateTime.UtcNow < until)
+            {
+                seen = await Task.WhenAll(ids.Select(host.ServiceAsync));
+                if (seen.Count(s => ServerHost.StatusIs(s, "ready")) == 2 && ServerHost.StatusIs(seen[2], "pending", "queued")) break;
+                await Task.Delay(250, Ct);
+            }
+
+            Assert.True(seen.Take(2).All(s => ServerHost.StatusIs(s, "ready")) && ServerHost.StatusIs(seen[2], "pending", "queued"),
+                string.Join("\n", seen.Select(s => s.ToString())));
+            // Held, and still held a few polls later: the throttle holds, not a slow start.
+            await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+            var third = await host.ServiceAsync(ids[2]);
+            Assert.True(ServerHost.StatusIs(third, "pending", "queued"), third.ToString());
+            await AssertArrayHeldAsync([.. seen.Take(2)], third);
+
+            // One ends: the held one starts in its slot.
+            Assert.Equal(HttpStatusCode.Accepted, (await host.Client.DeleteAsync($"/api/v1/services/{ids[0]}", Ct)).StatusCode);
+            var started = await host.WaitAsync(ids[2], s => ServerHost.StatusIs(s, "ready", "failed"), Patience);
+            Assert.Equal("ready", started.GetProperty("status").GetString());
+            await AssertJobRunningOnAnyNodeAsync(started.GetProperty("jobId").GetString()!);
+        }
+        finally
+        {
+            foreach (var id in ids) await host.Client.DeleteAsync($"/api/v1/services/{id}", Ct);
+        }
+    }
+
+    /// <summary>Two services of an array run and the third is held: how the scheduler shows it.</summary>
+    protected abstract Task AssertArrayHeldAsync(JsonElement[] running, JsonElement held);
+
+    protected abstract Task AssertJobRunningOnAnyNodeAsync(string jobId);
+
     protected abstract Task AssertJobRunningAsync(string jobId, JsonElement service);
 
     protected abstract Task AssertJobEndsAsync(string jobId, JsonElement service);
@@ -258,6 +307,21 @@ public sealed class LocalDeploymentTests : DeploymentTests
         }
     }
 
+    protected override Task AssertArrayHeldAsync(JsonElement[] running, JsonElement held)
+    {
+        // No arrays here: each service is a job of its own, and aibench holds the third back.
+        Assert.All(running, s => Assert.StartsWith("local-", s.GetProperty("jobId").GetString()));
+        Assert.Equal("pending", held.GetProperty("status").GetString());
+        Assert.Contains("held by its array's throttle", held.GetProperty("reason").GetString());
+        return Task.CompletedTask;
+    }
+
+    protected override Task AssertJobRunningOnAnyNodeAsync(string jobId)
+    {
+        Assert.StartsWith("local-", jobId);
+        return Task.CompletedTask;
+    }
+
     protected override Task AssertSubmittedOnceAsync(JsonElement service)
     {
         var state = Path.Combine(service.GetProperty("runFolder").GetString()!, "local");
@@ -288,6 +352,21 @@ public abstract class ClusterDeploymentTests : DeploymentTests
 
         Assert.True(state is null or "CANCELLED", $"job {jobId} is {state} after cancel");
     }
+
+    protected override async Task AssertArrayHeldAsync(JsonElement[] running, JsonElement held)
+    {
+        // One sbatch --array: the tasks' ids are <array>_<index>, and SLURM holds the third for the array's task limit.
+        var ids = running.Append(held).Select(s => s.GetProperty("jobId").GetString()!).ToArray();
+        var array = ids[0].Split('_')[0];
+        Assert.Equal([$"{array}_0", $"{array}_1", $"{array}_2"], ids);
+        Assert.Equal("RUNNING", await SlurmCluster.StateAsync(ids[0]));
+        Assert.Equal("RUNNING", await SlurmCluster.StateAsync(ids[1]));
+        Assert.Equal("PENDING", await SlurmCluster.StateAsync(ids[2]));
+        Assert.Equal("queued", held.GetProperty("status").GetString());
+        Assert.Contains("JobArrayTaskLimit", held.GetProperty("reason").GetString());
+    }
+
+    protected override async Task AssertJobRunningOnAnyNodeAsync(string jobId) => Assert.Equal("RUNNING", await SlurmCluster.StateAsync(jobId));
 
     protected override async Task AssertSubmittedOnceAsync(JsonElement service)
     {
