@@ -89,7 +89,7 @@ internal sealed class CreateCampaignHandler(
         db.Campaigns.Add(campaign);
         await db.SaveChangesAsync(cancellationToken);
         jobs.Enqueue<AdvanceCampaignsJob>(j => j.RunOneAsync(campaign.Id, CancellationToken.None));
-        return CampaignSummary.Of(campaign, new Dictionary<Guid, ExperimentStatus>());
+        return CampaignSummary.Of(campaign, new Dictionary<Guid, ElementState>());
     }
 
     private static string Clip(string label) => label.Length > 512 ? label[..509] + "..." : label;
@@ -107,8 +107,11 @@ internal sealed class CreateCampaignHandler(
 
 /// <summary>A campaign and how far its elements got.</summary>
 /// <param name="Status"><c>running</c>, <c>completed</c> (every element ended, some may have failed) or <c>cancelled</c>.</param>
-/// <param name="Queued">Elements not started yet (waiting for the throttle).</param>
-/// <param name="Running">Elements whose experiment runs.</param>
+/// <param name="Queued">
+/// Elements not measuring yet: not started, or their experiment waits for its service (in the queue, held by its job
+/// array's throttle, or starting).
+/// </param>
+/// <param name="Running">Elements whose experiment measures (warm-up, load, collecting, stopping).</param>
 /// <param name="Done">Elements whose experiment completed.</param>
 /// <param name="Failed">Elements whose experiment failed, was cancelled, or could not be created.</param>
 public sealed record CampaignSummary(
@@ -125,15 +128,16 @@ public sealed record CampaignSummary(
     DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt)
 {
-    internal static CampaignSummary Of(Campaign c, IReadOnlyDictionary<Guid, ExperimentStatus> experiments)
+    internal static CampaignSummary Of(Campaign c, IReadOnlyDictionary<Guid, ElementState> experiments)
     {
         int queued = 0, running = 0, done = 0, failed = 0;
         foreach (var e in c.Elements)
         {
-            var status = experiments.TryGetValue(e.ExperimentId, out var s) ? s : (ExperimentStatus?)null;
+            var state = experiments.TryGetValue(e.ExperimentId, out var s) ? s : (ElementState?)null;
+            var status = state?.Status;
             if (e.Error is not null || status is ExperimentStatus.Failed or ExperimentStatus.Cancelled) failed++;
             else if (status == ExperimentStatus.Completed) done++;
-            else if (status == ExperimentStatus.Running) running++;
+            else if (state is { Queued: false, Status: ExperimentStatus.Running }) running++;
             else queued++;
         }
 

@@ -31,7 +31,10 @@ public sealed record CampaignDetail(
     IReadOnlyList<ParetoPoint> Pareto);
 
 /// <summary>One element of a campaign.</summary>
-/// <param name="Status"><c>queued</c> (not started yet), else its experiment's status; <c>failed</c> when it could not be created.</param>
+/// <param name="Status">
+/// <c>queued</c> (not started yet, or its experiment waits for its service: in the queue, held by its array's throttle,
+/// or starting), else its experiment's status; <c>failed</c> when it could not be created.
+/// </param>
 /// <param name="Stage">Its experiment's stage, once it exists.</param>
 /// <param name="Reason">Why it failed, or its experiment's reason.</param>
 public sealed record CampaignElementView(
@@ -67,7 +70,8 @@ internal sealed class GetCampaignHandler(IDbContextFactory<ExperimentsDbContext>
             var result = experiment?.Result is { } json ? ExperimentWorkflow.FromJson<ExperimentResult>(json) : null;
             var o = experiment?.Status == ExperimentStatus.Completed ? result?.Overall : null;
             var capacity = experiment?.Status == ExperimentStatus.Completed ? result?.Capacity?.Rate : null;
-            var status = element.Error is not null ? "failed" : experiment?.Status.WireName() ?? "queued";
+            var status = element.Error is not null ? "failed"
+                : experiment is null || new ElementState(experiment.Status, experiment.Stage).Queued ? "queued" : experiment.Status.WireName();
             elements.Add(new CampaignElementView(element.Index, element.Cell, element.Repeat, element.Label, element.Nodes, element.ExperimentId,
                 status,
                 experiment?.Stage.WireName(), element.Error ?? experiment?.Reason, o?.RequestThroughput, o?.OutputTokenThroughput, o?.TtftP50Ms,
@@ -81,7 +85,7 @@ internal sealed class GetCampaignHandler(IDbContextFactory<ExperimentsDbContext>
 
         var cells = CampaignGrid.Cells(ExperimentWorkflow.FromJson<CreateCampaign>(campaign.Definition).Axes!);
         var results = CampaignResults.Cells(cells, figures);
-        var summary = CampaignSummary.Of(campaign, experiments.ToDictionary(e => e.Key, e => e.Value.Status));
+        var summary = CampaignSummary.Of(campaign, experiments.ToDictionary(e => e.Key, e => new ElementState(e.Value.Status, e.Value.Stage)));
         return new CampaignDetail(summary, elements, results, CampaignResults.Scaling(cells, results), CampaignResults.Pareto(cells, figures));
     }
 

@@ -142,8 +142,8 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
     private static string Clip(string text) => text.Length > 2048 ? text[..2045] + "..." : text;
 
     /// <summary>The element's experiment's status; null while it does not exist (not <c>default</c>, which is <c>Running</c>).</summary>
-    private static ExperimentStatus? StatusOf(Dictionary<Guid, ExperimentStatus> statuses, CampaignElement e) =>
-        statuses.TryGetValue(e.ExperimentId, out var status) ? status : null;
+    private static ExperimentStatus? StatusOf(Dictionary<Guid, ElementState> statuses, CampaignElement e) =>
+        statuses.TryGetValue(e.ExperimentId, out var state) ? state.Status : null;
 
     private async Task StartAsync(CampaignElement element, CreateCampaign definition, CampaignCell cell, Campaign campaign, CancellationToken ct)
     {
