@@ -33,7 +33,7 @@ internal sealed record AibenchSettings(
     ];
 
     public string DatabaseFile => Path.Combine(Home, "aibench.db");
-    public string TokenFile => Path.Combine(Home, "token");
+    public string TokenFile => Aibench.Shared.Cli.AibenchHome.TokenFile(Home);
     public string LogsFolder => Path.Combine(Home, "logs");
     public string KeysFolder => Path.Combine(Home, "keys");
     public string RunsFolder => Path.Combine(Home, "runs");
@@ -63,7 +63,7 @@ internal sealed record AibenchSettings(
         CheckChildren(configuration.GetSection("Log"), ["Level"], errors);
         CheckChildren(configuration.GetSection("Modules"), [.. moduleList.Select(m => m.Name)], errors);
 
-        var home = configuration["Home"] is { Length: > 0 } h ? h : DefaultHome();
+        var home = configuration["Home"] is { Length: > 0 } h ? h : Aibench.Shared.Cli.AibenchHome.Default();
         if (!Path.IsPathFullyQualified(home))
         {
             home = Path.GetFullPath(home);
@@ -142,15 +142,6 @@ internal sealed record AibenchSettings(
     }
 
     /// <summary>The data folder's default, <c>~/.local/share/aibench</c> (XDG_DATA_HOME when set).</summary>
-    public static string DefaultHome()
-    {
-        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
-        var root = !string.IsNullOrEmpty(xdg)
-            ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
-        return Path.Combine(root, "aibench");
-    }
-
     public bool IsLoopback => IsLoopbackHost(Url.Host);
 
     private static bool IsLoopbackHost(string host) =>

@@ -23,6 +23,7 @@ public static class ExperimentsModule
         {
             ConfigurationSections = ["Experiments"],
             CheckConfiguration = ModuleRegistration.Checking(ExperimentsSettings.Load),
+            Commands = [new ModuleCommand(Cli.CampaignCommand.Name, Cli.CampaignCommand.Create)],
         };
 
     public static IServiceCollection AddExperiments(this IServiceCollection services, IConfiguration configuration)

@@ -86,6 +86,14 @@ public sealed class RecipeTests
     }
 
     [Fact]
+    public void A_list_never_closed_is_an_error_at_its_line_that_says_so()
+    {
+        // YamlDotNet's scanner fails with "Operation is not valid due to the current state of the object" here.
+        var error = SingleError(Minimal + "\nmodules: [cuda\nenv: {}\n");
+        Assert.True(error.Line == 7 && error.Message.Contains("never closed", StringComparison.Ordinal), error.ToString());
+    }
+
+    [Fact]
     public void A_wrong_type_is_an_error_with_its_line()
     {
         var error = SingleError(Minimal + "\nresources:\n  nodes: many\n");

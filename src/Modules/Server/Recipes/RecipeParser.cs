@@ -114,6 +114,11 @@ internal static partial class RecipeParser
         {
             message = $"wrong type: {message}";
         }
+        else if (e.InnerException is InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way on a flow collection that is never closed.
+            message = "a [ or { here is never closed (or a quote in it)";
+        }
 
         return new RecipeError("recipe", message, (int)e.Start.Line, (int)e.Start.Column);
     }
