@@ -49,7 +49,7 @@ internal static class LoadgenFlagValues
             "dataset" => "--dataset",
             "tokenizer" => "--tokenizer",
             "seed" => "--seed",
-            "slo" or "slo.ttft" or "slo.tpot" or "slo.e2e" => "--slo",
+            "slo" or "slo.ttft" or "slo.tpot" or "slo.itl" or "slo.e2e" => "--slo",
             "load.kind" or "load.concurrency" => "--concurrency",
             "load.rate" => "--rate",
             "load.arrival" => "--arrival",
@@ -105,9 +105,9 @@ internal static class LoadgenFlagValues
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             var key = (eq < 0 ? pair : pair[..eq]).Trim().ToLowerInvariant();
-            if (key is not ("ttft" or "tpot" or "e2e"))
+            if (key is not ("ttft" or "tpot" or "itl" or "e2e"))
             {
-                problems.Add(("--slo", $"unknown objective '{key}' in '{pair}': use ttft, tpot or e2e, e.g. --slo ttft=500ms."));
+                problems.Add(("--slo", $"unknown objective '{key}' in '{pair}': use ttft, tpot, itl or e2e, e.g. --slo ttft=500ms."));
                 return null;
             }
 
@@ -126,7 +126,8 @@ internal static class LoadgenFlagValues
 
         return objectives.Count == 0
             ? null
-            : new SloSpec(objectives.GetValueOrDefault("ttft"), objectives.GetValueOrDefault("tpot"), objectives.GetValueOrDefault("e2e"));
+            : new SloSpec(objectives.GetValueOrDefault("ttft"), objectives.GetValueOrDefault("tpot"), objectives.GetValueOrDefault("e2e"),
+                Itl: objectives.GetValueOrDefault("itl"));
     }
 
     /// <summary>

@@ -95,7 +95,7 @@ internal sealed class LoadgenFlags
 
     private readonly Option<string[]> _slo = new("--slo")
     {
-        Description = "Service-level objective for goodput: ttft=500ms, tpot=50ms, e2e=10s (repeatable or comma-separated).",
+        Description = "Service-level objective for goodput: ttft=500ms, tpot=50ms, itl=40ms, e2e=10s (repeatable or comma-separated).",
         HelpName = "key=time",
         AllowMultipleArgumentsPerToken = false,
     };

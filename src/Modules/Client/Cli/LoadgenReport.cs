@@ -182,7 +182,7 @@ internal static class LoadgenReport
     /// <summary>One row per measure and one column per step: a run's numbers stay readable on an 80-column terminal.</summary>
     private static Table Throughput(IReadOnlyList<StepResult> results, LoadPlan plan, TableBorder border)
     {
-        var slo = plan.SloTtft is not null || plan.SloTpot is not null || plan.SloE2e is not null;
+        var slo = plan.HasObjectives;
         var rows = new List<(string Measure, Func<StepResult, string> Value)>
         {
             ("requests ok", r => r.Completed.ToString(I)),

@@ -67,6 +67,8 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
             .WithMessage(s => $"slo.tpot: '{s.Slo!.Tpot}' is not a positive duration like 50ms.").OverridePropertyName("slo.tpot");
         RuleFor(s => s.Slo!.E2e).Must(BePositiveDuration!).When(s => s.Slo?.E2e is not null)
             .WithMessage(s => $"slo.e2e: '{s.Slo!.E2e}' is not a positive duration like 10s.").OverridePropertyName("slo.e2e");
+        RuleFor(s => s.Slo!.Itl).Must(BePositiveDuration!).When(s => s.Slo?.Itl is not null)
+            .WithMessage(s => $"slo.itl: '{s.Slo!.Itl}' is not a positive duration like 40ms.").OverridePropertyName("slo.itl");
 
         RuleFor(s => s.References).Custom((references, context) =>
         {
@@ -83,11 +85,11 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         RuleFor(s => s.Slo!.Target).InclusiveBetween(0.01, 1.0).When(s => s.Slo?.Target is not null)
             .WithMessage(s => $"slo.target: {s.Slo!.Target} is not a share between 0.01 and 1.").OverridePropertyName("slo.target");
         RuleFor(s => s).Must(s => s.Slo is not { StopEarly: true } slo
-                || (slo.Target is not null && s.MaxRequests is not null && (slo.Ttft ?? slo.Tpot ?? slo.E2e) is not null))
+                || (slo.Target is not null && s.MaxRequests is not null && slo.HasObjectives))
             .WithMessage("slo.stopEarly needs slo.target, maxRequests and at least one objective: without them no run can be known to have missed.")
             .OverridePropertyName("slo.stopEarly");
-        RuleFor(s => s).Must(s => s.Stream || (s.Slo?.Ttft is null && s.Slo?.Tpot is null))
-            .WithMessage("slo.ttft and slo.tpot need stream: true; without streaming there is no first token to time.")
+        RuleFor(s => s).Must(s => s.Stream || (s.Slo?.Ttft is null && s.Slo?.Tpot is null && s.Slo?.Itl is null))
+            .WithMessage("slo.ttft, slo.tpot and slo.itl need stream: true; without streaming there is no first token to time.")
             .OverridePropertyName("slo");
 
         When(s => s.Load is not null, () =>

@@ -137,6 +137,7 @@ internal static partial class ClientCalibration
                 SloTtft = null,
                 SloTpot = null,
                 SloE2e = null,
+                SloItl = null,
             };
 
             // First a pass of a quarter of the time, not counted, that warms the client and the child (JIT, connections);

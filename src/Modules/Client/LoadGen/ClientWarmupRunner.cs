@@ -51,6 +51,7 @@ internal static class ClientWarmupRunner
             SloTtft = null,
             SloTpot = null,
             SloE2e = null,
+            SloItl = null,
         };
         var prompts = new PromptSet([new PromptItem("Hello", null, 1, 2)], "warm-up");
         using var runner = new LoadRunner(warm, prompts, http);

@@ -46,6 +46,12 @@ internal sealed record LoadPlan(
     int Seed,
     bool IgnoreEos)
 {
+    /// <summary>The inter-token latency objective (<see cref="SloSpec.Itl"/>).</summary>
+    public TimeSpan? SloItl { get; init; }
+
+    /// <summary>Whether any latency objective is given.</summary>
+    public bool HasObjectives => SloTtft is not null || SloTpot is not null || SloE2e is not null || SloItl is not null;
+
     /// <summary>
     /// When each step begins, in microseconds from the run's start; null begins each step when the previous one has
     /// drained. Distributed workers get the same list so that their steps change together.
@@ -99,6 +105,7 @@ internal sealed record LoadPlan(
             spec.Seed,
             spec.IgnoreEos)
         {
+            SloItl = spec.Slo?.Itl is { } itl ? Parse(itl) : null,
             SloStopTarget = spec.Slo is { StopEarly: true, Target: { } target } && spec.MaxRequests is not null ? target : null,
         };
     }

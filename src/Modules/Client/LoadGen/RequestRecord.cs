@@ -73,6 +73,14 @@ internal struct RequestRecord
         ? (double)(E2eUs - ttft) / (EffectiveOutputTokens - 1)
         : null;
 
+    /// <summary>
+    /// (last token − first token) / (output tokens − 1): the mean gap between a request's tokens, as GuideLLM's
+    /// per-request inter-token latency; unlike <see cref="TpotUs"/> it leaves out the wait for the end of the answer.
+    /// </summary>
+    public readonly double? ItlUs => FirstTokenUs >= 0 && EffectiveOutputTokens > 1
+        ? (double)(LastTokenOrEndUs - FirstTokenUs) / (EffectiveOutputTokens - 1)
+        : null;
+
     public readonly string ErrorLabel => Error switch
     {
         RequestError.None => "",

@@ -65,7 +65,7 @@ internal static class Summarizer
         var serverOut = withUsage.Sum(r => (long)r.ServerOutputTokens);
         var clientOut = withUsage.Sum(r => (long)r.OutputTokens);
 
-        var meetsSlo = plan.SloTtft is null && plan.SloTpot is null && plan.SloE2e is null
+        var meetsSlo = !plan.HasObjectives
             ? (long?)null
             : ok.Count(r => MeetsSlo(r, plan));
 
@@ -137,18 +137,21 @@ internal static class Summarizer
         return max;
     }
 
-    public static bool MeetsSlo(RequestRecord r, LoadPlan plan) => r.Ok && MeetsTtft(r, plan) && MeetsTpot(r, plan) && MeetsE2e(r, plan);
+    public static bool MeetsSlo(RequestRecord r, LoadPlan plan) =>
+        r.Ok && MeetsTtft(r, plan) && MeetsTpot(r, plan) && MeetsItl(r, plan) && MeetsE2e(r, plan);
 
     private static bool MeetsTtft(RequestRecord r, LoadPlan plan) => plan.SloTtft is not { } ttft || (r.TtftUs is { } t && t <= ttft.Ticks / 10);
 
     private static bool MeetsTpot(RequestRecord r, LoadPlan plan) => plan.SloTpot is not { } tpot || r.TpotUs is not { } p || p <= tpot.Ticks / 10;
+
+    private static bool MeetsItl(RequestRecord r, LoadPlan plan) => plan.SloItl is not { } itl || r.ItlUs is not { } i || i <= itl.Ticks / 10;
 
     private static bool MeetsE2e(RequestRecord r, LoadPlan plan) => plan.SloE2e is not { } e2e || r.E2eUs <= e2e.Ticks / 10;
 
     /// <summary>Each objective given on its own: the share of the measured requests that met it (a failed one meets none).</summary>
     private static Dictionary<string, double>? ObjectiveAttainment(List<RequestRecord> measured, LoadPlan plan)
     {
-        if (measured.Count == 0 || (plan.SloTtft is null && plan.SloTpot is null && plan.SloE2e is null))
+        if (measured.Count == 0 || !plan.HasObjectives)
         {
             return null;
         }
@@ -164,6 +167,7 @@ internal static class Summarizer
 
         Add("ttft", plan.SloTtft, MeetsTtft);
         Add("tpot", plan.SloTpot, MeetsTpot);
+        Add("itl", plan.SloItl, MeetsItl);
         Add("e2e", plan.SloE2e, MeetsE2e);
         return shares;
     }

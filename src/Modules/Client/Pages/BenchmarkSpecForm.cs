@@ -60,6 +60,8 @@ public sealed class BenchmarkSpecForm
 
     public string? SloE2e { get; set; }
 
+    public string? SloItl { get; set; }
+
     /// <summary>The spec the form was filled from: what the form has no field for (timeout, EOS, experiment) is kept from it.</summary>
     public BenchmarkSpec? Initial { get; private set; }
 
@@ -146,6 +148,7 @@ public sealed class BenchmarkSpecForm
         SloTtft = spec.Slo?.Ttft;
         SloTpot = spec.Slo?.Tpot;
         SloE2e = spec.Slo?.E2e;
+        SloItl = spec.Slo?.Itl;
     }
 
     /// <summary>
@@ -200,7 +203,8 @@ public sealed class BenchmarkSpecForm
             Concurrencies: concurrencies,
             MaxInFlight: OpenLoop ? MaxInFlight : null);
 
-        var slo = Blank(SloTtft) && Blank(SloTpot) && Blank(SloE2e) ? null : new SloSpec(Text(SloTtft), Text(SloTpot), Text(SloE2e));
+        var slo = Blank(SloTtft) && Blank(SloTpot) && Blank(SloE2e) && Blank(SloItl) ? null
+            : new SloSpec(Text(SloTtft), Text(SloTpot), Text(SloE2e), Itl: Text(SloItl));
         return new StartBenchmark(new BenchmarkSpec(
             Name: Text(Name),
             Service: service,

@@ -124,4 +124,13 @@ public sealed record LoadShape(
 /// longer be reached, whatever the rest do (needs <c>maxRequests</c>): a capacity probe far beyond what the service
 /// carries ends in seconds. In-flight requests are cancelled; the run ends with stop reason <c>slo-broken</c>.
 /// </param>
-public sealed record SloSpec(string? Ttft = null, string? Tpot = null, string? E2e = null, double? Target = null, bool StopEarly = false);
+/// <param name="Itl">
+/// Inter-token latency of a request: (last token − first token) / (output tokens − 1), the mean gap between its tokens
+/// as GuideLLM defines it (unlike TPOT, the wait for the end of the answer after its last token is not in it).
+/// </param>
+public sealed record SloSpec(string? Ttft = null, string? Tpot = null, string? E2e = null, double? Target = null, bool StopEarly = false,
+    string? Itl = null)
+{
+    /// <summary>Whether any latency objective is given.</summary>
+    public bool HasObjectives => Ttft is not null || Tpot is not null || E2e is not null || Itl is not null;
+}

@@ -116,7 +116,7 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
         RuleFor(c => c.Capacity).Null().When(c => c.TestType != TestTypes.Capacity)
             .WithMessage(c => $"capacity: only a capacity test searches; this is a {c.TestType} test.").OverridePropertyName("capacity");
         RuleFor(c => c.Slo).Must(s => s is { HasLatency: true }).When(c => c.TestType == TestTypes.Capacity)
-            .WithMessage("slo: a capacity test needs at least one objective (slo.ttft, slo.tpot or slo.e2e): capacity is the load at "
+            .WithMessage("slo: a capacity test needs at least one objective (slo.ttft, slo.tpot, slo.itl or slo.e2e): capacity is the load at "
                 + "which they hold.")
             .OverridePropertyName("slo");
         When(c => c.Capacity is not null, () =>

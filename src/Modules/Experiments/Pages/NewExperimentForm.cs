@@ -26,7 +26,7 @@ public sealed class NewExperimentForm
 
     public static readonly (string Field, string Help)[] SloFields =
     [
-        ("ttft", "Time to first token, e.g. 500ms"), ("tpot", "Time per output token, e.g. 50ms"), ("e2e", "End to end, e.g. 10s"),
+        ("ttft", "Time to first token, e.g. 500ms"), ("tpot", "Time per output token, e.g. 50ms"), ("itl", "Inter-token latency, e.g. 40ms"), ("e2e", "End to end, e.g. 10s"),
         ("target", "Share that must meet them (0.9)"), ("maxErrorRate", "Most errors allowed (0.05)"),
     ];
 
@@ -212,7 +212,7 @@ public sealed class NewExperimentForm
                     Whole("load.placement.tasksPerNode", Load("placement.tasksPerNode")) ?? 1, Text(Load("placement.partition")))
                 : null);
         var slo = new ExperimentSlo(Text(Slo("ttft")), Text(Slo("tpot")), Text(Slo("e2e")), Number("slo.target", Slo("target")),
-            Number("slo.maxErrorRate", Slo("maxErrorRate")));
+            Number("slo.maxErrorRate", Slo("maxErrorRate")), Text(Slo("itl")));
         var parameters = Parameters.Where(p => !string.IsNullOrEmpty(p.Value))
             .ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value));
         errors = problems;

@@ -37,7 +37,7 @@ internal static class PreviewTexts
 
     public static string SloText(ExperimentSlo slo)
     {
-        var objectives = new[] { ("TTFT", slo.Ttft), ("TPOT", slo.Tpot), ("E2E", slo.E2e) }
+        var objectives = new[] { ("TTFT", slo.Ttft), ("TPOT", slo.Tpot), ("ITL", slo.Itl), ("E2E", slo.E2e) }
             .Where(o => o.Item2 is not null)
             .Select(o => $"{o.Item1} ≤ {o.Item2}")
             .ToList();

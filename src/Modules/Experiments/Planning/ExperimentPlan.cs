@@ -44,12 +44,14 @@ public sealed record ExperimentLoad(
 /// <param name="E2e">End-to-end latency.</param>
 /// <param name="Target">Share of requests that must meet every objective to pass (default 0.9).</param>
 /// <param name="MaxErrorRate">Share of failed requests above which the test fails, and a stress ramp counts as broken (default 0.05).</param>
-public sealed record ExperimentSlo(string? Ttft = null, string? Tpot = null, string? E2e = null, double? Target = null, double? MaxErrorRate = null)
+/// <param name="Itl">Inter-token latency of a request: (last token − first token) / (output tokens − 1).</param>
+public sealed record ExperimentSlo(string? Ttft = null, string? Tpot = null, string? E2e = null, double? Target = null, double? MaxErrorRate = null,
+    string? Itl = null)
 {
     public const double DefaultTarget = 0.9;
     public const double DefaultMaxErrorRate = 0.05;
 
-    public bool HasLatency => Ttft is not null || Tpot is not null || E2e is not null;
+    public bool HasLatency => Ttft is not null || Tpot is not null || E2e is not null || Itl is not null;
 
-    internal SloSpec? ToSpec() => HasLatency ? new SloSpec(Ttft, Tpot, E2e) : null;
+    internal SloSpec? ToSpec() => HasLatency ? new SloSpec(Ttft, Tpot, E2e, Itl: Itl) : null;
 }
