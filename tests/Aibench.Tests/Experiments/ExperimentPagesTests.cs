@@ -135,6 +135,42 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
         Assert.Equal(new Aibench.Contracts.Client.PlacementSpec("slurm", 2, 2), created.Definition.Load.Placement);
     }
 
+    [Fact]
+    public async Task The_grid_builder_previews_the_campaigns_job_arrays_and_Start_opens_the_campaign()
+    {
+        var form = RenderForm();
+        Input(form, "duration").Input("5s");
+        form.Find("[data-testid=vary]").Click();
+        Input(form, "vary-nodes").Input("1, x");
+        form.WaitForAssertion(() => Assert.Contains("whole numbers", Field(form, "vary-nodes").TextContent), Patience);
+        Assert.Equal("Start campaign", form.Find("[data-testid=start]").TextContent.Trim());
+
+        Input(form, "vary-nodes").Input("1, 2");
+        Input(form, "vary-repeats").Input("2");
+        form.WaitForAssertion(() => Assert.Contains("4 experiments: 2 combination(s) × 2 repeat(s)",
+            form.Find("[data-testid=campaign-preview-count]").TextContent), Patience);
+        var submissions = form.Find("[data-testid=campaign-preview-submissions]").TextContent;
+        Assert.Contains("one job array of 2 elements on 1 node(s) each", submissions);
+        Assert.Contains("one job array of 2 elements on 2 node(s) each", submissions);
+        Assert.Equal(2, form.FindAll("[data-testid=campaign-preview-cell]").Count);
+
+        // Beyond Server:MaxNodes: the module's own check, at the builder's field.
+        Input(form, "vary-nodes").Input("1, 100000");
+        form.WaitForAssertion(() => Assert.Contains("Server:MaxNodes", Field(form, "vary-nodes").TextContent), Patience);
+        Input(form, "vary-nodes").Input("1, 2");
+        form.WaitForAssertion(() => Assert.Contains("4 experiments", form.Find("[data-testid=campaign-preview-count]").TextContent), Patience);
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        form.Find("[data-testid=experiment-form]").Submit();
+        form.WaitForAssertion(() => Assert.Matches("/campaigns/[0-9a-f-]{36}$", navigation.Uri), Patience);
+        var id = Guid.Parse(navigation.Uri[^36..]);
+        var sender = Host.GetRequiredService<ISender>();
+        var campaign = await sender.Send(new GetCampaign(id), Ct);
+        Assert.Equal(4, campaign.Campaign.Elements);
+        Assert.Equal(2, campaign.Campaign.Repeats);
+        await sender.Send(new CancelCampaign(id), Ct);
+    }
+
     /// <summary>Presses Start, follows the form to the new experiment's page and reads back what was created; then cancels it.</summary>
     private async Task<ExperimentDetail> StartAndReadBackAsync(IRenderedComponent<NewExperimentPage> form)
     {

@@ -36,6 +36,42 @@ public sealed class NewExperimentFormTests
     }
 
     [Fact]
+    public void The_grid_builder_makes_a_campaign_of_the_forms_experiment_once_something_varies_and_takes_its_errors_at_its_fields()
+    {
+        var form = new NewExperimentForm(Options);
+        form.SelectRecipe("vllm");
+        form.Duration = "30s";
+        form.Grid.Open = true;
+        Assert.False(form.Grid.Active);
+
+        form.Grid.Nodes = "1, 2";
+        form.Grid.Parameter = "dtype";
+        form.Grid.Values = "float16, bfloat16";
+        form.Grid.Repeats = "2";
+        form.Grid.Throttle = "3";
+        Assert.True(form.Grid.Active);
+        var campaign = form.BuildCampaign(out var errors);
+
+        Assert.Empty(errors);
+        Assert.Equal("30s", campaign.Base!.Duration);
+        Assert.Equal([1, 2], campaign.Axes!.Nodes);
+        Assert.Equal(["float16", "bfloat16"], campaign.Axes.Parameters!["dtype"].Select(v => v.GetString()));
+        Assert.Equal((2, 3), (campaign.Repeats, campaign.Throttle));
+
+        form.Grid.Nodes = "1, two";
+        form.Grid.Repeats = "many";
+        form.BuildCampaign(out errors);
+        Assert.Equal(["axes.nodes", "repeats"], errors.Select(e => e.Field));
+
+        // The module's errors: the base experiment's fields land on the form, the axes' on the builder.
+        form.Show([("base.duration", "bad duration"), ("axes.nodes[1]", "too many nodes"), ("axes.parameters.dtype", "unknown value")]);
+        Assert.Equal("bad duration", form.Err("duration"));
+        Assert.Equal("too many nodes", form.Err("axes.nodes"));
+        Assert.Equal("unknown value", form.Err("axes.parameters.dtype"));
+        Assert.Null(form.General);
+    }
+
+    [Fact]
     public void Choosing_a_recipe_takes_its_nodes_and_parameter_defaults_and_drops_the_old_ones()
     {
         var form = new NewExperimentForm(Options);

@@ -61,6 +61,9 @@ public sealed class NewExperimentForm
 
     public bool KeepService { get; set; }
 
+    /// <summary>The grid builder: once something varies, Start makes a campaign of this experiment.</summary>
+    public CampaignGridForm Grid { get; } = new();
+
     /// <summary>Whether the advanced fields are unfolded; an error in one of them unfolds them.</summary>
     public bool Advanced { get; set; }
 
@@ -125,9 +128,11 @@ public sealed class NewExperimentForm
     {
         var errors = new Dictionary<string, string>();
         var general = new List<string>();
-        foreach (var (field, message) in failures)
+        foreach (var (named, message) in failures)
         {
-            if (IsShown(field))
+            // A campaign's errors name its base experiment's fields as base.<field>.
+            var field = Grid.Active ? CampaignGridForm.FormField(named) : named;
+            if (IsShown(field) || Grid.IsShown(field))
             {
                 errors[field] = errors.TryGetValue(field, out var before) ? $"{before} {message}" : message;
                 Advanced |= field.StartsWith("parameters.", StringComparison.Ordinal) || field.StartsWith("load.", StringComparison.Ordinal)
@@ -155,6 +160,13 @@ public sealed class NewExperimentForm
         _ when field.StartsWith("slo.", StringComparison.Ordinal) => SloFields.Any(s => "slo." + s.Field == field),
         _ => false,
     };
+
+    /// <summary>The campaign Start sends while the grid builder varies something (<see cref="CampaignGridForm.Active"/>).</summary>
+    public CreateCampaign BuildCampaign(out List<(string Field, string Message)> errors)
+    {
+        var experiment = Build(out errors);
+        return Grid.Build(experiment, errors);
+    }
 
     /// <summary>The command as Start would send it; numbers that do not parse are reported here, with the field's name.</summary>
     public CreateExperiment Build(out List<(string Field, string Message)> errors)
