@@ -73,7 +73,8 @@ public sealed partial class CampaignDrillTests : IDisposable
             measuredBefore = [];
             foreach (var e in Elements(await CampaignAsync(first.Client, id)).Where(e => e.GetProperty("status").GetString() == "completed"))
             {
-                measuredBefore[e.GetProperty("experimentId").GetGuid()] = await BenchmarkOfAsync(first.Client, e.GetProperty("experimentId").GetGuid());
+                measuredBefore[e.GetProperty("experimentId").GetGuid()] = await
+                    BenchmarkOfAsync(first.Client, e.GetProperty("experimentId").GetGuid());
             }
 
             await first.Process.KillHardAsync();

@@ -1,3 +1,4 @@
+// Long file: one abstract class of deployment tests that run alike on local processes, SLURM and slurmrestd, with their per-scheduler checks.
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;

@@ -26,7 +26,8 @@ internal static class MetricDefinitions
         ["totalTokenThroughput"] = "(input + output tokens) / durationSeconds.",
         ["peakOutputTokensPerSecond"] = "Most output tokens that arrived within one wall-clock second of the measured window (all requests).",
         ["peakInputTokensPerSecond"] = "Most input tokens of requests completed within one wall-clock second of the measured window.",
-        ["goodput"] = "Completed measured requests meeting every given SLO (TTFT ≤ slo.ttft, TPOT ≤ slo.tpot, ITL ≤ slo.itl, E2E ≤ slo.e2e) / durationSeconds.",
+        ["goodput"] = "Completed measured requests meeting every given SLO (TTFT ≤ slo.ttft, TPOT ≤ slo.tpot, ITL ≤ slo.itl, E2E ≤ slo.e2e) / "
+            + "durationSeconds.",
         ["goodputFraction"] = "Requests meeting every SLO / measured requests sent (failed requests never meet them).",
         ["achievedRate"] = "Measured requests sent / (last send − start of the measured window). Open loop only; compare with targetRate.",
         ["targetRate"] = "The rate the step asked for; the mean of start and end for a ramp.",

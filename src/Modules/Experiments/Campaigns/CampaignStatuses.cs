@@ -13,7 +13,8 @@ internal readonly record struct ElementState(ExperimentStatus Status, Experiment
     /// Created but not measuring yet: its experiment waits for its service (submitted, held by its array's throttle in
     /// the queue, or starting). A campaign shows such an element as queued, not running.
     /// </summary>
-    public bool Queued => Status == ExperimentStatus.Running && Stage is ExperimentStage.Pending or ExperimentStage.Deploying or ExperimentStage.Waiting;
+    public bool Queued => Status == ExperimentStatus.Running && Stage is ExperimentStage.Pending or ExperimentStage.Deploying
+        or ExperimentStage.Waiting;
 }
 
 /// <summary>The state of each of a campaign's experiments that exists, by experiment id.</summary>

@@ -115,7 +115,8 @@ internal sealed class CampaignSubmission(CampaignSession session, TextWriter out
         if (response.IsSuccessStatusCode) return (ExitCodes.Ok, JsonNode.Parse(text));
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
-            await error.WriteLineAsync($"aibench campaign: {session.Url} refused the token ({(int)response.StatusCode}); give --token or AIBENCH_TOKEN.");
+            await error.WriteLineAsync($"aibench campaign: {session.Url} refused the token ({(int)response.StatusCode}); give --token or "
+                + $"AIBENCH_TOKEN.");
             return (ExitCodes.Configuration, null);
         }
 
@@ -168,7 +169,8 @@ internal sealed class CampaignSubmission(CampaignSession session, TextWriter out
             {
                 foreach (var cell in detail["cells"]?.AsArray() ?? [])
                 {
-                    await output.WriteLineAsync($"  {cell!["label"]}: {Spread(cell["throughput"], "req/s")}, {Spread(cell["outputThroughput"], "output tok/s")}"
+                    await output.WriteLineAsync($"  {cell!["label"]}: {Spread(cell["throughput"], "req/s")}, "
+                        + $"{Spread(cell["outputThroughput"], "output tok/s")}"
                         + (cell["capacity"] is JsonObject ? $", capacity {Spread(cell["capacity"], "req/s")}" : "")
                         + (cell["unstable"]?.GetValue<bool>() == true ? " (unstable)" : ""));
                 }

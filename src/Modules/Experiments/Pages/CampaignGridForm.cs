@@ -44,7 +44,8 @@ public sealed class CampaignGridForm
     public bool IsShown(string field) => Open && (field is "axes.nodes" or "axes" or "repeats" or "throttle"
         || (Parameter is { Length: > 0 } p && field == $"axes.parameters.{p}"));
 
-    /// <summary>The campaign Start would send over <paramref name="experiment"/>; lists and numbers that do not parse are reported by field.</summary>
+    /// <summary>The campaign Start would send over <paramref name="experiment"/>; lists and numbers that do not parse are reported by
+    /// field.</summary>
     public CreateCampaign Build(CreateExperiment experiment, List<(string Field, string Message)> problems)
     {
         List<int>? nodes = null;

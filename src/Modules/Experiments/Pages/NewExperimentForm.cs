@@ -26,7 +26,8 @@ public sealed class NewExperimentForm
 
     public static readonly (string Field, string Help)[] SloFields =
     [
-        ("ttft", "Time to first token, e.g. 500ms"), ("tpot", "Time per output token, e.g. 50ms"), ("itl", "Inter-token latency, e.g. 40ms"), ("e2e", "End to end, e.g. 10s"),
+        ("ttft", "Time to first token, e.g. 500ms"), ("tpot", "Time per output token, e.g. 50ms"), ("itl", "Inter-token latency, e.g. 40ms"),
+            ("e2e", "End to end, e.g. 10s"),
         ("target", "Share that must meet them (0.9)"), ("maxErrorRate", "Most errors allowed (0.05)"),
     ];
 

@@ -119,7 +119,8 @@ internal sealed class SubmitServiceJob(
             Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             await File.WriteAllTextAsync(Path.Combine(folder, ArrayRenderer.BatchFile), ArrayRenderer.Render(name, folder, scripts[waiting[0].Id],
                 [.. inArray.Select(m => new ArrayMember(m.ArrayIndex!.Value, m.RunFolder!))], throttle), ct);
-            File.SetUnixFileMode(Path.Combine(folder, ArrayRenderer.BatchFile), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(Path.Combine(folder, ArrayRenderer.BatchFile), UnixFileMode.UserRead | UnixFileMode.UserWrite |
+                UnixFileMode.UserExecute);
             string jobId;
             try
             {
@@ -153,7 +154,8 @@ internal sealed class SubmitServiceJob(
             var taskId = ArrayFolder.TaskJobId(submitted.JobId, member.ArrayIndex!.Value);
             await File.WriteAllTextAsync(Path.Combine(member.RunFolder!, RunFolder.SubmittedMarker), taskId, ct);
             await RecordAsync(db, member, scheduler, taskId,
-                $"submitted as task {member.ArrayIndex} of job array {submitted.JobId} (tasks {indices}, at most {member.ArrayThrottle} at once)", ct);
+                $"submitted as task {member.ArrayIndex} of job array {submitted.JobId} (tasks {indices}, at most {member.ArrayThrottle} at once)",
+                    ct);
         }
 
         return !submitted.Indices.Contains(service.ArrayIndex!.Value) && service.Status == ServiceStatus.Pending && service.JobId is null;
