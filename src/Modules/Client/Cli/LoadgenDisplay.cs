@@ -28,6 +28,7 @@ internal sealed class LoadgenDisplay(bool quiet, TimeProvider time)
             {
                 _total is { } t ? $"for {Aibench.Shared.Text.Duration.Format(t)}" : null,
                 plan.MaxRequests is { } m ? $"at most {m} requests" : null,
+                plan.MeasuredCap is { } c ? $"{c} measured requests after the warm-up" : null,
             }.Where(s => s is not null));
             Console.Error.WriteLine($"{Prefix}{name}: {target}, model {model}, dataset {dataset}, {stop}. Ctrl+C stops and keeps the results.");
         }

@@ -43,7 +43,11 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         RuleFor(s => s.Duration).Must(BePositiveDuration!).When(s => s.Duration is not null)
             .WithMessage(s => $"duration: '{s.Duration}' is not a positive duration like 30s or 2m.").OverridePropertyName("duration");
         RuleFor(s => s.MaxRequests).GreaterThan(0).OverridePropertyName("maxRequests");
-        RuleFor(s => s).Must(s => s.Duration is not null || s.MaxRequests is not null)
+        RuleFor(s => s.MeasuredRequests).GreaterThan(0).OverridePropertyName("measuredRequests");
+        RuleFor(s => s).Must(s => s.MaxRequests is null || s.MeasuredRequests is null)
+            .WithMessage("Give maxRequests (every request sent) or measuredRequests (the warm-up's not counted), not both.")
+            .OverridePropertyName("measuredRequests");
+        RuleFor(s => s).Must(s => s.Duration is not null || s.MaxRequests is not null || s.MeasuredRequests is not null)
             .WithMessage("Give duration, maxRequests or both: the run must know when to stop.").OverridePropertyName("duration");
         RuleFor(s => s.Warmup).Must(w => Duration.TryParse(w, out _)).When(s => s.Warmup is not null)
             .WithMessage(s => $"warmup: '{s.Warmup}' is not a duration like 10s.").OverridePropertyName("warmup");
@@ -85,8 +89,9 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         RuleFor(s => s.Slo!.Target).InclusiveBetween(0.01, 1.0).When(s => s.Slo?.Target is not null)
             .WithMessage(s => $"slo.target: {s.Slo!.Target} is not a share between 0.01 and 1.").OverridePropertyName("slo.target");
         RuleFor(s => s).Must(s => s.Slo is not { StopEarly: true } slo
-                || (slo.Target is not null && s.MaxRequests is not null && slo.HasObjectives))
-            .WithMessage("slo.stopEarly needs slo.target, maxRequests and at least one objective: without them no run can be known to have missed.")
+                || (slo.Target is not null && (s.MaxRequests ?? s.MeasuredRequests) is not null && slo.HasObjectives))
+            .WithMessage("slo.stopEarly needs slo.target, maxRequests (or measuredRequests) and at least one objective: without them no run can be "
+                + "known to have missed.")
             .OverridePropertyName("slo.stopEarly");
         RuleFor(s => s).Must(s => s.Stream || (s.Slo?.Ttft is null && s.Slo?.Tpot is null && s.Slo?.Itl is null))
             .WithMessage("slo.ttft, slo.tpot and slo.itl need stream: true; without streaming there is no first token to time.")

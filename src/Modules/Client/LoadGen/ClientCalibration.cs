@@ -132,6 +132,7 @@ internal static partial class ClientCalibration
                 Spread = Spread.RoundRobin,
                 Steps = [shape],
                 MaxRequests = null,
+                MeasuredCap = null,
                 Warmup = TimeSpan.Zero,
                 StepStartsUs = null,
                 SloTtft = null,

@@ -45,6 +45,7 @@ internal static class ClientWarmupRunner
             Spread = Spread.RoundRobin,
             Steps = [new StepPlan(total, null, null, null)],
             MaxRequests = total,
+            MeasuredCap = null,
             Warmup = TimeSpan.Zero,
             StepStartsUs = null,
             Timeout = plan.Timeout < TimeSpan.FromSeconds(30) ? plan.Timeout : TimeSpan.FromSeconds(30),

@@ -72,6 +72,9 @@ internal sealed record LoadPlan(
     /// </summary>
     public double? SloStopTarget { get; init; }
 
+    /// <summary>Measured requests after which the run stops, the warm-up's not counted (<see cref="BenchmarkSpec.MeasuredRequests"/>).</summary>
+    public long? MeasuredCap { get; init; }
+
     /// <summary>Builds the plan from a spec the validator accepted.</summary>
     public static LoadPlan From(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, string model)
     {
@@ -106,7 +109,9 @@ internal sealed record LoadPlan(
             spec.IgnoreEos)
         {
             SloItl = spec.Slo?.Itl is { } itl ? Parse(itl) : null,
-            SloStopTarget = spec.Slo is { StopEarly: true, Target: { } target } && spec.MaxRequests is not null ? target : null,
+            SloStopTarget = spec.Slo is { StopEarly: true, Target: { } target } && (spec.MaxRequests ?? spec.MeasuredRequests) is not null
+                ? target : null,
+            MeasuredCap = spec.MeasuredRequests,
         };
     }
 

@@ -24,6 +24,9 @@ internal sealed class LoadRunner : IDisposable
     private readonly LongHistogram[] _itl;
     private readonly Lock _gate = new();
     private long _nextIndex;
+
+    /// <summary>Measured (not warm-up) requests taken, against <see cref="LoadPlan.MeasuredCap"/>.</summary>
+    private long _measuredTaken;
     private long _rr;
     private long _inFlight;
     private long _maxInFlight;
@@ -113,12 +116,14 @@ internal sealed class LoadRunner : IDisposable
             partial ? "cancelled" : _stopReason, partial, _sender.ErrorSamples);
     }
 
-    private bool CapReached() => _plan.MaxRequests is { } max && Interlocked.Read(ref _nextIndex) >= max;
+    private bool CapReached() => (_plan.MaxRequests is { } max && Interlocked.Read(ref _nextIndex) >= max)
+        || (_plan.MeasuredCap is { } measured && Interlocked.Read(ref _measuredTaken) >= measured);
 
-    private bool TryTakeIndex(out long index)
+    private bool TryTakeIndex(out long index, bool warmup)
     {
         index = Interlocked.Increment(ref _nextIndex) - 1;
-        if (_plan.MaxRequests is { } max && index >= max)
+        if ((_plan.MaxRequests is { } max && index >= max)
+            || (!warmup && _plan.MeasuredCap is { } measured && Interlocked.Increment(ref _measuredTaken) > measured))
         {
             // A run that stopped for its objectives keeps that reason; its last sends may still reach the cap.
             if (_stopReason != "slo-broken") _stopReason = "max-requests";
@@ -134,9 +139,9 @@ internal sealed class LoadRunner : IDisposable
         var dispatchEnd = start;
         var workers = Enumerable.Range(0, step.Concurrency!.Value).Select(_ => Task.Run(async () =>
         {
-            while (!ct.IsCancellationRequested && NowUs() < end && TryTakeIndex(out var index))
+            while (!ct.IsCancellationRequested && NowUs() is var scheduled && scheduled < end
+                && TryTakeIndex(out var index, scheduled < warmupEnd))
             {
-                var scheduled = NowUs();
                 Atomic.Max(ref dispatchEnd, scheduled);
                 await ExecuteAsync(index, stepIndex, scheduled, scheduled < warmupEnd, ct);
             }
@@ -163,7 +168,7 @@ internal sealed class LoadRunner : IDisposable
                     var scheduled = start + (long)(offset * 1_000_000);
                     _clock.WaitUntil(scheduled, ct);
                     cap?.Wait(ct);
-                    if (!TryTakeIndex(out var index))
+                    if (!TryTakeIndex(out var index, scheduled < warmupEnd))
                     {
                         cap?.Release();
                         capped = true;

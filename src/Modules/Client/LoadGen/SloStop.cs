@@ -28,12 +28,14 @@ internal sealed class SloStop(LoadPlan plan) : IDisposable
     /// </summary>
     public bool Missed(RequestRecord record)
     {
-        if (plan.SloStopTarget is not { } target || plan.MaxRequests is not { } cap || Summarizer.MeetsSlo(record, plan))
+        if (plan.SloStopTarget is not { } target || (plan.MaxRequests ?? plan.MeasuredCap) is null || Summarizer.MeetsSlo(record, plan))
         {
             return false;
         }
 
-        var allowed = Math.Floor((1m - (decimal)target) * Math.Max(0, cap - Interlocked.Read(ref _warmup)));
+        // What can still be measured: the measured cap itself, or the cap less the warm-up requests sent.
+        var measurable = plan.MeasuredCap ?? Math.Max(0, plan.MaxRequests!.Value - Interlocked.Read(ref _warmup));
+        var allowed = Math.Floor((1m - (decimal)target) * measurable);
         if (Interlocked.Increment(ref _misses) <= allowed || Interlocked.Exchange(ref _stopped, 1) == 1)
         {
             return false;

@@ -90,6 +90,7 @@ internal sealed class BenchmarkDetailPresenter
         var limits = new List<string>();
         if (spec.Duration is not null) limits.Add((load.Kind == "sweep" ? "" : "for ") + spec.Duration + (load.Kind == "sweep" ? " per step" : ""));
         if (spec.MaxRequests is not null) limits.Add($"at most {spec.MaxRequests} requests");
+        if (spec.MeasuredRequests is not null) limits.Add($"{spec.MeasuredRequests} measured requests after the warm-up");
         if (spec.Warmup is not null) limits.Add($"{spec.Warmup} warm-up");
         if (load.MaxInFlight is not null) limits.Add($"at most {load.MaxInFlight} in flight");
         return limits.Count == 0 ? shape : $"{shape}; {string.Join(", ", limits)}";

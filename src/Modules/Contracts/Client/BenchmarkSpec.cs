@@ -15,6 +15,11 @@ namespace Aibench.Contracts.Client;
 /// <param name="Load">The load shape.</param>
 /// <param name="Duration">How long to send requests (per step for a sweep).</param>
 /// <param name="MaxRequests">Stop after this many requests have been sent.</param>
+/// <param name="MeasuredRequests">
+/// Stop after this many measured requests have been sent, the warm-up's not counted (as vLLM's <c>--num-prompts</c>
+/// beside <c>--num-warmups</c>): a closed loop's warm-up of a given time sends a number of requests no one knows before.
+/// Not with <paramref name="MaxRequests"/>.
+/// </param>
 /// <param name="Warmup">Requests scheduled in this first part of the run (of each sweep step) are sent but not counted.</param>
 /// <param name="Dataset">Where prompts come from: <c>random:input=512,output=128</c>, <c>sharegpt:PATH</c>, <c>jsonl:PATH</c>.</param>
 /// <param name="Slo">Service-level objectives that define goodput.</param>
@@ -58,7 +63,8 @@ public sealed record BenchmarkSpec(
     string? Tokenizer = null,
     string? Calibration = null,
     bool ClientWarmup = true,
-    IReadOnlyDictionary<string, ReferenceBound>? References = null);
+    IReadOnlyDictionary<string, ReferenceBound>? References = null,
+    int? MeasuredRequests = null);
 
 /// <summary>
 /// Where a run's load is generated. <c>in-process</c> sends every request from the host; <c>slurm</c> starts

@@ -171,6 +171,7 @@ internal static class WorkerShare
         {
             Load = share,
             MaxRequests = spec.MaxRequests is { } max ? Math.Max(1, Split(max)) : null,
+            MeasuredRequests = spec.MeasuredRequests is { } measured ? Math.Max(1, Split(measured)) : null,
             Seed = unchecked(spec.Seed + worker),
             Placement = null,
         };
