@@ -71,6 +71,50 @@ public sealed class CapacitySearchTests
         Assert.Equal(outcome.Rate!.Value * 20, outcome.OutputTokensPerSecond!.Value, 1);
     }
 
+    [Theory]
+    [InlineData(10, 1)]
+    [InlineData(37, 4)]
+    [InlineData(1, 1)]
+    public void In_concurrency_mode_it_finds_the_most_requests_in_flight_that_hold_a_whole_number_with_what_they_carried(int capacity, int start)
+    {
+        var closed = CapacitySearch.Begin(new ExperimentCapacity(start, 0.05, 200, "2s", Repeats: 3, Mode: "concurrency"),
+            new ExperimentSlo(Itl: "40ms"), 1);
+        // In flight c carries 3·c req/s of 20 tokens each while it holds.
+        var (search, stop) = Drive(closed, c => c <= capacity ? Run(3 * c, 200, 200) : Run(3 * c, 40, 10, stop: "slo-broken"));
+
+        Assert.Equal("converged", stop.Ended);
+        Assert.All(search.Probes, p => Assert.Equal(Math.Floor(p.Rate), p.Rate));
+        var outcome = search.Outcome(stop.Ended!);
+        Assert.Equal("concurrency", outcome.Mode);
+        // The most in flight known to hold, within the tolerance of the first that failed (37 ends between 36 and 38).
+        var found = (int)outcome.Rate!.Value;
+        Assert.Equal(outcome.Lower, found);
+        Assert.InRange(capacity, found, outcome.Upper!.Value - 1);
+        // Within the tolerance, or neighbours (1 and 2 in flight are ± 33 %, and nothing lies between them).
+        Assert.True(outcome.HalfWidthPercent <= 5 || outcome.Upper == found + 1, $"± {outcome.HalfWidthPercent} %");
+        Assert.Equal(3 * found, outcome.RequestRate!.Value, 3);
+        Assert.Equal(60 * found, outcome.OutputTokensPerSecond!.Value, 1);
+        Assert.Contains($"{found} in flight", outcome.Summary);
+        Assert.Contains($"carrying {3 * found} req/s", outcome.Summary);
+
+        // Each probe is a closed loop that counts its measured requests apart from its timed settling period.
+        var spec = search.ProbeSpec(new BenchmarkSpec(Name: "cap", Load: new LoadShape("rate", Rate: 1)), 8, 5);
+        Assert.Equal(new LoadShape("concurrency", Concurrency: 8), spec.Load);
+        Assert.Equal((null, 200, "2s"), (spec.MaxRequests, spec.MeasuredRequests, spec.Warmup));
+        Assert.True(spec.Slo!.StopEarly);
+    }
+
+    [Fact]
+    public void In_concurrency_mode_a_level_that_never_holds_stops_below_one_in_flight()
+    {
+        var closed = CapacitySearch.Begin(new ExperimentCapacity(4, Mode: "concurrency"), new ExperimentSlo(Itl: "40ms"), 1);
+        var (search, stop) = Drive(closed, c => Run(3 * c, 40, 10, stop: "slo-broken"));
+
+        Assert.Equal("below-start", stop.Ended);
+        Assert.Equal([4.0, 2, 1], search.Probes.Select(p => p.Rate));
+        Assert.Null(search.Outcome(stop.Ended!).Rate);
+    }
+
     [Fact]
     public void A_probe_too_close_to_the_target_to_call_is_repeated_and_its_requests_pooled()
     {

@@ -121,6 +121,15 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
             .OverridePropertyName("slo");
         When(c => c.Capacity is not null, () =>
         {
+            RuleFor(c => c.Capacity!.Mode).Must(m => m is null or ExperimentCapacity.RateMode or ExperimentCapacity.ConcurrencyMode)
+                .OverridePropertyName("capacity.mode")
+                .WithMessage(c => $"capacity.mode: '{c.Capacity!.Mode}' is not rate (open loop, req/s) or concurrency (closed loop, in flight).");
+            RuleFor(c => c.Capacity!).Must(k => k.Start is not { } s || (s == Math.Floor(s) && s >= 1))
+                .When(c => c.Capacity!.Closed).OverridePropertyName("capacity.start")
+                .WithMessage(c => $"capacity.start: {c.Capacity!.Start} is not a whole number of requests in flight (capacity.mode concurrency).");
+            RuleFor(c => c.Capacity!).Must(k => k.MaxRate is not { } m || (m == Math.Floor(m) && m >= 1))
+                .When(c => c.Capacity!.Closed).OverridePropertyName("capacity.maxRate")
+                .WithMessage(c => $"capacity.maxRate: {c.Capacity!.MaxRate} is not a whole number of requests in flight (capacity.mode concurrency).");
             RuleFor(c => c.Capacity!.Start).GreaterThan(0).When(c => c.Capacity!.Start is not null).OverridePropertyName("capacity.start")
                 .WithMessage(c => $"capacity.start: {c.Capacity!.Start} is not a positive request rate.");
             RuleFor(c => c.Capacity!.MaxRate).GreaterThan(0).LessThanOrEqualTo(ExperimentCapacity.HighestRate)

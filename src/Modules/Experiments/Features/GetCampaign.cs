@@ -69,7 +69,7 @@ internal sealed class GetCampaignHandler(IDbContextFactory<ExperimentsDbContext>
             var experiment = experiments.GetValueOrDefault(element.ExperimentId);
             var result = experiment?.Result is { } json ? ExperimentWorkflow.FromJson<ExperimentResult>(json) : null;
             var o = experiment?.Status == ExperimentStatus.Completed ? result?.Overall : null;
-            var capacity = experiment?.Status == ExperimentStatus.Completed ? result?.Capacity?.Rate : null;
+            var capacity = experiment?.Status == ExperimentStatus.Completed ? result?.Capacity?.RequestRate ?? result?.Capacity?.Rate : null;
             var status = element.Error is not null ? "failed"
                 : experiment is null || new ElementState(experiment.Status, experiment.Stage).Queued ? "queued" : experiment.Status.WireName();
             elements.Add(new CampaignElementView(element.Index, element.Cell, element.Repeat, element.Label, element.Nodes, element.ExperimentId,

@@ -42,7 +42,7 @@ internal static class CapacitySteps
                     return stop;
                 }
 
-                var allowed = TimeSpan.FromSeconds(search.ProbeSeconds(probe.Rate))
+                var allowed = TimeSpan.FromSeconds(search.WatchSeconds(probe.Rate))
                     + (Shared.Text.Duration.TryParse(load.Timeout, out var t) ? t : TimeSpan.Zero) + TimeSpan.FromMinutes(2);
                 if (now - probe.StartedAt > allowed)
                 {
@@ -69,7 +69,7 @@ internal static class CapacitySteps
 
             if (run.Status != BenchmarkStatus.Completed)
             {
-                ExperimentSteps.Abort(e, $"capacity probe {probe.Index} at {Rate(probe.Rate)} {run.Status.WireName()}: {run.Error}");
+                ExperimentSteps.Abort(e, $"capacity probe {probe.Index} at {Rate(search, probe.Rate)} {run.Status.WireName()}: {run.Error}");
                 return ExperimentStep.Hold;
             }
 
@@ -116,8 +116,9 @@ internal static class CapacitySteps
     private static string Progress(CapacitySearch search)
     {
         var probe = search.Running!;
-        return $"capacity probe {probe.Index} at {Rate(probe.Rate)}; so far: {search.Outcome("running").Summary}";
+        return $"capacity probe {probe.Index} at {Rate(search, probe.Rate)}; so far: {search.Outcome("running").Summary}";
     }
 
-    private static string Rate(double rate) => string.Create(CultureInfo.InvariantCulture, $"{rate:0.###} req/s");
+    private static string Rate(CapacitySearch search, double rate) =>
+        string.Create(CultureInfo.InvariantCulture, $"{rate:0.###} {(search.Settings.Closed ? "in flight" : "req/s")}");
 }

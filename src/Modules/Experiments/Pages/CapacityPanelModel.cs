@@ -26,12 +26,15 @@ internal sealed record CapacityPanelModel(
     public static CapacityPanelModel Of(CapacityOutcome c, double target, double maxErrorRate = Planning.ExperimentSlo.DefaultMaxErrorRate)
     {
         var running = c.Ended == "running";
+        var closed = c.Mode == ExperimentCapacity.ConcurrencyMode;
+        var unit = closed ? "in flight" : "req/s";
         var headline = c.Rate is { } rate
-            ? $"{(c.AtLeast ? "at least " : "")}{Numbers.N(rate, "0.###")} req/s"
+            ? $"{(c.AtLeast ? "at least " : "")}{Numbers.N(rate, "0.###")} {unit}"
+                + (closed && c.RequestRate is { } carried ? $" · {Numbers.N(carried, "0.##")} req/s" : "")
                 + (c.OutputTokensPerSecond is { } tps ? $" · {Numbers.N(tps, "0.#")} output tokens/s" : "")
-            : c.Upper is { } upper ? $"below {Numbers.N(upper, "0.###")} req/s" : "searching…";
+            : c.Upper is { } upper ? $"below {Numbers.N(upper, "0.###")} {unit}" : "searching…";
         var interval = c.Lower is { } lo && c.Upper is { } hi
-            ? $"passed at {Numbers.N(lo, "0.###")}, failed at {Numbers.N(hi, "0.###")} req/s: ± {Numbers.N(c.HalfWidthPercent, "0.#")} %"
+            ? $"passed at {Numbers.N(lo, "0.###")}, failed at {Numbers.N(hi, "0.###")} {unit}: ± {Numbers.N(c.HalfWidthPercent, "0.#")} %"
             : null;
         var rows = c.Probes.Select(p => new CapacityPanelRow(
             p.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -47,7 +50,7 @@ internal sealed record CapacityPanelModel(
         return new CapacityPanelModel(headline, interval, c.BrokeFirst, c.AtLeast, running, rows,
             [.. curve.Select(p => Numbers.N(p.Rate, "0.###"))],
             [
-                new ChartSeries<double> { Name = "Offered (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.Rate)]) },
+                new ChartSeries<double> { Name = closed ? "In flight" : "Offered (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.Rate)]) },
                 new ChartSeries<double> { Name = "Throughput (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.RequestThroughput)]) },
                 new ChartSeries<double> { Name = "Goodput (req/s within SLO)", Data = new ChartData<double>([.. curve.Select(p => p.Goodput)]) },
             ]);

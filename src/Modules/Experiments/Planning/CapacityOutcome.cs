@@ -35,4 +35,17 @@ public sealed record CapacityOutcome(
     string Ended,
     string? BrokeFirst,
     string Summary,
-    IReadOnlyList<CapacityProbe> Probes);
+    IReadOnlyList<CapacityProbe> Probes)
+{
+    /// <summary>
+    /// <c>rate</c>: <see cref="Rate"/>, <see cref="Lower"/> and <see cref="Upper"/> are request rates. <c>concurrency</c>:
+    /// they are requests in flight, and <see cref="Rate"/> is the most that held (not a middle: in flight is whole).
+    /// </summary>
+    public string Mode { get; init; } = ExperimentCapacity.RateMode;
+
+    /// <summary>
+    /// The capacity as a request rate, req/s, in either mode: <see cref="Rate"/> in rate mode; in concurrency mode what the
+    /// probes at <see cref="Lower"/> carried (measured). Null in results stored before it existed (read <see cref="Rate"/>).
+    /// </summary>
+    public double? RequestRate { get; init; }
+}

@@ -88,12 +88,13 @@ public sealed record CapacitySearch(
         }
         else if (lower is null)
         {
-            var half = Round(upper.Rate / 2);
-            next = half < start / LowestFraction ? CapacityDecision.Stop("below-start") : CapacityDecision.Probe(half);
+            var half = Level(upper.Rate / 2);
+            next = half < start / LowestFraction || (Closed && half < 1) ? CapacityDecision.Stop("below-start") : CapacityDecision.Probe(half);
         }
         else
         {
-            var middle = Round((lower.Rate + upper.Rate) / 2);
+            // In flight is a whole number: a closed-loop bisection ends when the two levels are neighbours.
+            var middle = Level((lower.Rate + upper.Rate) / 2);
             // At the rates' resolution (0.001 req/s) the middle may be an end already: nothing narrower can be probed.
             next = Width(lower.Rate, upper.Rate) <= Settings.Tolerance!.Value || middle <= lower.Rate || middle >= upper.Rate
                 ? CapacityDecision.Stop("converged")
@@ -144,6 +145,22 @@ public sealed record CapacitySearch(
     public BenchmarkSpec ProbeSpec(BenchmarkSpec load, double rate, int index)
     {
         var settle = Duration.TryParse(Settings.Settle, out var s) ? s : TimeSpan.Zero;
+        if (Closed)
+        {
+            // A closed loop sends as fast as answers come: the settling period's requests are not known before, so the
+            // measured ones are counted apart from them (measuredRequests), and the duration is only a bound.
+            return load with
+            {
+                Name = string.Create(CultureInfo.InvariantCulture, $"{load.Name} · probe {index} · {rate:0} in flight"),
+                Load = new LoadShape("concurrency", Concurrency: (int)rate),
+                Duration = string.Create(CultureInfo.InvariantCulture, $"{(int)Math.Ceiling(WatchSeconds(rate))}s"),
+                Warmup = s > TimeSpan.Zero ? Settings.Settle : null,
+                MaxRequests = null,
+                MeasuredRequests = Settings.MinRequests!.Value,
+                Slo = (load.Slo ?? new SloSpec()) with { Target = Target, StopEarly = true },
+            };
+        }
+
         var shape = (load.Load ?? new LoadShape("rate")) with { Kind = "rate", Rate = rate };
         return load with
         {
@@ -158,9 +175,25 @@ public sealed record CapacitySearch(
         };
     }
 
-    /// <summary>Seconds a probe at <paramref name="rate"/> is expected to send for.</summary>
-    public double ProbeSeconds(double rate) =>
-        ((Duration.TryParse(Settings.Settle, out var s) ? s.TotalSeconds : 0) * rate + Settings.MinRequests!.Value) / rate;
+    /// <summary>
+    /// Seconds a probe at <paramref name="rate"/> is expected to send for. In a closed loop: the settling period and
+    /// the measured requests at the rate the nearest probe carried (no more when it had fewer in flight, scaled down when
+    /// it had more), or, before any probe, at one request per second for each in flight.
+    /// </summary>
+    public double ProbeSeconds(double rate)
+    {
+        var settle = Duration.TryParse(Settings.Settle, out var s) ? s.TotalSeconds : 0;
+        if (!Closed) return (settle * rate + Settings.MinRequests!.Value) / rate;
+        var nearest = Probes.Where(p => p.Finished && p.RequestThroughput > 0).MinBy(p => Math.Abs(p.Rate - rate));
+        var carried = nearest is null ? rate : nearest.RequestThroughput * Math.Min(1, rate / nearest.Rate);
+        return settle + (Settings.MinRequests!.Value / carried);
+    }
+
+    /// <summary>
+    /// How long a probe may run before it counts as stuck, beyond its requests' timeout. A closed loop's rate is an
+    /// estimate (<see cref="ProbeSeconds"/>): twice it and at least ten minutes.
+    /// </summary>
+    public double WatchSeconds(double rate) => Closed ? Math.Max(600, (2 * ProbeSeconds(rate)) + 30) : ProbeSeconds(rate);
 
     /// <summary>What was found so far; <paramref name="ended"/> is the stop reason, or <c>running</c>.</summary>
     public CapacityOutcome Outcome(string ended)
@@ -180,26 +213,53 @@ public sealed record CapacitySearch(
         var perRequest = lower is null ? null : TokensPerRequest(lower.Rate);
         // Nothing failed above the highest rate that passed: the service may carry more than was found.
         var atLeast = upper is null && lower is not null;
-        double? rate = lower is null ? null : upper is null ? lower.Rate : Round((lower.Rate + upper.Rate) / 2, 4);
         double? half = lower is not null && upper is not null ? Math.Round(Width(lower.Rate, upper.Rate) * 100, 2) : null;
         var broke = upper is null ? null : BrokeFirst(upper);
+        if (Closed)
+        {
+            // Requests in flight are whole: the capacity is the most that held, and what it carried was measured.
+            var carried = lower is null ? null : Carried(lower.Rate);
+            return new CapacityOutcome(lower?.Rate, lower?.Rate, upper?.Rate, half, carried?.Tokens, carried?.Tokens,
+                upper is null ? null : Carried(upper.Rate)?.Tokens, atLeast, ended, broke,
+                Summarise(ended, lower?.Rate, lower?.Rate, upper?.Rate, half, broke, atLeast, limited, carried?.Requests), Probes)
+            {
+                Mode = ExperimentCapacity.ConcurrencyMode,
+                RequestRate = carried?.Requests,
+            };
+        }
+
+        double? rate = lower is null ? null : upper is null ? lower.Rate : Round((lower.Rate + upper.Rate) / 2, 4);
         return new CapacityOutcome(rate, lower?.Rate, upper?.Rate, half, Tokens(rate, perRequest), Tokens(lower?.Rate, perRequest),
             Tokens(upper?.Rate, perRequest), atLeast, ended, broke, Summarise(ended, rate, lower?.Rate, upper?.Rate, half, broke, atLeast, limited),
-            Probes);
+            Probes)
+        {
+            RequestRate = rate,
+        };
+    }
+
+    /// <summary>What the probes at one level carried, weighted by their measured time: requests and output tokens per second.</summary>
+    private (double Requests, double Tokens)? Carried(double level)
+    {
+        var probes = Probes.Where(p => p.Finished && p.Rate == level && p.DurationSeconds > 0).ToList();
+        var seconds = probes.Sum(p => p.DurationSeconds);
+        return seconds <= 0 ? null : (Math.Round(probes.Sum(p => p.RequestThroughput * p.DurationSeconds) / seconds, 3),
+            Math.Round(probes.Sum(p => p.OutputTokenThroughput * p.DurationSeconds) / seconds, 2));
     }
 
     private string Summarise(string ended, double? rate, double? lower, double? upper, double? half, string? broke, bool atLeast,
-        CapacityProbe? limited)
+        CapacityProbe? limited, double? carried = null)
     {
         var I = CultureInfo.InvariantCulture;
+        var unit = Closed ? "in flight" : "req/s";
         var probes = Probes.Count(p => p.Finished);
         var text = rate is null
             ? upper is null ? "no probe finished yet"
-                : string.Create(I, $"the SLO did not hold even at {upper:0.###} req/s")
-            : atLeast ? string.Create(I, $"at least {rate:0.###} req/s")
-            : string.Create(I, $"{rate:0.###} req/s ± {half:0.#} % (passed at {lower:0.###}, failed at {upper:0.###})");
+                : string.Create(I, $"the SLO did not hold even at {upper:0.###} {unit}")
+            : atLeast ? string.Create(I, $"at least {rate:0.###} {unit}")
+            : string.Create(I, $"{rate:0.###} {unit} ± {half:0.#} % (passed at {lower:0.###}, failed at {upper:0.###})");
+        if (carried is not null) text += string.Create(I, $", carrying {carried:0.###} req/s");
         if (broke is not null) text += $"; {broke} broke first";
-        if (limited is not null) text += string.Create(I, $"; the client could not deliver {limited.Rate:0.###} req/s");
+        if (limited is not null) text += string.Create(I, $"; the client could not deliver {limited.Rate:0.###} {unit}");
         return text + $" ({probes} probe{(probes == 1 ? "" : "s")}, {ended})";
     }
 
@@ -267,6 +327,11 @@ public sealed record CapacitySearch(
     private static double Width(double lower, double upper) => (upper - lower) / (upper + lower);
 
     private static double Round(double rate, int digits = 3) => Math.Round(rate, digits);
+
+    private bool Closed => Settings.Closed;
+
+    /// <summary>A load to probe: a rate at 0.001 req/s, or a whole number of requests in flight.</summary>
+    private double Level(double value) => Closed ? Math.Floor(value) : Round(value);
 
     private sealed record RateVerdict(double Rate, int Probes, bool Passed, bool Conclusive, double ErrorRate);
 }

@@ -10,14 +10,27 @@ namespace Aibench.Experiments.Planning;
 /// <param name="Settle">Each probe's settling period, sent at its rate but not counted (default 5s).</param>
 /// <param name="MaxRate">No probe goes above this rate, req/s (default 10000).</param>
 /// <param name="Repeats">Most probes at one rate when its verdict is too close to the target to call (default 3).</param>
+/// <param name="Mode">
+/// <c>rate</c> (default): open loop, the capacity is a request rate. <c>concurrency</c>: closed loop, the capacity is
+/// the most requests in flight at which the SLO holds, with the request rate that carried; <see cref="Start"/> and
+/// <see cref="MaxRate"/> are then numbers of requests in flight.
+/// </param>
 public sealed record ExperimentCapacity(
     double? Start = null,
     double? Tolerance = null,
     int? MinRequests = null,
     string? Settle = null,
     double? MaxRate = null,
-    int? Repeats = null)
+    int? Repeats = null,
+    string? Mode = null)
 {
+    public const string RateMode = "rate";
+    public const string ConcurrencyMode = "concurrency";
+    public const int DefaultMaxConcurrency = 1024;
+
+    /// <summary>A closed-loop search over requests in flight.</summary>
+    public bool Closed => Mode == ConcurrencyMode;
+
     public const double DefaultTolerance = 0.05;
     public const int DefaultMinRequests = 200;
     public const string DefaultSettle = "5s";
@@ -28,11 +41,10 @@ public sealed record ExperimentCapacity(
     public const int DefaultRepeats = 3;
 
     /// <summary>Every option given or defaulted, as the search reads them.</summary>
-    internal ExperimentCapacity Resolved(int replicas) => new(
-        Start ?? Math.Min(Math.Max(1, replicas), MaxRate ?? DefaultMaxRate),
-        Tolerance ?? DefaultTolerance,
-        MinRequests ?? DefaultMinRequests,
-        Settle ?? DefaultSettle,
-        MaxRate ?? DefaultMaxRate,
-        Repeats ?? DefaultRepeats);
+    internal ExperimentCapacity Resolved(int replicas)
+    {
+        var max = MaxRate ?? (Closed ? DefaultMaxConcurrency : DefaultMaxRate);
+        return new(Start ?? Math.Min(Math.Max(1, replicas), max), Tolerance ?? DefaultTolerance, MinRequests ?? DefaultMinRequests,
+            Settle ?? DefaultSettle, max, Repeats ?? DefaultRepeats, Mode ?? RateMode);
+    }
 }
