@@ -113,6 +113,53 @@ public sealed class LocalCapacityGroundTruthTests : CapacityGroundTruthTests
 {
     protected override string Scheduler => "local";
 
+    /// <summary>
+    /// A closed loop of c ≤ S requests keeps c sequences decoding, so each step, and so each request's inter-token
+    /// latency, is d₀ + d₁·c (no prefill time here). Under an ITL objective X the most in flight that hold is
+    /// c* = ⌊(X − d₀) / d₁⌋ (docs/simulator.md); the margins either side are d₁ / 2.
+    /// </summary>
+    [Theory]
+    [InlineData(10, 10, 105, 9)]
+    [InlineData(20, 8, 72, 6)]
+    public async Task In_concurrency_mode_the_search_finds_the_computed_most_requests_in_flight_under_an_itl_objective(double decodeBaseMs,
+        double decodePerSeqMs, double itlMs, int computed)
+    {
+        Assert.Equal(computed, (int)Math.Floor((itlMs - decodeBaseMs) / decodePerSeqMs));
+        await using var host = Start(Scheduler);
+        var id = await CreateAsync(host.Client, new
+        {
+            recipe = "vllm-sim",
+            nodes = 1,
+            testType = "capacity",
+            duration = "8m",
+            warmup = "0s",
+            parameters = new
+            {
+                max_num_seqs = 64, decode_base_ms = decodeBaseMs, decode_per_seq_ms = decodePerSeqMs, prefill_base_ms = 0, prefill_per_token_ms = 0,
+            },
+            load = new { dataset = "random:input=32,output=8", timeout = "30s" },
+            slo = new { itl = string.Create(CultureInfo.InvariantCulture, $"{itlMs}ms") },
+            capacity = new { mode = "concurrency", start = 1, minRequests = 100, settle = "2s", tolerance = 0.05 },
+        });
+
+        var done = await WaitEndAsync(host.Client, id, TimeSpan.FromMinutes(9));
+        Assert.True(Status(done) == "completed", done.ToString());
+        var capacity = done.GetProperty("result").GetProperty("capacity");
+        var probes = string.Join("; ", capacity.GetProperty("probes").EnumerateArray().Select(p => string.Create(CultureInfo.InvariantCulture,
+            $"{p.GetProperty("rate").GetDouble()} in flight: {p.GetProperty("met").GetInt64()}/{p.GetProperty("measured").GetInt64()} met, "
+            + $"{p.GetProperty("requestThroughput").GetDouble():0.##} req/s")));
+        var why = $"computed {computed} in flight; found {capacity.GetProperty("summary").GetString()}; probes: {probes}";
+        TestContext.Current.TestOutputHelper?.WriteLine(why);
+        Assert.True(capacity.GetProperty("mode").GetString() == "concurrency", why);
+        Assert.True(capacity.GetProperty("rate").GetDouble() == computed, why);
+        Assert.Equal("converged", capacity.GetProperty("ended").GetString());
+        Assert.Equal("itl", capacity.GetProperty("brokeFirst").GetString());
+        // What it carried, measured: c* requests of 8 tokens each, every (7 gaps + a first token) of about d₀ + d₁·c*.
+        var carried = capacity.GetProperty("requestRate").GetDouble();
+        Assert.InRange(carried, 0.5 * computed / (8 * (itlMs / 1000)), 1.5 * computed / (7 * ((decodeBaseMs + decodePerSeqMs * computed) / 1000)));
+        Assert.Equal(carried * 8, capacity.GetProperty("outputTokensPerSecond").GetDouble(), 0.02 * carried * 8);
+    }
+
     [Fact]
     public async Task The_search_finds_the_computed_capacity_of_eight_sequences_of_twenty_tokens() =>
         AssertFound(await SearchAsync(Wide), Wide);
