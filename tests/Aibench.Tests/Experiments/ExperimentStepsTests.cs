@@ -103,6 +103,8 @@ public sealed class ExperimentStepsTests
         Next(e, new StepFacts(Service(ServiceStatus.Queued, "Priority"), null, null));
         Assert.Equal("queued for 3 min: Priority (job 42)", e.Reason);
         Assert.Null(e.AbortReason);
+        Next(e, new StepFacts(Service(ServiceStatus.Queued, "JobArrayTaskLimit"), null, null));
+        Assert.Equal("queued for 3 min: waiting for its turn in its job array (JobArrayTaskLimit: the campaign's throttle) (job 42)", e.Reason);
 
         _time.Advance(TimeSpan.FromMinutes(8));
         Next(e, new StepFacts(Service(ServiceStatus.Starting), null, null));

@@ -38,7 +38,8 @@ internal static class Baselines
             var result = ExperimentWorkflow.FromJson<ExperimentResult>(candidate.Result!);
             if (!result.Partial && result.Slo?.Passed != false && result.References?.Passed != false)
             {
-                return new ExperimentReferences(bounds, candidate.Id, ReferenceJudge.FiguresOf(result.Overall, result.Capacity?.RequestRate ?? result.Capacity?.Rate));
+                return new ExperimentReferences(bounds, candidate.Id,
+                    ReferenceJudge.FiguresOf(result.Overall, result.Capacity?.RequestRate ?? result.Capacity?.Rate));
             }
         }
 

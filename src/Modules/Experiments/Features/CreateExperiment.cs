@@ -129,7 +129,8 @@ internal sealed class CreateExperimentValidator : AbstractValidator<CreateExperi
                 .WithMessage(c => $"capacity.start: {c.Capacity!.Start} is not a whole number of requests in flight (capacity.mode concurrency).");
             RuleFor(c => c.Capacity!).Must(k => k.MaxRate is not { } m || (m == Math.Floor(m) && m >= 1))
                 .When(c => c.Capacity!.Closed).OverridePropertyName("capacity.maxRate")
-                .WithMessage(c => $"capacity.maxRate: {c.Capacity!.MaxRate} is not a whole number of requests in flight (capacity.mode concurrency).");
+                .WithMessage(c => $"capacity.maxRate: {c.Capacity!.MaxRate} is not a whole number of requests in flight "
+                    + $"(capacity.mode concurrency).");
             RuleFor(c => c.Capacity!.Start).GreaterThan(0).When(c => c.Capacity!.Start is not null).OverridePropertyName("capacity.start")
                 .WithMessage(c => $"capacity.start: {c.Capacity!.Start} is not a positive request rate.");
             RuleFor(c => c.Capacity!.MaxRate).GreaterThan(0).LessThanOrEqualTo(ExperimentCapacity.HighestRate)

@@ -187,7 +187,7 @@ internal static class ExperimentSteps
         var what = service.Status switch
         {
             ServiceStatus.Pending => "waiting to be submitted",
-            ServiceStatus.Queued => $"queued for {Minutes(waited)}{(service.Reason is { } r ? $": {r}" : "")} (job {service.JobId})",
+            ServiceStatus.Queued => $"queued for {Minutes(waited)}{(service.Reason is { } r ? $": {QueueReason(r)}" : "")} (job {service.JobId})",
             ServiceStatus.Starting =>
                 $"starting on {service.NodeList ?? "?"}: "
                     + $"{service.Reason ?? $"{service.Replicas.Count(x => x.Ready)} of {service.ExpectedReplicas} replica(s) ready"}",
@@ -203,6 +203,10 @@ internal static class ExperimentSteps
         e.Reason = what;
         return ExperimentStep.Hold;
     }
+
+    /// <summary>SLURM's reason for a pending job, with what its own word means when it is one a campaign causes.</summary>
+    private static string QueueReason(string reason) =>
+        reason == "JobArrayTaskLimit" ? "waiting for its turn in its job array (JobArrayTaskLimit: the campaign's throttle)" : reason;
 
     private static ExperimentStep WarmingUp(Experiment e, StepFacts facts, DateTimeOffset now, Guid instance)
     {

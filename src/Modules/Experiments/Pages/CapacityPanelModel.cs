@@ -50,7 +50,8 @@ internal sealed record CapacityPanelModel(
         return new CapacityPanelModel(headline, interval, c.BrokeFirst, c.AtLeast, running, rows,
             [.. curve.Select(p => Numbers.N(p.Rate, "0.###"))],
             [
-                new ChartSeries<double> { Name = closed ? "In flight" : "Offered (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.Rate)]) },
+                new ChartSeries<double> { Name = closed ? "In flight" : "Offered (req/s)",
+                    Data = new ChartData<double>([.. curve.Select(p => p.Rate)]) },
                 new ChartSeries<double> { Name = "Throughput (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.RequestThroughput)]) },
                 new ChartSeries<double> { Name = "Goodput (req/s within SLO)", Data = new ChartData<double>([.. curve.Select(p => p.Goodput)]) },
             ]);
