@@ -141,7 +141,7 @@ internal sealed record AibenchSettings(
         return new AibenchSettings(home, url, allowRemote, token, postgres, metricsAnonymous, workers, level, ports);
     }
 
-    /// <summary>The data folder's default, <c>~/.local/share/aibench</c> (XDG_DATA_HOME when set).</summary>
+    /// <summary>Whether aibench listens on the loopback interface only.</summary>
     public bool IsLoopback => IsLoopbackHost(Url.Host);
 
     private static bool IsLoopbackHost(string host) =>

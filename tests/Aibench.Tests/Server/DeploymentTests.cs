@@ -365,6 +365,9 @@ public abstract class ClusterDeploymentTests : DeploymentTests
         Assert.Equal("PENDING", await SlurmCluster.StateAsync(ids[2]));
         Assert.Equal("queued", held.GetProperty("status").GetString());
         Assert.Contains("JobArrayTaskLimit", held.GetProperty("reason").GetString());
+        // Each task's output is in its own service's run folder, named by its job id, as a job of its own has it.
+        Assert.True(File.Exists(Path.Combine(running[0].GetProperty("runFolder").GetString()!, $"slurm-{ids[0]}.out")),
+            $"no slurm-{ids[0]}.out in {running[0].GetProperty("runFolder").GetString()}");
     }
 
     protected override async Task AssertJobRunningOnAnyNodeAsync(string jobId) => Assert.Equal("RUNNING", await SlurmCluster.StateAsync(jobId));

@@ -221,7 +221,9 @@ public sealed class BenchmarkSpecForm
             Seed: Seed,
             Timeout: Initial?.Timeout ?? new BenchmarkSpec().Timeout,
             IgnoreEos: Initial?.IgnoreEos ?? true,
-            ExperimentId: Initial?.ExperimentId));
+            ExperimentId: Initial?.ExperimentId,
+            // Not on the form: a capacity probe run again keeps its measured-request cap rather than running to its bound.
+            MeasuredRequests: MaxRequests is null ? Initial?.MeasuredRequests : null));
     }
 
     private static bool Blank(string? s) => string.IsNullOrWhiteSpace(s);

@@ -24,12 +24,20 @@ internal static class CampaignArrays
         return (int)Math.Min(MaxReadyTimeoutSeconds, own + turn);
     }
 
-    /// <summary>Gives every element its array, task index and ready timeout, from the preview's grid.</summary>
+    /// <summary>Tasks in one array at the most: SLURM's default <c>MaxArraySize</c> is 1001 (indices 0 to 1000).</summary>
+    public const int MaxArraySize = 1000;
+
+    /// <summary>
+    /// Gives every element of a shape of more than one its array, task index and ready timeout, from the preview's grid;
+    /// a shape of more than <see cref="MaxArraySize"/> elements is split into arrays of that many. An element alone in its
+    /// shape is a job of its own, which the campaign throttles itself.
+    /// </summary>
     public static void Assign(IReadOnlyList<CampaignElement> elements, CampaignPreview preview, int throttle, Func<Guid> newId)
     {
-        foreach (var shape in elements.GroupBy(e => preview.Grid[e.Cell].Shape))
+        foreach (var shape in elements.GroupBy(e => preview.Grid[e.Cell].Shape)
+            .SelectMany(g => g.OrderBy(e => e.Index).Chunk(MaxArraySize)).Where(c => c.Length > 1))
         {
-            var members = shape.OrderBy(e => e.Index).ToList();
+            var members = shape.ToList();
             var arrayId = newId();
             for (var i = 0; i < members.Count; i++)
             {

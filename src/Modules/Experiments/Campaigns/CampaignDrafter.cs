@@ -55,10 +55,13 @@ internal sealed class CampaignDrafter(ExperimentDrafter experiments)
             var elements = g.Count() * c.Repeats;
             var kind = elements > 1 ? "array" : "job";
             var limit = first.TimeLimitMinutes is { } m ? $"{m} min" : "the recipe's time limit";
+            var arrays = (elements + CampaignArrays.MaxArraySize - 1) / CampaignArrays.MaxArraySize;
+            var each = Math.Min(elements, CampaignArrays.MaxArraySize);
             var description = kind == "array"
                 ? string.Create(CultureInfo.InvariantCulture,
-                    $"one job array of {elements} elements on {first.Nodes} node(s) each, {limit}, at most {Math.Min(c.Throttle, elements)} at once "
-                        + $"(sbatch --array=0-{elements - 1}%{Math.Min(c.Throttle, elements)})")
+                    $"{(arrays == 1 ? "one job array" : $"{arrays} job arrays")} of {elements} elements on {first.Nodes} node(s) each, {limit}, "
+                        + $"at most {Math.Min(c.Throttle, each)} at once{(arrays == 1 ? "" : " in each")} "
+                        + $"(sbatch --array=0-{each - 1}%{Math.Min(c.Throttle, each)})")
                 : $"one job on {first.Nodes} node(s), {limit}";
             return new CampaignSubmission(kind, first.Nodes, first.TimeLimitMinutes, elements, [.. g.Select(d => d.Cell.Index)], description);
         }).ToList();

@@ -100,7 +100,12 @@ internal sealed class CampaignSubmission(CampaignSession session, TextWriter out
             await output.WriteLineAsync($"  {new Uri(session.Url, $"/campaigns/{id}")}");
             return wait ? await WaitAsync(http, id, ct) : ExitCodes.Ok;
         }
-        catch (HttpRequestException e)
+        catch (HttpRequestException e) when (e.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            await error.WriteLineAsync($"aibench campaign: {session.Url} refused the token ({(int)e.StatusCode}); give --token or AIBENCH_TOKEN.");
+            return ExitCodes.Configuration;
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !ct.IsCancellationRequested))
         {
             await error.WriteLineAsync($"aibench campaign: aibench does not answer at {session.Url}: {e.Message}");
             return ExitCodes.DependencyUnavailable;

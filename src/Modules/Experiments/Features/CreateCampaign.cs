@@ -17,13 +17,16 @@ namespace Aibench.Experiments.Features;
 
 /// <summary>
 /// Start a campaign: a grid of experiments, the base experiment with every combination of the axes' values, each run
-/// <paramref name="Repeats"/> times, at most <paramref name="Throttle"/> at once. Everything is checked for every cell
+/// <paramref name="Repeats"/> times, at most <paramref name="Throttle"/> at once in each job array. Everything is checked for every cell
 /// (by the Server and Client modules too) before anything is stored or submitted.
 /// </summary>
 /// <param name="Base">The experiment every element starts from (recipe, test type, duration, load, SLO, references, …).</param>
 /// <param name="Axes">What varies: node counts and recipe parameter values.</param>
 /// <param name="Repeats">Experiments per cell (1–10); with more than one, every headline number gets its 95 % interval.</param>
-/// <param name="Throttle">Elements running at once at the most (1–64): a campaign must not flood the queue.</param>
+/// <param name="Throttle">
+/// Elements running at once at the most (1–64), in each job array (SLURM's <c>%N</c>: one array per shape); the elements
+/// alone in their shape are held to it by aibench. A campaign must not flood the queue.
+/// </param>
 /// <param name="Name">A label; made from the recipe and test type when omitted.</param>
 public sealed record CreateCampaign(CreateExperiment? Base, CampaignAxes? Axes, int Repeats = 1, int Throttle = 2, string? Name = null)
     : ICommand<CampaignSummary>;

@@ -84,7 +84,8 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
         var cells = CampaignGrid.Cells(definition.Axes!);
         if (campaign.CancelRequested)
         {
-            foreach (var element in campaign.Elements.Where(e => StatusOf(statuses, e) == ExperimentStatus.Running))
+            // Last first: the services a throttle holds back are cancelled before the running ones free their slots.
+            foreach (var element in campaign.Elements.Where(e => StatusOf(statuses, e) == ExperimentStatus.Running).OrderByDescending(e => e.Index))
             {
                 await sender.Send(new CancelExperiment(element.ExperimentId), cancellationToken);
             }

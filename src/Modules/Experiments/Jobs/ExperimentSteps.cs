@@ -441,7 +441,8 @@ internal static class ExperimentSteps
             ExperimentWorkflow.FromJson<ExperimentSlo>(e.Slo), run, latencies) with
         {
             Capacity = capacity,
-            References = references is null ? null : ReferenceJudge.Judge(references.Bounds, ReferenceJudge.FiguresOf(run.Overall, capacity?.Rate),
+            References = references is null ? null : ReferenceJudge.Judge(references.Bounds, ReferenceJudge.FiguresOf(run.Overall,
+                capacity?.RequestRate ?? capacity?.Rate),
                 references.Baseline, references.BaselineId),
         });
     }

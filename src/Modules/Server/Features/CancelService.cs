@@ -15,6 +15,7 @@ namespace Aibench.Server.Features;
 internal sealed class CancelServiceHandler(
     IDbContextFactory<ServerDbContext> dbFactory,
     SchedulerSelector schedulers,
+    ServerSettings settings,
     IPublisher publisher,
     TimeProvider time) : ICommandHandler<CancelService, ServiceStatusView>
 {
@@ -25,18 +26,20 @@ internal sealed class CancelServiceHandler(
             ?? throw new NotFoundException("Service", command.Id.ToString());
         if (!service.Status.IsTerminal())
         {
-            if (service.JobId is not null)
+            var scheduler = await schedulers.SchedulerAsync(cancellationToken);
+            var jobId = service.JobId;
+            try
             {
-                var scheduler = await schedulers.SchedulerAsync(cancellationToken);
-                try
+                jobId ??= await ArrayTaskAsync(service, scheduler, cancellationToken);
+                if (jobId is not null)
                 {
-                    await scheduler.CancelAsync(service.JobId, cancellationToken);
+                    await scheduler.CancelAsync(jobId, cancellationToken);
                 }
-                catch (SchedulerUnavailableException e)
-                {
-                    throw new ConflictException($"The scheduler does not answer, so job {service.JobId} could not be cancelled yet: "
-                        + $"{e.Message}. Try again.");
-                }
+            }
+            catch (SchedulerUnavailableException e)
+            {
+                throw new ConflictException($"The scheduler does not answer, so job {jobId ?? "of its array"} could not be cancelled yet: "
+                    + $"{e.Message}. Try again.");
             }
 
             service.MoveTo(ServiceStatus.Cancelled, "cancelled on request", time.GetUtcNow());
@@ -46,6 +49,25 @@ internal sealed class CancelServiceHandler(
         }
 
         return new ServiceStatusView(service.Id, service.Status, service.Reason, service.UpdatedAt);
+    }
+
+    /// <summary>
+    /// The task of a pending service whose array was submitted before its id was recorded (the answer lost, or the host
+    /// stopped in between): without this its task would run on, orphaned, holding a slot of the array's throttle.
+    /// </summary>
+    private async Task<string?> ArrayTaskAsync(ServiceRecord service, IScheduler scheduler, CancellationToken ct)
+    {
+        if (service is not { ArrayId: { } array, ArrayIndex: { } index, Attempt: 1 } || !scheduler.SupportsArrays) return null;
+        var folder = ArrayFolder.For(settings, array);
+        if (ArrayFolder.Submitted(folder) is { } submitted)
+        {
+            return submitted.Indices.Contains(index) ? ArrayFolder.TaskJobId(submitted.JobId, index) : null;
+        }
+
+        return ArrayFolder.Planned(folder)?.Contains(index) == true
+            && await scheduler.FindByNameAsync(ArrayRenderer.JobName(service.Recipe, array), ct) is { } found
+            ? ArrayFolder.TaskJobId(found.Split('_')[0], index)
+            : null;
     }
 
     public static void Map(RouteGroupBuilder api) =>

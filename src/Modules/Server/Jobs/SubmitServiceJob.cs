@@ -40,9 +40,9 @@ internal sealed class SubmitServiceJob(
         // Only the first attempt goes with its array: a restart is a job of its own.
         if (service is { ArrayId: not null, ArraySize: > 1, Attempt: 1 })
         {
-            var alone = scheduler.SupportsArrays
-                ? await SubmitArrayAsync(db, service, scheduler, cancellationToken)
-                : await HasSlotAsync(db, service, cancellationToken);
+            // A service that goes alone (no arrays here, or it could not join its array) still keeps its array's throttle.
+            var alone = (!scheduler.SupportsArrays || await SubmitArrayAsync(db, service, scheduler, cancellationToken))
+                && await HasSlotAsync(db, service, cancellationToken);
             if (!alone)
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -92,35 +92,55 @@ internal sealed class SubmitServiceJob(
     }
 
     /// <summary>
-    /// Submits the service's array once all its services are deployed (or <see cref="ArrayGather"/> after the first
-    /// was), with every one of them still pending that asks for the same resources. True when this service is to go
-    /// alone: its resources differ, or it came after its array was submitted.
+    /// Submits the service's array once all its services are deployed (or <see cref="ArrayGather"/> after the last one
+    /// was), with those still pending that ask for the resources most of them ask for. True when this service is to go
+    /// alone: its resources differ, its index is taken, it came after its array was submitted, or the scheduler refused
+    /// the array.
     /// </summary>
     private async Task<bool> SubmitArrayAsync(ServerDbContext db, ServiceRecord service, IScheduler scheduler, CancellationToken ct)
     {
         var arrayId = service.ArrayId!.Value;
         var folder = ArrayFolder.For(settings, arrayId);
-        var members = await db.Services.Where(s => s.ArrayId == arrayId).OrderBy(s => s.ArrayIndex).ToListAsync(ct);
+        if (ArrayFolder.Refused(folder) is not null)
+        {
+            return true;
+        }
+
+        var members = await db.Services.Where(s => s.ArrayId == arrayId).OrderBy(s => s.ArrayIndex).ThenBy(s => s.CreatedAt).ToListAsync(ct);
+        var name = ArrayRenderer.JobName(service.Recipe, arrayId);
         if (ArrayFolder.Submitted(folder) is not { } submitted)
         {
             var now = time.GetUtcNow();
-            if (members.Count < service.ArraySize && now - members.Min(m => m.CreatedAt) < ArrayGather)
+            // The window slides: elements are deployed one after another, a large campaign's over minutes.
+            if (members.Count < service.ArraySize && now - members.Max(m => m.CreatedAt) < ArrayGather)
             {
                 service.Reason = $"waiting for the rest of its job array: {members.Count} of {service.ArraySize} deployed";
                 return false;
             }
 
-            var waiting = members.Where(m => m is { Status: ServiceStatus.Pending, Attempt: 1, JobId: null, RunFolder: not null }).ToList();
-            var scripts = waiting.ToDictionary(m => m.Id, m => File.ReadAllText(Path.Combine(m.RunFolder!, RenderedJob.BatchFile)));
-            var shape = ArrayRenderer.Shape(scripts[waiting[0].Id]);
-            var inArray = waiting.Where(m => ArrayRenderer.Shape(scripts[m.Id]) == shape).ToList();
-            var throttle = Math.Min(service.ArrayThrottle ?? inArray.Count, inArray.Count);
-            var name = ArrayRenderer.JobName(service.Recipe, arrayId);
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            await File.WriteAllTextAsync(Path.Combine(folder, ArrayRenderer.BatchFile), ArrayRenderer.Render(name, folder, scripts[waiting[0].Id],
-                [.. inArray.Select(m => new ArrayMember(m.ArrayIndex!.Value, m.RunFolder!))], throttle), ct);
-            File.SetUnixFileMode(Path.Combine(folder, ArrayRenderer.BatchFile), UnixFileMode.UserRead | UnixFileMode.UserWrite |
-                UnixFileMode.UserExecute);
+            // Planned before sbatch and kept: a submission whose answer was lost is recorded with the tasks it really has.
+            var planned = ArrayFolder.Planned(folder);
+            List<ServiceRecord> inArray;
+            if (planned is null)
+            {
+                var waiting = members.Where(m => m is { Status: ServiceStatus.Pending, Attempt: 1, JobId: null, RunFolder: not null })
+                    .DistinctBy(m => m.ArrayIndex).ToList();
+                var scripts = waiting.ToDictionary(m => m.Id, m => File.ReadAllText(Path.Combine(m.RunFolder!, RenderedJob.BatchFile)));
+                inArray = waiting.GroupBy(m => ArrayRenderer.Shape(scripts[m.Id])).OrderByDescending(g => g.Count()).ThenBy(g
+                    => g.Min(m => m.ArrayIndex))
+                    .First().ToList();
+                var throttle = Math.Min(service.ArrayThrottle ?? inArray.Count, inArray.Count);
+                Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                foreach (var m in inArray) ArrayFolder.Link(folder, m.ArrayIndex!.Value, m.RunFolder!);
+                var script = Path.Combine(folder, ArrayRenderer.BatchFile);
+                await File.WriteAllTextAsync(script, ArrayRenderer.Render(name, folder, scripts[inArray[0].Id],
+                    [.. inArray.Select(m => new ArrayMember(m.ArrayIndex!.Value, m.RunFolder!))], throttle), ct);
+                File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                ArrayFolder.MarkPlanned(folder, inArray.Select(m => m.ArrayIndex!.Value));
+                planned = ArrayFolder.Planned(folder)!;
+            }
+
+            inArray = [.. members.Where(m => m.Attempt == 1 && planned.Contains(m.ArrayIndex!.Value)).DistinctBy(m => m.ArrayIndex)];
             string jobId;
             try
             {
@@ -131,25 +151,34 @@ internal sealed class SubmitServiceJob(
             }
             catch (SubmissionRejectedException e)
             {
-                foreach (var m in inArray) m.MoveTo(ServiceStatus.Failed, $"{scheduler.Kind} refused its job array: {e.Message}", now);
-                return false;
+                // A site may limit or forbid arrays (MaxArraySize): each service then goes as a job of its own.
+                ArrayFolder.MarkRefused(folder, e.Message);
+                logger.LogWarning("{Scheduler} refused job array {Array} ({Message}); its services are submitted one by one", scheduler.Kind,
+                    arrayId, e.Message);
+                return true;
             }
             catch (SchedulerUnavailableException e)
             {
-                foreach (var m in inArray) m.MoveTo(ServiceStatus.Pending, $"waiting for the scheduler: {e.Message}", now);
+                foreach (var m in inArray.Where(m => m.Status == ServiceStatus.Pending))
+                {
+                    m.MoveTo(ServiceStatus.Pending, $"waiting for the scheduler: {e.Message}", now);
+                }
+
                 await db.SaveChangesAsync(ct);
                 throw;
             }
 
-            ArrayFolder.MarkSubmitted(folder, jobId, inArray.Select(m => m.ArrayIndex!.Value));
+            ArrayFolder.MarkSubmitted(folder, jobId, planned);
             submitted = ArrayFolder.Submitted(folder)!.Value;
             logger.LogInformation("Job array {JobId} submitted to {Scheduler} for {Count} services ({Indices})", jobId, scheduler.Kind,
-                inArray.Count, ArrayRenderer.Indices([.. inArray.Select(m => m.ArrayIndex!.Value)], throttle));
+                planned.Count, ArrayRenderer.Indices([.. planned], int.MaxValue));
         }
 
-        // Every service the array runs gets its task's id (again after a stop: the marker is the truth).
+        // Every service the array runs gets its task's id (again after a stop: the marker is the truth); one cancelled
+        // meanwhile has its task cancelled too.
         var indices = ArrayRenderer.Indices([.. submitted.Indices], int.MaxValue);
-        foreach (var member in members.Where(m => m is { Attempt: 1, JobId: null } && submitted.Indices.Contains(m.ArrayIndex!.Value)))
+        foreach (var member in members.Where(m => m is { Attempt: 1, JobId: null } && submitted.Indices.Contains(m.ArrayIndex!.Value))
+            .DistinctBy(m => m.ArrayIndex))
         {
             var taskId = ArrayFolder.TaskJobId(submitted.JobId, member.ArrayIndex!.Value);
             await File.WriteAllTextAsync(Path.Combine(member.RunFolder!, RunFolder.SubmittedMarker), taskId, ct);
@@ -158,7 +187,7 @@ internal sealed class SubmitServiceJob(
                     ct);
         }
 
-        return !submitted.Indices.Contains(service.ArrayIndex!.Value) && service.Status == ServiceStatus.Pending && service.JobId is null;
+        return service.Status == ServiceStatus.Pending && service.JobId is null;
     }
 
     /// <summary>

@@ -8,8 +8,9 @@ internal sealed record ArrayMember(int Index, string RunFolder);
 /// <summary>
 /// The batch script of a job array (<c>array.sh</c> in the array's folder). It asks for the resources the members'
 /// own job.sh asks for (they share them: that is what makes them one array) and only dispatches: task <c>i</c> runs
-/// member <c>i</c>'s job.sh in that member's run folder, its output in the member's
-/// <c>slurm-&lt;array&gt;_&lt;i&gt;.out/.err</c>, so each service's files are where they are for a job of its own.
+/// member <c>i</c>'s job.sh in that member's run folder. Its output goes through the array folder's link <c>i</c> to the
+/// member's <c>slurm-&lt;array&gt;_&lt;i&gt;.out/.err</c> (<see cref="Lifecycle.ArrayFolder.Link"/>), so each service's
+/// files, SLURM's own messages among them, are where they are for a job of its own.
 /// </summary>
 internal static class ArrayRenderer
 {
@@ -28,7 +29,7 @@ internal static class ArrayRenderer
     /// <summary>SLURM's index list with its throttle, e.g. <c>0-3%2</c> or <c>0,2,3%2</c>.</summary>
     public static string Indices(IReadOnlyList<int> indices, int throttle)
     {
-        var sorted = indices.Order().ToList();
+        var sorted = indices.Distinct().Order().ToList();
         var contiguous = sorted.Count > 1 && sorted[^1] - sorted[0] == sorted.Count - 1;
         var list = contiguous ? $"{sorted[0]}-{sorted[^1]}" : string.Join(',', sorted.Select(JobRenderer.Num));
         return throttle < sorted.Count ? $"{list}%{JobRenderer.Num(throttle)}" : list;
@@ -41,8 +42,8 @@ internal static class ArrayRenderer
         JobRenderer.Directive(script, "job-name", jobName);
         script.Append(Shape(memberBatchScript)).Append('\n');
         JobRenderer.Directive(script, "array", Indices([.. members.Select(m => m.Index)], throttle));
-        JobRenderer.Directive(script, "output", Path.Combine(arrayFolder, "slurm-%A_%a.out"));
-        JobRenderer.Directive(script, "error", Path.Combine(arrayFolder, "slurm-%A_%a.err"));
+        JobRenderer.Directive(script, "output", Path.Combine(arrayFolder, "%a", "slurm-%A_%a.out"));
+        JobRenderer.Directive(script, "error", Path.Combine(arrayFolder, "%a", "slurm-%A_%a.err"));
         script.Append("# Rendered by aibench: each task of this array runs one service's own job.sh.\n");
         script.Append("set -euo pipefail\n");
         script.Append("case \"${SLURM_ARRAY_TASK_ID:-}\" in\n");
@@ -54,10 +55,9 @@ internal static class ArrayRenderer
         script.Append("  *) echo \"aibench: no service for array task ${SLURM_ARRAY_TASK_ID:-?}\" >&2; exit 1 ;;\n");
         script.Append("esac\n");
         script.Append("cd \"$run\"\n");
-        // The member's files are named with its job id as aibench stores it (<array>_<index>), as %j names a job's own.
-        script.Append("exec \"$run/").Append(RenderedJob.BatchFile)
-            .Append("\" > \"$run/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.out\"")
-            .Append(" 2> \"$run/slurm-${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}.err\"\n");
+        // Run by the shell job.sh names, not executed: a run folder on a noexec mount works as it does for a job of its own
+        // (sbatch copies a job's script to its spool).
+        script.Append("exec /bin/bash -l \"$run/").Append(RenderedJob.BatchFile).Append("\"\n");
         return script.ToString();
     }
 }
