@@ -99,7 +99,7 @@ internal sealed class AdvanceCampaignsJob(IDbContextFactory<ExperimentsDbContext
         else
         {
             // Elements of an array all start at once: the scheduler keeps the throttle (%N), and their experiments wait for
-            // their turn in the queue. Campaigns made before arrays are throttled here.
+            // their turn in the queue. Elements alone in their shape (and campaigns made before arrays) are throttled here.
             var active = campaign.Elements.Count(e => e.ArrayId is null && (StatusOf(statuses, e) == ExperimentStatus.Running
                 || (e.StartedAt is not null && e.Error is null && !statuses.ContainsKey(e.ExperimentId))));
             foreach (var element in campaign.Elements.Where(e => e.StartedAt is null).OrderBy(e => e.Index))

@@ -62,7 +62,8 @@ internal sealed class PollServicesJob(
             lost.UpdatedAt = now;
         }
 
-        // Services of an array held back by its throttle (a scheduler without arrays): one goes as soon as another ended.
+        // Services of an array held back by its throttle (a scheduler without arrays, a refused array, services that could
+        // not join theirs): one goes as soon as another ended.
         foreach (var array in active.Where(s => s.ArrayId is not null).GroupBy(s => s.ArrayId))
         {
             var held = array.Where(s => s is { Status: ServiceStatus.Pending, JobId: null, Attempt: 1 }).OrderBy(s => s.ArrayIndex).ToList();
