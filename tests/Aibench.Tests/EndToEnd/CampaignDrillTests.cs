@@ -177,14 +177,6 @@ public sealed partial class CampaignDrillTests : IDisposable
         return jobs;
     }
 
-    private static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)
-    {
-        var response = await client.PostAsJsonAsync(url, body, Ct);
-        var answer = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.IsSuccessStatusCode, $"{url} answered {(int)response.StatusCode}: {answer}");
-        return JsonDocument.Parse(answer).RootElement;
-    }
-
     [GeneratedRegex(@"^\d+_[0-3]$")]
     private static partial Regex TaskId();
 }

@@ -219,6 +219,15 @@ internal static class Drills
 
     public static async Task<JsonElement> GetJsonAsync(HttpClient client, string url) => await client.GetFromJsonAsync<JsonElement>(url, Ct);
 
+    /// <summary>Posts <paramref name="body"/> as JSON and answers the reply; fails with the answer when it is not a success.</summary>
+    public static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)
+    {
+        var response = await client.PostAsJsonAsync(url, body, Ct);
+        var answer = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.IsSuccessStatusCode, $"{url} answered {(int)response.StatusCode}: {answer}");
+        return JsonDocument.Parse(answer).RootElement;
+    }
+
     /// <summary>Waits until <paramref name="check"/> holds, asking again every half second; false if it never did.</summary>
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> check, TimeSpan patience)
     {

@@ -158,14 +158,6 @@ public sealed class HostKillDrillTests : IDisposable
             .Select(f => $"{f}:\n  {string.Join("\n  ", File.ReadLines(f).TakeLast(8))}"));
     }
 
-    private static async Task<JsonElement> PostAsync(HttpClient client, string url, object body)
-    {
-        var response = await client.PostAsJsonAsync(url, body, Ct);
-        var answer = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.IsSuccessStatusCode, $"{url} answered {(int)response.StatusCode}: {answer}");
-        return JsonDocument.Parse(answer).RootElement;
-    }
-
     private static string Describe(JsonElement done)
     {
         var o = done.GetProperty("result").GetProperty("overall");
