@@ -208,6 +208,8 @@ internal static class AibenchHost
         app.MapScalarApiReference("/docs", options =>
         {
             options.WithTitle("aibench API");
+            // Scalar fetches its fonts from fonts.scalar.com by default; on a login node nothing should leave the machine.
+            options.DisableDefaultFonts();
             foreach (var module in Modules)
             {
                 options.AddDocument(module.DocumentName, module.Name, $"/openapi/{module.DocumentName}.json");

@@ -36,9 +36,9 @@ public sealed class CapacityPanelTests : PageTest
             panel.FindAll("[data-testid=capacity-probe]").Select(r => r.GetAttribute("data-verdict")));
 
         var model = CapacityPanelModel.Of(outcome, 0.9);
-        Assert.Equal(["16", "32", "36", "38", "40", "48", "64"], model.CurveLabels);
-        Assert.Equal([16, 32, 36, 38, 40, 48, 64], model.Curve[0].Data.Values);
-        Assert.Equal(0, model.Curve[2].Data.Values[^1]);
+        Assert.Equal([16, 32, 36, 38, 40, 48, 64], model.Curve.Lines[0].Points.Select(p => p.X));
+        Assert.Equal([16, 32, 36, 38, 40, 48, 64], model.Curve.Lines[0].Points.Select(p => p.Y));
+        Assert.Equal(0, model.Curve.Lines[2].Points[^1].Y);
     }
 
     [Fact]

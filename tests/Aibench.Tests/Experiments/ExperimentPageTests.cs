@@ -1,3 +1,4 @@
+using Aibench.Shared.Components.Charts;
 using Aibench.Contracts.Experiments;
 using Aibench.Contracts;
 using AngleSharp.Dom;
@@ -152,17 +153,19 @@ public sealed class ExperimentPageTests : PageTest, IClassFixture<SqliteHost>
         var dense = new TimeLine("dense", [.. Enumerable.Range(0, 5_000).Select(i => new TimePoint(t0.AddSeconds(i), i % 10))]);
         var sparse = new TimeLine("sparse", [new TimePoint(t0, 1), new TimePoint(t0.AddSeconds(4_999), 3)]);
 
-        var chart = TimeChart.Build([dense, sparse]);
+        var chart = TimeChart.Build([dense, sparse], new ChartAxis("value"));
 
-        Assert.InRange(chart.Labels.Length, 2, TimeChart.MaxPoints + 1);
-        Assert.All(chart.Series[0].Data.Values, v => Assert.InRange(v, 0, 9));
-        // 5,000 s over 240 buckets: 21 s each, averaged.
-        Assert.Equal(Math.Round(Enumerable.Range(0, 21).Average(i => i % 10), 3), chart.Series[0].Data.Values[0]);
-        Assert.Equal(1, chart.Series[1].Data.Values[0]);
-        Assert.All(chart.Series, s => Assert.Equal(chart.Labels.Length, s.Data.Count));
+        var steps = chart.Lines[0].Points.Count;
+        Assert.InRange(steps, 2, TimeChart.MaxPoints + 1);
+        Assert.All(chart.Lines[0].Points, p => Assert.InRange(p.Y!.Value, 0, 9));
+        // 5,000 s over 240 buckets: 21 s each, averaged, each bucket at its start.
+        Assert.Equal(Math.Round(Enumerable.Range(0, 21).Average(i => i % 10), 3), chart.Lines[0].Points[0].Y);
+        Assert.Equal(t0.ToUnixTimeSeconds() + 21, chart.Lines[0].Points[1].X);
+        Assert.Equal(1, chart.Lines[1].Points[0].Y);
+        Assert.All(chart.Lines, l => Assert.Equal(steps, l.Points.Count));
         // Two points far apart are joined, not left as two dots.
-        Assert.Equal(2, chart.Series[1].Data.Values[chart.Labels.Length / 2], 0.1);
-        Assert.True(TimeChart.Build([new TimeLine("none", [])]).IsEmpty);
+        Assert.Equal(2, chart.Lines[1].Points[steps / 2].Y!.Value, 0.1);
+        Assert.True(TimeChart.Build([new TimeLine("none", [])], new ChartAxis("value")).IsEmpty);
     }
 
     /// <summary>

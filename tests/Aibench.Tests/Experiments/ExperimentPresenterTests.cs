@@ -85,7 +85,7 @@ public sealed class ExperimentPresenterTests
         Assert.True(view.Progressed(report, [new ProgressPoint(T0, report), new ProgressPoint(T0.AddSeconds(1), report)]));
         Assert.Same(report, view.ShownProgress);
         Assert.False(view.Requests.IsEmpty);
-        Assert.False(view.Latency.IsEmpty);
+        Assert.False(view.Latency[0].IsEmpty);
 
         view.Changed(new ExperimentChanged(view.Detail!.Experiment.Id, ExperimentStage.Completed, ExperimentStatus.Completed, "done", null, Measured,
             T0));
@@ -104,15 +104,22 @@ public sealed class ExperimentPresenterTests
     }
 
     [Fact]
-    public void The_services_latency_lines_join_the_clients_on_the_latency_chart()
+    public void The_services_latency_lines_join_the_clients_in_one_panel_per_metric()
     {
         var view = new ExperimentPresenter();
         view.FinalCharts(null);
-        Assert.True(view.Latency.IsEmpty);
+        Assert.All(view.Latency, c => Assert.True(c.IsEmpty));
 
-        view.ServerLatency([new TimeLine("TTFT p50", [new TimePoint(T0, 42), new TimePoint(T0.AddSeconds(3), 44)])]);
+        view.ServerLatency([
+            new TimeLine("TTFT p50 (server histogram)", [new TimePoint(T0, 42), new TimePoint(T0.AddSeconds(3), 44)]),
+            new TimeLine("E2E p99 (server histogram)", [new TimePoint(T0, 900)]),
+        ]);
 
-        Assert.Equal(["TTFT p50"], view.Latency.Series.Select(s => s.Name));
+        Assert.Equal(["TTFT", "TPOT", "E2E"], view.Latency.Select(c => c.Y.Title));
+        Assert.Equal(["TTFT p50 (server histogram)"], view.Latency[0].Lines.Select(s => s.Name));
+        Assert.Empty(view.Latency[1].Lines);
+        Assert.Equal(["E2E p99 (server histogram)"], view.Latency[2].Lines.Select(s => s.Name));
+        Assert.All(view.Latency, c => Assert.Equal("ms", c.Y.Unit));
         Assert.True(view.Requests.IsEmpty);
     }
 

@@ -76,7 +76,7 @@ public sealed class NewExperimentFormTests
     {
         var form = new NewExperimentForm(Options);
         form.SelectRecipe("vllm");
-        form.Nodes = 3;
+        form.Nodes = "3";
 
         var command = form.Build(out _);
 

@@ -33,6 +33,26 @@ public sealed class MetricsPageTests : PageTest, IClassFixture<SqliteHost>
 
     private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// Removing the recurring scrape stops new ones, but one the host had already queued or started still runs and forgets
+    /// the targets seeded meanwhile (seen failing 1 run in 4): seeding waits until none is queued, running or retrying.
+    /// </summary>
+    private async Task NoScrapeUnderWayAsync()
+    {
+        var api = _host.Factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        bool Scrape(Hangfire.Common.Job? job) => job?.Type == typeof(ScrapeJob);
+        bool UnderWay() => api.ProcessingJobs(0, 1000).Any(j => Scrape(j.Value.Job))
+            || api.ScheduledJobs(0, 1000).Any(j => Scrape(j.Value.Job))
+            || api.Queues().Any(q => api.EnqueuedJobs(q.Name, 0, 1000).Any(j => Scrape(j.Value.Job)));
+        var until = DateTime.UtcNow.AddSeconds(60);
+        // Twice quiet, a second apart: a trigger read just before the removal may still be on its way to the queue.
+        for (var quiet = 0; quiet < 2 && DateTime.UtcNow < until;)
+        {
+            quiet = UnderWay() ? 0 : quiet + 1;
+            await Task.Delay(TimeSpan.FromSeconds(quiet == 0 ? 0.1 : 1), Ct);
+        }
+    }
+
     [Fact]
     public async Task A_down_target_is_listed_as_down_with_its_error_next_to_an_up_one()
     {
@@ -132,6 +152,7 @@ public sealed class MetricsPageTests : PageTest, IClassFixture<SqliteHost>
 
     private async Task SeedAsync(Action<MonitorDbContext> seed)
     {
+        await NoScrapeUnderWayAsync();
         await using var db = await _host.Factory.Services.GetRequiredService<IDbContextFactory<MonitorDbContext>>().CreateDbContextAsync(Ct);
         seed(db);
         await db.SaveChangesAsync(Ct);

@@ -1,3 +1,4 @@
+using Aibench.Shared.Components.Charts;
 using Aibench.Client.Features;
 using Aibench.Client.LoadGen;
 using Aibench.Contracts;
@@ -14,13 +15,13 @@ internal sealed class BenchmarkDetailPresenter
 {
     public BenchmarkDetail? Detail { get; private set; }
 
-    public ChartModel? Requests { get; private set; }
+    public Chart? Requests { get; private set; }
 
-    public ChartModel? Tokens { get; private set; }
+    public Chart? Tokens { get; private set; }
 
-    public ChartModel? Latency { get; private set; }
+    public Chart? Latency { get; private set; }
 
-    public ChartModel? Percentiles { get; private set; }
+    public Chart? Percentiles { get; private set; }
 
     public bool SeriesLoaded { get; private set; }
 

@@ -1,7 +1,7 @@
 using Aibench.Experiments.Campaigns;
 using Aibench.Experiments.Features;
 using Aibench.Shared.Text;
-using MudBlazor;
+using Aibench.Shared.Components.Charts;
 
 namespace Aibench.Experiments.Pages;
 
@@ -25,9 +25,9 @@ internal sealed class CampaignPresenter
 
     public IReadOnlyList<CampaignCellRow> Cells { get; private set; } = [];
 
-    public (string[] Labels, List<ChartSeries<double>> Series) Scaling { get; private set; } = ([], []);
+    public Chart Scaling { get; private set; } = ScalingChart([]);
 
-    public (string[] Labels, List<ChartSeries<double>> Series) Pareto { get; private set; } = ([], []);
+    public Chart Pareto { get; private set; } = ParetoChart([]);
 
     public void Loaded(CampaignDetail detail)
     {
@@ -49,42 +49,28 @@ internal sealed class CampaignPresenter
     public static string Efficiency(ScalingCurve curve) =>
         string.Join(", ", curve.Points.Select(p => $"{p.Nodes} node(s) {Numbers.Percent(p.ThroughputEfficiency)}"));
 
-    private static (string[], List<ChartSeries<double>>) ScalingChart(IReadOnlyList<ScalingCurve> curves)
-    {
-        var nodes = curves.SelectMany(c => c.Points.Select(p => p.Nodes)).Distinct().Order().ToArray();
-        if (nodes.Length < 2)
-        {
-            return ([], []);
-        }
+    private static readonly ChartAxis NodesAxis = new("nodes");
 
-        return ([.. nodes.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))],
-        [
-            .. curves.Select(c => new ChartSeries<double>
-            {
-                Name = $"req/s · {c.Parameters}",
-                Data = new ChartData<double>([.. nodes.Select(n => c.Points.FirstOrDefault(p => p.Nodes == n)?.Throughput ?? 0)]),
-            }),
-        ]);
+    private static Chart ScalingChart(IReadOnlyList<ScalingCurve> curves)
+    {
+        var nodes = curves.SelectMany(c => c.Points.Select(p => p.Nodes)).Distinct().Count();
+        return new Chart(NodesAxis, new ChartAxis("throughput", "req/s"), nodes < 2 ? []
+            : [.. curves.Select(c => new ChartLine($"req/s · {c.Parameters}",
+                [.. c.Points.OrderBy(p => p.Nodes).Select(p => new ChartPoint(p.Nodes, p.Throughput))]))]);
     }
 
-    private static (string[], List<ChartSeries<double>>) ParetoChart(IReadOnlyList<ParetoPoint> points)
+    private static Chart ParetoChart(IReadOnlyList<ParetoPoint> points)
     {
+        var axes = (X: new ChartAxis("output tokens/s per user"), Y: new ChartAxis("output tokens/s per GPU"));
         if (points.Count < 2)
         {
-            return ([], []);
+            return new Chart(axes.X, axes.Y, []);
         }
 
-        var byUser = points.OrderBy(p => p.PerUser).ToList();
-        return ([.. byUser.Select(p => Numbers.N(p.PerUser, "0.#"))],
+        return new Chart(axes.X, axes.Y,
         [
-            new ChartSeries<double> { Name = "tokens/s per GPU (every cell)", Data = new ChartData<double>([.. byUser.Select(p => p.PerGpu)]) },
-            new ChartSeries<double>
-            {
-                Name = "Pareto front",
-                // Off the front a cell has no point on this line: drawn at the front's value to its right, the line steps as the front does.
-                Data = new ChartData<double>([.. byUser.Select(p => byUser.Where(q => q.OnFront && q.PerUser >= p.PerUser).Select(q => q.PerGpu)
-                    .DefaultIfEmpty(0).Max())]),
-            },
+            new ChartLine("every cell", [.. points.Select(p => new ChartPoint(p.PerUser, p.PerGpu))], Scatter: true),
+            new ChartLine("Pareto front", [.. points.Where(p => p.OnFront).OrderBy(p => p.PerUser).Select(p => new ChartPoint(p.PerUser, p.PerGpu))]),
         ]);
     }
 }

@@ -1,6 +1,6 @@
 using Aibench.Experiments.Planning;
 using Aibench.Shared.Text;
-using MudBlazor;
+using Aibench.Shared.Components.Charts;
 
 namespace Aibench.Experiments.Pages;
 
@@ -20,8 +20,7 @@ internal sealed record CapacityPanelModel(
     bool AtLeast,
     bool Running,
     IReadOnlyList<CapacityPanelRow> Rows,
-    string[] CurveLabels,
-    List<ChartSeries<double>> Curve)
+    Chart Curve)
 {
     public static CapacityPanelModel Of(CapacityOutcome c, double target, double maxErrorRate = Planning.ExperimentSlo.DefaultMaxErrorRate)
     {
@@ -48,13 +47,13 @@ internal sealed record CapacityPanelModel(
             Verdict(p, target, maxErrorRate))).ToList();
         var curve = c.Probes.Where(p => p.Finished).OrderBy(p => p.Rate).ThenBy(p => p.Index).ToList();
         return new CapacityPanelModel(headline, interval, c.BrokeFirst, c.AtLeast, running, rows,
-            [.. curve.Select(p => Numbers.N(p.Rate, "0.###"))],
+            new Chart(closed ? new ChartAxis("requests in flight") : new ChartAxis("offered load", "req/s"), new ChartAxis("carried", "req/s"),
             [
-                new ChartSeries<double> { Name = closed ? "In flight" : "Offered (req/s)",
-                    Data = new ChartData<double>([.. curve.Select(p => p.Rate)]) },
-                new ChartSeries<double> { Name = "Throughput (req/s)", Data = new ChartData<double>([.. curve.Select(p => p.RequestThroughput)]) },
-                new ChartSeries<double> { Name = "Goodput (req/s within SLO)", Data = new ChartData<double>([.. curve.Select(p => p.Goodput)]) },
-            ]);
+                // Open loop: what a perfect service would carry, so the gap to it is what the service drops or delays.
+                .. closed ? Array.Empty<ChartLine>() : [new ChartLine("offered", [.. curve.Select(p => new ChartPoint(p.Rate, p.Rate))], Dashed: true)],
+                new ChartLine("throughput", [.. curve.Select(p => new ChartPoint(p.Rate, p.RequestThroughput))]),
+                new ChartLine("goodput (within SLO)", [.. curve.Select(p => new ChartPoint(p.Rate, p.Goodput))]),
+            ]));
     }
 
     /// <summary>A probe on its own (a rate probed more than once is decided on its pooled requests by the search).</summary>

@@ -3,6 +3,7 @@ using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
 using Aibench.Experiments.Features;
 using Aibench.Shared.Components;
+using Aibench.Shared.Components.Charts;
 
 namespace Aibench.Experiments.Pages;
 
@@ -33,11 +34,25 @@ internal sealed class ExperimentPresenter
     /// <summary>Bumped each time the service's charts are due, which makes the slot read them again.</summary>
     public int MetricsRefresh { get; private set; }
 
-    public TimeChart Requests { get; private set; } = TimeChart.Empty;
+    /// <summary>The latency panels, one per metric (a TPOT of tens of ms beside an E2E of seconds would lie flat at zero).</summary>
+    public static readonly (string Prefix, string Title)[] LatencyMetrics =
+        [("TTFT", "Time to first token"), ("TPOT", "Time per output token"), ("E2E", "End-to-end latency")];
 
-    public TimeChart Tokens { get; private set; } = TimeChart.Empty;
+    public static readonly ChartAxis RequestsAxis = new("requests", "per s");
 
-    public TimeChart Latency { get; private set; } = TimeChart.Empty;
+    public static readonly ChartAxis TokensAxis = new("output tokens", "per s");
+
+    public Chart Requests { get; private set; } = TimeChart.Empty(RequestsAxis);
+
+    public Chart Tokens { get; private set; } = TimeChart.Empty(TokensAxis);
+
+    public IReadOnlyList<Chart> Latency { get; private set; } = [];
+
+    /// <summary>
+    /// The time axis every chart of the page shares (Unix seconds): the load's own span, so that the panels line up
+    /// as a Grafana dashboard's do; null before the load has a point.
+    /// </summary>
+    public (double From, double To)? Window { get; private set; }
 
     public bool Running => Detail?.Experiment.Status == "running";
 
@@ -95,30 +110,40 @@ internal sealed class ExperimentPresenter
 
     public void LiveCharts(IReadOnlyList<ProgressPoint> history)
     {
-        Requests = TimeChart.Build(TimeCharts.LiveRequests(history));
-        Tokens = TimeChart.Build(TimeCharts.LiveTokens(history));
+        Requests = TimeChart.Build(TimeCharts.LiveRequests(history), RequestsAxis);
+        Tokens = TimeChart.Build(TimeCharts.LiveTokens(history), TokensAxis);
         _clientLatency = [.. TimeCharts.LiveLatency(history)];
-        Latency = BuildLatency();
+        Align();
     }
 
     /// <summary>The finished run's stored per-second series; null or empty when its load measured nothing.</summary>
     public void FinalCharts(BenchmarkResult? run)
     {
         var measured = run is not null && run.Series.Count > 0;
-        Requests = measured ? TimeChart.Build(TimeCharts.Requests(run!)) : TimeChart.Empty;
-        Tokens = measured ? TimeChart.Build(TimeCharts.Tokens(run!)) : TimeChart.Empty;
+        Requests = measured ? TimeChart.Build(TimeCharts.Requests(run!), RequestsAxis) : TimeChart.Empty(RequestsAxis);
+        Tokens = measured ? TimeChart.Build(TimeCharts.Tokens(run!), TokensAxis) : TimeChart.Empty(TokensAxis);
         _clientLatency = measured ? [.. TimeCharts.Latency(run!)] : [];
-        Latency = BuildLatency();
+        Align();
     }
 
     /// <summary>The service's own latency percentiles, from the service-charts slot, on the same chart as the client's.</summary>
     public void ServerLatency(IReadOnlyList<TimeLine> lines)
     {
         _serverLatency = lines;
-        Latency = BuildLatency();
+        Align();
     }
 
-    private TimeChart BuildLatency() => TimeChart.Build([.. _clientLatency, .. _serverLatency]);
+    /// <summary>Every chart of the page on the load's span; the latency lines split into one panel per metric.</summary>
+    private void Align()
+    {
+        var xs = Requests.Lines.Concat(Tokens.Lines).SelectMany(l => l.Points).Where(p => p.Y is not null).Select(p => p.X).ToList();
+        Window = xs.Count == 0 ? null : (xs.Min(), Math.Max(xs.Max(), xs.Min() + 1));
+        Requests = Requests.Over(Window?.From, Window?.To);
+        Tokens = Tokens.Over(Window?.From, Window?.To);
+        var all = _clientLatency.Concat(_serverLatency).ToList();
+        Latency = [.. LatencyMetrics.Select(m => TimeChart.Build(all.Where(l => l.Name.StartsWith(m.Prefix + " ", StringComparison.Ordinal)),
+            new ChartAxis(m.Prefix, "ms")).Over(Window?.From, Window?.To))];
+    }
 
     /// <summary>While it runs, every <see cref="MetricsEvery"/>; once it ended, at each read (there is only one more).</summary>
     public static bool MetricsDue(bool running, DateTimeOffset now, DateTimeOffset last) => !running || now - last >= MetricsEvery;

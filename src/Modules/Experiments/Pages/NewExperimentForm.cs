@@ -52,7 +52,11 @@ public sealed class NewExperimentForm
 
     public string? RecipeName { get; private set; }
 
-    public int? Nodes { get; set; }
+    /// <summary>
+    /// The node field as typed: kept as text so that 0, −3, 1.5, 999 or nothing are refused at the field (a numeric
+    /// input would clamp or drop them silently, and the summary would show a count the user never typed).
+    /// </summary>
+    public string? Nodes { get; set; }
 
     public string TestType { get; set; } = "throughput";
 
@@ -104,7 +108,7 @@ public sealed class NewExperimentForm
     private void SelectRecipe(RecipeOption recipe)
     {
         RecipeName = recipe.Name;
-        Nodes = recipe.Nodes;
+        Nodes = recipe.Nodes.ToString(CultureInfo.InvariantCulture);
         Parameters = recipe.Parameters.ToDictionary(p => p.Name, p => p.Default);
     }
 
@@ -228,10 +232,11 @@ public sealed class NewExperimentForm
             Number("slo.maxErrorRate", Slo("maxErrorRate")), Text(Slo("itl")));
         var parameters = Parameters.Where(p => !string.IsNullOrEmpty(p.Value))
             .ToDictionary(p => p.Key, p => JsonSerializer.SerializeToElement(p.Value));
+        var nodes = Recipe?.Deployment == "single" ? null : NodeCount(problems);
         errors = problems;
         return new CreateExperiment(
             RecipeName,
-            Recipe?.Deployment == "single" ? null : Nodes,
+            nodes,
             TestType,
             Text(Duration),
             parameters,
@@ -239,6 +244,32 @@ public sealed class NewExperimentForm
             slo == new ExperimentSlo() ? null : slo,
             Text(Warmup),
             KeepService: KeepService);
+    }
+
+    /// <summary>The node count, or a message at the field: a whole number from 1 to <see cref="MaxNodes"/>, never adjusted.</summary>
+    private int? NodeCount(List<(string Field, string Message)> problems)
+    {
+        var text = Nodes?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            problems.Add(("nodes", $"Enter the number of nodes, 1 to {MaxNodes}."));
+            return null;
+        }
+
+        // A minus sign as typed on a phone or pasted from a document (U+2212) is still a minus.
+        if (!int.TryParse(text.Replace('\u2212', '-'), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+        {
+            problems.Add(("nodes", $"'{text}' is not a whole number of nodes (1 to {MaxNodes})."));
+            return null;
+        }
+
+        if (n < 1 || n > MaxNodes)
+        {
+            problems.Add(("nodes", n < 1 ? $"At least 1 node, not {n}." : $"At most {MaxNodes} nodes (Server:MaxNodes), not {n}."));
+            return null;
+        }
+
+        return n;
     }
 
     public static string TestTypeHelp(string? type) => TestTypeHelps.FirstOrDefault(t => t.Type == type).Help ?? "";

@@ -22,7 +22,7 @@ internal static class TimeCharts
         [new("output tok/s", [.. history.Select(h => new TimePoint(h.At, h.Progress.OutputTokensPerSecond))])];
 
     public static IEnumerable<TimeLine> LiveLatency(IReadOnlyList<ProgressPoint> history) =>
-        [new("TTFT mean, client (ms)",
+        [new("TTFT mean (client)",
             [.. history.Where(h => h.Progress.TtftMeanMs is not null).Select(h => new TimePoint(h.At, h.Progress.TtftMeanMs!.Value))])];
 
     /// <summary>The same lines from the run's stored per-second series, once it ended.</summary>
@@ -37,8 +37,8 @@ internal static class TimeCharts
 
     public static IEnumerable<TimeLine> Latency(BenchmarkResult run) =>
     [
-        Seconds(run, "TTFT mean, client (ms)", s => s.TtftMeanMs),
-        Seconds(run, "E2E mean, client (ms)", s => s.E2eMeanMs),
+        Seconds(run, "TTFT mean (client)", s => s.TtftMeanMs),
+        Seconds(run, "E2E mean (client)", s => s.E2eMeanMs),
     ];
 
     private static TimeLine Seconds(BenchmarkResult run, string name, Func<BenchmarkSecond, double?> value)

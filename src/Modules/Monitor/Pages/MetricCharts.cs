@@ -1,15 +1,13 @@
 using System.Globalization;
 using Aibench.Monitor.Features;
 using Aibench.Monitor.Scraping;
-using MudBlazor;
+using Aibench.Shared.Components;
+using Aibench.Shared.Components.Charts;
 
 namespace Aibench.Monitor.Pages;
 
 /// <summary>One line of a chart before it is laid on the time grid: a legend name, its series' labels and its points.</summary>
 internal sealed record MetricLine(string Name, IReadOnlyDictionary<string, string> Labels, IReadOnlyList<SeriesPoint> Points);
-
-/// <summary>A line chart ready for <c>MudChart</c>: every series has a value or a gap at each label.</summary>
-public sealed record MetricChart(string[] Labels, List<ChartSeries<double>> Series);
 
 /// <summary>Turns the series a preset's queries answer into chart lines with short legends.</summary>
 internal static class MetricCharts
@@ -40,11 +38,11 @@ internal static class MetricCharts
             : l with { Points = [.. l.Points.Select(p => p with { V = p.V * preset.Scale })] })];
     }
 
-    public static MetricChart Chart(IReadOnlyList<MetricLine> lines, DateTimeOffset from, DateTimeOffset to, TimeSpan step)
+    public static Chart Chart(IReadOnlyList<MetricLine> lines, DateTimeOffset from, DateTimeOffset to, TimeSpan step, ChartAxis y)
     {
         var count = (int)((to - from) / step) + 1;
         var names = Legends(lines);
-        var series = new List<ChartSeries<double>>(lines.Count);
+        var built = new List<ChartLine>(lines.Count);
         for (var i = 0; i < lines.Count; i++)
         {
             var values = new double?[count];
@@ -58,15 +56,11 @@ internal static class MetricCharts
                 }
             }
 
-            series.Add(new ChartSeries<double> { Name = names[i], Data = new ChartData<double>(values) });
+            built.Add(new ChartLine(names[i], [.. values.Select((v, k) => new ChartPoint((from + (step * k)).ToUnixTimeMilliseconds() / 1000.0, v))]));
         }
 
-        var every = Math.Max(1, (int)Math.Ceiling(count / (double)MaxLabels));
-        var format = to - from <= TimeSpan.FromMinutes(10) ? "HH:mm:ss" : "HH:mm";
-        var labels = Enumerable.Range(0, count)
-            .Select(i => i % every == 0 ? (from + step * i).UtcDateTime.ToString(format, CultureInfo.InvariantCulture) : "")
-            .ToArray();
-        return new MetricChart(labels, series);
+        // The window asked for, not the data's: an idle stretch shows as idle, and every card shares the axis.
+        return new Chart(TimeChart.Axis, y, built, XFrom: from.ToUnixTimeMilliseconds() / 1000.0, XTo: to.ToUnixTimeMilliseconds() / 1000.0);
     }
 
     /// <summary>

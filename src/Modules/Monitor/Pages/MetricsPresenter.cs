@@ -1,3 +1,4 @@
+using Aibench.Shared.Components.Charts;
 using System.Globalization;
 using Aibench.Monitor.Features;
 
@@ -5,7 +6,7 @@ namespace Aibench.Monitor.Pages;
 
 /// <summary>What one preset showed at the last refresh: a chart, nothing (no samples) or why not.</summary>
 // Public only because it is a parameter of the (public, generated) PresetCard panel.
-public sealed record PresetResult(MetricChart? Chart, string? Error);
+public sealed record PresetResult(Chart? Chart, string? Error);
 
 /// <summary>Whose series the metrics page shows: the host, a service or an experiment.</summary>
 internal readonly record struct MetricSource(string Kind, Guid? Id)

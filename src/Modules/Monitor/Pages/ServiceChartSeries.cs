@@ -22,12 +22,12 @@ internal static partial class ServiceChartSeries
 
     public static readonly (string Name, string Metric, double Q)[] LatencyQuantiles =
     [
-        ("TTFT p50", "vllm:time_to_first_token_seconds", 0.5),
-        ("TTFT p99", "vllm:time_to_first_token_seconds", 0.99),
-        ("TPOT p50", "vllm:inter_token_latency_seconds", 0.5),
-        ("TPOT p99", "vllm:inter_token_latency_seconds", 0.99),
-        ("E2E p50", "vllm:e2e_request_latency_seconds", 0.5),
-        ("E2E p99", "vllm:e2e_request_latency_seconds", 0.99),
+        ("TTFT p50 (server histogram)", "vllm:time_to_first_token_seconds", 0.5),
+        ("TTFT p99 (server histogram)", "vllm:time_to_first_token_seconds", 0.99),
+        ("TPOT p50 (server histogram)", "vllm:inter_token_latency_seconds", 0.5),
+        ("TPOT p99 (server histogram)", "vllm:inter_token_latency_seconds", 0.99),
+        ("E2E p50 (server histogram)", "vllm:e2e_request_latency_seconds", 0.5),
+        ("E2E p99 (server histogram)", "vllm:e2e_request_latency_seconds", 0.99),
     ];
 
     /// <summary>The window to read: all of a finished experiment; of a running one, the last <see cref="LiveWindow"/>.</summary>

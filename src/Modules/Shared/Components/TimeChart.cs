@@ -1,5 +1,4 @@
-using System.Globalization;
-using MudBlazor;
+using Aibench.Shared.Components.Charts;
 
 namespace Aibench.Shared.Components;
 
@@ -11,34 +10,33 @@ public sealed record TimeLine(string Name, IReadOnlyList<TimePoint> Points);
 
 /// <summary>
 /// Lays lines from different sources (the load's progress, the Client's per-second series, Monitor's scrapes) on one
-/// wall-clock grid, so that a chart's lines line up whatever their source.
-/// It is a line chart ready for <c>MudChart</c>: every series has a value or a gap at each label.
+/// wall-clock grid, so that a chart's lines line up whatever their source; the result is a <see cref="Chart"/> with a
+/// time axis, every line with a value or a gap at each grid step.
 /// </summary>
-public sealed record TimeChart(string[] Labels, List<ChartSeries<double>> Series)
+public static class TimeChart
 {
-    public static readonly TimeChart Empty = new([], []);
-
-    public bool IsEmpty => Series.Count == 0;
+    /// <summary>The x axis of every time chart: wall-clock time, in UTC as every time on the dashboard.</summary>
+    public static readonly ChartAxis Axis = new("time", "UTC", AxisKind.Time);
 
     // An SVG path with a point per second of an hour-long run is heavy for the browser and unreadable: neighbouring
     // points are averaged into at most this many buckets.
     public const int MaxPoints = 240;
 
-    private const int MaxLabels = 8;
+    public static Chart Empty(ChartAxis y) => new(Axis, y, []);
 
-    public static TimeChart Build(IEnumerable<TimeLine> lines)
+    public static Chart Build(IEnumerable<TimeLine> lines, ChartAxis y)
     {
         var kept = lines.Where(l => l.Points.Count > 0).ToList();
         if (kept.Count == 0)
         {
-            return TimeChart.Empty;
+            return Empty(y);
         }
 
         var from = kept.Min(l => l.Points.Min(p => p.T));
         var to = kept.Max(l => l.Points.Max(p => p.T));
         var bucket = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((to - from).TotalSeconds / MaxPoints)));
         var count = (int)((to - from) / bucket) + 1;
-        var series = new List<ChartSeries<double>>(kept.Count);
+        var built = new List<ChartLine>(kept.Count);
         foreach (var line in kept)
         {
             var sums = new double[count];
@@ -57,14 +55,11 @@ public sealed record TimeChart(string[] Labels, List<ChartSeries<double>> Series
             }
 
             Bridge(values);
-            series.Add(new ChartSeries<double> { Name = line.Name, Data = new ChartData<double>(values) });
+            built.Add(new ChartLine(line.Name,
+                [.. values.Select((v, i) => new ChartPoint((from + (bucket * i)).ToUnixTimeMilliseconds() / 1000.0, v))]));
         }
 
-        var every = Math.Max(1, (int)Math.Ceiling(count / (double)MaxLabels));
-        var labels = Enumerable.Range(0, count)
-            .Select(i => i % every == 0 ? (from + (bucket * i)).UtcDateTime.ToString("HH:mm:ss", CultureInfo.InvariantCulture) : "")
-            .ToArray();
-        return new TimeChart(labels, series);
+        return new Chart(Axis, y, built);
     }
 
     /// <summary>
