@@ -188,6 +188,9 @@ internal static class AibenchHost
         app.UseWhen(ctx => ApiPaths.IsApi(ctx.Request.Path), api => api.UseStatusCodePages());
         app.UseWhen(ctx => !ApiPaths.IsApi(ctx.Request.Path), pages
             => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Routing after the status code pages: re-executed as /not-found, a request is routed again to the in-app 404
+        // page. With routing implicitly first, the re-execution kept the original (missing) endpoint and answered an empty 404.
+        app.UseRouting();
         app.UseHttpMetrics();
         app.UseTokenLink();
         app.UseAuthentication();

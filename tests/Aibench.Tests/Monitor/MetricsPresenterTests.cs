@@ -54,6 +54,28 @@ public sealed class MetricsPresenterTests
     }
 
     [Fact]
+    public void A_finished_experiment_is_shown_over_its_own_span_and_a_reporting_one_over_the_last_minutes()
+    {
+        var first = new DateTimeOffset(2026, 12, 1, 9, 0, 3, TimeSpan.Zero);
+        var span = new Aibench.Monitor.Features.SeriesSpan(first, first.AddMinutes(10));
+        var view = new MetricsPresenter { Span = span };
+        view.Show(Id.ToString(), null);
+
+        // An hour later: the last 5 minutes would be empty, so the window is its own 10 minutes, 5 s steps (≤ 240 of them).
+        var later = first.AddHours(1);
+        var (from, to, step) = view.CurrentWindow(later);
+        Assert.Equal((new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), first.AddMinutes(10).AddSeconds(5), TimeSpan.FromSeconds(5)),
+            (from, to, step));
+        Assert.Contains("its own window", view.WindowNote(later));
+
+        // Still reporting (a sample 20 s ago): the range buttons' last minutes, as for the host.
+        var now = first.AddMinutes(10).AddSeconds(20);
+        Assert.Equal(MetricsPresenter.Window(5, now), view.CurrentWindow(now));
+        Assert.Null(view.WindowNote(now));
+        Assert.Null(MetricsPresenter.Ended(null, later));
+    }
+
+    [Fact]
     public void A_query_asks_for_the_shown_source_on_the_grid_and_raw_samples_without_a_step()
     {
         var view = new MetricsPresenter();

@@ -39,6 +39,11 @@ internal static class AibenchTheme
             WarningContrastText = "#000000",
             Error = "#ef5350",
             ErrorContrastText = "#000000",
+            // MudBlazor draws text alerts in the "darken" shade: on a dark page that shade must be lighter, not darker.
+            InfoDarken = "#90caf9",
+            SuccessDarken = "#81c784",
+            WarningDarken = "#ffcc80",
+            ErrorDarken = "#ef9a9a",
             TextSecondary = "rgba(255,255,255,0.72)",
         },
     };

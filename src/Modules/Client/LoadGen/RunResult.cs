@@ -68,7 +68,8 @@ public sealed record StepResult(
     /// <summary>The headline numbers other modules read (<see cref="GetBenchmarkResult"/>) and references are checked on.</summary>
     public BenchmarkStepResult ToContract() => new(
         Label, Concurrency, TargetRate, AchievedRate, DurationSeconds, Completed, Failed, RequestThroughput, OutputTokenThroughput, TtftMs?.P50,
-        TtftMs?.P99, TpotMs?.P50, E2eMs?.P50, E2eMs?.P99, GoodputFraction, TtftMs?.Mean, TtftMs?.P90, E2eMs?.Mean, E2eMs?.P90, ObjectiveAttainment);
+        TtftMs?.P99, TpotMs?.P50, E2eMs?.P50, E2eMs?.P99, GoodputFraction, TtftMs?.Mean, TtftMs?.P90, E2eMs?.Mean, E2eMs?.P90, ObjectiveAttainment,
+        TpotMs?.P99, ItlMs?.P50, ItlMs?.P99);
 }
 
 /// <summary>One second of a run, for charts.</summary>

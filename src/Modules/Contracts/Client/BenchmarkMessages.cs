@@ -84,6 +84,9 @@ public sealed record BenchmarkResult(
 /// For each objective given (<c>ttft</c>, <c>tpot</c>, <c>e2e</c>), the share of the measured requests that met that one
 /// (a failed request meets none): which objective a run missed most.
 /// </param>
+/// <param name="TpotP99Ms">99th percentile time per output token.</param>
+/// <param name="ItlP50Ms">Median inter-token latency (every gap between tokens, pooled over requests).</param>
+/// <param name="ItlP99Ms">99th percentile inter-token latency.</param>
 public sealed record BenchmarkStepResult(
     string Label,
     int? Concurrency,
@@ -104,7 +107,10 @@ public sealed record BenchmarkStepResult(
     double? TtftP90Ms = null,
     double? E2eMeanMs = null,
     double? E2eP90Ms = null,
-    IReadOnlyDictionary<string, double>? ObjectiveAttainment = null);
+    IReadOnlyDictionary<string, double>? ObjectiveAttainment = null,
+    double? TpotP99Ms = null,
+    double? ItlP50Ms = null,
+    double? ItlP99Ms = null);
 
 /// <summary>One second of a run.</summary>
 /// <param name="T">Seconds since the run started (0 is the first second).</param>

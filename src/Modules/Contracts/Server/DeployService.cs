@@ -104,7 +104,8 @@ public sealed record DeploymentPreview(
 
 /// <summary>Stops a service (scancel for SLURM). Idempotent: cancelling a service that already ended changes nothing.</summary>
 /// <param name="Id">The service.</param>
-public sealed record CancelService(Guid Id) : ICommand<ServiceStatusView>;
+/// <param name="Reason">Why, as the service's pages will say it (default: stopped on request).</param>
+public sealed record CancelService(Guid Id, string? Reason = null) : ICommand<ServiceStatusView>;
 
 /// <summary>A service's state, as scripts and other modules see it.</summary>
 /// <param name="Id">The service.</param>

@@ -157,7 +157,8 @@ internal static class ExperimentSteps
             return ExperimentStep.Hold;
         }
 
-        Enter(e, ExperimentStage.Waiting, now, $"service {e.ServiceId} accepted");
+        // The note is read on the page, where the service's id would say nothing (the service panel links it).
+        Enter(e, ExperimentStage.Waiting, now, "service accepted by the scheduler");
         e.Reason = "waiting for the scheduler";
         return ExperimentStep.Hold;
     }
@@ -290,7 +291,7 @@ internal static class ExperimentSteps
 
             // What a cut run measured covers part of the plan only: the load starts again, from the beginning.
             e.BenchmarkId = null;
-            Enter(e, ExperimentStage.Loading, now, $"load run {run.Id} was cut short by a host restart ({run.Status.WireName()}); started again");
+            Enter(e, ExperimentStage.Loading, now, $"the load run was cut short by a host restart ({run.Status.WireName()}); started again");
             return ExperimentStep.Hold;
         }
 
@@ -386,7 +387,7 @@ internal static class ExperimentSteps
         Enter(e, ExperimentStage.Waiting, now,
             $"interrupted: the service is restarting (attempt {service.Attempt}): {service.Reason}; the {stage.WireName()} runs again from the start "
                 + $"once it is ready"
-            + (run is { } r ? $" (run {r} cancelled, not counted)" : ""));
+            + (run is not null ? " (the interrupted run is cancelled, not counted)" : ""));
         e.Reason = $"the service is restarting: {service.Reason}";
         return new CancelInterruptedRun(run, stage);
     }

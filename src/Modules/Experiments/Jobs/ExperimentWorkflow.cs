@@ -216,7 +216,11 @@ internal sealed class ExperimentWorkflow(
     {
         try
         {
-            await sender.Send(new CancelService(serviceId), ct);
+            // Said as the service's pages will show it: after a successful run, "cancelled" would read as a failure.
+            var reason = e.CancelRequested ? "stopped: its experiment was cancelled"
+                : e.AbortReason is not null ? "stopped: its experiment failed"
+                : "stopped by its experiment, which finished its load";
+            await sender.Send(new CancelService(serviceId, reason), ct);
             return true;
         }
         catch (ConflictException ex)

@@ -46,6 +46,8 @@ internal sealed class MetricsPresenter
         [5] = TimeSpan.FromSeconds(5), [15] = TimeSpan.FromSeconds(15), [60] = TimeSpan.FromSeconds(30),
     };
 
+    private static readonly int[] SpanSteps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600];
+
     private readonly Dictionary<Guid, string> _serviceNames = new();
 
     public MetricSource Source { get; private set; } = MetricSource.Host;
@@ -63,6 +65,17 @@ internal sealed class MetricsPresenter
     public IReadOnlyList<ScrapeStatus>? Scrapes { get; set; }
 
     public string? ScrapeError { get; set; }
+
+    /// <summary>The stored span of the shown service's or experiment's series (null for the host or before the first read).</summary>
+    public Features.SeriesSpan? Span { get; set; }
+
+    /// <summary>The window the charts show now: an ended source's own span, else the last <see cref="Minutes"/>.</summary>
+    public (DateTimeOffset From, DateTimeOffset To, TimeSpan Step) CurrentWindow(DateTimeOffset now) => Ended(Span, now) ?? Window(Minutes, now);
+
+    /// <summary>Says so when the charts follow the source's own span rather than the range buttons.</summary>
+    public string? WindowNote(DateTimeOffset now) => Ended(Span, now) is { } w
+        ? $"its series ended: showing its own window, {Utc(w.From)} to {Utc(w.To)}"
+        : null;
 
     /// <summary>The series plotted from the "Any series" form, shown above the presets.</summary>
     public Preset? Custom { get; set; }
@@ -129,6 +142,21 @@ internal sealed class MetricsPresenter
             kind == "service" ? id : null, kind == "experiment" ? id : null, query.Metric, from, to, query.Fn, query.Q, query.Fn == "raw" ? null
                 : stepText,
             Sum: query.Sum);
+    }
+
+    /// <summary>
+    /// The window of a service or experiment whose series ended (nothing newer than a minute): its own span, from its first
+    /// sample to its last on a grid of at most about 240 steps, instead of the last minutes, which would be empty.
+    /// Null while it still reports (the last <see cref="Minutes"/> then, as for the host).
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To, TimeSpan Step)? Ended(Features.SeriesSpan? span, DateTimeOffset now)
+    {
+        if (span is not { } s || now - s.Last < TimeSpan.FromMinutes(1)) return null;
+        var seconds = Math.Max(1, (s.Last - s.First).TotalSeconds);
+        var step = TimeSpan.FromSeconds(SpanSteps.FirstOrDefault(x => seconds / x <= 240, 900));
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(s.First.ToUnixTimeMilliseconds() - s.First.ToUnixTimeMilliseconds() %
+            (long)step.TotalMilliseconds);
+        return (from, s.Last + step, step);
     }
 
     // The grid ends on a whole step so that points stay where they are from one refresh to the next.

@@ -42,7 +42,7 @@ internal sealed class CancelServiceHandler(
                     + $"{e.Message}. Try again.");
             }
 
-            service.MoveTo(ServiceStatus.Cancelled, "cancelled on request", time.GetUtcNow());
+            service.MoveTo(ServiceStatus.Cancelled, command.Reason ?? "stopped on request", time.GetUtcNow());
             await db.SaveChangesAsync(cancellationToken);
             await publisher.Publish(new ServiceStopped(service.Id, ServiceStatus.Cancelled, service.Reason, service.RunFolder ?? ""),
                 cancellationToken);

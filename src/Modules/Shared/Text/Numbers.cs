@@ -7,8 +7,14 @@ public static class Numbers
 {
     public const string None = "–";
 
+    /// <summary>
+    /// A number with thousands separators (12,345.6), whatever decimals the format asks for: one number format on every
+    /// page, so that 3685.9 and 3,686 never stand side by side.
+    /// </summary>
     public static string N(double? value, string format = "0.##") =>
-        value is { } v && double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : None;
+        value is { } v && double.IsFinite(v) ? v.ToString(Grouped(format), CultureInfo.InvariantCulture) : None;
+
+    private static string Grouped(string format) => format.StartsWith('0') ? "#," + format : format;
 
     public static string N(long? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : None;
 

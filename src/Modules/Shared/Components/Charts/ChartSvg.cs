@@ -33,7 +33,8 @@ public static class ChartSvg
 
         var svg = new StringBuilder();
         var label = $"{chart.Y.Label} by {chart.X.Label}: {string.Join(", ", lines.Select(l => l.Name))}";
-        svg.Append(CultureInfo.InvariantCulture, $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{Esc(label)}" font-family="system-ui, sans-serif" font-size="{FontSize}">""");
+        svg.Append(CultureInfo.InvariantCulture,
+            $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{Esc(label)}" font-family="system-ui, sans-serif" font-size="{FontSize}">""");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{Esc(label)}</title>");
         var clip = "c" + ((uint)label.GetHashCode(StringComparison.Ordinal)).ToString(CultureInfo.InvariantCulture);
         svg.Append(CultureInfo.InvariantCulture,
