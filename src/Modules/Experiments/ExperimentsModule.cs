@@ -49,6 +49,7 @@ public static class ExperimentsModule
         CreateExperimentHandler.Map(api);
         GetExperimentHandler.Map(api);
         CancelExperimentHandler.Map(api);
+        RenameExperimentHandler.Map(api);
         ListCampaignsHandler.Map(api);
         PreviewCampaignHandler.Map(api);
         CreateCampaignHandler.Map(api);

@@ -121,7 +121,8 @@ public sealed class DashboardLayoutTests(DashboardHost host) : IClassFixture<Das
           const wide = [];
           for (const el of document.querySelectorAll('body *')) {
             const r = el.getBoundingClientRect();
-            if (r.width > 0 && r.right > vw + 1) wide.push(`${el.tagName.toLowerCase()}${el.dataset.testid ? '#' + el.dataset.testid : ''} right ${Math.round(r.right)}`);
+            const id = el.dataset.testid ? '#' + el.dataset.testid : '';
+            if (r.width > 0 && r.right > vw + 1) wide.push(`${el.tagName.toLowerCase()}${id} right ${Math.round(r.right)}`);
           }
           return [`scrollWidth ${document.documentElement.scrollWidth} > ${vw}`, ...wide.slice(0, 8)];
         }

@@ -180,6 +180,33 @@ public abstract class ExperimentApiTests(ExperimentHostFixture fixture)
         var createdAt = done.GetProperty("experiment").GetProperty("createdAt").GetString()!;
         var older = await client.GetFromJsonAsync<JsonElement>($"/api/v1/experiments?before={Uri.EscapeDataString(createdAt)}", Ct);
         Assert.DoesNotContain(older.EnumerateArray(), e => e.GetProperty("id").GetGuid() == id);
+
+        // The default name carries the start time (two runs of one setup differ); a finished experiment can be renamed.
+        var name = done.GetProperty("experiment").GetProperty("name").GetString()!;
+        Assert.Matches(@"^latency · vllm-sim · 1 node · \d\d-\d\d \d\d:\d\d$", name);
+        var renamed = await client.PatchAsJsonAsync($"/api/v1/experiments/{id}", new { name = "  baseline, before the upgrade " }, Ct);
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal("baseline, before the upgrade", (await GetAsync(client, id)).GetProperty("experiment").GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("{\"name\": \"  \"}")]
+    [InlineData("{\"name\": \"tab\\there\"}")]
+    public async Task A_rename_to_nothing_or_control_characters_is_a_400_naming_the_field_and_changes_nothing(string body)
+    {
+        var client = Host.Client;
+        var id = await CreateAsync(client, SimExperiment("latency", 1, "1s", warmup: "0s", load: new { rate = 1 }));
+        var before = (await GetAsync(client, id)).GetProperty("experiment").GetProperty("name").GetString();
+
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var problem = await Problem.ReadAsync(await client.PatchAsync($"/api/v1/experiments/{id}", content, Ct), HttpStatusCode.BadRequest);
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _), problem.ToString());
+        Assert.Equal(before, (await GetAsync(client, id)).GetProperty("experiment").GetProperty("name").GetString());
+        await Problem.ReadAsync(await client.PatchAsJsonAsync($"/api/v1/experiments/{Guid.NewGuid()}", new { name = "x" }, Ct),
+            HttpStatusCode.NotFound);
+        await WaitEndAsync(client, id, TimeSpan.FromSeconds(120));
     }
 }
 

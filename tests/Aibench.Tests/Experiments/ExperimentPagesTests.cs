@@ -256,11 +256,18 @@ public sealed class ExperimentPagesTests : PageTest, IClassFixture<SqliteExperim
 
         page.WaitForAssertion(() => page.Find("[data-testid=compare-table]"), Patience);
         var table = page.Find("[data-testid=compare-table]").TextContent;
-        foreach (var expected in new[] { "compare-fast", "compare-slow", "TTFT p50 / p90 / p99", "E2E p50 / p90 / p99", "Output tokens/s",
+        foreach (var expected in new[] { "compare-fast", "compare-slow", "TTFT p50 (ms)", "E2E p99 (ms)", "Output tokens/s",
             "Error rate", "SLO verdict" })
         {
             Assert.Contains(expected, table);
         }
+
+        // Lower latency is better: the fast run's TTFT is marked best, and the slow one shows its change against the first.
+        var ttft = page.FindAll("[data-testid=compare-measure]").Single(r => r.TextContent.Contains("TTFT p50", StringComparison.Ordinal));
+        var cells = ttft.QuerySelectorAll("td");
+        Assert.Equal(["true", "false"], cells.Select(c => c.GetAttribute("data-best")));
+        Assert.Contains("★", cells[0].TextContent);
+        Assert.Matches(@"\(\+\d[\d,.]* %\)", cells[1].QuerySelector("[data-testid=compare-change]")!.TextContent);
 
         var parameter = page.Find("[data-testid=compare-parameter]").TextContent;
         Assert.Contains("max_num_seqs", parameter);

@@ -173,4 +173,35 @@ public sealed class NewExperimentFormTests
 
         Assert.Equal(JsonValueKind.String, form.Build(out _).Parameters!["ttft"].ValueKind);
     }
+
+    [Theory]
+    [InlineData("served_model_name", "Served model name")]
+    [InlineData("maxErrorRate", "Max error rate")]
+    [InlineData("ttft", "TTFT")]
+    [InlineData("maxInFlight", "Max in flight")]
+    [InlineData("gpu_memory_utilization", "GPU memory utilization")]
+    public void Fields_are_labelled_for_people_and_keep_their_API_key_in_the_helper_line(string key, string label)
+    {
+        Assert.Equal(label, NewExperimentForm.Friendly(key));
+        Assert.Equal($"Most errors allowed · slo.{key}", NewExperimentForm.WithKey("Most errors allowed", "slo." + key));
+    }
+
+    [Theory]
+    [InlineData("0", "At least 1 node, not 0.")]
+    [InlineData("-3", "At least 1 node, not -3.")]
+    [InlineData("\u22123", "At least 1 node, not -3.")]
+    [InlineData("1.5", "'1.5' is not a whole number of nodes (1 to 8).")]
+    [InlineData("", "Enter the number of nodes, 1 to 8.")]
+    [InlineData("9", "At most 8 nodes (Server:MaxNodes), not 9.")]
+    public void The_node_count_is_refused_at_its_field_never_adjusted(string typed, string message)
+    {
+        var form = new NewExperimentForm(Options);
+        form.SelectRecipe("vllm");
+        form.Nodes = typed;
+
+        form.Build(out var errors);
+
+        Assert.Equal(("nodes", message), Assert.Single(errors));
+        Assert.Equal(typed, form.Nodes);
+    }
 }

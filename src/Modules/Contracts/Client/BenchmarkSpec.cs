@@ -64,7 +64,11 @@ public sealed record BenchmarkSpec(
     string? Calibration = null,
     bool ClientWarmup = true,
     IReadOnlyDictionary<string, ReferenceBound>? References = null,
-    int? MeasuredRequests = null);
+    int? MeasuredRequests = null)
+{
+    /// <summary>How an experiment names the warm-up run before its measured one, so that lists can fold it under that run.</summary>
+    public const string WarmupNameSuffix = " · warm-up";
+}
 
 /// <summary>
 /// Where a run's load is generated. <c>in-process</c> sends every request from the host; <c>slurm</c> starts

@@ -9,6 +9,7 @@ using Aibench.Contracts.Server;
 using Aibench.Experiments.Persistence;
 using Aibench.Experiments.Planning;
 using Aibench.Shared.References;
+using Aibench.Shared.Text;
 
 namespace Aibench.Experiments.Jobs;
 
@@ -523,8 +524,10 @@ internal static class ExperimentSteps
         var parts = new List<string>();
         if (r.Overall is { } o)
         {
-            parts.Add($"{o.Completed} requests, {o.RequestThroughput:0.##} req/s, {o.OutputTokenThroughput:0.#} output tokens/s");
-            if (o.TtftP50Ms is { } ttft) parts.Add($"TTFT p50 {ttft:0.#} ms");
+            // The dashboard's one number format (thousands separators), as this headline is shown there and in notifications.
+            parts.Add($"{Numbers.N(o.Completed)} requests, {Numbers.N(o.RequestThroughput)} req/s, {Numbers.N(o.OutputTokenThroughput, "0.#")} "
+                + "output tokens/s");
+            if (o.TtftP50Ms is { } ttft) parts.Add($"TTFT p50 {Numbers.N(ttft, "0.#")} ms");
             if (o.Failed > 0) parts.Add($"{o.Failed} failed");
         }
 

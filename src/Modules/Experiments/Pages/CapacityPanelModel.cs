@@ -50,7 +50,8 @@ internal sealed record CapacityPanelModel(
             new Chart(closed ? new ChartAxis("requests in flight") : new ChartAxis("offered load", "req/s"), new ChartAxis("carried", "req/s"),
             [
                 // Open loop: what a perfect service would carry, so the gap to it is what the service drops or delays.
-                .. closed ? Array.Empty<ChartLine>() : [new ChartLine("offered", [.. curve.Select(p => new ChartPoint(p.Rate, p.Rate))], Dashed: true)],
+                .. closed ? Array.Empty<ChartLine>()
+                    : [new ChartLine("offered", [.. curve.Select(p => new ChartPoint(p.Rate, p.Rate))], Dashed: true)],
                 new ChartLine("throughput", [.. curve.Select(p => new ChartPoint(p.Rate, p.RequestThroughput))]),
                 new ChartLine("goodput (within SLO)", [.. curve.Select(p => new ChartPoint(p.Rate, p.Goodput))]),
             ]));

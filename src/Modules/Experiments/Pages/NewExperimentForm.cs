@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Experiments;
@@ -271,6 +272,32 @@ public sealed class NewExperimentForm
 
         return n;
     }
+
+    /// <summary>
+    /// A field's label for people from its API key: <c>served_model_name</c> → "Served model name", <c>maxErrorRate</c> →
+    /// "Max error rate", <c>ttft</c> → "TTFT". The key itself stays in the helper line (<see cref="WithKey"/>), since
+    /// the API's and the recipe's messages name fields by it.
+    /// </summary>
+    public static string Friendly(string key)
+    {
+        if (Acronyms.Contains(key)) return key.ToUpperInvariant();
+        var words = new StringBuilder();
+        foreach (var c in key)
+        {
+            if (c is '_' or '-' or '.') { words.Append(' '); continue; }
+            if (char.IsUpper(c) && words.Length > 0 && words[^1] != ' ') words.Append(' ');
+            words.Append(char.ToLowerInvariant(c));
+        }
+
+        var text = string.Join(' ', words.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => Acronyms.Contains(w) ? w.ToUpperInvariant() : w));
+        return text.Length == 0 ? key : char.ToUpperInvariant(text[0]) + text[1..];
+    }
+
+    /// <summary>A helper line followed by the field's API key, e.g. "Most errors allowed (0.05) · slo.maxErrorRate".</summary>
+    public static string WithKey(string? help, string key) => string.IsNullOrEmpty(help) ? key : $"{help} · {key}";
+
+    private static readonly HashSet<string> Acronyms = new(StringComparer.Ordinal) { "ttft", "tpot", "itl", "e2e", "gpu", "kv", "url", "id", "api" };
 
     public static string TestTypeHelp(string? type) => TestTypeHelps.FirstOrDefault(t => t.Type == type).Help ?? "";
 

@@ -38,7 +38,7 @@ public sealed record ExperimentPreview(
 
 /// <summary>Turns a <see cref="CreateExperiment"/> into an <see cref="ExperimentPreview"/>; every problem is a validation error naming its
 /// field.</summary>
-internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings settings)
+internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings settings, TimeProvider time)
 {
     /// <summary>Added to the time a job needs, for the scheduler's and the host's own delays.</summary>
     private static readonly TimeSpan Margin = TimeSpan.FromMinutes(5);
@@ -57,7 +57,9 @@ internal sealed class ExperimentDrafter(ISender sender, ExperimentsSettings sett
 
         var deployment = new DeployService(c.Recipe, c.Nodes, c.Parameters, Restart: c.Restart);
         var found = await sender.Send(new PreviewDeployment(deployment), ct);
-        var name = c.Name ?? $"{type} · {found.Recipe} · {found.Nodes} node{(found.Nodes == 1 ? "" : "s")}";
+        // The start time (UTC) tells two runs of one setup apart in lists, charts' legends and the compare page.
+        var name = c.Name ?? $"{type} · {found.Recipe} · {found.Nodes} node{(found.Nodes == 1 ? "" : "s")} · "
+            + time.GetUtcNow().ToString("MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
         var load = TestTypes.Spec(name, type, c.Load, slo, found.Replicas, duration);
         var capacity = type == TestTypes.Capacity ? CapacitySearch.Begin(c.Capacity ?? new ExperimentCapacity(), slo, found.Replicas) : null;
         if (capacity is not null)

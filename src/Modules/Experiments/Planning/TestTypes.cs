@@ -88,7 +88,7 @@ internal static class TestTypes
     public static BenchmarkSpec Warmup(BenchmarkSpec main, int replicas, TimeSpan warmup) =>
         main with
         {
-            Name = $"{main.Name} · warm-up",
+            Name = main.Name + BenchmarkSpec.WarmupNameSuffix,
             Load = new LoadShape("concurrency", Concurrency: 4 * replicas),
             Duration = Seconds(warmup),
             // A capacity probe's request cap and settling period are its own, not the warm-up's.

@@ -56,7 +56,8 @@ internal static class MetricCharts
                 }
             }
 
-            built.Add(new ChartLine(names[i], [.. values.Select((v, k) => new ChartPoint((from + (step * k)).ToUnixTimeMilliseconds() / 1000.0, v))]));
+            built.Add(new ChartLine(names[i],
+                [.. values.Select((v, k) => new ChartPoint((from + (step * k)).ToUnixTimeMilliseconds() / 1000.0, v))]));
         }
 
         // The window asked for, not the data's: an idle stretch shows as idle, and every card shares the axis.

@@ -34,11 +34,14 @@ public static class ChartSvg
         var svg = new StringBuilder();
         var label = $"{chart.Y.Label} by {chart.X.Label}: {string.Join(", ", lines.Select(l => l.Name))}";
         svg.Append(CultureInfo.InvariantCulture,
-            $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{Esc(label)}" font-family="system-ui, sans-serif" font-size="{FontSize}">""");
+            $"""<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" """);
+        svg.Append(CultureInfo.InvariantCulture, $"""aria-label="{Esc(label)}" font-family="system-ui, sans-serif" font-size="{FontSize}">""");
         svg.Append(CultureInfo.InvariantCulture, $"<title>{Esc(label)}</title>");
-        var clip = "c" + ((uint)label.GetHashCode(StringComparison.Ordinal)).ToString(CultureInfo.InvariantCulture);
+        // Deterministic (string.GetHashCode is not, between processes): the same chart renders the same SVG in a report.
+        var clip = "c" + SeriesColors.Fnv($"{label}|{width}|{height}").ToString(CultureInfo.InvariantCulture);
         svg.Append(CultureInfo.InvariantCulture,
-            $"""<defs><clipPath id="{clip}"><rect x="{plotLeft}" y="{plotTop - 2}" width="{plotRight - plotLeft}" height="{plotBottom - plotTop + 4}"/></clipPath></defs>""");
+            $"""<defs><clipPath id="{clip}"><rect x="{plotLeft}" y="{plotTop - 2}" width="{plotRight - plotLeft}" """);
+        svg.Append(CultureInfo.InvariantCulture, $"""height="{plotBottom - plotTop + 4}"/></clipPath></defs>""");
 
         // Grid and y ticks.
         foreach (var (value, text) in y.Ticks)
@@ -47,7 +50,8 @@ public static class ChartSvg
             svg.Append(CultureInfo.InvariantCulture,
                 $"""<line x1="{plotLeft}" x2="{plotRight}" y1="{py}" y2="{py}" stroke="currentColor" stroke-opacity="0.14"/>""");
             svg.Append(CultureInfo.InvariantCulture,
-                $"""<text x="{plotLeft - 6}" y="{py}" text-anchor="end" dominant-baseline="middle" fill="currentColor" fill-opacity="0.8">{Esc(text)}</text>""");
+                $"""<text x="{plotLeft - 6}" y="{py}" text-anchor="end" dominant-baseline="middle" fill="currentColor" fill-opacity="0.8">""");
+            svg.Append(CultureInfo.InvariantCulture, $"{Esc(text)}</text>");
         }
 
         foreach (var (value, text) in x.Ticks)
@@ -64,7 +68,8 @@ public static class ChartSvg
         svg.Append(CultureInfo.InvariantCulture,
             $"""<text x="{F((plotLeft + plotRight) / 2.0)}" y="{height - 6}" text-anchor="middle" fill="currentColor">{Esc(chart.X.Label)}</text>""");
         svg.Append(CultureInfo.InvariantCulture,
-            $"""<text transform="translate(13 {F((plotTop + plotBottom) / 2.0)}) rotate(-90)" text-anchor="middle" fill="currentColor">{Esc(chart.Y.Label)}</text>""");
+            $"""<text transform="translate(13 {F((plotTop + plotBottom) / 2.0)}) rotate(-90)" text-anchor="middle" fill="currentColor">""");
+        svg.Append(CultureInfo.InvariantCulture, $"{Esc(chart.Y.Label)}</text>");
 
         svg.Append(CultureInfo.InvariantCulture, $"""<g clip-path="url(#{clip})" fill="none" stroke-width="2" stroke-linejoin="round">""");
         foreach (var line in lines)

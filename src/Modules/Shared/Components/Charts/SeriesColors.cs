@@ -30,14 +30,16 @@ public static class SeriesColors
     }
 
     // FNV-1a: string.GetHashCode differs between processes, and a colour must not.
-    private static int Index(string name)
+    private static int Index(string name) => (int)(Fnv(name) % (uint)Palette.Length);
+
+    internal static uint Fnv(string text)
     {
         var hash = 2166136261u;
-        foreach (var c in name)
+        foreach (var c in text)
         {
             hash = (hash ^ c) * 16777619u;
         }
 
-        return (int)(hash % (uint)Palette.Length);
+        return hash;
     }
 }
