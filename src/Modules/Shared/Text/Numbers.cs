@@ -31,8 +31,8 @@ public static class Numbers
 
     public static string Time(DateTimeOffset? at) => at?.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? None;
 
-    /// <summary>Enough to tell runs apart in a list; the full time is in the tooltip.</summary>
-    public static string Short(DateTimeOffset at) => at.ToString("MM-dd HH:mm", CultureInfo.InvariantCulture);
+    /// <summary>A list's time: ISO date and minutes in UTC (unambiguous in every locale); seconds are in the tooltip.</summary>
+    public static string Short(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
 
     public static string Seconds(double seconds) =>
         seconds < 120 ? N(seconds, "0.#") + " s" : TimeSpan.FromSeconds(Math.Round(seconds)).ToString(seconds < 3600 ? @"m\:ss" : @"h\:mm\:ss",
