@@ -1,3 +1,5 @@
+// Long file: the start form, the list and the compare page are tested against one seeded host (the class fixture); a split
+// by page would start that host three times.
 using System.Text.Json;
 using Aibench.Client.LoadGen;
 using Aibench.Client.Persistence;

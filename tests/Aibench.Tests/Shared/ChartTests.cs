@@ -76,6 +76,9 @@ public sealed class ChartTests
             => m.Groups[1].Value.Count(c => c == 'M')));
         Assert.Contains("\"errors/s\"", hover, StringComparison.Ordinal);
 
+        // On a time axis only a point alone between gaps gets a marker (it would draw nothing otherwise): both of the errors line's.
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(svg, "<circle "));
+
         var (without, _) = ChartSvg.Render(chart, 390, 220, hidden: ["errors/s"]);
         Assert.DoesNotContain("errors/s", without, StringComparison.Ordinal);
     }

@@ -78,19 +78,25 @@ public static class ChartSvg
             var path = new StringBuilder();
             var pen = false;
             var drawn = new List<(double X, double Y)>();
+            // A point with a gap on both sides draws no line (a path of one M): it gets a marker, or it would not show.
+            var alone = new List<(double X, double Y)>();
+            var run = 0;
             foreach (var p in line.Points)
             {
                 if (p.Y is not { } v || !double.IsFinite(v) || !double.IsFinite(p.X) || (chart.Y.Log && v <= 0))
                 {
-                    pen = false;
+                    if (run == 1) alone.Add(drawn[^1]);
+                    (pen, run) = (false, 0);
                     continue;
                 }
 
                 var (px, py) = (x.Map(p.X), y.Map(v));
                 path.Append(pen ? " L" : " M").Append(F(px)).Append(' ').Append(F(py));
                 drawn.Add((px, py));
-                pen = true;
+                (pen, run) = (true, run + 1);
             }
+
+            if (run == 1) alone.Add(drawn[^1]);
 
             if (path.Length > 0 && !line.Scatter)
             {
@@ -99,12 +105,10 @@ public static class ChartSvg
             }
 
             // Few points off a time axis (a sweep, percentiles, a campaign) are values of their own: each gets a marker.
-            if ((drawn.Count <= MarkerLimit && chart.X.Kind != AxisKind.Time) || line.Scatter)
+            var marked = (drawn.Count <= MarkerLimit && chart.X.Kind != AxisKind.Time) || line.Scatter ? drawn : alone;
+            foreach (var (px, py) in marked)
             {
-                foreach (var (px, py) in drawn)
-                {
-                    svg.Append(CultureInfo.InvariantCulture, $"""<circle cx="{F(px)}" cy="{F(py)}" r="3" fill="{colour}" stroke="none"/>""");
-                }
+                svg.Append(CultureInfo.InvariantCulture, $"""<circle cx="{F(px)}" cy="{F(py)}" r="3" fill="{colour}" stroke="none"/>""");
             }
         }
 
