@@ -83,7 +83,8 @@ public sealed partial class CampaignDrillTests : IDisposable
         await using var second = await DrillHost.StartAsync(home, port);
         var done = await WaitCampaignAsync(second.Client, id, d => d.GetProperty("campaign").GetProperty("status").GetString() != "running");
         Assert.True(done.GetProperty("campaign").GetProperty("status").GetString() == "completed", done.ToString());
-        Assert.Equal(8, Count(done, "done"));
+        // Failed once in CI (7 of 8 done, session of 2026-12-07) without saying why: every element's end is printed.
+        Assert.True(Count(done, "done") == 8, await ElementsTextAsync(second.Client, done));
         Assert.All(Elements(done), e => Assert.Equal("completed", e.GetProperty("status").GetString()));
 
         // Nothing redone: one experiment per element, the measured ones with the run they had, and every service still on
@@ -141,6 +142,27 @@ public sealed partial class CampaignDrillTests : IDisposable
         while (DateTime.UtcNow < until);
 
         return detail;
+    }
+
+    /// <summary>Each element's experiment: its status, stage, reason and stage notes, for a failure message.</summary>
+    private static async Task<string> ElementsTextAsync(HttpClient client, JsonElement detail)
+    {
+        var text = new System.Text.StringBuilder(detail.GetProperty("campaign").ToString()).AppendLine();
+        foreach (var e in Elements(detail))
+        {
+            text.Append(e.ToString()).AppendLine();
+            if (e.TryGetProperty("experimentId", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                var experiment = await GetJsonAsync(client, $"/api/v1/experiments/{id.GetGuid()}");
+                text.Append("  ").Append(experiment.GetProperty("experiment").ToString()).AppendLine();
+                foreach (var stage in experiment.GetProperty("stages").EnumerateArray())
+                {
+                    text.Append("    ").Append(stage.ToString()).AppendLine();
+                }
+            }
+        }
+
+        return text.ToString();
     }
 
     private static Task<JsonElement> CampaignAsync(HttpClient client, Guid id) => GetJsonAsync(client, $"/api/v1/campaigns/{id}");
