@@ -35,8 +35,7 @@ internal sealed class ExperimentPresenter
     public int MetricsRefresh { get; private set; }
 
     /// <summary>The latency panels, one per metric (a TPOT of tens of ms beside an E2E of seconds would lie flat at zero).</summary>
-    public static readonly (string Prefix, string Title)[] LatencyMetrics =
-        [("TTFT", "Time to first token"), ("TPOT", "Time per output token"), ("E2E", "End-to-end latency")];
+    public static readonly string[] LatencyMetrics = ["TTFT", "TPOT", "E2E"];
 
     public static readonly ChartAxis RequestsAxis = new("requests", "per s");
 
@@ -141,8 +140,8 @@ internal sealed class ExperimentPresenter
         Requests = Requests.Over(Window?.From, Window?.To);
         Tokens = Tokens.Over(Window?.From, Window?.To);
         var all = _clientLatency.Concat(_serverLatency).ToList();
-        Latency = [.. LatencyMetrics.Select(m => TimeChart.Build(all.Where(l => l.Name.StartsWith(m.Prefix + " ", StringComparison.Ordinal)),
-            new ChartAxis(m.Prefix, "ms")).Over(Window?.From, Window?.To))];
+        Latency = [.. LatencyMetrics.Select(m => TimeChart.Build(all.Where(l => l.Name.StartsWith(m + " ", StringComparison.Ordinal)),
+            new ChartAxis(m, "ms")).Over(Window?.From, Window?.To))];
     }
 
     /// <summary>While it runs, every <see cref="MetricsEvery"/>; once it ended, at each read (there is only one more).</summary>

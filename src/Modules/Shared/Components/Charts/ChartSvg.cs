@@ -25,8 +25,8 @@ public static class ChartSvg
         width = Math.Max(200, width);
         height = Math.Max(120, height);
         var lines = chart.Lines.Where(l => hidden is null || !hidden.Contains(l.Name)).ToList();
-        var colours = SeriesColors.For([.. chart.Lines.Select(l => l.Name)]);
-        var colourOf = chart.Lines.Select((l, i) => (l.Name, colours[i])).DistinctBy(x => x.Name).ToDictionary(x => x.Name, x => x.Item2);
+        // Coloured over every line, hidden ones too, so that hiding a line leaves the others' colours as the legend shows them.
+        var colourOf = Legend(chart).DistinctBy(x => x.Name).ToDictionary(x => x.Name, x => x.Colour);
         var (plotLeft, plotRight, plotTop, plotBottom) = (Left, width - Right, Top, height - Bottom);
         var x = XScale(chart, lines, plotLeft, plotRight);
         var y = YScale(chart, lines, plotTop, plotBottom);
