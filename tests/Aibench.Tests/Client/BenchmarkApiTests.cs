@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Aibench.Client.Jobs;
+using Aibench.Client.Persistence;
+using Aibench.Contracts.Client;
 using Aibench.Contracts.Server;
 using Aibench.Server.Persistence;
 using Aibench.Simulator;
@@ -220,6 +223,41 @@ public abstract class BenchmarkApiTests(HostFixture host)
         var csv = await client.GetStringAsync($"/api/v1/benchmarks/{id}/export?format=csv", Ct);
         Assert.EndsWith(",tokenizer", csv.Split('\n')[0].TrimEnd('\r'), StringComparison.Ordinal);
         Assert.EndsWith(",server:/tokenize", csv.Split('\n')[1].TrimEnd('\r'), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_left_pending_by_a_stopped_host_is_started_by_the_next_one_exactly_once()
+    {
+        // The campaign drill failed on this: a host killed between storing a run and starting it took the run's job with it
+        // (the embedded Hangfire store lives in memory), and the run stayed pending while its experiment waited 7 minutes.
+        await using var sim = await FastSim();
+        var id = Guid.CreateVersion7();
+        var spec = new BenchmarkSpec(Urls: [sim.Url.ToString()], Load: new LoadShape(Concurrency: 2), MaxRequests: 9,
+            Dataset: "random:input=16,output=4", ClientWarmup: false);
+        var stored = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5);
+        var dbFactory = Factory.Services.GetRequiredService<IDbContextFactory<ClientDbContext>>();
+        await using (var db = await dbFactory.CreateDbContextAsync(Ct))
+        {
+            db.Benchmarks.Add(new BenchmarkRun
+            {
+                Id = id, Name = "left pending", Status = BenchmarkStatus.Pending, Target = sim.Url.ToString(), CreatedAt = stored,
+                Spec = JsonSerializer.Serialize(spec, Aibench.Client.LoadGen.Json.Options),
+            });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        // What a host that starts after it does, here twice (a retried pass): the run starts once.
+        var recovery = ActivatorUtilities.CreateInstance<RecoverInterruptedRuns>(Factory.Services);
+        Assert.Equal(0, await recovery.RecoverAsync(Ct));
+        Assert.Equal(0, await recovery.RecoverAsync(Ct));
+
+        var detail = await WaitAsync(Factory.Authorized(), id, "completed", "failed");
+        Assert.True(detail.GetProperty("run").GetProperty("status").GetString() == "completed", detail.ToString());
+        Assert.Equal(9, detail.GetProperty("run").GetProperty("completed").GetInt64());
+        // Run once: the simulator served exactly the nine requests of one plan.
+        var served = (await sim.MetricsAsync()).Split('\n').Where(l => l.StartsWith("vllm:request_success_total{", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(9, served);
     }
 
     [Fact]

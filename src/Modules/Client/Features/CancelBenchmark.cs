@@ -20,18 +20,23 @@ internal sealed class CancelBenchmarkHandler(
     public async ValueTask<BenchmarkRef> Handle(CancelBenchmark command, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var run = await db.Benchmarks.SingleOrDefaultAsync(r => r.Id == command.BenchmarkId, cancellationToken)
-            ?? throw new NotFoundException("Benchmark", command.BenchmarkId.ToString());
+        var id = command.BenchmarkId;
+        // A pending run is cancelled in one statement, so that it never races its job's claim (which finds it no longer
+        // pending and does nothing); one that the job claimed first is cancelled as a running one.
+        var now = (DateTimeOffset?)time.GetUtcNow();
+        if (await db.Benchmarks.Where(r => r.Id == id && r.Status == BenchmarkStatus.Pending).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.Status, BenchmarkStatus.Cancelled).SetProperty(r => r.CancelRequested, true)
+                .SetProperty(r => r.FinishedAt, now), cancellationToken) == 1)
+        {
+            var experiment = await db.Benchmarks.Where(r => r.Id == id).Select(r => r.ExperimentId).SingleAsync(cancellationToken);
+            await publisher.Publish(new BenchmarkFinished(id, experiment, BenchmarkStatus.Cancelled, null), cancellationToken);
+            return new BenchmarkRef(id, BenchmarkStatus.Cancelled);
+        }
+
+        var run = await db.Benchmarks.SingleOrDefaultAsync(r => r.Id == id, cancellationToken)
+            ?? throw new NotFoundException("Benchmark", id.ToString());
         switch (run.Status)
         {
-            case BenchmarkStatus.Pending:
-                // The job finds it no longer pending and does nothing.
-                run.Status = BenchmarkStatus.Cancelled;
-                run.CancelRequested = true;
-                run.FinishedAt = time.GetUtcNow();
-                await db.SaveChangesAsync(cancellationToken);
-                await publisher.Publish(new BenchmarkFinished(run.Id, run.ExperimentId, run.Status, null), cancellationToken);
-                break;
             case BenchmarkStatus.Running:
                 run.CancelRequested = true;
                 await db.SaveChangesAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using Aibench.Client.Persistence;
 using Aibench.Contracts.Client;
 using Aibench.Contracts.Server;
+using Hangfire;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
@@ -17,12 +18,16 @@ namespace Aibench.Client.Jobs;
 /// so a host that stops again before then cancels them at its next start. While the scheduler does not answer, the
 /// cancel is tried again every <see cref="RetryEvery"/>; after <see cref="GiveUpAfter"/> the run is ended all the same
 /// (its job ends at its time limit), so that an experiment is never held up for ever.
+/// A run still pending from before the start had its job in the Hangfire queue, which the embedded store loses with the
+/// process (ADR 0003): its job is enqueued again. It has sent nothing yet, so it starts as it would have; the job's atomic
+/// claim makes a second job for it (a persistent store keeps the first) do nothing.
 /// </summary>
 internal sealed class RecoverInterruptedRuns(
     IDbContextFactory<ClientDbContext> dbFactory,
     ActiveBenchmarks active,
     ISender sender,
     IPublisher publisher,
+    IBackgroundJobClient jobs,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<RecoverInterruptedRuns> logger) : BackgroundService
@@ -38,6 +43,9 @@ internal sealed class RecoverInterruptedRuns(
     /// started after this instant belongs to this process, even when it has not registered as active yet.
     /// </summary>
     private readonly DateTimeOffset _began = time.GetUtcNow();
+
+    /// <summary>Pending runs whose job this pass or an earlier one queued again (a retried pass queues none twice).</summary>
+    private readonly HashSet<Guid> _requeued = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -74,6 +82,16 @@ internal sealed class RecoverInterruptedRuns(
     internal async Task<int> RecoverAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        foreach (var pending in await db.Benchmarks.AsNoTracking().Where(r => r.Status == BenchmarkStatus.Pending && r.CreatedAt < _began)
+            .Select(r => r.Id).ToListAsync(ct))
+        {
+            if (_requeued.Add(pending))
+            {
+                jobs.Enqueue<RunBenchmarkJob>(job => job.RunAsync(pending, CancellationToken.None));
+                logger.LogWarning("Benchmark {Id} was still pending when the host stopped; its job is queued again", pending);
+            }
+        }
+
         var running = await db.Benchmarks.Where(r => r.Status == BenchmarkStatus.Running).ToListAsync(ct);
         var left = 0;
         var ended = new List<BenchmarkRun>();

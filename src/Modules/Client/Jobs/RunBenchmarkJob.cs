@@ -12,8 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace Aibench.Client.Jobs;
 
 /// <summary>
-/// Carries out one pending run. Idempotent: only a <c>pending</c> run is started, so a second execution of the same
-/// job does nothing. Never retried: repeating a load run behind the user's back would change what was measured.
+/// Carries out one pending run. Idempotent: only a <c>pending</c> run is started, and it is claimed atomically, so a
+/// second execution of the same job does nothing. Never retried: repeating a load run behind the user's back would change what was measured.
 /// Everything a run produced is written in one transaction at its end; a run cut short by cancellation or by the
 /// host stopping keeps what it measured, marked partial.
 /// </summary>
@@ -32,19 +32,26 @@ internal sealed class RunBenchmarkJob(
     public async Task RunAsync(Guid benchmarkId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var run = await db.Benchmarks.SingleOrDefaultAsync(r => r.Id == benchmarkId, cancellationToken);
-        if (run is null || run.Status != BenchmarkStatus.Pending)
+        // Claimed in one statement: a second job for the same run (a restarted host enqueues the runs it finds pending, and
+        // a persistent Hangfire store may still hold the first job) finds it no longer pending and does nothing.
+        var startedAt = time.GetUtcNow();
+        if (await db.Benchmarks.Where(r => r.Id == benchmarkId && r.Status == BenchmarkStatus.Pending).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.Status, BenchmarkStatus.Running).SetProperty(r => r.StartedAt, (DateTimeOffset?)startedAt), cancellationToken) == 0)
         {
             return;
         }
 
-        run.Status = BenchmarkStatus.Running;
-        run.StartedAt = time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+        var run = await db.Benchmarks.SingleAsync(r => r.Id == benchmarkId, cancellationToken);
 
         using var cts = active.Register(run.Id, cancellationToken);
         try
         {
+            // A cancel between the claim and the registration found nothing to stop in this host: it is honoured now.
+            if (await db.Benchmarks.AsNoTracking().AnyAsync(r => r.Id == run.Id && r.CancelRequested, cancellationToken))
+            {
+                await cts.CancelAsync();
+            }
+
             await ExecuteAsync(db, run, cts.Token);
         }
         catch (Exception e)
