@@ -54,6 +54,8 @@ public static class ClientModule
         GetBenchmarkHandler.Map(api);
         CancelBenchmarkHandler.Map(api);
         ExportBenchmarkHandler.Map(api);
+        DownloadBenchmarkReportHandler.Map(api);
+        CompareBenchmarksHandler.Map(api);
         WorkerReports.Map(api);
         return app;
     }
