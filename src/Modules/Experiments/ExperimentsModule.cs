@@ -54,6 +54,7 @@ public static class ExperimentsModule
         PreviewCampaignHandler.Map(api);
         CreateCampaignHandler.Map(api);
         GetCampaignHandler.Map(api);
+        DownloadExperimentReportHandler.Map(api);
         CancelCampaignHandler.Map(api);
         return app;
     }

@@ -1,5 +1,6 @@
 using Aibench.Client.Persistence;
 using Aibench.Client.Reports;
+using Aibench.Shared.Reports;
 using FluentValidation;
 using FluentValidation.Results;
 using Mediator;
@@ -15,7 +16,7 @@ namespace Aibench.Client.Features;
 /// The comparison report of 2 to 8 finished runs, the first the baseline: <c>html</c> or <c>md</c>. An unknown run is a
 /// 404, one that has not ended with results a 409.
 /// </summary>
-public sealed record CompareBenchmarks(IReadOnlyList<Guid> Ids, string Format) : IQuery<BenchmarkFile>;
+public sealed record CompareBenchmarks(IReadOnlyList<Guid> Ids, string Format) : IQuery<ReportFile>;
 
 internal sealed class CompareBenchmarksValidator : AbstractValidator<CompareBenchmarks>
 {
@@ -25,14 +26,14 @@ internal sealed class CompareBenchmarksValidator : AbstractValidator<CompareBenc
             .WithMessage(q => $"ids: {q.Ids.Count} run(s) given; a comparison takes 2 to {BenchmarkComparison.MaxRuns}.").OverridePropertyName("ids");
         RuleFor(q => q.Ids).Must(ids => ids.Distinct().Count() == ids.Count)
             .WithMessage("ids: a run is named twice.").OverridePropertyName("ids");
-        RuleFor(q => q.Format).Must(ReportFiles.Known).WithMessage(q => $"format: '{q.Format}' is not html or md.").OverridePropertyName("format");
+        RuleFor(q => q.Format).Must(ReportFile.Known).WithMessage(q => ReportFile.Unknown(q.Format)).OverridePropertyName("format");
     }
 }
 
 internal sealed class CompareBenchmarksHandler(IDbContextFactory<ClientDbContext> dbFactory, TimeProvider time)
-    : IQueryHandler<CompareBenchmarks, BenchmarkFile>
+    : IQueryHandler<CompareBenchmarks, ReportFile>
 {
-    public async ValueTask<BenchmarkFile> Handle(CompareBenchmarks query, CancellationToken cancellationToken)
+    public async ValueTask<ReportFile> Handle(CompareBenchmarks query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var runs = new List<BenchmarkReportInput>();
@@ -41,12 +42,12 @@ internal sealed class CompareBenchmarksHandler(IDbContextFactory<ClientDbContext
             runs.Add(await BenchmarkReportSource.LoadAsync(db, id, cancellationToken));
         }
 
-        return ReportFiles.Of(BenchmarkComparison.Document(runs, time.GetUtcNow()), $"aibench-comparison-{query.Ids[0]}", query.Format);
+        return ReportFile.Of(BenchmarkComparison.Document(runs, time.GetUtcNow()), $"aibench-comparison-{query.Ids[0]}", query.Format);
     }
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/benchmarks/compare/report", async Task<FileContentHttpResult> (string? ids, string? format, ISender sender,
-                CancellationToken ct) => ReportFiles.Result(await sender.Send(new CompareBenchmarks(ParseIds(ids), format ?? "html"), ct)))
+                CancellationToken ct) => ReportResults.Inline(await sender.Send(new CompareBenchmarks(ParseIds(ids), format ?? "html"), ct)))
             .WithName("CompareBenchmarks")
             .WithSummary("Comparison report of 2 to 8 finished runs (?ids=a,b,… the first is the baseline; ?format=html or md): what differed, "
                 + "each headline number side by side with its change, and whether the change is beyond the runs' own noise.")

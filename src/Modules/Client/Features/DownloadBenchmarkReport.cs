@@ -1,6 +1,6 @@
-using System.Text;
 using Aibench.Client.Persistence;
 using Aibench.Client.Reports;
+using Aibench.Contracts;
 using Aibench.Contracts.Client;
 using Aibench.Shared.Api;
 using Aibench.Shared.Reports;
@@ -15,23 +15,23 @@ using Microsoft.EntityFrameworkCore;
 namespace Aibench.Client.Features;
 
 /// <summary>A run's report as a file: <c>html</c> (one self-contained page) or <c>md</c> (the summary to paste).</summary>
-public sealed record DownloadBenchmarkReport(Guid Id, string Format) : IQuery<BenchmarkFile>;
+public sealed record DownloadBenchmarkReport(Guid Id, string Format) : IQuery<ReportFile>;
 
 internal sealed class DownloadBenchmarkReportValidator : AbstractValidator<DownloadBenchmarkReport>
 {
-    public DownloadBenchmarkReportValidator() => RuleFor(q => q.Format).Must(ReportFiles.Known)
-        .WithMessage(q => $"format: '{q.Format}' is not html or md.").OverridePropertyName("format");
+    public DownloadBenchmarkReportValidator() => RuleFor(q => q.Format).Must(ReportFile.Known)
+        .WithMessage(q => ReportFile.Unknown(q.Format)).OverridePropertyName("format");
 }
 
 internal sealed class DownloadBenchmarkReportHandler(IDbContextFactory<ClientDbContext> dbFactory, TimeProvider time)
-    : IQueryHandler<DownloadBenchmarkReport, BenchmarkFile>, IQueryHandler<GetBenchmarkReport, BenchmarkReportParts?>
+    : IQueryHandler<DownloadBenchmarkReport, ReportFile>, IQueryHandler<GetBenchmarkReport, BenchmarkReportParts?>
 {
-    public async ValueTask<BenchmarkFile> Handle(DownloadBenchmarkReport query, CancellationToken cancellationToken)
+    public async ValueTask<ReportFile> Handle(DownloadBenchmarkReport query, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var run = await BenchmarkReportSource.LoadAsync(db, query.Id, cancellationToken);
         var report = BenchmarkReport.Document(run, time.GetUtcNow(), $"/benchmarks/{run.Id}");
-        return ReportFiles.Of(report, $"aibench-run-{run.Id}", query.Format);
+        return ReportFile.Of(report, $"aibench-run-{run.Id}", query.Format);
     }
 
     public async ValueTask<BenchmarkReportParts?> Handle(GetBenchmarkReport query, CancellationToken cancellationToken)
@@ -48,23 +48,10 @@ internal sealed class DownloadBenchmarkReportHandler(IDbContextFactory<ClientDbC
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/benchmarks/{id:guid}/report", async Task<FileContentHttpResult> (Guid id, string? format, ISender sender, CancellationToken ct)
-                => ReportFiles.Result(await sender.Send(new DownloadBenchmarkReport(id, format ?? "html"), ct)))
+                => ReportResults.Inline(await sender.Send(new DownloadBenchmarkReport(id, format ?? "html"), ct)))
             .WithName("DownloadBenchmarkReport")
             .WithSummary("A finished run's report: ?format=html (one self-contained file, charts inside) or md (headline summary).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-}
-
-/// <summary>A report as the file the API sends.</summary>
-internal static class ReportFiles
-{
-    public static bool Known(string format) => format is "html" or "md";
-
-    public static BenchmarkFile Of(ReportDocument report, string name, string format) => format == "md"
-        ? new BenchmarkFile($"{name}.md", "text/markdown; charset=utf-8", Encoding.UTF8.GetBytes(ReportMarkdown.Render(report)))
-        : new BenchmarkFile($"{name}.html", "text/html; charset=utf-8", Encoding.UTF8.GetBytes(ReportHtml.Render(report)));
-
-    // Inline, not an attachment: a link opens the report in the browser, whose Save keeps it as one file.
-    public static FileContentHttpResult Result(BenchmarkFile file) => TypedResults.File(file.Content, file.ContentType);
 }
