@@ -107,6 +107,59 @@ public abstract partial class ExperimentFlowTests : IDisposable
     private static Task StageAsync(Browser browser, string pattern, int seconds) =>
         Assertions.Expect(browser.ById("experiment-stage")).ToHaveTextAsync(new Regex(pattern), new() { Timeout = seconds * 1000 });
 
+    /// <summary>
+    /// The experiment's report, fetched through the page's Report link, opens in a browser whose network is cut: every
+    /// section is there, every chart has drawn lines, and the page asks for nothing (issue #19).
+    /// </summary>
+    private async Task ReportOpensOfflineAsync(Browser browser)
+    {
+        var href = await browser.ById("download-report").GetAttributeAsync("href");
+        var response = await browser.Page.Context.APIRequest.GetAsync(href!);
+        Assert.True(response.Ok, $"the report ({href}) answered {response.Status}");
+        var html = await response.TextAsync();
+        var file = Path.Combine(Browser.ScreenshotFolder, $"{Scheduler}-experiment-report.html");
+        await File.WriteAllTextAsync(file, html);
+
+        await using var offline = await
+            browser.Page.Context.Browser!.NewContextAsync(new() { Offline = true, ViewportSize = new() { Width = 390, Height = 844 } });
+        var requests = new List<string>();
+        await offline.RouteAsync("**/*", route =>
+        {
+            requests.Add(route.Request.Url);
+            return route.AbortAsync();
+        });
+        var page = await offline.NewPageAsync();
+        await page.SetContentAsync(html);
+        foreach (var section in new[] { "experiment", "verdict", "stages", "errors", "run", "headline", "over-time", "distributions", "definitions",
+            "service-metrics" })
+        {
+            await Assertions.Expect(page.Locator($"[data-testid='report-section'][data-section='{section}']")).ToBeVisibleAsync();
+        }
+
+        // Every chart drew at least one line with points; none says it had no data.
+        var figures = page.Locator("[data-testid='report-figure']");
+        Assert.True(await figures.CountAsync() >= 8, $"only {await figures.CountAsync()} charts in the report");
+        var empty = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll("[data-testid='report-figure']")]
+              .filter(f => ![...f.querySelectorAll('path')].some(p => (p.getAttribute('d') || '').includes('L')) && !f.querySelector('circle'))
+              .map(f => f.dataset.figure)
+            """);
+        Assert.True(empty.Length == 0, $"charts without a line: {string.Join(", ", empty)}");
+        Assert.Contains("node", await page.Locator("[data-section='experiment']").InnerTextAsync());
+        Assert.Empty(requests);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "the report scrolls sideways on a phone");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, $"{Scheduler}-experiment-report-phone.png"),
+            FullPage = true });
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, $"{Scheduler}-experiment-report.png") });
+
+        var md = await (await browser.Page.Context.APIRequest.GetAsync(await
+            browser.ById("download-report-md").GetAttributeAsync("href")!)).TextAsync();
+        Assert.StartsWith("### aibench experiment report:", md);
+        Assert.Contains("| request throughput (req/s) |", md);
+    }
+
     [Fact]
     public async Task A_throughput_experiment_on_four_nodes_runs_from_the_dashboard_to_its_summary()
     {
@@ -160,6 +213,7 @@ public abstract partial class ExperimentFlowTests : IDisposable
             }
 
             await browser.ShotAsync("completed");
+            await ReportOpensOfflineAsync(browser);
 
             // A laptop screen needs no sideways scrolling; a large monitor and dark mode get a look of their own.
             Assert.True(await browser.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
