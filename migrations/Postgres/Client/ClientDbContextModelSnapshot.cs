@@ -31,11 +31,17 @@ namespace Aibench.Migrations.Postgres.Client
                     b.Property<int>("Part")
                         .HasColumnType("integer");
 
+                    b.Property<byte[]>("ChunkGaps")
+                        .HasColumnType("bytea");
+
                     b.Property<int>("Count")
                         .HasColumnType("integer");
 
                     b.Property<byte[]>("Data")
                         .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<byte[]>("Texts")
                         .HasColumnType("bytea");
 
                     b.HasKey("RunId", "Part");

@@ -25,11 +25,17 @@ namespace Aibench.Migrations.Sqlite.Client
                     b.Property<int>("Part")
                         .HasColumnType("INTEGER");
 
+                    b.Property<byte[]>("ChunkGaps")
+                        .HasColumnType("BLOB");
+
                     b.Property<int>("Count")
                         .HasColumnType("INTEGER");
 
                     b.Property<byte[]>("Data")
                         .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<byte[]>("Texts")
                         .HasColumnType("BLOB");
 
                     b.HasKey("RunId", "Part");

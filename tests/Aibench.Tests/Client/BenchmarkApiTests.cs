@@ -30,7 +30,7 @@ public abstract class BenchmarkApiTests(HostFixture host)
 
     private static Task<Sim> FastSim() => Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(2), Itl = TimeSpan.FromMilliseconds(1) });
 
-    private static async Task<JsonElement> WaitAsync(HttpClient client, Guid id, params string[] statuses)
+    internal static async Task<JsonElement> WaitAsync(HttpClient client, Guid id, params string[] statuses)
     {
         var until = DateTime.UtcNow.AddSeconds(60);
         JsonElement detail;
@@ -46,7 +46,7 @@ public abstract class BenchmarkApiTests(HostFixture host)
         return detail;
     }
 
-    private static async Task<Guid> StartAsync(HttpClient client, object spec)
+    internal static async Task<Guid> StartAsync(HttpClient client, object spec)
     {
         var response = await client.PostAsJsonAsync("/api/v1/benchmarks", spec, Ct);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
@@ -165,6 +165,7 @@ public abstract class BenchmarkApiTests(HostFixture host)
     [InlineData("""{"urls":["http://127.0.0.1:1"],"maxRequests":5,"slo":{"ttft":"soon"}}""", "slo.ttft")]
     [InlineData("""{"urls":["http://127.0.0.1:1"],"duration":"10s","warmup":"20s"}""", "warmup")]
     [InlineData("""{"urls":["http://127.0.0.1:1"],"maxRequests":5,"api":"embeddings"}""", "api")]
+    [InlineData("""{"urls":["http://127.0.0.1:1"],"duration":"10s","keepTexts":true}""", "keepTexts")]
     public async Task Bad_specs_are_a_400_naming_the_field_and_nothing_is_stored(string body, string field)
     {
         var client = Factory.Authorized();

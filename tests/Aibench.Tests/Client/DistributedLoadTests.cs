@@ -115,6 +115,10 @@ public abstract class DistributedLoadTests
             AssertPercentiles(overall.GetProperty("e2eMs"),
                 rows.Select(r => r.GetProperty("end_us").GetInt64() - r.GetProperty("scheduled_us").GetInt64()));
 
+            // The workers' chunk gaps come with their records: one itls list per measured request.
+            var vllm = (await host.Client.GetFromJsonAsync<JsonElement>($"/api/v1/benchmarks/{id}/export?format=json", Ct)).GetProperty("vllm");
+            Assert.Equal(vllm.GetProperty("input_lens").GetArrayLength(), vllm.GetProperty("itls").GetArrayLength());
+
             // Rate split: rate / 4 each, together within 2 % of the target.
             var achieved = overall.GetProperty("achievedRate").GetDouble();
             Assert.InRange(achieved, 40 * 0.98, 40 * 1.02);

@@ -130,6 +130,46 @@ public sealed class DistributedPlanTests
     }
 
     [Fact]
+    public void Merging_keeps_each_requests_chunk_gaps_and_text_with_its_record_and_drops_a_kind_a_worker_lacks()
+    {
+        var plan = LoadPlan.From(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 4), Duration: "10s"), [new Uri("http://node1:8000/")],
+            "m");
+        WorkerFinal Final(int worker, bool withGaps)
+        {
+            // The two workers' requests interleave once put on one clock, so the merge reorders them; InputTokens marks each one.
+            RequestRecord[] records = [.. Enumerable.Range(0, 5).Select(i => new RequestRecord
+            {
+                Index = i, ScheduledUs = (i * 100_000L) + (worker * 50_000L), SentUs = (i * 100_000L) + (worker * 50_000L), FirstTokenUs = -1,
+                LastTokenUs = -1, EndUs = (i * 100_000L) + 90_000, InputTokens = (worker * 100) + i, ServerInputTokens = -1, ServerOutputTokens = -1,
+            })];
+            var details = new RequestDetails([.. records.Select(r => new[] { r.InputTokens, r.InputTokens + 1 })],
+                [.. records.Select(r => $"text {r.InputTokens}")]);
+            var empty = HistogramData.From(Histograms.New());
+            return new WorkerFinal(worker, null, 1_800_000_000_000_000, "random", Convert.ToBase64String(Exports.Encode(records)), [empty], [], [], 1,
+                "duration", false, new Dictionary<string, string>(), empty, empty)
+            {
+                ChunkGaps = withGaps ? Convert.ToBase64String(RequestDetails.EncodeGaps(details.ChunkGapsUs!)) : null,
+                Texts = Convert.ToBase64String(RequestDetails.EncodeTexts(details.Texts!)),
+            };
+        }
+
+        var merged = WorkerMerge.Merge(plan, [Final(0, true), Final(1, true)], [], cancelled: false).Outcome;
+        var partly = WorkerMerge.Merge(plan, [Final(0, true), Final(1, false)], [], cancelled: false).Outcome;
+
+        Assert.Equal([0, 100, 1, 101, 2], merged.Records.Take(5).Select(r => r.InputTokens));
+        for (var i = 0; i < merged.Records.Count; i++)
+        {
+            var marker = merged.Records[i].InputTokens;
+            Assert.Equal([marker, marker + 1], merged.Details.ChunkGapsUs![i]!);
+            Assert.Equal($"text {marker}", merged.Details.Texts![i]);
+        }
+
+        // Gaps of some requests only would not line up with input_lens: the kind is left out, the texts that all gave are kept.
+        Assert.Null(partly.Details.ChunkGapsUs);
+        Assert.Equal(10, partly.Details.Texts!.Length);
+    }
+
+    [Fact]
     public void A_lost_worker_makes_the_merged_run_partial_and_keeps_its_last_counters()
     {
         var plan = LoadPlan.From(new BenchmarkSpec(Urls: Url, Load: new LoadShape("rate", Rate: 4), Duration: "10s"), [new Uri("http://node1:8000/")],

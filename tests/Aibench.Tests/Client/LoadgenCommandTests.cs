@@ -77,6 +77,51 @@ public sealed class LoadgenCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_result_file_has_each_requests_inter_token_gaps_and_with_keep_texts_its_generated_texts()
+    {
+        await using var sim = await Sim.StartAsync(new SimOptions { Ttft = TimeSpan.FromMilliseconds(2), Itl = TimeSpan.FromMilliseconds(10) });
+        var plain = Path.Combine(_dir, "plain.json");
+        var withTexts = Path.Combine(_dir, "texts.json");
+        string[] flags = ["--url", sim.Url.ToString(), "--model", "sim-model", "--concurrency", "2", "--max-requests", "6", "--dataset",
+            "random:input=16,output=8", "--quiet"];
+
+        var first = await RunAsync([.. flags, "--output", plain]);
+        var second = await RunAsync([.. flags, "--output", withTexts, "--keep-texts"]);
+
+        Assert.True(first.Exit == 0, first.Stderr);
+        Assert.True(second.Exit == 0, second.Stderr);
+        using var document = JsonDocument.Parse(await File.ReadAllBytesAsync(plain, TestContext.Current.CancellationToken));
+        var vllm = document.RootElement.GetProperty("vllm");
+        var itls = vllm.GetProperty("itls").EnumerateArray().ToList();
+        Assert.Equal(6, itls.Count);
+        // One token per chunk from the simulator: 7 gaps of about 10 ms each, in seconds.
+        Assert.All(itls, l => Assert.Equal(7, l.GetArrayLength()));
+        var gaps = itls.SelectMany(l => l.EnumerateArray().Select(g => g.GetDouble())).Order().ToList();
+        // The simulator aims each chunk at ttft + k × itl from the arrival, so a chunk a busy machine delayed is followed by a short
+        // catch-up gap: most gaps, not all, are near 10 ms.
+        Assert.All(gaps, g => Assert.InRange(g, 0, 0.2));
+        Assert.True(gaps.Count(g => g >= 0.005) >= gaps.Count * 0.8, string.Join(", ", gaps));
+        Assert.InRange(gaps[gaps.Count / 2], 0.008, 0.05);
+        Assert.False(vllm.TryGetProperty("generated_texts", out _));
+
+        using var kept = JsonDocument.Parse(await File.ReadAllBytesAsync(withTexts, TestContext.Current.CancellationToken));
+        var texts = kept.RootElement.GetProperty("vllm").GetProperty("generated_texts").EnumerateArray().Select(t => t.GetString()).ToList();
+        Assert.Equal(6, texts.Count);
+        Assert.All(texts, t => Assert.False(string.IsNullOrEmpty(t)));
+        Assert.True(kept.RootElement.GetProperty("spec").GetProperty("keepTexts").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Keep_texts_without_an_output_file_is_refused_in_flag_terms()
+    {
+        var (exit, _, stderr) = await RunAsync("--url", "http://127.0.0.1:9", "--model", "m", "--max-requests", "3", "--keep-texts");
+
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.StartsWith("aibench loadgen: --keep-texts: ", stderr.Trim());
+        Assert.Contains("--output", stderr);
+    }
+
+    [Fact]
     public async Task A_figure_out_of_its_reference_exits_5_naming_it_and_one_within_exits_0()
     {
         await using var sim = await Sim.StartAsync(Fast);

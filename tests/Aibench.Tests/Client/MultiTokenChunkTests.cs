@@ -44,6 +44,19 @@ public sealed class MultiTokenChunkTests
     }
 
     [Fact]
+    public async Task Each_requests_itls_has_one_gap_per_chunk_even_when_the_pooled_itl_is_per_token()
+    {
+        var (outcome, summary) = await RunAsync(continuousUsage: true);
+
+        var itls = (double[][])VllmKeys.PerRequest(outcome.Records, outcome.Details, texts: false)["itls"]!;
+        Assert.Equal(8 * 36, summary.Overall.ItlMs!.Count);
+        // As vLLM bench's output.itl: 10 chunks give 9 gaps of ~40 ms, not 36 of ~10 ms.
+        Assert.Equal(8, itls.Length);
+        Assert.All(itls, l => Assert.Equal(9, l.Length));
+        Assert.InRange(itls.SelectMany(l => l).Order().ElementAt(36), 0.032, 0.07);
+    }
+
+    [Fact]
     public async Task Without_per_chunk_usage_the_gap_is_per_chunk_and_the_chunk_count_shows_why()
     {
         var (outcome, summary) = await RunAsync(continuousUsage: false);

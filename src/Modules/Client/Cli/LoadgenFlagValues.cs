@@ -59,6 +59,7 @@ internal static class LoadgenFlagValues
             "load.concurrencies" => "--sweep-concurrency",
             "load.maxInFlight" => "--max-in-flight",
             "calibration" => "--calibrate",
+            "keepTexts" => "--keep-texts",
             _ when field == "references" || field.StartsWith("references.", StringComparison.Ordinal) => "--reference",
             _ => field,
         };

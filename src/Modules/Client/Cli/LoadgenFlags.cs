@@ -116,6 +116,11 @@ internal sealed class LoadgenFlags
     private readonly Option<string?> _requests = new("--requests") { Description = "Write one record per request to this file: .csv or .jsonl.",
         HelpName = "file" };
 
+    private readonly Option<bool> _keepTexts = new("--keep-texts")
+    {
+        Description = "Keep each request's generated text and write it in the --output file as vLLM's generated_texts (needs --max-requests).",
+    };
+
     private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No progress while running; only the final tables." };
 
     private readonly Option<string?> _calibrate = new("--calibrate")
@@ -139,7 +144,7 @@ internal sealed class LoadgenFlags
                  {
                      _url, _spread, _model, _api, _noStream, _concurrency, _rate, _arrival, _burstiness, _ramp, _sweepRates,
                      _sweepConcurrency, _maxInFlight, _duration, _maxRequests, _warmup, _dataset, _tokenizer, _seed, _timeout, _noIgnoreEos,
-                     _slo, _reference, _name, _output, _requests, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
+                     _slo, _reference, _name, _output, _requests, _keepTexts, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
                  })
         {
             command.Options.Add(option);
@@ -253,7 +258,8 @@ internal sealed class LoadgenFlags
             Calibration: calibration,
             ClientWarmup: !parse.GetValue(_noClientWarmup),
             Tokenizer: parse.GetValue(_tokenizer),
-            References: References(parse.GetValue(_reference) ?? [], problems));
+            References: References(parse.GetValue(_reference) ?? [], problems),
+            KeepTexts: parse.GetValue(_keepTexts));
 
         // The validator has the final word on values; a flag that already failed to parse is reported once.
         var reported = problems.Select(p => p.Flag).ToHashSet(StringComparer.Ordinal);
@@ -273,6 +279,11 @@ internal sealed class LoadgenFlags
         if (requests is not null && Path.GetExtension(requests).ToLowerInvariant() is not (".csv" or ".jsonl"))
         {
             problems.Add((_requests.Name, $"'{parse.GetValue(_requests)}' must end in .csv or .jsonl (the format is taken from it)."));
+        }
+
+        if (spec.KeepTexts && parse.GetValue(_output) is null && !problems.Any(p => p.Flag == _keepTexts.Name))
+        {
+            problems.Add((_keepTexts.Name, "the texts are written only in the result document: give --output too."));
         }
 
         if (output is not null && requests is not null && string.Equals(output, requests, StringComparison.Ordinal))

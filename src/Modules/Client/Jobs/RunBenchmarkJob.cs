@@ -36,7 +36,8 @@ internal sealed class RunBenchmarkJob(
         // a persistent Hangfire store may still hold the first job) finds it no longer pending and does nothing.
         var startedAt = time.GetUtcNow();
         if (await db.Benchmarks.Where(r => r.Id == benchmarkId && r.Status == BenchmarkStatus.Pending).ExecuteUpdateAsync(u => u
-                .SetProperty(r => r.Status, BenchmarkStatus.Running).SetProperty(r => r.StartedAt, (DateTimeOffset?)startedAt), cancellationToken) == 0)
+                .SetProperty(r => r.Status, BenchmarkStatus.Running).SetProperty(r => r.StartedAt, (DateTimeOffset?)startedAt),
+                cancellationToken) == 0)
         {
             return;
         }
@@ -152,7 +153,16 @@ internal sealed class RunBenchmarkJob(
         for (var part = 0; part * BenchmarkRequests.PartSize < outcome.Records.Count; part++)
         {
             var slice = outcome.Records.Skip(part * BenchmarkRequests.PartSize).Take(BenchmarkRequests.PartSize).ToList();
-            run.RequestParts.Add(new BenchmarkRequests { RunId = run.Id, Part = part, Count = slice.Count, Data = Exports.Encode(slice) });
+            var details = outcome.Details.Slice(part * BenchmarkRequests.PartSize, slice.Count);
+            run.RequestParts.Add(new BenchmarkRequests
+            {
+                RunId = run.Id,
+                Part = part,
+                Count = slice.Count,
+                Data = Exports.Encode(slice),
+                ChunkGaps = details.ChunkGapsUs is { } gaps ? RequestDetails.EncodeGaps(gaps) : null,
+                Texts = details.Texts is { } texts ? RequestDetails.EncodeTexts(texts) : null,
+            });
         }
     }
 

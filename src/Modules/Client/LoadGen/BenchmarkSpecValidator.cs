@@ -50,6 +50,10 @@ internal sealed class BenchmarkSpecValidator : AbstractValidator<BenchmarkSpec>
         RuleFor(s => s).Must(s => s.Duration is not null || s.MaxRequests is not null || s.MeasuredRequests is not null)
             .WithMessage("Give duration, maxRequests (or measuredRequests) or both: the run must know when to stop.")
                 .OverridePropertyName("duration");
+        RuleFor(s => s).Must(s => !s.KeepTexts || s.MaxRequests is not null || s.MeasuredRequests is not null)
+            .WithMessage("keepTexts: needs a bound on the number of requests, maxRequests or measuredRequests (--max-requests in aibench "
+                + "loadgen): every text is held in memory until the run ends.")
+            .OverridePropertyName("keepTexts");
         RuleFor(s => s.Warmup).Must(w => Duration.TryParse(w, out _)).When(s => s.Warmup is not null)
             .WithMessage(s => $"warmup: '{s.Warmup}' is not a duration like 10s.").OverridePropertyName("warmup");
         RuleFor(s => s).Must(s => !(Duration.TryParse(s.Warmup, out var w) && Duration.TryParse(s.Duration, out var d) && w >= d))

@@ -75,6 +75,10 @@ internal sealed record LoadPlan(
     /// <summary>Measured requests after which the run stops, the warm-up's not counted (<see cref="BenchmarkSpec.MeasuredRequests"/>).</summary>
     public long? MeasuredCap { get; init; }
 
+    /// <summary>Keep each request's generated text for the result (<see cref="BenchmarkSpec.KeepTexts"/>); otherwise it is dropped once
+    /// counted.</summary>
+    public bool KeepTexts { get; init; }
+
     /// <summary>Builds the plan from a spec the validator accepted.</summary>
     public static LoadPlan From(BenchmarkSpec spec, IReadOnlyList<Uri> endpoints, string model)
     {
@@ -112,6 +116,7 @@ internal sealed record LoadPlan(
             SloStopTarget = spec.Slo is { StopEarly: true, Target: { } target } && (spec.MaxRequests ?? spec.MeasuredRequests) is not null
                 ? target : null,
             MeasuredCap = spec.MeasuredRequests,
+            KeepTexts = spec.KeepTexts,
         };
     }
 

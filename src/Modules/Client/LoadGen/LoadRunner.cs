@@ -1,3 +1,5 @@
+// Long file: scheduling (the closed loops, the open-loop dispatcher thread) and collecting every request's record and details share
+// the run's counters and clock; split, each half would reach into the other's fields.
 using Aibench.Client.LoadGen.Datasets;
 using Aibench.Shared.Timing;
 using HdrHistogram;
@@ -21,6 +23,10 @@ internal sealed class LoadRunner : IDisposable
     private readonly int[] _endpointInFlight;
     private readonly PerSecond _series = new();
     private readonly List<RequestRecord> _records = [];
+
+    /// <summary>Beside <see cref="_records"/>, entry for entry: each request's chunk gaps (streaming) and text (when kept).</summary>
+    private readonly List<int[]?> _chunkGaps = [];
+    private readonly List<string?> _texts = [];
     private readonly LongHistogram[] _itl;
     private readonly Lock _gate = new();
     private long _nextIndex;
@@ -107,13 +113,16 @@ internal sealed class LoadRunner : IDisposable
         // A run that stopped itself for its objectives has measured what it was for; only the caller's cancel cuts it short.
         var partial = caller.IsCancellationRequested;
         RequestRecord[] records;
+        RequestDetails details;
         lock (_gate)
         {
-            records = [.. _records.OrderBy(r => r.Index)];
+            int[] order = [.. Enumerable.Range(0, _records.Count).OrderBy(i => _records[i].Index)];
+            records = [.. order.Select(i => _records[i])];
+            details = new RequestDetails(_plan.Stream ? [.. _chunkGaps] : null, _plan.KeepTexts ? [.. _texts] : null).Reordered(order);
         }
 
         return new RunOutcome(_plan, dataset, startedAt, records, _itl, _series, windows, Interlocked.Read(ref _maxInFlight),
-            partial ? "cancelled" : _stopReason, partial, _sender.ErrorSamples);
+            partial ? "cancelled" : _stopReason, partial, _sender.ErrorSamples) { Details = details };
     }
 
     private bool CapReached() => (_plan.MaxRequests is { } max && Interlocked.Read(ref _nextIndex) >= max)
@@ -270,22 +279,24 @@ internal sealed class LoadRunner : IDisposable
         }
 
         exchange.Record.EndUs = NowUs();
-        Complete(ref exchange.Record, exchange.Gaps, exchange.Text);
+        Complete(exchange);
     }
 
-    private void Complete(ref RequestRecord record, List<long>? gaps, System.Text.StringBuilder text)
+    private void Complete(RequestSender.Exchange exchange)
     {
+        ref var record = ref exchange.Record;
         if (record.Error == RequestError.Cancelled)
         {
             lock (_gate)
             {
-                _records.Add(record);
+                Keep(record, null, null);
             }
 
             return;
         }
 
-        record.OutputTokens = TokenCounter.Shared.Count(text.ToString());
+        var text = exchange.Text.ToString();
+        record.OutputTokens = TokenCounter.Shared.Count(text);
         var end = record.EndUs;
         if (record.Ok)
         {
@@ -309,18 +320,30 @@ internal sealed class LoadRunner : IDisposable
         }
 
         _observer?.Invoke(record);
+        // Copied out of the growing list, so the run holds no spare capacity; a warm-up request's are never exported.
+        var gaps = exchange.ChunkGaps is { } g ? g.ToArray() : null;
         lock (_gate)
         {
-            _records.Add(record);
+            Keep(record, record.Warmup ? null : gaps, _plan.KeepTexts && !record.Warmup ? text : null);
             if (record.Ok && !record.Warmup && gaps is not null)
             {
                 var histogram = _itl[record.Step];
-                foreach (var gap in gaps)
+                var tokens = exchange.ChunkTokens;
+                for (var i = 0; i < gaps.Length; i++)
                 {
-                    histogram.Record(gap);
+                    // A chunk of k tokens is k gaps of gap / k in the pooled ITL (see RequestSender).
+                    var k = tokens?[i] ?? 1;
+                    histogram.RecordValueWithCount(gaps[i] / k, k);
                 }
             }
         }
+    }
+
+    private void Keep(RequestRecord record, int[]? gaps, string? text)
+    {
+        _records.Add(record);
+        _chunkGaps.Add(gaps);
+        _texts.Add(text);
     }
 
     private int ChooseEndpoint()

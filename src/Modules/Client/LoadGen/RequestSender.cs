@@ -65,8 +65,29 @@ internal sealed class RequestSender : IDisposable
     {
         public RequestRecord Record;
 
-        /// <summary>Inter-token gaps in µs, streaming only.</summary>
-        public List<long>? Gaps { get; } = stream ? new List<long>(Math.Min(maxTokens, 4096)) : null;
+        /// <summary>
+        /// The gap before each content chunk after the first, in µs (streaming only): vLLM's per-request <c>itls</c>, one
+        /// gap per chunk whatever it carried. Ints: a gap over 35 minutes is clamped.
+        /// </summary>
+        public List<int>? ChunkGaps { get; } = stream ? new List<int>(Math.Min(maxTokens, 1024)) : null;
+
+        /// <summary>
+        /// Tokens in each of those chunks, when one carried more than one (then the pooled ITL counts its gap once per token,
+        /// at gap / tokens); null while every chunk carried one, which is most runs, so nothing is allocated for it.
+        /// </summary>
+        public List<int>? ChunkTokens { get; private set; }
+
+        public void AddGap(long gapUs, int tokens)
+        {
+            if (tokens != 1 && ChunkTokens is null)
+            {
+                ChunkTokens = new List<int>(ChunkGaps!.Capacity);
+                ChunkTokens.AddRange(Enumerable.Repeat(1, ChunkGaps.Count));
+            }
+
+            ChunkGaps!.Add((int)Math.Clamp(gapUs, 0, int.MaxValue));
+            ChunkTokens?.Add(tokens);
+        }
 
         /// <summary>The generated text, for the client's own token count.</summary>
         public StringBuilder Text { get; } = new();
@@ -139,7 +160,6 @@ internal sealed class RequestSender : IDisposable
             return;
         }
 
-        var gaps = exchange.Gaps!;
         await using var stream = await response.Content.ReadAsStreamAsync(ct);
         var last = -1L;
         var finished = false;
@@ -166,8 +186,9 @@ internal sealed class RequestSender : IDisposable
             {
                 var now = _clock.NowUs();
                 // Tokens in this chunk: the growth of the cumulative count when the server sends it with every chunk
-                // (vLLM's continuous_usage_stats), else one. A chunk of k tokens after the first gives k gaps of
-                // gap / k, so ITL is per token whatever the server's stream interval or speculative decoding.
+                // (vLLM's continuous_usage_stats), else one. A chunk of k tokens after the first counts as k gaps of
+                // gap / k in the pooled ITL, so it is per token whatever the server's stream interval or speculative
+                // decoding; the per-request list (vLLM's itls) keeps the one chunk gap, as vLLM bench does.
                 var counted = Math.Max(completion, 0);
                 var tokens = chunk.CompletionTokens > counted ? chunk.CompletionTokens - counted : 1;
                 if (first < 0)
@@ -178,8 +199,7 @@ internal sealed class RequestSender : IDisposable
                 }
                 else
                 {
-                    var gap = (now - last) / tokens;
-                    for (var i = 0; i < tokens; i++) gaps.Add(gap);
+                    exchange.AddGap(now - last, tokens);
                 }
 
                 last = now;

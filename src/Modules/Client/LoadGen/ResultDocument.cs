@@ -26,7 +26,9 @@ internal static class ResultDocument
         string? Error);
 
     /// <summary>From already serialized parts, as the database keeps them.</summary>
-    public static byte[] Build(Identity identity, string spec, string? summary, string? series, string? vllm)
+    /// <param name="perRequest">Keys added to <c>vllm</c> that are not stored in it (<see cref="VllmKeys.PerRequest"/>).</param>
+    public static byte[] Build(Identity identity, string spec, string? summary, string? series, string? vllm,
+        IReadOnlyDictionary<string, object?>? perRequest = null)
     {
         var document = JsonSerializer.SerializeToNode(identity, Json.Options)!.AsObject();
         var summaryNode = summary is null ? null : JsonNode.Parse(summary);
@@ -44,7 +46,16 @@ internal static class ResultDocument
         document["summary"] = summaryNode;
         document["envelope"] = Envelope(summaryNode);
         document["series"] = series is null ? null : JsonNode.Parse(series);
-        document["vllm"] = vllm is null ? null : JsonNode.Parse(vllm);
+        var vllmNode = vllm is null ? null : JsonNode.Parse(vllm);
+        if (vllmNode is JsonObject keys)
+        {
+            foreach (var (key, value) in perRequest ?? new Dictionary<string, object?>())
+            {
+                keys[key] = JsonSerializer.SerializeToNode(value, Json.Options);
+            }
+        }
+
+        document["vllm"] = vllmNode;
         document["asDefinedBy"] = asDefinedBy;
         return JsonSerializer.SerializeToUtf8Bytes(document, Indented);
     }
@@ -99,5 +110,6 @@ internal static class ResultDocument
             JsonSerializer.Serialize(spec, Json.Options),
             JsonSerializer.Serialize(summary, Json.Options),
             JsonSerializer.Serialize(Summarizer.Series(outcome), Json.Options),
-            JsonSerializer.Serialize(VllmKeys.From(summary, outcome.Plan, outcome.Records), Json.Options));
+            JsonSerializer.Serialize(VllmKeys.From(summary, outcome.Plan, outcome.Records, outcome.Details, texts: spec.KeepTexts),
+                Json.Options));
 }

@@ -14,4 +14,8 @@ internal sealed record RunOutcome(
     long MaxInFlight,
     string StopReason,
     bool Partial,
-    IReadOnlyDictionary<string, string> ErrorSamples);
+    IReadOnlyDictionary<string, string> ErrorSamples)
+{
+    /// <summary>Each request's chunk gaps and kept text, entry for entry with <see cref="Records"/>.</summary>
+    public RequestDetails Details { get; init; } = RequestDetails.None;
+}

@@ -85,7 +85,11 @@ internal sealed class BenchmarkRun
     public List<BenchmarkRequests> RequestParts { get; set; } = [];
 }
 
-/// <summary>Up to <see cref="PartSize"/> request records of a run, compressed (see <c>Exports.Encode</c>).</summary>
+/// <summary>
+/// Up to <see cref="PartSize"/> request records of a run, compressed (see <c>Exports.Encode</c>), and beside them, entry
+/// for entry, what has no fixed size (<see cref="LoadGen.RequestDetails"/>): in their own columns, so that reading the
+/// records (CSV, JSONL, summaries) never decompresses them.
+/// </summary>
 internal sealed class BenchmarkRequests
 {
     public const int PartSize = 65_536;
@@ -94,4 +98,11 @@ internal sealed class BenchmarkRequests
     public int Part { get; set; }
     public int Count { get; set; }
     public required byte[] Data { get; set; }
+
+    /// <summary>Each request's content-chunk gaps (<c>RequestDetails.EncodeGaps</c>); null when the run did not stream or was stored
+    /// before aibench kept them.</summary>
+    public byte[]? ChunkGaps { get; set; }
+
+    /// <summary>Each request's generated text (<c>RequestDetails.EncodeTexts</c>); null unless the spec asked <c>keepTexts</c>.</summary>
+    public byte[]? Texts { get; set; }
 }

@@ -41,6 +41,11 @@ namespace Aibench.Contracts.Client;
 /// Figures checked against references when the run ends (<c>{"throughput": {"value": 1200, "lower": "-5%"}}</c>); the
 /// verdict names each figure out of bounds, and <c>aibench loadgen</c> exits with code 5 when one is.
 /// </param>
+/// <param name="KeepTexts">
+/// Keep each request's generated text, for the JSON export's <c>vllm.generated_texts</c> (asked with <c>texts=true</c>);
+/// off by default, as the texts take memory while the run goes and room once stored. Needs maxRequests or
+/// measuredRequests, so that their number is bounded.
+/// </param>
 public sealed record BenchmarkSpec(
     string? Name = null,
     Guid? Service = null,
@@ -64,7 +69,8 @@ public sealed record BenchmarkSpec(
     string? Calibration = null,
     bool ClientWarmup = true,
     IReadOnlyDictionary<string, ReferenceBound>? References = null,
-    int? MeasuredRequests = null)
+    int? MeasuredRequests = null,
+    bool KeepTexts = false)
 {
     /// <summary>How an experiment names the warm-up run before its measured one, so that lists can fold it under that run.</summary>
     public const string WarmupNameSuffix = " · warm-up";

@@ -165,7 +165,11 @@ internal sealed class LoadWorker(string configPath, int worker, string? node, Ti
             return new WorkerFinal(worker, node, (outcome.StartedAt.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10, outcome.Dataset,
                 Convert.ToBase64String(Exports.Encode(outcome.Records)), [.. outcome.ItlUs.Select(HistogramData.From)], outcome.Steps,
                 outcome.Series.Rows(), outcome.MaxInFlight, outcome.StopReason, outcome.Partial, outcome.ErrorSamples.ToDictionary(),
-                HistogramData.From(_latency.Ttft), HistogramData.From(_latency.E2e));
+                HistogramData.From(_latency.Ttft), HistogramData.From(_latency.E2e))
+            {
+                ChunkGaps = outcome.Details.ChunkGapsUs is { } gaps ? Convert.ToBase64String(RequestDetails.EncodeGaps(gaps)) : null,
+                Texts = outcome.Details.Texts is { } texts ? Convert.ToBase64String(RequestDetails.EncodeTexts(texts)) : null,
+            };
         }
     }
 

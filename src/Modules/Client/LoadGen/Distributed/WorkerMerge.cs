@@ -20,6 +20,7 @@ internal static class WorkerMerge
     {
         var origin = finals.Count == 0 ? 0 : finals.Min(f => f.StartedAtUnixUs);
         var records = new List<RequestRecord>();
+        var details = new List<RequestDetails>();
         var itl = plan.Steps.Select(_ => Histograms.New()).ToArray();
         var series = new PerSecond();
         var windows = new Dictionary<int, StepWindow>();
@@ -43,6 +44,7 @@ internal static class WorkerMerge
             }
 
             records.AddRange(mine);
+            details.Add(Details(final, mine.Length));
             for (var s = 0; s < Math.Min(itl.Length, final.ItlUs.Count); s++)
             {
                 itl[s].Add(final.ItlUs[s].ToHistogram());
@@ -97,7 +99,8 @@ internal static class WorkerMerge
         }
 
         // One index space: in the order requests were scheduled, as an in-process run numbers them.
-        var merged = records.OrderBy(r => r.ScheduledUs).ThenBy(r => r.Index).ToArray();
+        int[] order = [.. Enumerable.Range(0, records.Count).OrderBy(i => records[i].ScheduledUs).ThenBy(i => records[i].Index)];
+        var merged = order.Select(i => records[i]).ToArray();
         for (var i = 0; i < merged.Length; i++)
         {
             merged[i].Index = i;
@@ -111,7 +114,19 @@ internal static class WorkerMerge
             : finals.FirstOrDefault(f => f.StopReason != "slo-broken")?.StopReason ?? "duration";
         var outcome = new RunOutcome(plan, finals.FirstOrDefault()?.Dataset ?? "", DateTimeOffset.FromUnixTimeMilliseconds(origin / 1000), merged,
             itl, series,
-            [.. windows.Values.OrderBy(w => w.Index)], maxInFlight, stop, partial, errorSamples);
+            [.. windows.Values.OrderBy(w => w.Index)], maxInFlight, stop, partial, errorSamples)
+        {
+            // A kind of detail is kept only when every worker gave it: itls of some requests only would not line up with input_lens.
+            Details = RequestDetails.Concat(details).Reordered(order),
+        };
         return new MergedRun(outcome, [.. breakdown.OrderBy(b => b.Worker)], ttft, e2e);
+    }
+
+    /// <summary>A worker's chunk gaps and texts; a kind whose count does not match its records is dropped rather than misaligned.</summary>
+    private static RequestDetails Details(WorkerFinal final, int records)
+    {
+        var gaps = final.ChunkGaps is { } g ? RequestDetails.DecodeGaps(Convert.FromBase64String(g)) : null;
+        var texts = final.Texts is { } t ? RequestDetails.DecodeTexts(Convert.FromBase64String(t)) : null;
+        return new RequestDetails(gaps?.Length == records ? gaps : null, texts?.Length == records ? texts : null);
     }
 }

@@ -67,6 +67,9 @@ internal sealed record WorkerSnapshot(
 /// <param name="StartedAtUnixUs">When the worker's clock read zero (wall clock, µs): the offset of its records.</param>
 /// <param name="Records">Exports.Encode of every request, base64.</param>
 /// <param name="Series">Per-second columns (SecondColumn order), one array per second.</param>
+/// <param name="ChunkGaps">RequestDetails.EncodeGaps of every request, entry for entry with <paramref name="Records"/>, base64; null when
+/// the run did not stream (or from a worker of an older aibench).</param>
+/// <param name="Texts">RequestDetails.EncodeTexts likewise, base64; null unless the spec keeps texts.</param>
 internal sealed record WorkerFinal(
     int Worker,
     string? Node,
@@ -84,7 +87,9 @@ internal sealed record WorkerFinal(
     HistogramData E2e,
     ClientEnvelope? Envelope = null,
     ClientWarmup? Warmup = null,
-    double? ClientCpu = null);
+    double? ClientCpu = null,
+    string? ChunkGaps = null,
+    string? Texts = null);
 
 /// <summary>One worker's numbers in the result: to spot a slow worker or node.</summary>
 public sealed record WorkerResult(
