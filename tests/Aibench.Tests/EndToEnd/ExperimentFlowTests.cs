@@ -154,8 +154,8 @@ public abstract partial class ExperimentFlowTests : IDisposable
         await page.SetViewportSizeAsync(1280, 900);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, $"{Scheduler}-experiment-report.png") });
 
-        var md = await (await browser.Page.Context.APIRequest.GetAsync(await
-            browser.ById("download-report-md").GetAttributeAsync("href")!)).TextAsync();
+        var mdLink = await browser.ById("download-report-md").GetAttributeAsync("href");
+        var md = await (await browser.Page.Context.APIRequest.GetAsync(mdLink!)).TextAsync();
         Assert.StartsWith("### aibench experiment report:", md);
         Assert.Contains("| request throughput (req/s) |", md);
     }
