@@ -8,6 +8,7 @@
 #   scripts/bench.sh calibration [--seconds 1,3,5] [--repeats 3]   (builds the aibench binary whose sim the calibration starts)
 #   scripts/bench.sh capacity [--tolerance 0.05] [--min-requests 150] [--start 16]   (needs nothing started)
 #   scripts/bench.sh logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail, the reference, is on PATH already)
+#   scripts/bench.sh report [--requests 100000] [--rounds 5]   (needs nothing started)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

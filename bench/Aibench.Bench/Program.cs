@@ -24,6 +24,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("       Aibench.Bench calibration [--binary src/Host/bin/Release/net10.0/aibench] [--seconds 1,3,5] [--repeats 3]");
     Console.WriteLine("       Aibench.Bench capacity [--tolerance 0.05] [--min-requests 150] [--start 16]");
     Console.WriteLine("       Aibench.Bench logs [--rates 10000,50000,75000,100000] [--seconds 20]   (coreutils tail on PATH for the reference)");
+    Console.WriteLine("       Aibench.Bench report [--requests 100000] [--rounds 5]");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -71,6 +72,9 @@ switch (args[0])
         var perMeasure = double.Parse(options.GetValueOrDefault("--seconds") ?? "1", CultureInfo.InvariantCulture);
         var rounds = int.Parse(options.GetValueOrDefault("--rounds") ?? "5", CultureInfo.InvariantCulture);
         return MonitorParseBenchmark.Run(perMeasure, rounds);
+    case "report":
+        return await ReportBenchmark.RunAsync(int.Parse(options.GetValueOrDefault("--requests") ?? "100000", CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("--rounds") ?? "5", CultureInfo.InvariantCulture));
     case "logs":
         var lineRates = (options.GetValueOrDefault("--rates") ?? "10000,50000,75000,100000").Split(',').Select(s
             => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();

@@ -23,7 +23,8 @@ public static class ExperimentsModule
         {
             ConfigurationSections = ["Experiments"],
             CheckConfiguration = ModuleRegistration.Checking(ExperimentsSettings.Load),
-            Commands = [new ModuleCommand(Cli.CampaignCommand.Name, Cli.CampaignCommand.Create)],
+            Commands = [new ModuleCommand(Cli.CampaignCommand.Name, Cli.CampaignCommand.Create),
+                new ModuleCommand(Cli.ReportCommand.Name, Cli.ReportCommand.Create)],
         };
 
     public static IServiceCollection AddExperiments(this IServiceCollection services, IConfiguration configuration)

@@ -5,7 +5,7 @@ using Aibench.Contracts.Client;
 namespace Aibench.Client.Cli;
 
 /// <summary>The files <c>aibench loadgen</c> writes: the result document (<c>--output</c>), the request records
-/// (<c>--requests</c>, CSV or JSONL by the name's ending) and, with <c>--calibrate-only</c>, the envelope.</summary>
+/// (<c>--requests</c>, CSV or JSONL by the name's ending), the report (<c>--report</c>) and, with <c>--calibrate-only</c>, the envelope.</summary>
 internal static class LoadgenFiles
 {
     public static Task WriteResultAsync(string path, ResultDocument.Identity identity, BenchmarkSpec spec, RunOutcome outcome, RunSummary summary) =>
@@ -23,6 +23,11 @@ internal static class LoadgenFiles
             await using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
             await Exports.WriteCsvAsync(records, writer, CancellationToken.None, tokenCounter);
         });
+
+    /// <summary>The run's report: HTML or Markdown by the file name's ending.</summary>
+    public static Task WriteReportAsync(string path, Shared.Reports.ReportDocument report) =>
+        WriteAtomicallyAsync(path, stream => stream.WriteAsync(Encoding.UTF8.GetBytes(path.EndsWith(".md", StringComparison.OrdinalIgnoreCase)
+            ? Shared.Reports.ReportMarkdown.Render(report) : Shared.Reports.ReportHtml.Render(report))).AsTask());
 
     public static Task WriteEnvelopeAsync(string path, ClientEnvelope envelope, string dataset, LoadShape? shape) =>
         WriteAtomicallyAsync(path, stream => stream.WriteAsync(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(

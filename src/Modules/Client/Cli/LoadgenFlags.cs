@@ -116,6 +116,10 @@ internal sealed class LoadgenFlags
     private readonly Option<string?> _requests = new("--requests") { Description = "Write one record per request to this file: .csv or .jsonl.",
         HelpName = "file" };
 
+    private readonly Option<string?> _report = new("--report")
+        { Description = "Write the run's report to this file: .html (one self-contained page with its charts) or .md (the summary).",
+            HelpName = "file" };
+
     private readonly Option<bool> _keepTexts = new("--keep-texts")
     {
         Description = "Keep each request's generated text and write it in the --output file as vLLM's generated_texts (needs --max-requests).",
@@ -144,7 +148,7 @@ internal sealed class LoadgenFlags
                  {
                      _url, _spread, _model, _api, _noStream, _concurrency, _rate, _arrival, _burstiness, _ramp, _sweepRates,
                      _sweepConcurrency, _maxInFlight, _duration, _maxRequests, _warmup, _dataset, _tokenizer, _seed, _timeout, _noIgnoreEos,
-                     _slo, _reference, _name, _output, _requests, _keepTexts, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
+                     _slo, _reference, _name, _output, _requests, _report, _keepTexts, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
                  })
         {
             command.Options.Add(option);
@@ -291,6 +295,17 @@ internal sealed class LoadgenFlags
             problems.Add((_requests.Name, "must be another file than --output."));
         }
 
-        return problems.Count > 0 ? null : new LoadgenRequest(spec, output, requests, parse.GetValue(_quiet), calibrateOnly);
+        var report = OutputFile(parse.GetValue(_report), _report.Name, problems);
+        if (report is not null && Path.GetExtension(report).ToLowerInvariant() is not (".html" or ".md"))
+        {
+            problems.Add((_report.Name, $"'{parse.GetValue(_report)}' must end in .html or .md (the format is taken from it)."));
+        }
+
+        if (report is not null && (string.Equals(report, output, StringComparison.Ordinal) || string.Equals(report, requests, StringComparison.Ordinal)))
+        {
+            problems.Add((_report.Name, "must be another file than --output and --requests."));
+        }
+
+        return problems.Count > 0 ? null : new LoadgenRequest(spec, output, requests, parse.GetValue(_quiet), calibrateOnly, report);
     }
 }

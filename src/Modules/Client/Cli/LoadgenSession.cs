@@ -137,6 +137,14 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             {
                 await LoadgenFiles.WriteRequestsAsync(requests, outcome.Records, summary.TokenCounter);
             }
+
+            if (request.ReportPath is { } report)
+            {
+                // A standalone run has no id: the report names it by its name and target.
+                var run = new Reports.BenchmarkReportInput(Guid.Empty, name, outcome.Partial ? BenchmarkStatus.Partial : BenchmarkStatus.Completed, target,
+                    model, prompts.Description, null, createdAt, outcome.StartedAt, finishedAt, spec, summary, Summarizer.Series(outcome), outcome.Records);
+                await LoadgenFiles.WriteReportAsync(report, Reports.BenchmarkReport.Document(run, finishedAt, null));
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -80,10 +80,10 @@ internal static class BenchmarkReport
             ? e.Status == ClientEnvelope.Measured
                 ? $"measured ({e.Shape}): {N(e.RequestThroughput)} req/s, TTFT p50 {Ms(e.TtftP50Ms)}, ITL p50 {Ms(e.ItlP50Ms)} on {e.Cores} cores"
                 : $"{e.Status}: {e.Reason}"
-            : "not measured (run made before aibench measured it)";
+            : s.Workers is { Count: > 0 } ? "measured by each SLURM worker on its node (in the result's workers)" : "not recorded for this run";
         List<KeyValuePair<string, string>> facts =
         [
-            new("run", $"{run.Name} ({run.Id})"),
+            new("run", run.Id == Guid.Empty ? $"{run.Name} (aibench loadgen, no host)" : $"{run.Name} ({run.Id})"),
             new("status", run.Status.WireName() + (s.Partial ? ", partial" : "") + $"; stopped by {s.StopReason}"),
             new("target", run.Target),
             new("model", run.Model ?? spec.Model ?? "the server's first"),

@@ -57,6 +57,8 @@ public static class ReportHtml
     /// <summary>One section as HTML (a module hands this to another, which embeds it in its own report).</summary>
     public static string Section(ReportSection section)
     {
+        // A part another module rendered is a whole section element already (its id, heading and blocks).
+        if (section.Blocks is [ReportPartBlock whole]) return whole.Html;
         var html = new StringBuilder();
         html.Append("<section id=\"").Append(E(section.Id)).Append("\" data-testid=\"report-section\" data-section=\"").Append(E(section.Id))
             .Append("\"><h2>").Append(E(section.Title)).Append("</h2>");
