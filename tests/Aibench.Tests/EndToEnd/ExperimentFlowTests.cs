@@ -153,6 +153,9 @@ public abstract partial class ExperimentFlowTests : IDisposable
             FullPage = true });
         await page.SetViewportSizeAsync(1280, 900);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, $"{Scheduler}-experiment-report.png") });
+        await page.Locator("#verdict").ScrollIntoViewIfNeededAsync();
+        await page.EvaluateAsync("() => document.getElementById('verdict').scrollIntoView()");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, $"{Scheduler}-experiment-report-headline.png") });
 
         var mdLink = await browser.ById("download-report-md").GetAttributeAsync("href");
         var md = await (await browser.Page.Context.APIRequest.GetAsync(mdLink!)).TextAsync();

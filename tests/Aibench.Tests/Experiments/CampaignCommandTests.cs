@@ -65,6 +65,27 @@ public sealed class CampaignCommandTests : IAsyncLifetime
         Assert.Matches(@"max_num_seqs=8: [0-9.]+ req/s \(n=1\)", stdout);
         var campaigns = await CampaignsAsync();
         Assert.Equal("seqs from yaml", Assert.Single(campaigns).GetProperty("name").GetString());
+
+        // Its report, and an element's, written by `aibench report` (the id says which kind it is).
+        var id = Assert.Single(campaigns).GetProperty("id").GetString()!;
+        var html = Path.Combine(_temp.FullName, "campaign.html");
+        var (reportCode, reportOut, reportErr) = await RunAsync("report", id, "-o", html, "--url", _url.ToString());
+        Assert.True(reportCode == 0, $"exit {reportCode}\n{reportOut}\n{reportErr}");
+        Assert.Contains("the campaign report is in", reportOut);
+        Assert.Contains("data-section=\"cells\"", await File.ReadAllTextAsync(html, Ct));
+        Assert.False(File.Exists(html + ".part"));
+        using var http = new HttpClient { BaseAddress = _url };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _server.Token);
+        var detail = await http.GetFromJsonAsync<JsonElement>($"/api/v1/campaigns/{id}", Ct);
+        var experiment = detail.GetProperty("elements")[0].GetProperty("experimentId").GetString()!;
+        var (mdCode, md, mdErr) = await RunAsync("report", experiment, "--format", "md", "-o", "-", "--url", _url.ToString());
+        Assert.True(mdCode == 0, $"exit {mdCode}\n{md}\n{mdErr}");
+        Assert.StartsWith("### aibench experiment report:", md);
+
+        Assert.Equal(1, (await RunAsync("report", Guid.NewGuid().ToString(), "--url", _url.ToString())).Code);
+        var (badCode, _, badErr) = await RunAsync("report", experiment, "--format", "pdf", "--url", _url.ToString());
+        Assert.Equal(2, badCode);
+        Assert.Contains("--format: 'pdf' is not html or md.", badErr);
     }
 
     [Fact]

@@ -60,7 +60,7 @@ internal static partial class ExperimentReport
         List<KeyValuePair<string, string>> facts =
         [
             new("experiment", $"{e.Name} ({e.Id})"),
-            new("status", $"{e.Status} at {e.Stage}" + (e.Partial == true ? ", partial" : "")),
+            new("status", (e.Status == e.Stage ? e.Status : $"{e.Status} at {e.Stage}") + (e.Partial == true ? ", partial" : "")),
             new("test", $"{e.TestType}, {e.DurationSeconds} s of load, warm-up {d.Definition.WarmupSeconds} s"),
             new("recipe", e.Recipe + (deployment?.RecipeSha256 is { } sha ? $" (file sha256 {sha[..16]}…, as it reads now: {deployment.RecipeSource})"
                 : "")),
@@ -69,7 +69,10 @@ internal static partial class ExperimentReport
             new("image", deployment?.Image ?? "none (the recipe runs a program of the node)"),
             new("nodes", $"{e.Nodes}" + (service?.NodeList is { } list ? $": {list}" : "")),
             new("SLURM job", service?.JobId is { } job ? job + (service.Attempt > 1 ? $" (attempt {service.Attempt})" : "") : "none yet"),
-            new("scheduler options", deployment is { Directives.Count: > 0 } ? string.Join(" ", deployment.Directives) : "not submitted"),
+            // The resources asked for; the job's name and output paths are aibench's own and say nothing about the run.
+            new("scheduler options", deployment is { Directives.Count: > 0 } ? string.Join(" ", deployment.Directives
+                .Where(o => !o.StartsWith("--job-name", StringComparison.Ordinal) && !o.StartsWith("--output", StringComparison.Ordinal)
+                    && !o.StartsWith("--error", StringComparison.Ordinal))) : "not submitted"),
             new("batch script sha256", deployment?.ScriptSha256 ?? "not submitted"),
             new("load", $"{load.Load?.Kind ?? "concurrency"}, dataset {load.Dataset}, {load.Api} API"
                 + (load.Placement is { Kind: "slurm" } p ? $", from {p.Nodes}×{p.TasksPerNode} SLURM workers" : ", from the aibench host")),
