@@ -168,6 +168,27 @@ public sealed class LoadgenCommandTests : IDisposable
         Assert.Equal("", stderr);
     }
 
+    [Fact]
+    public async Task A_sweep_with_report_writes_the_runs_html_report_and_its_markdown_summary()
+    {
+        await using var sim = await Sim.StartAsync(Fast);
+        var html = Path.Combine(_dir, "run.html");
+        var md = Path.Combine(_dir, "run.md");
+        string[] flags = ["--url", sim.Url.ToString(), "--model", "sim-model", "--sweep-concurrency", "1,2", "--duration", "1s",
+            "--dataset", "random:input=16,output=8", "--quiet", "--name", "cli sweep"];
+
+        var (exit, _, stderr) = await RunAsync([.. flags, "--report", html]);
+        var (exitMd, _, stderrMd) = await RunAsync([.. flags, "--report", md]);
+
+        Assert.True(exit == 0 && exitMd == 0, stderr + stderrMd);
+        var page = await File.ReadAllTextAsync(html, TestContext.Current.CancellationToken);
+        Assert.Contains("cli sweep (aibench loadgen, no host)", page);
+        Assert.Contains("data-section=\"steps\"", page);
+        Assert.Contains("data-figure=\"latency-vs-load\"", page);
+        Assert.StartsWith("### aibench run report: cli sweep", await File.ReadAllTextAsync(md, TestContext.Current.CancellationToken));
+        Assert.Equal(["run.html", "run.md"], Directory.GetFiles(_dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
     [Theory]
     [InlineData("--rate 0", "--rate")]
     [InlineData("--rate -5", "--rate")]
@@ -193,6 +214,7 @@ public sealed class LoadgenCommandTests : IDisposable
     [InlineData("--dataset random:input=16", "--dataset")]
     [InlineData("--dataset jsonl:/nonexistent.jsonl", "/nonexistent.jsonl")]
     [InlineData("--requests requests.txt", "--requests")]
+    [InlineData("--report report.pdf", "--report")]
     [InlineData("--reference throughput", "--reference")]
     [InlineData("--reference throughput=1200", "--reference")]
     [InlineData("--reference throughput=1200,5%", "--reference")]
@@ -206,7 +228,7 @@ public sealed class LoadgenCommandTests : IDisposable
         var output = Path.Combine(_dir, "result.json");
         // Nothing listens on port 9 (discard): a run that got past the flags would fail differently.
         string[] args = ["--url", "http://127.0.0.1:9", "--model", "m", "--max-requests", "3", "--output", output,
-            .. flags.Split(' ').Select(a => a == "requests.txt" ? Path.Combine(_dir, a) : a)];
+            .. flags.Split(' ').Select(a => a is "requests.txt" or "report.pdf" ? Path.Combine(_dir, a) : a)];
 
         var (exit, stdout, stderr) = await RunAsync(args);
 

@@ -148,7 +148,8 @@ internal sealed class LoadgenFlags
                  {
                      _url, _spread, _model, _api, _noStream, _concurrency, _rate, _arrival, _burstiness, _ramp, _sweepRates,
                      _sweepConcurrency, _maxInFlight, _duration, _maxRequests, _warmup, _dataset, _tokenizer, _seed, _timeout, _noIgnoreEos,
-                     _slo, _reference, _name, _output, _requests, _report, _keepTexts, _quiet, _calibrate, _noCalibrate, _calibrateOnly, _noClientWarmup,
+                     _slo, _reference, _name, _output, _requests, _report, _keepTexts, _quiet, _calibrate, _noCalibrate, _calibrateOnly,
+                         _noClientWarmup,
                  })
         {
             command.Options.Add(option);
@@ -301,7 +302,8 @@ internal sealed class LoadgenFlags
             problems.Add((_report.Name, $"'{parse.GetValue(_report)}' must end in .html or .md (the format is taken from it)."));
         }
 
-        if (report is not null && (string.Equals(report, output, StringComparison.Ordinal) || string.Equals(report, requests, StringComparison.Ordinal)))
+        if (report is not null && (string.Equals(report, output, StringComparison.Ordinal)
+            || string.Equals(report, requests, StringComparison.Ordinal)))
         {
             problems.Add((_report.Name, "must be another file than --output and --requests."));
         }

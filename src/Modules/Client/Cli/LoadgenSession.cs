@@ -141,8 +141,10 @@ internal sealed class LoadgenSession(LoadgenRequest request, TimeProvider time)
             if (request.ReportPath is { } report)
             {
                 // A standalone run has no id: the report names it by its name and target.
-                var run = new Reports.BenchmarkReportInput(Guid.Empty, name, outcome.Partial ? BenchmarkStatus.Partial : BenchmarkStatus.Completed, target,
-                    model, prompts.Description, null, createdAt, outcome.StartedAt, finishedAt, spec, summary, Summarizer.Series(outcome), outcome.Records);
+                var run = new Reports.BenchmarkReportInput(Guid.Empty, name, outcome.Partial ? BenchmarkStatus.Partial : BenchmarkStatus.Completed,
+                    target,
+                    model, prompts.Description, null, createdAt, outcome.StartedAt, finishedAt, spec, summary, Summarizer.Series(outcome),
+                        outcome.Records);
                 await LoadgenFiles.WriteReportAsync(report, Reports.BenchmarkReport.Document(run, finishedAt, null));
             }
         }

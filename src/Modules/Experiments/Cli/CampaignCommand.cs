@@ -23,14 +23,7 @@ internal static class CampaignCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "The campaign in YAML: base, axes, repeats, throttle, name (as the REST body)." };
-        var url = new Option<string?>("--url")
-        {
-            Description = "aibench's address (default: AIBENCH_URLS, else http://127.0.0.1:8000).",
-        };
-        var token = new Option<string?>("--token")
-        {
-            Description = "The access token (default: AIBENCH_TOKEN, else the token file in AIBENCH_HOME or ~/.local/share/aibench).",
-        };
+        var (url, token) = (CampaignSession.UrlOption(), CampaignSession.TokenOption());
         var preview = new Option<bool>("--preview") { Description = "Show what it would submit, and submit nothing." };
         var wait = new Option<bool>("--wait") { Description = "Follow the campaign to its end and print every cell's results." };
         var submit = new Command("submit", "Submit a campaign defined in a YAML file to the running aibench.") { file, url, token, preview, wait };
@@ -55,6 +48,16 @@ internal static class CampaignCommand
 /// <summary>Where the running aibench is and how to be let in.</summary>
 internal sealed record CampaignSession(Uri Url, string Token)
 {
+    /// <summary>The <c>--url</c> option every command that talks to the running aibench takes.</summary>
+    public static Option<string?> UrlOption()
+        => new("--url") { Description = "aibench's address (default: AIBENCH_URLS, else http://127.0.0.1:8000)." };
+
+    /// <summary>The <c>--token</c> option that goes with it.</summary>
+    public static Option<string?> TokenOption() => new("--token")
+    {
+        Description = "The access token (default: AIBENCH_TOKEN, else the token file in AIBENCH_HOME or ~/.local/share/aibench).",
+    };
+
     public static CampaignSession Open(string? url, string? token)
     {
         var address = url ?? Environment.GetEnvironmentVariable("AIBENCH_URLS")?.Split(';')[0] ?? "http://127.0.0.1:8000";

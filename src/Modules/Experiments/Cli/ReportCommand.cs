@@ -30,11 +30,7 @@ internal static class ReportCommand
             Description = "Compare the run <id> with these runs (1 to 7 more benchmark run ids): the comparison report.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var url = new Option<string?>("--url") { Description = "aibench's address (default: AIBENCH_URLS, else http://127.0.0.1:8000)." };
-        var token = new Option<string?>("--token")
-        {
-            Description = "The access token (default: AIBENCH_TOKEN, else the token file in AIBENCH_HOME or ~/.local/share/aibench).",
-        };
+        var (url, token) = (CampaignSession.UrlOption(), CampaignSession.TokenOption());
         var command = new Command(Name, "Write the report of an experiment, campaign or run (or compare runs) to a file.")
         {
             id, output, format, compare, url, token,

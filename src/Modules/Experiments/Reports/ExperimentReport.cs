@@ -135,8 +135,8 @@ internal static partial class ExperimentReport
     }
 
     private static ReportSection Stages(ExperimentDetail d) => new("stages", "Stages", [
-        new ReportTable(["stage", "started", "took", "how it ended"], [.. d.Stages.Select(s => (IReadOnlyList<string>)[s.Stage,
-            Shared.Text.Numbers.Time(s.StartedAt), Shared.Text.Numbers.Seconds(s.Seconds), s.Note ?? ""])],
+        new ReportTable(["stage", "how it ended", "started", "took"], [.. d.Stages.Select(s => (IReadOnlyList<string>)[s.Stage, s.Note ?? "",
+            Shared.Text.Numbers.Time(s.StartedAt), Shared.Text.Numbers.Seconds(s.Seconds)])],
             "Deploying is the scheduler's queue wait, waiting the start-up until every replica answered, then warm-up and load", NumericFrom: 2),
     ]);
 
