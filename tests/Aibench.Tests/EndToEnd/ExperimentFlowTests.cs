@@ -121,7 +121,8 @@ public abstract partial class ExperimentFlowTests : IDisposable
         await File.WriteAllTextAsync(file, html);
 
         await using var offline = await
-            browser.Page.Context.Browser!.NewContextAsync(new() { Offline = true, ViewportSize = new() { Width = 390, Height = 844 } });
+            browser.Page.Context.Browser!.NewContextAsync(new()
+                { Offline = true, AcceptDownloads = true, ViewportSize = new() { Width = 390, Height = 844 } });
         var requests = new List<string>();
         await offline.RouteAsync("**/*", route =>
         {
@@ -146,6 +147,17 @@ public abstract partial class ExperimentFlowTests : IDisposable
             """);
         Assert.True(empty.Length == 0, $"charts without a line: {string.Join(", ", empty)}");
         Assert.Contains("node", await page.Locator("[data-section='experiment']").InnerTextAsync());
+        // A chart for a paper: its SVG as drawn, and a PNG the browser paints at 4× (no request leaves the page for either).
+        var figure = page.Locator("[data-testid='report-figure'][data-figure='ttft-cdf']");
+        var svg = await page.RunAndWaitForDownloadAsync(() => figure.Locator("button[data-save='svg']").ClickAsync());
+        Assert.Equal("aibench-ttft-cdf.svg", svg.SuggestedFilename);
+        Assert.StartsWith("<svg", await File.ReadAllTextAsync((await svg.PathAsync())!));
+        var png = await page.RunAndWaitForDownloadAsync(() => figure.Locator("button[data-save='png']").ClickAsync());
+        Assert.Equal("aibench-ttft-cdf.png", png.SuggestedFilename);
+        var bytes = await File.ReadAllBytesAsync((await png.PathAsync())!);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        // The IHDR chunk's width, big-endian at byte 16: 880 SVG units × 4.
+        Assert.Equal(3520, (bytes[16] << 24) | (bytes[17] << 16) | (bytes[18] << 8) | bytes[19]);
         Assert.Empty(requests);
         Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
             "the report scrolls sideways on a phone");

@@ -50,6 +50,7 @@ internal static class BenchmarkReport
                 "Per second: the mean TTFT of the first tokens and the mean E2E of the requests completed in that second."),
         ]));
         sections.Add(Distributions(run));
+        if (Replicas(run) is { } replicas) sections.Add(replicas);
         if (s.Workers is { Count: > 0 } workers) sections.Add(Workers(workers, s.WorkerJobId));
         sections.Add(new ReportSection("definitions", "How each number is computed", [
             new ReportTable(["number", "definition"], [.. s.Definitions.Select(d => (IReadOnlyList<string>)[d.Key, d.Value])], NumericFrom: 9),
@@ -202,6 +203,32 @@ internal static class BenchmarkReport
 
         if (ok.Count == 0) blocks.Add(new ReportNote("No completed request was kept, so there is no distribution to draw."));
         return new ReportSection("distributions", "Latency distributions", blocks);
+    }
+
+    /// <summary>
+    /// The load as each replica (endpoint) of the service got it, when there were several: a replica slower than the
+    /// others shows here, where the whole run's numbers mix it in.
+    /// </summary>
+    private static ReportSection? Replicas(BenchmarkReportInput run)
+    {
+        var measured = run.Records.Where(r => !r.Warmup && r.Error != RequestError.Cancelled).GroupBy(r => r.Endpoint).OrderBy(g => g.Key).ToList();
+        if (measured.Count < 2) return null;
+        var total = measured.Sum(g => g.Count());
+        static string P50(IEnumerable<double> values)
+        {
+            var sorted = values.Order().ToArray();
+            return sorted.Length == 0 ? "—" : L(sorted[Math.Clamp((int)Math.Ceiling(sorted.Length / 2.0) - 1, 0, sorted.Length - 1)]);
+        }
+
+        return new ReportSection("replicas", "Per replica", [
+            new ReportTable(["replica", "requests", "share", "failed", "TTFT p50 (ms)", "E2E p50 (ms)"], [.. measured.Select(g =>
+            {
+                var ok = g.Where(r => r.Ok).ToList();
+                return (IReadOnlyList<string>)[run.Spec.Urls is { } urls && g.Key < urls.Count ? $"{g.Key}: {urls[g.Key]}" : $"endpoint {g.Key}",
+                    N(g.LongCount()), Percent(g.Count() / (double)total), N(g.LongCount(r => !r.Ok)),
+                    P50(ok.Where(r => r.TtftUs is not null).Select(r => r.TtftUs!.Value / 1000.0)), P50(ok.Select(r => r.E2eUs / 1000.0))];
+            })], $"The measured requests by the endpoint they went to ({run.Spec.Spread}), client's numbers", NumericFrom: 1),
+        ]);
     }
 
     /// <summary>The empirical CDF of sorted values at <see cref="CdfPoints"/> evenly spaced ranks, the last one the maximum.</summary>
