@@ -56,6 +56,7 @@ public static class ExperimentsModule
         CreateCampaignHandler.Map(api);
         GetCampaignHandler.Map(api);
         DownloadExperimentReportHandler.Map(api);
+        CompareExperimentsHandler.Map(api);
         CancelCampaignHandler.Map(api);
         return app;
     }

@@ -82,6 +82,14 @@ public sealed class CampaignCommandTests : IAsyncLifetime
         Assert.True(mdCode == 0, $"exit {mdCode}\n{md}\n{mdErr}");
         Assert.StartsWith("### aibench experiment report:", md);
 
+        // The two elements compared: their deployments differ in max_num_seqs, and the runs' numbers follow side by side.
+        var other = detail.GetProperty("elements")[1].GetProperty("experimentId").GetString()!;
+        var (cmpCode, cmp, cmpErr) = await RunAsync("report", experiment, "--compare", other, "--format", "md", "-o", "-", "--url", _url.ToString());
+        Assert.True(cmpCode == 0, $"exit {cmpCode}\n{cmp}\n{cmpErr}");
+        Assert.StartsWith("### aibench comparison report:", cmp);
+        Assert.Matches(@"\| parameters\.max_num_seqs \| (1 \| 8|8 \| 1) \|", cmp);
+        Assert.Contains("| request throughput (req/s) |", cmp);
+
         Assert.Equal(1, (await RunAsync("report", Guid.NewGuid().ToString(), "--url", _url.ToString())).Code);
         var (badCode, _, badErr) = await RunAsync("report", experiment, "--format", "pdf", "--url", _url.ToString());
         Assert.Equal(2, badCode);

@@ -1,8 +1,10 @@
 using Aibench.Client.Persistence;
 using Aibench.Client.Reports;
+using Aibench.Contracts;
+using Aibench.Contracts.Client;
+using Aibench.Shared.Api;
 using Aibench.Shared.Reports;
 using FluentValidation;
-using FluentValidation.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -30,40 +32,45 @@ internal sealed class CompareBenchmarksValidator : AbstractValidator<CompareBenc
     }
 }
 
-internal sealed class CompareBenchmarksHandler(IDbContextFactory<ClientDbContext> dbFactory, TimeProvider time)
-    : IQueryHandler<CompareBenchmarks, ReportFile>
+internal sealed class GetBenchmarkComparisonValidator : AbstractValidator<GetBenchmarkComparison>
 {
-    public async ValueTask<ReportFile> Handle(CompareBenchmarks query, CancellationToken cancellationToken)
+    public GetBenchmarkComparisonValidator() =>
+        RuleFor(q => q.BenchmarkIds).Must(ids => ids.Count is >= 2 and <= BenchmarkComparison.MaxRuns && ids.Distinct().Count() == ids.Count)
+            .WithMessage(q => $"ids: {q.BenchmarkIds.Count} run(s) given; a comparison takes 2 to {BenchmarkComparison.MaxRuns} different ones.")
+            .OverridePropertyName("ids");
+}
+
+internal sealed class CompareBenchmarksHandler(IDbContextFactory<ClientDbContext> dbFactory, TimeProvider time)
+    : IQueryHandler<CompareBenchmarks, ReportFile>, IQueryHandler<GetBenchmarkComparison, IReadOnlyList<ReportPart>>
+{
+    public async ValueTask<ReportFile> Handle(CompareBenchmarks query, CancellationToken cancellationToken) =>
+        ReportFile.Of(BenchmarkComparison.Document(await LoadAsync(query.Ids, cancellationToken), time.GetUtcNow()),
+            $"aibench-comparison-{query.Ids[0]}", query.Format);
+
+    public async ValueTask<IReadOnlyList<ReportPart>> Handle(GetBenchmarkComparison query, CancellationToken cancellationToken) =>
+        [.. BenchmarkComparison.Document(await LoadAsync(query.BenchmarkIds, cancellationToken), time.GetUtcNow()).Sections
+            .Select(s => new ReportPart(s.Id, s.Title, ReportHtml.Section(s), ReportMarkdown.Section(s), s.InSummary))];
+
+    private async Task<List<BenchmarkReportInput>> LoadAsync(IReadOnlyList<Guid> ids, CancellationToken ct)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         var runs = new List<BenchmarkReportInput>();
-        foreach (var id in query.Ids)
+        foreach (var id in ids)
         {
-            runs.Add(await BenchmarkReportSource.LoadAsync(db, id, cancellationToken));
+            runs.Add(await BenchmarkReportSource.LoadAsync(db, id, ct));
         }
 
-        return ReportFile.Of(BenchmarkComparison.Document(runs, time.GetUtcNow()), $"aibench-comparison-{query.Ids[0]}", query.Format);
+        return runs;
     }
 
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/benchmarks/compare/report", async Task<FileContentHttpResult> (string? ids, string? format, ISender sender,
-                CancellationToken ct) => ReportResults.Inline(await sender.Send(new CompareBenchmarks(ParseIds(ids), format ?? "html"), ct)))
+                CancellationToken ct) => ReportResults.Inline(await
+                    sender.Send(new CompareBenchmarks(IdList.Parse(ids, "ids", "a run id"), format ?? "html"), ct)))
             .WithName("CompareBenchmarks")
             .WithSummary("Comparison report of 2 to 8 finished runs (?ids=a,b,… the first is the baseline; ?format=html or md): what differed, "
                 + "each headline number side by side with its change, and whether the change is beyond the runs' own noise.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static List<Guid> ParseIds(string? ids)
-    {
-        var parts = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var bad = parts.Where(p => !Guid.TryParse(p, out _)).ToList();
-        if (bad.Count > 0)
-        {
-            throw new ValidationException([new ValidationFailure("ids", $"ids: '{bad[0]}' is not a run id (a GUID).")]);
-        }
-
-        return [.. parts.Select(Guid.Parse)];
-    }
 }

@@ -27,6 +27,15 @@ internal sealed class LoadRunner : IDisposable
     /// <summary>Beside <see cref="_records"/>, entry for entry: each request's chunk gaps (streaming) and text (when kept).</summary>
     private readonly List<int[]?> _chunkGaps = [];
     private readonly List<string?> _texts = [];
+
+    /// <summary>
+    /// Chunk gaps a run keeps at the most (4 bytes each: 64 MB), so that a soak of millions of requests does not hold
+    /// gigabytes on the login node; past it the run keeps none, and its export has no <c>itls</c> rather than some.
+    /// </summary>
+    public const long MaxKeptGaps = 16_000_000;
+
+    private long _keptGaps;
+    private bool _gapsOverBudget;
     private readonly LongHistogram[] _itl;
     private readonly Lock _gate = new();
     private long _nextIndex;
@@ -118,7 +127,8 @@ internal sealed class LoadRunner : IDisposable
         {
             int[] order = [.. Enumerable.Range(0, _records.Count).OrderBy(i => _records[i].Index)];
             records = [.. order.Select(i => _records[i])];
-            details = new RequestDetails(_plan.Stream ? [.. _chunkGaps] : null, _plan.KeepTexts ? [.. _texts] : null).Reordered(order);
+            details = new RequestDetails(_plan.Stream && !_gapsOverBudget ? [.. _chunkGaps] : null, _plan.KeepTexts ? [.. _texts] : null)
+                .Reordered(order);
         }
 
         return new RunOutcome(_plan, dataset, startedAt, records, _itl, _series, windows, Interlocked.Read(ref _maxInFlight),
@@ -341,8 +351,15 @@ internal sealed class LoadRunner : IDisposable
 
     private void Keep(RequestRecord record, int[]? gaps, string? text)
     {
+        if (gaps is not null && !_gapsOverBudget && (_keptGaps += gaps.Length) > MaxKeptGaps)
+        {
+            _gapsOverBudget = true;
+            _chunkGaps.Clear();
+            _chunkGaps.Capacity = 0;
+        }
+
         _records.Add(record);
-        _chunkGaps.Add(gaps);
+        if (!_gapsOverBudget) _chunkGaps.Add(gaps);
         _texts.Add(text);
     }
 

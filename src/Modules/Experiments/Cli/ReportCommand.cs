@@ -27,7 +27,7 @@ internal static class ReportCommand
             => "html" };
         var compare = new Option<string[]>("--compare")
         {
-            Description = "Compare the run <id> with these runs (1 to 7 more benchmark run ids): the comparison report.",
+            Description = "Compare <id> with these (1 to 7 more experiment ids, or run ids): the comparison report.",
             AllowMultipleArgumentsPerToken = true,
         };
         var (url, token) = (CampaignSession.UrlOption(), CampaignSession.TokenOption());
@@ -76,8 +76,12 @@ internal sealed class ReportDownload(CampaignSession session, TextWriter output,
         {
             if (ids.Count > 1)
             {
-                return await FetchAsync(http, "comparison", $"/api/v1/benchmarks/compare/report?ids={string.Join(",", ids)}&format={format}",
-                    $"aibench-comparison-{id}.{format}", path, ct) ?? ExitCodes.Failure;
+                // Experiments first (their report also says what differed in the deployments), else load runs.
+                var list = string.Join(",", ids);
+                return await FetchAsync(http, "experiment comparison", $"/api/v1/experiments/compare/report?ids={list}&format={format}",
+                        $"aibench-comparison-{id}.{format}", path, ct)
+                    ?? await FetchAsync(http, "comparison", $"/api/v1/benchmarks/compare/report?ids={list}&format={format}",
+                        $"aibench-comparison-{id}.{format}", path, ct) ?? ExitCodes.Failure;
             }
 
             foreach (var (kind, template) in Kinds)
