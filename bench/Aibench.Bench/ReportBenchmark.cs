@@ -31,12 +31,10 @@ internal static class ReportBenchmark
         {
             var clock = Stopwatch.StartNew();
             html = ReportHtml.Render(BenchmarkReport.Document(run, DateTimeOffset.UtcNow, null));
-            var bytes = Encoding.UTF8.GetByteCount(html);
             report.Add(clock.Elapsed.TotalSeconds);
             clock.Restart();
             jsonlBytes = await JsonlAsync(run);
             jsonl.Add(clock.Elapsed.TotalSeconds);
-            _ = bytes;
         }
 
         var size = Encoding.UTF8.GetByteCount(html);
@@ -86,7 +84,7 @@ internal static class ReportBenchmark
         Stats Of(IEnumerable<double> values)
         {
             var sorted = values.Order().ToArray();
-            double P(double p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+            double P(double p) => NearestRank.Of(sorted, p);
             return new Stats(sorted.Length, sorted.Average(), 0, sorted[0], sorted[^1], P(50), P(90), P(95), P(99), P(99.9));
         }
 

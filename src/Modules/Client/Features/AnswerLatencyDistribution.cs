@@ -41,5 +41,5 @@ internal sealed class AnswerLatencyDistribution(IDbContextFactory<ClientDbContex
     /// <summary>Nearest-rank percentiles of sorted values.</summary>
     private static double[] Curve(double[] sorted) => sorted.Length == 0
         ? []
-        : [.. Percentiles.Select(p => Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)], 3))];
+        : [.. Percentiles.Select(p => Math.Round(NearestRank.Of(sorted, p), 3))];
 }

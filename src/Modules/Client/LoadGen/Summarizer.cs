@@ -205,7 +205,7 @@ internal static class Summarizer
         }
 
         // Nearest rank, as HdrHistogram reports the latencies.
-        double At(double p) => Math.Round(sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)], 4);
+        double At(double p) => Math.Round(NearestRank.Of(sorted, p), 4);
         var mean = sorted.Average();
         var std = Math.Sqrt(sorted.Sum(v => (v - mean) * (v - mean)) / sorted.Length);
         return new Stats(sorted.Length, Math.Round(mean, 4), Math.Round(std, 4), sorted[0], sorted[^1],

@@ -150,7 +150,7 @@ internal static class BenchmarkComparison
     private static double? Pct(Batch b, Func<RequestRecord, double?> microseconds, double p)
     {
         var values = b.Ended.Where(r => r.Ok).Select(microseconds).OfType<double>().Order().ToArray();
-        return values.Length == 0 ? null : values[Math.Clamp((int)Math.Ceiling(p / 100 * values.Length) - 1, 0, values.Length - 1)] / 1000;
+        return values.Length == 0 ? null : NearestRank.Of(values, p) / 1000;
     }
 
     private static Chart Overlay(IReadOnlyList<BenchmarkReportInput> runs, List<string> letters, string title, string unit,

@@ -217,7 +217,7 @@ internal static class BenchmarkReport
         static string P50(IEnumerable<double> values)
         {
             var sorted = values.Order().ToArray();
-            return sorted.Length == 0 ? "—" : L(sorted[Math.Clamp((int)Math.Ceiling(sorted.Length / 2.0) - 1, 0, sorted.Length - 1)]);
+            return sorted.Length == 0 ? "—" : L(NearestRank.Of(sorted, 50));
         }
 
         return new ReportSection("replicas", "Per replica", [
